@@ -1,0 +1,77 @@
+#pragma once
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "lumen/context.hpp"
+#include "lumen/export.hpp"
+#include "lumen/graph.hpp"
+#include "lumen/params.hpp"
+#include "lumen/tensor.hpp"
+
+namespace lumen {
+
+class Model;
+
+enum class Family { gradient, propagation, cam, perturbation, adversarial };
+LUMEN_API const char* to_string(Family family);
+
+/// What an explainer needs from the model, as flags.
+enum Requirement : unsigned {
+  requires_nothing = 0,
+  requires_gradients = 1U << 0U,
+  requires_layer_access = 1U << 1U,
+  requires_training = 1U << 2U,
+};
+
+enum class OutputSpace { input, layer };
+
+struct ExplainerInfo {
+  std::string name;  ///< kebab-case, as users type it
+  Family family = Family::gradient;
+  std::string summary;   ///< one line
+  std::string citation;  ///< the paper (authors, title, venue, year)
+  unsigned requirements = requires_nothing;
+  OutputSpace output = OutputSpace::input;
+  bool signed_output = true;  ///< whether the raw map can be negative
+  std::vector<ParamSpec> params;
+};
+
+/// One explanation job: a batch, a target class per sample, validated parameters, and for
+/// layer-space methods the layer.
+struct ExplainRequest {
+  const Model& model;
+  const Tensor& input;                    ///< [N,C,H,W], already preprocessed
+  std::span<const std::int64_t> targets;  ///< one class per sample
+  const Params& params;                   ///< validated against info().params
+  std::optional<NodeId> layer;            ///< layer-space methods: empty means the method's default
+};
+
+/// The raw result of an explanation (before any display normalisation).
+struct Attribution {
+  Tensor map;        ///< input space: [N,C,H,W]; layer space: [N,1,H,W] upsampled to the input
+  Tensor layer_map;  ///< layer space only: [N,1,h,w] at the layer
+  std::optional<NodeId> layer;  ///< layer space: the layer used
+  PassCounts passes;            ///< forward/backward passes this explanation ran
+  double seconds = 0.0;
+  std::vector<std::string> notes;
+};
+
+/// An explanation method. Implementations are immutable and thread-safe: explain may be called
+/// concurrently on the same model.
+class LUMEN_API Explainer {
+ public:
+  virtual ~Explainer();
+  virtual ExplainerInfo info() const = 0;
+  /// Computes the attribution of every sample for its target. Throws lumen::Error subclasses on
+  /// bad requests (target out of range, layer without spatial output, ...).
+  virtual Attribution explain(const ExplainRequest& request, Context& context) const = 0;
+};
+
+/// Checks targets against the model (count = batch, each in [0, classes)); throws InvalidArgument.
+LUMEN_API void check_targets(const Model& model, const Tensor& input,
+                             std::span<const std::int64_t> targets);
+
+}  // namespace lumen

@@ -1,0 +1,89 @@
+#pragma once
+#include <filesystem>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "lumen/export.hpp"
+#include "lumen/params.hpp"
+#include "lumen/rule.hpp"
+
+namespace lumen {
+
+class Backend;
+class Explainer;
+class Importer;
+class Metric;
+
+/// A registered rule family member: its parameters and how to make one.
+struct RuleInfo {
+  std::string name;  ///< kebab-case, e.g. "epsilon"
+  std::string summary;
+  Signal signal = Signal::relevance;
+  std::vector<ParamSpec> params;
+  std::function<std::shared_ptr<const Rule>(const Params&)> make;
+};
+
+/// What one loaded plugin is and what it registered ("explainer saliency", ...).
+struct PluginRecord {
+  std::string name;
+  std::string version;
+  std::string file;
+  std::vector<std::string> items;
+};
+
+/// What a plugin's registration function receives. Items are only committed to the registry when
+/// the whole registration succeeded, so a failing plugin leaves nothing behind.
+class LUMEN_API Registrar {
+ public:
+  virtual ~Registrar();
+  virtual void add_explainer(std::shared_ptr<const Explainer> explainer) = 0;
+  virtual void add_rule(RuleInfo rule) = 0;
+  virtual void add_metric(std::shared_ptr<const Metric> metric) = 0;
+  virtual void add_backend(std::shared_ptr<const Backend> backend) = 0;
+  virtual void add_importer(std::shared_ptr<const Importer> importer) = 0;
+};
+
+/// Every explainer, rule, metric, backend and importer known to the process, found by name.
+/// Objects handed out keep their plugin's library loaded for as long as they live. Loading is
+/// done at start-up, before parallel work; lookups are thread-safe once loading is over.
+class LUMEN_API Registry {
+ public:
+  Registry();
+  ~Registry();
+  Registry(const Registry&) = delete;
+  Registry& operator=(const Registry&) = delete;
+
+  std::shared_ptr<const Explainer> explainer(std::string_view name) const;
+  std::shared_ptr<const Metric> metric(std::string_view name) const;
+  std::shared_ptr<const Backend> backend(std::string_view name) const;
+  std::shared_ptr<const Importer> importer(std::string_view name) const;
+  const RuleInfo& rule_info(std::string_view name) const;
+  /// Makes the rule `name` with `params` (validated against its ParamSpecs).
+  std::shared_ptr<const Rule> make_rule(std::string_view name,
+                                        const std::map<std::string, std::string>& params) const;
+  /// The importer declaring the file's extension; NotFound naming the file otherwise.
+  std::shared_ptr<const Importer> importer_for(const std::filesystem::path& file) const;
+
+  std::vector<std::string> explainer_names() const;
+  std::vector<std::string> rule_names() const;
+  std::vector<std::string> metric_names() const;
+  std::vector<std::string> backend_names() const;
+  std::vector<std::string> importer_names() const;
+  const std::vector<PluginRecord>& plugins() const;
+
+  /// Registers items under origin `record` (the loader's entry point; `library` is kept alive by
+  /// every object registered). `fill` adds the items; throws PluginError, leaving the registry
+  /// unchanged, when it throws or when a name is already taken (naming both origins).
+  void register_plugin(PluginRecord record, std::shared_ptr<void> library,
+                       const std::function<void(Registrar&)>& fill);
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace lumen

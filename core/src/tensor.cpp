@@ -1,0 +1,93 @@
+#include "lumen/tensor.hpp"
+
+#include <cmath>
+#include <sstream>
+
+#include "lumen/error.hpp"
+
+namespace lumen {
+
+std::int64_t element_count(const Shape& shape) {
+  std::int64_t n = 1;
+  for (auto d : shape) {
+    if (d < 0) throw ShapeError("negative dimension in shape " + to_string(shape));
+    n *= d;
+  }
+  return n;
+}
+
+std::string to_string(const Shape& shape) {
+  std::ostringstream out;
+  out << '[';
+  for (std::size_t i = 0; i < shape.size(); ++i) out << (i ? "," : "") << shape[i];
+  out << ']';
+  return out.str();
+}
+
+Tensor::Tensor(Shape shape, float fill)
+    : shape_(std::move(shape)), values_(static_cast<std::size_t>(element_count(shape_)), fill) {}
+
+Tensor::Tensor(Shape shape, std::vector<float> values)
+    : shape_(std::move(shape)), values_(std::move(values)) {
+  if (static_cast<std::int64_t>(values_.size()) != element_count(shape_)) {
+    throw ShapeError("tensor of shape " + to_string(shape_) + " needs " +
+                     std::to_string(element_count(shape_)) + " values, got " +
+                     std::to_string(values_.size()));
+  }
+}
+
+std::int64_t Tensor::dim(std::int64_t axis) const {
+  const auto r = rank();
+  const auto a = axis < 0 ? axis + r : axis;
+  if (a < 0 || a >= r) {
+    throw ShapeError("axis " + std::to_string(axis) + " out of range for shape " + to_string(shape_));
+  }
+  return shape_[static_cast<std::size_t>(a)];
+}
+
+Tensor Tensor::reshaped(Shape shape) const {
+  if (element_count(shape) != size()) {
+    throw ShapeError("cannot reshape " + to_string(shape_) + " to " + to_string(shape));
+  }
+  return Tensor(std::move(shape), values_);
+}
+
+Tensor Tensor::batch_slice(std::int64_t first, std::int64_t count) const {
+  if (rank() == 0 || first < 0 || count < 0 || first + count > shape_[0]) {
+    throw ShapeError("batch slice [" + std::to_string(first) + ", " +
+                     std::to_string(first + count) + ") out of range for shape " + to_string(shape_));
+  }
+  const std::int64_t stride = shape_[0] ? size() / shape_[0] : 0;
+  Shape s = shape_;
+  s[0] = count;
+  std::vector<float> v(values_.begin() + first * stride, values_.begin() + (first + count) * stride);
+  return Tensor(std::move(s), std::move(v));
+}
+
+Tensor Tensor::concat_batch(std::span<const Tensor> parts) {
+  if (parts.empty()) throw ShapeError("concat_batch of no tensors");
+  Shape s = parts[0].shape();
+  if (s.empty()) throw ShapeError("concat_batch of scalars");
+  std::int64_t n = 0;
+  std::vector<float> v;
+  for (const auto& p : parts) {
+    if (p.rank() != static_cast<std::int64_t>(s.size()) ||
+        !std::equal(s.begin() + 1, s.end(), p.shape().begin() + 1)) {
+      throw ShapeError("concat_batch: shape " + to_string(p.shape()) + " does not match " +
+                       to_string(parts[0].shape()));
+    }
+    n += p.shape()[0];
+    v.insert(v.end(), p.values().begin(), p.values().end());
+  }
+  s[0] = n;
+  return Tensor(std::move(s), std::move(v));
+}
+
+bool all_finite(const Tensor& t) {
+  for (float v : t.values()) {
+    if (!std::isfinite(v)) return false;
+  }
+  return true;
+}
+
+}  // namespace lumen
