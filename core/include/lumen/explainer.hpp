@@ -70,8 +70,30 @@ class LUMEN_API Explainer {
   virtual Attribution explain(const ExplainRequest& request, Context& context) const = 0;
 };
 
+/// Measures one explanation: wall time and the passes the context counted meanwhile. (Passes are
+/// read as a difference of the context's counters, so use one Context per concurrent explanation.)
+class LUMEN_API ExplanationMeter {
+ public:
+  explicit ExplanationMeter(const Context& context);
+  /// Fills attribution.passes and attribution.seconds.
+  void finish(Attribution& attribution) const;
+
+ private:
+  const Context& context_;
+  PassCounts start_;
+  double start_seconds_;
+};
+
 /// Checks targets against the model (count = batch, each in [0, classes)); throws InvalidArgument.
 LUMEN_API void check_targets(const Model& model, const Tensor& input,
                              std::span<const std::int64_t> targets);
+
+/// The default layer of layer-space methods: the last node before the logits whose output is a
+/// spatial map [N,C,h,w] with h*w > 1 (typically the last convolution's activation). Throws
+/// InvalidArgument when the model has none.
+LUMEN_API NodeId default_spatial_layer(const Model& model);
+
+/// Checks that `layer` outputs a spatial map [N,C,h,w]; throws InvalidArgument naming the node.
+LUMEN_API void check_spatial_layer(const Model& model, NodeId layer);
 
 }  // namespace lumen

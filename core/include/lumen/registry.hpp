@@ -17,6 +17,7 @@ class Backend;
 class Explainer;
 class Importer;
 class Metric;
+class Registry;
 
 /// A registered rule family member: its parameters and how to make one.
 struct RuleInfo {
@@ -45,6 +46,9 @@ class LUMEN_API Registrar {
   virtual void add_metric(std::shared_ptr<const Metric> metric) = 0;
   virtual void add_backend(std::shared_ptr<const Backend> backend) = 0;
   virtual void add_importer(std::shared_ptr<const Importer> importer) = 0;
+  /// The registry being filled, for items that look others up by name when they run (an
+  /// explainer making its rules, SmoothGrad wrapping another explainer). It outlives them.
+  virtual const Registry& registry() const = 0;
 };
 
 /// Every explainer, rule, metric, backend and importer known to the process, found by name.

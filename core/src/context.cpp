@@ -1,0 +1,64 @@
+#include "lumen/context.hpp"
+
+#include <tbb/global_control.h>
+#include <tbb/parallel_for.h>
+#include <tbb/task_arena.h>
+
+#include "lumen/backend.hpp"
+#include "lumen/error.hpp"
+
+namespace lumen {
+
+struct Context::Arena {
+  explicit Arena(int threads) : arena(threads) {}
+  tbb::task_arena arena;
+};
+
+Context::Context(std::shared_ptr<const Backend> backend, int threads, std::uint64_t seed)
+    : backend_(std::move(backend)), seed_(seed) {
+  if (!backend_) throw InvalidArgument("a Context needs a backend");
+  const int hardware = tbb::this_task_arena::max_concurrency();
+  threads_ = threads <= 0 ? hardware : threads;
+  arena_ = std::make_unique<Arena>(threads_);
+}
+
+Context::~Context() = default;
+
+void Context::run(const std::function<void()>& work) const { arena_->arena.execute(work); }
+
+void Context::parallel_for(std::int64_t n, const std::function<void(std::int64_t)>& body) const {
+  arena_->arena.execute([&] {
+    tbb::parallel_for(std::int64_t{0}, n, [&](std::int64_t i) {
+      check_cancelled();
+      body(i);
+    });
+  });
+}
+
+namespace {
+// SplitMix64: decorrelates nearby (seed, sample, stream) triples before seeding the engine.
+std::uint64_t mix(std::uint64_t x) {
+  x += 0x9E3779B97F4A7C15ULL;
+  x = (x ^ (x >> 30U)) * 0xBF58476D1CE4E5B9ULL;
+  x = (x ^ (x >> 27U)) * 0x94D049BB133111EBULL;
+  return x ^ (x >> 31U);
+}
+}  // namespace
+
+std::mt19937_64 Context::rng(std::uint64_t sample, std::uint64_t stream) const {
+  return std::mt19937_64(mix(mix(mix(seed_) ^ sample) ^ stream));
+}
+
+void Context::set_progress_callback(std::function<void(double)> callback) {
+  progress_ = std::move(callback);
+}
+
+void Context::report_progress(double fraction) const {
+  if (progress_) progress_(fraction);
+}
+
+void Context::check_cancelled() const {
+  if (cancelled_) throw Cancelled("cancelled");
+}
+
+}  // namespace lumen

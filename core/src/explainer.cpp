@@ -1,0 +1,81 @@
+#include "lumen/explainer.hpp"
+
+#include <chrono>
+
+#include "lumen/error.hpp"
+#include "lumen/model.hpp"
+
+namespace lumen {
+
+const char* to_string(Family family) {
+  switch (family) {
+    case Family::gradient: return "gradient";
+    case Family::propagation: return "propagation";
+    case Family::cam: return "cam";
+    case Family::perturbation: return "perturbation";
+    case Family::adversarial: return "adversarial";
+  }
+  return "?";
+}
+
+void check_targets(const Model& model, const Tensor& input, std::span<const std::int64_t> targets) {
+  const auto n = input.rank() > 0 ? input.dim(0) : 0;
+  if (static_cast<std::int64_t>(targets.size()) != n) {
+    throw InvalidArgument(std::to_string(targets.size()) + " targets for a batch of " + std::to_string(n));
+  }
+  const auto classes = model.class_count();
+  for (std::size_t i = 0; i < targets.size(); ++i) {
+    if (targets[i] < 0 || targets[i] >= classes) {
+      throw InvalidArgument("target class " + std::to_string(targets[i]) + " of sample " +
+                            std::to_string(i) + " is out of range: the model has " +
+                            std::to_string(classes) + " classes (0.." + std::to_string(classes - 1) + ")");
+    }
+  }
+}
+
+void check_spatial_layer(const Model& model, NodeId layer) {
+  const Node& n = model.graph().node(layer);
+  const auto& s = n.output_shape;
+  if (s.size() != 4) {
+    throw InvalidArgument("layer '" + n.name + "' outputs " + to_string(s) +
+                          ", not a spatial map [N,C,h,w]; pick a convolution or pooling node "
+                          "(lumen inspect lists them)");
+  }
+}
+
+NodeId default_spatial_layer(const Model& model) {
+  const Graph& g = model.graph();
+  const auto& order = g.topological_order();
+  const NodeId logits = model.logits_node();
+  std::optional<NodeId> found;
+  for (NodeId id : order) {
+    if (id == logits) break;
+    const auto& s = g.node(id).output_shape;
+    if (id != g.input() && s.size() == 4 && s[2] * s[3] > 1) found = id;
+  }
+  if (!found) {
+    throw InvalidArgument("the model has no layer with a spatial output [N,C,h,w] before its logits");
+  }
+  return *found;
+}
+
+}  // namespace lumen
+
+namespace lumen {
+
+namespace {
+double now_seconds() {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
+}
+}  // namespace
+
+ExplanationMeter::ExplanationMeter(const Context& context)
+    : context_(context), start_(context.counts()), start_seconds_(now_seconds()) {}
+
+void ExplanationMeter::finish(Attribution& attribution) const {
+  const auto now = context_.counts();
+  attribution.passes = {now.forward - start_.forward, now.backward - start_.backward};
+  attribution.seconds = now_seconds() - start_seconds_;
+}
+
+}  // namespace lumen

@@ -1,0 +1,156 @@
+#include "lumen/propagation.hpp"
+
+#include <algorithm>
+#include <optional>
+
+#include "lumen/context.hpp"
+#include "lumen/error.hpp"
+#include "lumen/model.hpp"
+#include "lumen/trace.hpp"
+
+namespace lumen {
+
+namespace {
+
+// Note [relevance routing]
+// Relevance rules (LRP and relatives) are written for linear layers. Where the selected rule does
+// not apply to a node, the engine routes relevance so that its total is kept:
+//  - element-wise layers (activations, Identity/Dropout, LRN, Softmax) pass it through unchanged;
+//  - Add (of activations, or of a constant) splits it in proportion to each input's share of the
+//    output, R_k = x_k / y * R, with y stabilised away from 0;
+//  - layers that only move values (Flatten, Reshape, Concat, Pad, max-pooling) use their own
+//    backward, which routes every output value to where it came from (winner-take-all at max-pool);
+//  - a linear layer the rule does not handle is an error: silently using its gradient would break
+//    conservation.
+// Gradient rule maps never need this: the gradient rule applies to every layer.
+constexpr float kSplitStabiliser = 1e-9F;
+
+bool passes_through(const Layer& layer) {
+  const auto kind = layer.kind();
+  if (kind == LayerKind::activation || kind == LayerKind::output) return true;
+  if (kind == LayerKind::normalisation && !layer.as_linear()) return true;
+  const auto op = layer.op_type();
+  return op == "Identity" || op == "Dropout";
+}
+
+std::vector<Tensor> split_proportionally(const RuleInput& in) {
+  const Tensor& y = in.output;
+  std::vector<Tensor> out;
+  for (const Tensor* x : in.inputs) {
+    Tensor r(x->shape());
+    for (std::int64_t i = 0; i < r.size(); ++i) {
+      const float d = y[i] + (y[i] >= 0.0F ? kSplitStabiliser : -kSplitStabiliser);
+      r[i] = (*x)[i] / d * in.upstream[i];
+    }
+    out.push_back(std::move(r));
+  }
+  return out;
+}
+
+std::vector<Tensor> route(const Rule& rule, const RuleInput& in) {
+  const Layer& layer = *in.node.layer;
+  if (rule.applies_to(layer)) return rule.propagate(in);
+  if (rule.signal() == Signal::gradient) return layer.backward(in.inputs, in.output, in.state, in.upstream, in.backend);
+  if (passes_through(layer)) return {in.upstream};
+  if (layer.op_type() == "Add") return split_proportionally(in);
+  if (layer.kind() == LayerKind::structural || layer.kind() == LayerKind::pooling) {
+    return layer.backward(in.inputs, in.output, in.state, in.upstream, in.backend);
+  }
+  throw InvalidArgument("rule '" + rule.name() + "' does not handle node '" + in.node.name + "' (" +
+                        layer.op_type() + "); choose a rule for it in the rule map");
+}
+
+void accumulate(std::optional<Tensor>& into, Tensor&& value) {
+  if (!into) {
+    into = std::move(value);
+    return;
+  }
+  float* a = into->data();
+  const float* b = value.data();
+  for (std::int64_t i = 0; i < into->size(); ++i) a[i] += b[i];
+}
+
+}  // namespace
+
+std::map<NodeId, Tensor> propagate(const Model& model, const Trace& trace, const RuleMap& rules,
+                                   const PropagationRequest& request, Context& context) {
+  const Graph& g = model.graph();
+  const Tensor& start_out = trace.output(request.start);
+  if (request.start_signal.shape() != start_out.shape()) {
+    throw ShapeError("start signal of shape " + to_string(request.start_signal.shape()) +
+                     " for node '" + g.node(request.start).name + "', whose output is " +
+                     to_string(start_out.shape()));
+  }
+  const auto& order = g.topological_order();
+  std::vector<std::size_t> position(g.size());
+  for (std::size_t i = 0; i < order.size(); ++i) position[order[i]] = i;
+  std::size_t stop = position[request.start];
+  for (NodeId c : request.collect) stop = std::min(stop, position.at(c));
+  std::vector<bool> wanted(g.size(), false);
+  for (NodeId c : request.collect) wanted.at(c) = true;
+
+  std::vector<std::optional<Tensor>> signals(g.size());
+  signals[request.start] = request.start_signal;
+  for (std::size_t p = position[request.start] + 1; p-- > stop;) {
+    context.check_cancelled();
+    const NodeId id = order[p];
+    if (!signals[id] || id == g.input()) continue;
+    const Node& n = g.node(id);
+    std::vector<const Tensor*> inputs;
+    for (NodeId i : n.inputs) inputs.push_back(&trace.output(i));
+    const RuleInput in{n, inputs, trace.output(id), trace.state(id), *signals[id], context.backend()};
+    const Rule& rule = rules.select(model, id);
+    std::vector<Tensor> back;
+    try {
+      back = route(rule, in);
+    } catch (const Cancelled&) {
+      throw;
+    } catch (const Error& e) {
+      throw Error("propagating through node '" + n.name + "' (" + n.layer->op_type() + ") with rule '" +
+                  rule.name() + "': " + e.what());
+    }
+    if (back.size() != n.inputs.size()) {
+      throw Error("rule '" + rule.name() + "' returned " + std::to_string(back.size()) +
+                  " signals for node '" + n.name + "', which has " + std::to_string(n.inputs.size()) +
+                  " inputs");
+    }
+    for (std::size_t k = 0; k < back.size(); ++k) {
+      if (back[k].shape() != inputs[k]->shape()) {
+        throw ShapeError("rule '" + rule.name() + "' returned a signal of shape " +
+                         to_string(back[k].shape()) + " for input " + std::to_string(k) +
+                         " of node '" + n.name + "', which is " + to_string(inputs[k]->shape()));
+      }
+      accumulate(signals[n.inputs[k]], std::move(back[k]));
+    }
+    if (!wanted[id]) signals[id].reset();
+  }
+  context.count_backward(start_out.dim(0));
+
+  std::map<NodeId, Tensor> result;
+  for (NodeId c : request.collect) {
+    result[c] = signals[c] ? std::move(*signals[c]) : Tensor(trace.output(c).shape());
+  }
+  return result;
+}
+
+Tensor one_hot_rows(const Shape& logits_shape, std::span<const std::int64_t> targets,
+                    std::span<const float> values) {
+  if (logits_shape.size() != 2) throw ShapeError("one_hot_rows needs [N,K], got " + to_string(logits_shape));
+  const auto n = logits_shape[0];
+  const auto k = logits_shape[1];
+  if (static_cast<std::int64_t>(targets.size()) != n || static_cast<std::int64_t>(values.size()) != n) {
+    throw InvalidArgument("one_hot_rows: " + std::to_string(targets.size()) + " targets and " +
+                          std::to_string(values.size()) + " values for " + std::to_string(n) + " rows");
+  }
+  Tensor t(logits_shape);
+  for (std::int64_t r = 0; r < n; ++r) {
+    if (targets[r] < 0 || targets[r] >= k) {
+      throw InvalidArgument("target " + std::to_string(targets[r]) + " out of range [0, " +
+                            std::to_string(k) + ")");
+    }
+    t[r * k + targets[r]] = values[r];
+  }
+  return t;
+}
+
+}  // namespace lumen

@@ -1,0 +1,267 @@
+#include "lumen/registry.hpp"
+
+#include <algorithm>
+
+#include "lumen/backend.hpp"
+#include "lumen/error.hpp"
+#include "lumen/explainer.hpp"
+#include "lumen/importer.hpp"
+#include "lumen/metric.hpp"
+
+namespace lumen {
+
+namespace {
+
+// Note [plugin lifetime]
+// Everything a plugin creates holds a reference to the plugin's library, and is destroyed before
+// that reference is released (members are destroyed in reverse order: object first). So no code
+// of a plugin runs after its library is unloaded, whoever keeps the object.
+template <class T>
+struct Held {
+  std::shared_ptr<void> library;
+  T object;
+};
+
+template <class T>
+std::shared_ptr<const T> keep_loaded(std::shared_ptr<const T> object, const std::shared_ptr<void>& library) {
+  if (!library || !object) return object;
+  auto held = std::make_shared<Held<std::shared_ptr<const T>>>(Held<std::shared_ptr<const T>>{library, std::move(object)});
+  return std::shared_ptr<const T>(held, held->object.get());
+}
+
+template <class T>
+struct Entry {
+  std::shared_ptr<const T> object;
+  std::string origin;
+};
+
+struct RuleEntry {
+  RuleInfo info;
+  std::string origin;
+};
+
+template <class Map>
+std::vector<std::string> names_of(const Map& m) {
+  std::vector<std::string> names;
+  for (const auto& [name, entry] : m) names.push_back(name);
+  return names;
+}
+
+std::string join(const std::vector<std::string>& names) {
+  std::string s;
+  for (std::size_t i = 0; i < names.size(); ++i) s += (i ? ", " : "") + names[i];
+  return s.empty() ? "none" : s;
+}
+
+template <class Map>
+const auto& lookup(const Map& m, std::string_view name, const char* kind) {
+  auto it = m.find(name);
+  if (it == m.end()) {
+    throw NotFound(std::string("no ") + kind + " named '" + std::string(name) + "'; registered: " +
+                   join(names_of(m)));
+  }
+  return it->second;
+}
+
+bool is_kebab_case(const std::string& s) {
+  if (s.empty() || s.front() == '-' || s.back() == '-') return false;
+  return std::all_of(s.begin(), s.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-';
+  });
+}
+
+}  // namespace
+
+struct Registry::Impl {
+  std::map<std::string, Entry<Explainer>, std::less<>> explainers;
+  std::map<std::string, RuleEntry, std::less<>> rules;
+  std::map<std::string, Entry<Metric>, std::less<>> metrics;
+  std::map<std::string, Entry<Backend>, std::less<>> backends;
+  std::map<std::string, Entry<Importer>, std::less<>> importers;
+  std::vector<PluginRecord> plugins;
+};
+
+namespace {
+
+// Collects a plugin's items; Registry::register_plugin commits them only if all is well.
+class PendingRegistrar final : public Registrar {
+ public:
+  explicit PendingRegistrar(const Registry& registry) : registry_(registry) {}
+  void add_explainer(std::shared_ptr<const Explainer> e) override {
+    if (!e) throw PluginError("add_explainer(nullptr)");
+    explainers.push_back(std::move(e));
+  }
+  void add_rule(RuleInfo r) override {
+    if (!r.make) throw PluginError("rule '" + r.name + "' has no factory");
+    rules.push_back(std::move(r));
+  }
+  void add_metric(std::shared_ptr<const Metric> m) override {
+    if (!m) throw PluginError("add_metric(nullptr)");
+    metrics.push_back(std::move(m));
+  }
+  void add_backend(std::shared_ptr<const Backend> b) override {
+    if (!b) throw PluginError("add_backend(nullptr)");
+    backends.push_back(std::move(b));
+  }
+  void add_importer(std::shared_ptr<const Importer> i) override {
+    if (!i) throw PluginError("add_importer(nullptr)");
+    importers.push_back(std::move(i));
+  }
+  const Registry& registry() const override { return registry_; }
+
+  std::vector<std::shared_ptr<const Explainer>> explainers;
+  std::vector<RuleInfo> rules;
+  std::vector<std::shared_ptr<const Metric>> metrics;
+  std::vector<std::shared_ptr<const Backend>> backends;
+  std::vector<std::shared_ptr<const Importer>> importers;
+
+ private:
+  const Registry& registry_;
+};
+
+// Checks a name for one kind of item against what is registered and what this plugin added.
+template <class Map>
+void claim(const Map& existing, std::vector<std::string>& claimed, const std::string& name,
+           const char* kind, const std::string& origin) {
+  if (!is_kebab_case(name)) {
+    throw PluginError(std::string(kind) + " name '" + name + "' is not kebab-case (a-z, 0-9, '-')");
+  }
+  if (auto it = existing.find(name); it != existing.end()) {
+    throw PluginError(std::string(kind) + " '" + name + "' is already registered by " +
+                      it->second.origin + "; " + origin + " registers it again");
+  }
+  if (std::find(claimed.begin(), claimed.end(), name) != claimed.end()) {
+    throw PluginError(origin + " registers " + kind + " '" + name + "' twice");
+  }
+  claimed.push_back(name);
+}
+
+}  // namespace
+
+Registry::Registry() : impl_(std::make_unique<Impl>()) {
+  RuleInfo gradient{"gradient", "the layer's own vector-Jacobian product (plain backpropagation)",
+                    Signal::gradient, {}, [](const Params&) { return gradient_rule(); }};
+  impl_->rules.emplace("gradient", RuleEntry{std::move(gradient), "lumen core"});
+}
+
+// Members of Impl are destroyed before the libraries they keep loaded (Note [plugin lifetime]).
+Registry::~Registry() = default;
+
+void Registry::register_plugin(PluginRecord record, std::shared_ptr<void> library,
+                               const std::function<void(Registrar&)>& fill) {
+  const std::string origin = "plugin '" + record.name + "' (" + record.file + ")";
+  for (const auto& p : impl_->plugins) {
+    if (p.name == record.name) {
+      throw PluginError("plugin name '" + record.name + "' is already taken by " + p.file +
+                        "; " + record.file + " uses it again");
+    }
+  }
+  PendingRegistrar pending(*this);
+  try {
+    fill(pending);
+  } catch (const std::exception& e) {
+    throw PluginError(origin + ": registration failed: " + e.what());
+  }
+  std::vector<std::string> claimed;
+  std::vector<std::string> items;
+  auto describe = [&](const char* kind, const std::string& name) {
+    items.push_back(std::string(kind) + " " + name);
+  };
+  std::vector<std::pair<std::string, std::shared_ptr<const Explainer>>> explainers;
+  for (auto& e : pending.explainers) {
+    const auto name = e->info().name;
+    claim(impl_->explainers, claimed, name, "explainer", origin);
+    describe("explainer", name);
+    explainers.emplace_back(name, keep_loaded(e, library));
+  }
+  claimed.clear();
+  for (auto& r : pending.rules) {
+    claim(impl_->rules, claimed, r.name, "rule", origin);
+    describe("rule", r.name);
+  }
+  claimed.clear();
+  std::vector<std::pair<std::string, std::shared_ptr<const Metric>>> metrics;
+  for (auto& m : pending.metrics) {
+    const auto name = m->info().name;
+    claim(impl_->metrics, claimed, name, "metric", origin);
+    describe("metric", name);
+    metrics.emplace_back(name, keep_loaded(m, library));
+  }
+  claimed.clear();
+  std::vector<std::pair<std::string, std::shared_ptr<const Backend>>> backends;
+  for (auto& b : pending.backends) {
+    const auto name = b->info().name;
+    claim(impl_->backends, claimed, name, "backend", origin);
+    describe("backend", name);
+    backends.emplace_back(name, keep_loaded(b, library));
+  }
+  claimed.clear();
+  std::vector<std::pair<std::string, std::shared_ptr<const Importer>>> importers;
+  for (auto& i : pending.importers) {
+    const auto name = i->info().name;
+    claim(impl_->importers, claimed, name, "importer", origin);
+    describe("importer", name);
+    importers.emplace_back(name, keep_loaded(i, library));
+  }
+
+  // Everything checked: commit.
+  for (auto& [name, e] : explainers) impl_->explainers.emplace(name, Entry<Explainer>{std::move(e), origin});
+  for (auto& r : pending.rules) {
+    // The factory's code lives in the plugin: keep the library loaded for as long as the
+    // factory and every rule it makes exist.
+    auto make = std::make_shared<Held<std::function<std::shared_ptr<const Rule>(const Params&)>>>(
+        Held<std::function<std::shared_ptr<const Rule>(const Params&)>>{library, std::move(r.make)});
+    r.make = [make](const Params& p) { return keep_loaded(make->object(p), make->library); };
+    const auto name = r.name;
+    impl_->rules.emplace(name, RuleEntry{std::move(r), origin});
+  }
+  for (auto& [name, m] : metrics) impl_->metrics.emplace(name, Entry<Metric>{std::move(m), origin});
+  for (auto& [name, b] : backends) impl_->backends.emplace(name, Entry<Backend>{std::move(b), origin});
+  for (auto& [name, i] : importers) impl_->importers.emplace(name, Entry<Importer>{std::move(i), origin});
+  record.items = std::move(items);
+  impl_->plugins.push_back(std::move(record));
+}
+
+std::shared_ptr<const Explainer> Registry::explainer(std::string_view name) const {
+  return lookup(impl_->explainers, name, "explainer").object;
+}
+std::shared_ptr<const Metric> Registry::metric(std::string_view name) const {
+  return lookup(impl_->metrics, name, "metric").object;
+}
+std::shared_ptr<const Backend> Registry::backend(std::string_view name) const {
+  return lookup(impl_->backends, name, "backend").object;
+}
+std::shared_ptr<const Importer> Registry::importer(std::string_view name) const {
+  return lookup(impl_->importers, name, "importer").object;
+}
+const RuleInfo& Registry::rule_info(std::string_view name) const {
+  return lookup(impl_->rules, name, "rule").info;
+}
+
+std::shared_ptr<const Rule> Registry::make_rule(std::string_view name,
+                                                const std::map<std::string, std::string>& params) const {
+  const RuleInfo& info = rule_info(name);
+  return info.make(Params::validate(info.params, params, "rule '" + info.name + "'"));
+}
+
+std::shared_ptr<const Importer> Registry::importer_for(const std::filesystem::path& file) const {
+  std::string ext = file.extension().string();
+  std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return std::tolower(c); });
+  std::vector<std::string> known;
+  for (const auto& [name, entry] : impl_->importers) {
+    for (const auto& e : entry.object->info().extensions) {
+      if (e == ext) return entry.object;
+      known.push_back(e);
+    }
+  }
+  throw NotFound(file.string() + ": no importer reads '" + ext + "' files; known extensions: " + join(known));
+}
+
+std::vector<std::string> Registry::explainer_names() const { return names_of(impl_->explainers); }
+std::vector<std::string> Registry::rule_names() const { return names_of(impl_->rules); }
+std::vector<std::string> Registry::metric_names() const { return names_of(impl_->metrics); }
+std::vector<std::string> Registry::backend_names() const { return names_of(impl_->backends); }
+std::vector<std::string> Registry::importer_names() const { return names_of(impl_->importers); }
+const std::vector<PluginRecord>& Registry::plugins() const { return impl_->plugins; }
+
+}  // namespace lumen

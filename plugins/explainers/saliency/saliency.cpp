@@ -1,0 +1,55 @@
+// Saliency (Simonyan et al. 2014): the gradient of the target logit with respect to the input.
+// As Captum's Saliency, abs=true (the default) returns its absolute value.
+#include <cmath>
+#include <lumen/explainer.hpp>
+#include <lumen/model.hpp>
+#include <lumen/plugin.hpp>
+#include <lumen/propagation.hpp>
+#include <lumen/trace.hpp>
+
+namespace {
+
+class Saliency final : public lumen::Explainer {
+ public:
+  lumen::ExplainerInfo info() const override {
+    lumen::ExplainerInfo i;
+    i.name = "saliency";
+    i.family = lumen::Family::gradient;
+    i.summary = "gradient of the target class score with respect to each input value";
+    i.citation = "K. Simonyan, A. Vedaldi, A. Zisserman. Deep Inside Convolutional Networks: "
+                 "Visualising Image Classification Models and Saliency Maps. ICLR Workshop, 2014.";
+    i.requirements = lumen::requires_gradients;
+    i.output = lumen::OutputSpace::input;
+    i.signed_output = true;
+    i.params = {{"abs", lumen::ParamType::boolean, "true",
+                 "return |gradient| (Captum's default) instead of the signed gradient", 0, 0, {}}};
+    return i;
+  }
+
+  lumen::Attribution explain(const lumen::ExplainRequest& request, lumen::Context& context) const override {
+    lumen::ExplanationMeter meter(context);
+    const lumen::Model& model = request.model;
+    lumen::check_targets(model, request.input, request.targets);
+    const lumen::Trace trace = lumen::run_forward(model, request.input, context);
+    const lumen::NodeId logits = model.logits_node();
+    const std::vector<float> ones(request.targets.size(), 1.0F);
+    const lumen::NodeId input = model.graph().input();
+    auto signals = lumen::propagate(
+        model, trace, lumen::RuleMap(lumen::gradient_rule()),
+        {logits, lumen::one_hot_rows(trace.output(logits).shape(), request.targets, ones), {input}},
+        context);
+    lumen::Attribution a;
+    a.map = std::move(signals.at(input));
+    if (request.params.boolean("abs")) {
+      for (float& v : a.map.values()) v = std::fabs(v);
+    }
+    meter.finish(a);
+    return a;
+  }
+};
+
+void fill(lumen::Registrar& registrar) { registrar.add_explainer(std::make_shared<Saliency>()); }
+
+}  // namespace
+
+LUMEN_PLUGIN("saliency", "0.1.0", fill)

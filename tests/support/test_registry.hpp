@@ -1,0 +1,15 @@
+#pragma once
+// The registry every test shares: all plugins of this build loaded once (from the build's plugin
+// directory; tests run with LUMEN_PLUGIN_PATH empty), and contexts on the cpu-reference backend.
+#include <lumen/context.hpp>
+#include <lumen/registry.hpp>
+#include <memory>
+
+namespace lumen::testing {
+
+/// Loads every plugin of the build on first use; fails the test run if any plugin fails to load.
+const Registry& registry();
+/// A context on the cpu-reference backend.
+std::unique_ptr<Context> make_context(int threads = 1, std::uint64_t seed = 0);
+
+}  // namespace lumen::testing
