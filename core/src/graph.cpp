@@ -25,13 +25,17 @@ struct Graph::Impl {
   void check_id(NodeId id) const {
     if (id >= nodes.size()) throw NotFound("no node with id " + std::to_string(id));
   }
-  void add_name(const std::string& name, NodeId id) {
-    if (name.empty()) return;
-    auto [it, inserted] = by_name.emplace(name, id);
-    if (!inserted && it->second != id) {
-      throw InvalidArgument("name '" + name + "' is used by two nodes ('" +
-                            nodes[it->second].name + "' and '" + nodes[id].name + "')");
+  // Registers a new node's names, checking both before inserting either.
+  void add_names(const Node& n) {
+    for (const auto* name : {&n.name, &n.output_name}) {
+      auto it = by_name.find(*name);
+      if (it != by_name.end()) {
+        throw InvalidArgument("node '" + n.name + "': name '" + *name + "' is already used by node '" +
+                              nodes[it->second].name + "'");
+      }
     }
+    if (!n.name.empty()) by_name.emplace(n.name, n.id);
+    if (!n.output_name.empty()) by_name.emplace(n.output_name, n.id);
   }
 };
 
@@ -72,10 +76,10 @@ NodeId Graph::add_input(std::string name, const Shape& sample_shape) {
   n.output_shape = {1};
   n.output_shape.insert(n.output_shape.end(), sample_shape.begin(), sample_shape.end());
   element_count(n.output_shape);  // rejects negative dimensions
+  impl_->add_names(n);
   impl_->nodes.push_back(std::move(n));
   impl_->consumers.emplace_back();
   boost::add_vertex(impl_->dag);
-  impl_->add_name(impl_->nodes.back().name, impl_->nodes.back().id);
   impl_->input = impl_->nodes.back().id;
   return *impl_->input;
 }
@@ -106,8 +110,7 @@ NodeId Graph::add_node(std::string name, std::string output_name,
   n.layer = std::move(layer);
   n.inputs = std::move(inputs);
   n.output_shape = std::move(out);
-  impl_->add_name(n.name, n.id);
-  if (n.output_name != n.name) impl_->add_name(n.output_name, n.id);
+  impl_->add_names(n);
   boost::add_vertex(impl_->dag);
   for (NodeId i : n.inputs) {
     boost::add_edge(i, n.id, impl_->dag);

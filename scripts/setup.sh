@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Installs lumen's build dependencies from Debian 12 packages when any is missing.
+# Idempotent and quiet when everything is already there. Needs root (or sudo) to install.
+#   scripts/setup.sh                 build and test dependencies
+#   scripts/setup.sh --with-pytorch  also Debian's python3-torch and python3-onnx, for the
+#                                    comparison of lumen's outputs against PyTorch autograd
+set -euo pipefail
+
+packages=(
+  build-essential cmake ninja-build pkg-config ccache
+  libboost-dev libboost-filesystem-dev libboost-graph-dev
+  libxtensor-dev libxsimd-dev libtbb-dev libspdlog-dev catch2
+  libonnx-dev libprotobuf-dev protobuf-compiler libopenblas-dev liblapack-dev
+  libstb-dev nlohmann-json3-dev libcli11-dev python3
+)
+if [[ "${1:-}" == "--with-pytorch" ]]; then
+  packages+=(python3-torch python3-onnx python3-numpy)
+fi
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+[[ ${#missing[@]} -eq 0 ]] && exit 0
+
+echo "lumen setup: installing ${missing[*]}"
+as_root=()
+if [[ $(id -u) -ne 0 ]]; then
+  command -v sudo >/dev/null || { echo "lumen setup: run as root to install: ${missing[*]}" >&2; exit 1; }
+  as_root=(sudo)
+fi
+export DEBIAN_FRONTEND=noninteractive
+"${as_root[@]}" apt-get update -qq
+"${as_root[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

@@ -1,0 +1,34 @@
+#include <catch2/catch.hpp>
+#include <set>
+#include <lumen/backend.hpp>
+#include <lumen/error.hpp>
+#include <lumen/explainer.hpp>
+#include <lumen/importer.hpp>
+
+#include "test_registry.hpp"
+
+using namespace lumen;
+
+TEST_CASE("the build's plugins register the foundation's items, each from its own library", "[registry]") {
+  const Registry& r = testing::registry();
+  for (const char* name : {"saliency", "grad-cam", "lrp"}) CHECK(r.explainer(name)->info().name == name);
+  CHECK(r.backend("cpu-reference")->info().name == "cpu-reference");
+  CHECK(r.importer("onnx")->info().name == "onnx");
+  CHECK(r.rule_info("epsilon").signal == Signal::relevance);
+  CHECK(r.rule_info("gradient").signal == Signal::gradient);
+  std::set<std::string> files;
+  for (const auto& p : r.plugins()) {
+    CHECK(p.items.size() == 1);
+    files.insert(p.file);
+  }
+  CHECK(files.size() == r.plugins().size());
+  CHECK(r.plugins().size() >= 6);
+}
+
+TEST_CASE("registry lookups of unknown names list what exists", "[registry]") {
+  const Registry& r = testing::registry();
+  CHECK_THROWS_WITH(r.explainer("gradcam"), Catch::Contains("no explainer named 'gradcam'") && Catch::Contains("grad-cam"));
+  CHECK_THROWS_WITH(r.importer_for("model.pt"), Catch::Contains("model.pt") && Catch::Contains(".onnx"));
+  CHECK(r.importer_for("dir/Model.ONNX")->info().name == "onnx");
+  CHECK_THROWS_WITH(r.make_rule("epsilon", {{"epsilon", "-2"}}), Catch::Contains("rule 'epsilon'") && Catch::Contains("out of range"));
+}
