@@ -35,7 +35,7 @@ struct ExplainerInfo {
   std::string citation;  ///< the paper (authors, title, venue, year)
   unsigned requirements = requires_nothing;
   OutputSpace output = OutputSpace::input;
-  bool signed_output = true;  ///< whether the raw map can be negative
+  bool signed_output = true;  ///< whether the raw map can be negative with some parameters
   std::vector<ParamSpec> params;
 };
 
@@ -54,6 +54,7 @@ struct Attribution {
   Tensor map;        ///< input space: [N,C,H,W]; layer space: [N,1,H,W] upsampled to the input
   Tensor layer_map;  ///< layer space only: [N,1,h,w] at the layer
   std::optional<NodeId> layer;  ///< layer space: the layer used
+  bool signed_map = true;       ///< whether this map can be negative (saliency abs=true: no)
   PassCounts passes;            ///< forward/backward passes this explanation ran
   double seconds = 0.0;
   std::vector<std::string> notes;

@@ -69,6 +69,7 @@ class GradCam final : public lumen::Explainer {
     result.map = lumen::upsample_bilinear(cam, request.input.dim(2), request.input.dim(3));
     result.layer_map = std::move(cam);
     result.layer = layer;
+    result.signed_map = !relu;
     result.notes.push_back("layer: " + model.graph().node(layer).name);
     meter.finish(result);
     return result;

@@ -42,6 +42,7 @@ class Saliency final : public lumen::Explainer {
     a.map = std::move(signals.at(input));
     if (request.params.boolean("abs")) {
       for (float& v : a.map.values()) v = std::fabs(v);
+      a.signed_map = false;
     }
     meter.finish(a);
     return a;

@@ -1,0 +1,109 @@
+#include <cmath>
+#include <sstream>
+
+#include "layers/common.hpp"
+#include "lumen/error.hpp"
+#include "lumen/layers.hpp"
+
+namespace lumen {
+namespace {
+
+// An element-wise activation given by y = f(x) and dy/dx as a function of x and y.
+template <class Function>
+class Activation final : public Layer {
+ public:
+  Activation(std::string op_type, Function function, std::string description = {})
+      : op_type_(std::move(op_type)), f_(function), description_(std::move(description)) {}
+
+  std::string op_type() const override { return op_type_; }
+  LayerKind kind() const override { return LayerKind::activation; }
+
+  Shape output_shape(std::span<const Shape> inputs) const override {
+    layers::require_input_count(*this, inputs.size(), 1);
+    return inputs[0];
+  }
+
+  Tensor forward(TensorRefs inputs, const Backend&, std::unique_ptr<LayerState>*) const override {
+    layers::require_input_count(*this, inputs.size(), 1);
+    const Tensor& x = *inputs[0];
+    Tensor y(x.shape());
+    for (std::int64_t i = 0; i < x.size(); ++i) y[i] = f_.value(x[i]);
+    return y;
+  }
+
+  std::vector<Tensor> backward(TensorRefs inputs, const Tensor& output, const LayerState*,
+                               const Tensor& grad_output, const Backend&) const override {
+    layers::require_input_count(*this, inputs.size(), 1);
+    const Tensor& x = *inputs[0];
+    if (output.shape() != x.shape() || grad_output.shape() != x.shape()) {
+      throw ShapeError(layers::label(*this) + ": input " + to_string(x.shape()) + ", output " +
+                       to_string(output.shape()) + " and output gradient " +
+                       to_string(grad_output.shape()) + " must have the same shape");
+    }
+    Tensor dx(x.shape());
+    for (std::int64_t i = 0; i < x.size(); ++i) {
+      dx[i] = grad_output[i] * f_.derivative(x[i], output[i]);
+    }
+    return {dx};
+  }
+
+  std::int64_t flops(std::span<const Shape>, const Shape& output) const override {
+    return element_count(output);
+  }
+
+  std::string describe() const override { return description_; }
+
+ private:
+  std::string op_type_;
+  Function f_;
+  std::string description_;
+};
+
+template <class Function>
+std::shared_ptr<const Layer> make_activation(std::string op_type, Function f,
+                                             std::string description = {}) {
+  return std::make_shared<const Activation<Function>>(std::move(op_type), f,
+                                                      std::move(description));
+}
+
+struct ReluFunction {
+  float value(float x) const { return x > 0.0F ? x : 0.0F; }
+  float derivative(float x, float) const { return x > 0.0F ? 1.0F : 0.0F; }
+};
+
+struct LeakyReluFunction {
+  float alpha;
+  float value(float x) const { return x > 0.0F ? x : alpha * x; }
+  float derivative(float x, float) const { return x > 0.0F ? 1.0F : alpha; }
+};
+
+struct SigmoidFunction {
+  float value(float x) const { return 1.0F / (1.0F + std::exp(-x)); }
+  float derivative(float, float y) const { return y * (1.0F - y); }
+};
+
+struct TanhFunction {
+  float value(float x) const { return std::tanh(x); }
+  float derivative(float, float y) const { return 1.0F - y * y; }
+};
+
+}  // namespace
+
+std::shared_ptr<const Layer> make_relu() { return make_activation("Relu", ReluFunction{}); }
+
+std::shared_ptr<const Layer> make_leaky_relu(float alpha) {
+  if (!std::isfinite(alpha)) {
+    throw InvalidArgument("LeakyRelu: alpha must be finite, got " + std::to_string(alpha));
+  }
+  std::ostringstream description;
+  description << "alpha " << alpha;
+  return make_activation("LeakyRelu", LeakyReluFunction{alpha}, description.str());
+}
+
+std::shared_ptr<const Layer> make_sigmoid() {
+  return make_activation("Sigmoid", SigmoidFunction{});
+}
+
+std::shared_ptr<const Layer> make_tanh() { return make_activation("Tanh", TanhFunction{}); }
+
+}  // namespace lumen

@@ -1,0 +1,139 @@
+#include "layers/common.hpp"
+#include "lumen/error.hpp"
+#include "lumen/layers.hpp"
+
+namespace lumen {
+namespace {
+
+using layers::label;
+
+class Add final : public Layer {
+ public:
+  std::string op_type() const override { return "Add"; }
+  LayerKind kind() const override { return LayerKind::structural; }
+
+  Shape output_shape(std::span<const Shape> inputs) const override {
+    if (inputs.size() < 2) {
+      throw ShapeError("Add: expects at least 2 inputs, got " + std::to_string(inputs.size()));
+    }
+    for (const auto& s : inputs) {
+      if (s != inputs[0]) {
+        throw ShapeError("Add: inputs must have identical shapes, got " +
+                         layers::to_string(inputs));
+      }
+    }
+    return inputs[0];
+  }
+
+  Tensor forward(TensorRefs inputs, const Backend&, std::unique_ptr<LayerState>*) const override {
+    const auto shapes = layers::shapes_of(inputs);
+    Tensor y(output_shape(shapes));
+    for (const auto* x : inputs) {
+      for (std::int64_t i = 0; i < y.size(); ++i) y[i] += (*x)[i];
+    }
+    return y;
+  }
+
+  std::vector<Tensor> backward(TensorRefs inputs, const Tensor&, const LayerState*,
+                               const Tensor& grad_output, const Backend&) const override {
+    const auto shapes = layers::shapes_of(inputs);
+    if (grad_output.shape() != output_shape(shapes)) {
+      throw ShapeError("Add: output gradient " + to_string(grad_output.shape()) +
+                       " does not match the inputs " + layers::to_string(shapes));
+    }
+    return std::vector<Tensor>(inputs.size(), grad_output);
+  }
+
+  std::int64_t flops(std::span<const Shape> inputs, const Shape& output) const override {
+    return inputs.empty() ? 0
+                          : element_count(output) * static_cast<std::int64_t>(inputs.size() - 1);
+  }
+};
+
+// x + c with c broadcast numpy-style to x's shape (never the other way round).
+class AddConstant final : public Layer {
+ public:
+  explicit AddConstant(Tensor constant) : constant_(std::move(constant)) {
+    if (constant_.size() != element_count(constant_.shape())) {
+      throw InvalidArgument("Add: the constant has no values");
+    }
+  }
+
+  std::string op_type() const override { return "Add"; }
+  LayerKind kind() const override { return LayerKind::structural; }
+  std::string describe() const override { return "constant " + to_string(constant_.shape()); }
+
+  Shape output_shape(std::span<const Shape> inputs) const override {
+    layers::require_input_count(*this, inputs.size(), 1);
+    const Shape& in = inputs[0];
+    const auto& c = constant_.shape();
+    bool fits = c.size() <= in.size();
+    for (std::size_t k = 0; fits && k < c.size(); ++k) {
+      const auto d = c[c.size() - 1 - k];
+      const auto axis = in.size() - 1 - k;
+      // The batch axis only takes 1: a constant per sample index would depend on the batch size.
+      fits = d == 1 || (d == in[axis] && axis > 0);
+    }
+    if (!fits) {
+      throw ShapeError(label(*this) + ": the constant " + to_string(c) +
+                       " does not broadcast to the input " + to_string(in) +
+                       " without changing its shape");
+    }
+    return in;
+  }
+
+  Tensor forward(TensorRefs inputs, const Backend&, std::unique_ptr<LayerState>*) const override {
+    layers::require_input_count(*this, inputs.size(), 1);
+    const Tensor& x = *inputs[0];
+    output_shape(std::span<const Shape>(&x.shape(), 1));
+    // Strides of the constant as seen from x's axes (0 where it broadcasts).
+    const auto rank = x.shape().size();
+    const auto& c = constant_.shape();
+    std::vector<std::int64_t> strides(rank, 0);
+    std::int64_t stride = 1;
+    for (std::size_t k = 0; k < c.size(); ++k) {
+      const auto d = c[c.size() - 1 - k];
+      if (d != 1) strides[rank - 1 - k] = stride;
+      stride *= d;
+    }
+    Tensor y(x.shape());
+    std::vector<std::int64_t> index(rank, 0);
+    for (std::int64_t i = 0; i < x.size(); ++i) {
+      std::int64_t offset = 0;
+      for (std::size_t a = 0; a < rank; ++a) offset += index[a] * strides[a];
+      y[i] = x[i] + constant_[offset];
+      for (auto a = rank; a-- > 0;) {
+        if (++index[a] < x.shape()[a]) break;
+        index[a] = 0;
+      }
+    }
+    return y;
+  }
+
+  std::vector<Tensor> backward(TensorRefs inputs, const Tensor&, const LayerState*,
+                               const Tensor& grad_output, const Backend&) const override {
+    layers::require_input_count(*this, inputs.size(), 1);
+    if (grad_output.shape() != inputs[0]->shape()) {
+      throw ShapeError(label(*this) + ": output gradient " + to_string(grad_output.shape()) +
+                       " does not match the input " + to_string(inputs[0]->shape()));
+    }
+    return {grad_output};
+  }
+
+  std::int64_t flops(std::span<const Shape>, const Shape& output) const override {
+    return element_count(output);
+  }
+
+ private:
+  Tensor constant_;
+};
+
+}  // namespace
+
+std::shared_ptr<const Layer> make_add() { return std::make_shared<const Add>(); }
+
+std::shared_ptr<const Layer> make_add_constant(Tensor constant) {
+  return std::make_shared<const AddConstant>(std::move(constant));
+}
+
+}  // namespace lumen

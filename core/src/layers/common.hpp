@@ -1,0 +1,30 @@
+#pragma once
+// Helpers shared by the built-in layers (internal to the core library).
+#include <cstdint>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "lumen/layer.hpp"
+#include "lumen/tensor.hpp"
+
+namespace lumen::layers {
+
+/// "Conv 3x3/1 ..." : op type and configuration, to start error messages.
+std::string label(const Layer& layer);
+/// "[1,3,8,8], [1,3,8,8]".
+std::string to_string(std::span<const Shape> shapes);
+/// Throws ShapeError unless there are exactly `expected` inputs.
+void require_input_count(const Layer& layer, std::size_t count, std::size_t expected);
+/// Throws ShapeError unless the input has rank `rank` (or at least `rank` when `at_least`).
+void require_rank(const Layer& layer, const Shape& shape, std::size_t rank, bool at_least = false);
+/// The shapes of the inputs.
+std::vector<Shape> shapes_of(TensorRefs inputs);
+/// `value` cast to std::size_t, for indexing containers with std::int64_t.
+inline std::size_t at(std::int64_t value) { return static_cast<std::size_t>(value); }
+/// "2" when both are equal, "2x1" otherwise.
+std::string pair_to_string(std::int64_t a, std::int64_t b);
+/// A copy of the tensor with t applied to every value.
+Tensor transformed(const Tensor& tensor, const WeightTransform& t);
+
+}  // namespace lumen::layers

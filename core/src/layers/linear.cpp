@@ -1,0 +1,114 @@
+#include "layers/common.hpp"
+#include "lumen/backend.hpp"
+#include "lumen/error.hpp"
+#include "lumen/layers.hpp"
+
+namespace lumen {
+namespace {
+
+using layers::label;
+
+// y[N, out] = x[N, in] W^T + b with W [out, in] (ONNX Gemm with transB = 1).
+class Linear final : public LinearLayer {
+ public:
+  Linear(Tensor weight, std::optional<Tensor> bias)
+      : weight_(std::move(weight)), bias_(std::move(bias)) {
+    if (weight_.rank() != 2 || weight_.empty()) {
+      throw InvalidArgument("Gemm: weight must be a non-empty [out, in] matrix, got " +
+                            to_string(weight_.shape()));
+    }
+    if (bias_ && bias_->shape() != Shape{weight_.dim(0)}) {
+      throw InvalidArgument("Gemm: bias of shape " + to_string(bias_->shape()) +
+                            " does not match the weight " + to_string(weight_.shape()) +
+                            " (expected [" + std::to_string(weight_.dim(0)) + "])");
+    }
+  }
+
+  std::string op_type() const override { return "Gemm"; }
+  LayerKind kind() const override { return LayerKind::linear; }
+
+  Shape output_shape(std::span<const Shape> inputs) const override {
+    layers::require_input_count(*this, inputs.size(), 1);
+    check_input(inputs[0]);
+    return {inputs[0][0], weight_.dim(0)};
+  }
+
+  Tensor forward(TensorRefs inputs, const Backend& backend,
+                 std::unique_ptr<LayerState>*) const override {
+    layers::require_input_count(*this, inputs.size(), 1);
+    return forward_with(*inputs[0], {}, true, backend);
+  }
+
+  std::vector<Tensor> backward(TensorRefs inputs, const Tensor&, const LayerState*,
+                               const Tensor& grad_output, const Backend& backend) const override {
+    layers::require_input_count(*this, inputs.size(), 1);
+    return {backward_with(grad_output, inputs[0]->shape(), {}, backend)};
+  }
+
+  Tensor forward_with(const Tensor& x, const WeightTransform& t, bool with_bias,
+                      const Backend& backend) const override {
+    check_input(x.shape());
+    const auto n = x.dim(0), in = weight_.dim(1), out = weight_.dim(0);
+    const bool plain = t.kind == WeightTransform::Kind::identity;
+    const Tensor weight = plain ? Tensor() : layers::transformed(weight_, t);
+    Tensor y({n, out});
+    const bool add_bias = with_bias && bias_;
+    if (add_bias) {
+      for (std::int64_t i = 0; i < n; ++i) {
+        for (std::int64_t j = 0; j < out; ++j) y[i * out + j] = t((*bias_)[j]);
+      }
+    }
+    backend.gemm(false, true, n, out, in, 1.0F, x.data(), in,
+                 plain ? weight_.data() : weight.data(), in, add_bias ? 1.0F : 0.0F, y.data(), out);
+    return y;
+  }
+
+  Tensor backward_with(const Tensor& grad_y, const Shape& input_shape, const WeightTransform& t,
+                       const Backend& backend) const override {
+    check_input(input_shape);
+    const auto n = input_shape[0], in = weight_.dim(1), out = weight_.dim(0);
+    if (grad_y.shape() != Shape{n, out}) {
+      throw ShapeError(label(*this) + ": output gradient " + to_string(grad_y.shape()) +
+                       " does not match the output of input " + to_string(input_shape));
+    }
+    const bool plain = t.kind == WeightTransform::Kind::identity;
+    const Tensor weight = plain ? Tensor() : layers::transformed(weight_, t);
+    Tensor dx(input_shape);
+    backend.gemm(false, false, n, in, out, 1.0F, grad_y.data(), out,
+                 plain ? weight_.data() : weight.data(), in, 0.0F, dx.data(), in);
+    return dx;
+  }
+
+  std::int64_t parameter_count() const override {
+    return weight_.size() + (bias_ ? bias_->size() : 0);
+  }
+
+  std::int64_t flops(std::span<const Shape> inputs, const Shape&) const override {
+    return inputs.empty() || inputs[0].empty() ? 0 : 2 * inputs[0][0] * weight_.size();
+  }
+
+  std::string describe() const override {
+    return std::to_string(weight_.dim(1)) + "->" + std::to_string(weight_.dim(0)) +
+           (bias_ ? "" : " no bias");
+  }
+
+ private:
+  void check_input(const Shape& input) const {
+    if (input.size() != 2 || input[1] != weight_.dim(1)) {
+      throw ShapeError(label(*this) + ": expects input [N," + std::to_string(weight_.dim(1)) +
+                       "] for weight " + to_string(weight_.shape()) + ", got " + to_string(input) +
+                       (input.size() > 2 ? " (flatten it first)" : ""));
+    }
+  }
+
+  Tensor weight_;
+  std::optional<Tensor> bias_;
+};
+
+}  // namespace
+
+std::shared_ptr<const Layer> make_linear(Tensor weight, std::optional<Tensor> bias) {
+  return std::make_shared<const Linear>(std::move(weight), std::move(bias));
+}
+
+}  // namespace lumen
