@@ -1,0 +1,310 @@
+#include "converter.hpp"
+
+#include <unordered_map>
+#include <unordered_set>
+
+#include "lumen/error.hpp"
+
+namespace lumen::onnx_import {
+
+namespace {
+
+// What an ONNX tensor name stands for during the import.
+struct Value {
+  std::optional<NodeId> node;
+  std::shared_ptr<const Constant> constant;
+};
+
+std::string node_label(const std::string& name, const onnx::NodeProto& node, std::int64_t opset) {
+  return "node '" + name + "' (op '" + node.op_type() + "', opset " + std::to_string(opset) + ")";
+}
+
+bool in_default_domain(const onnx::NodeProto& node) {
+  return node.domain().empty() || node.domain() == "ai.onnx";
+}
+
+// The node's own name, or "<op>_<index>" made unique against every name in the file.
+std::vector<std::string> resolve_node_names(const onnx::GraphProto& graph) {
+  std::unordered_set<std::string> taken;
+  for (const auto& n : graph.node()) {
+    taken.insert(n.name());
+    for (const auto& o : n.output()) taken.insert(o);
+  }
+  for (const auto& i : graph.input()) taken.insert(i.name());
+  std::vector<std::string> names;
+  for (int i = 0; i < graph.node_size(); ++i) {
+    const auto& n = graph.node(i);
+    if (!n.name().empty()) {
+      names.push_back(n.name());
+      continue;
+    }
+    std::string name = n.op_type() + "_" + std::to_string(i);
+    while (taken.count(name)) name += "_";
+    taken.insert(name);
+    names.push_back(std::move(name));
+  }
+  return names;
+}
+
+}  // namespace
+
+struct ImportState {
+  const onnx::GraphProto& proto;
+  std::int64_t opset;
+  std::optional<std::int64_t> static_batch;
+  Graph graph;
+  std::unordered_map<std::string, Value> values;
+  std::unordered_map<std::string, std::vector<std::size_t>> consumers;
+  std::string graph_output;
+  std::vector<std::string> names;
+  std::vector<bool> absorbed;
+};
+
+NodeContext::NodeContext(ImportState& state, std::size_t index)
+    : state_(state), index_(index), attributes_(state.proto.node(static_cast<int>(index))) {}
+
+const onnx::NodeProto& NodeContext::proto() const {
+  return state_.proto.node(static_cast<int>(index_));
+}
+
+const std::string& NodeContext::name() const { return state_.names[index_]; }
+std::int64_t NodeContext::opset() const { return state_.opset; }
+
+int NodeContext::input_count() const {
+  int n = proto().input_size();
+  while (n > 0 && proto().input(n - 1).empty()) --n;
+  return n;
+}
+
+bool NodeContext::has_input(int i) const { return i < input_count() && !input_name(i).empty(); }
+
+const std::string& NodeContext::input_name(int i) const { return proto().input(i); }
+
+bool NodeContext::is_constant(int i) const {
+  if (!has_input(i)) return false;
+  auto it = state_.values.find(input_name(i));
+  return it != state_.values.end() && it->second.constant;
+}
+
+NodeId NodeContext::activation(int i) const {
+  if (!has_input(i)) throw ModelError("input " + std::to_string(i) + " is missing");
+  auto it = state_.values.find(input_name(i));
+  if (it == state_.values.end()) {
+    throw ModelError("input '" + input_name(i) + "' is not produced by an earlier node");
+  }
+  if (!it->second.node) {
+    throw ModelError("input " + std::to_string(i) + " ('" + input_name(i) +
+                     "') is a constant; lumen needs it computed from the model input here");
+  }
+  return *it->second.node;
+}
+
+const Constant& NodeContext::constant(int i) const {
+  if (!has_input(i)) throw ModelError("input " + std::to_string(i) + " is missing");
+  auto it = state_.values.find(input_name(i));
+  if (it == state_.values.end()) {
+    throw ModelError("input '" + input_name(i) + "' is not produced by an earlier node");
+  }
+  if (!it->second.constant) {
+    throw ModelError("input " + std::to_string(i) + " ('" + input_name(i) +
+                     "') must be a constant (an initializer or a Constant node), but it is "
+                     "computed from the model input");
+  }
+  return *it->second.constant;
+}
+
+const Constant* NodeContext::find_constant(const std::string& tensor) const {
+  auto it = state_.values.find(tensor);
+  return it == state_.values.end() ? nullptr : it->second.constant.get();
+}
+
+const Shape& NodeContext::shape(NodeId id) const { return state_.graph.node(id).output_shape; }
+
+std::optional<std::int64_t> NodeContext::static_batch() const { return state_.static_batch; }
+
+bool NodeContext::output_used(int i) const {
+  if (i >= proto().output_size() || proto().output(i).empty()) return false;
+  const auto& name = proto().output(i);
+  return name == state_.graph_output || state_.consumers.count(name) > 0;
+}
+
+const onnx::NodeProto* NodeContext::sole_consumer() const {
+  const auto& name = proto().output(0);
+  auto it = state_.consumers.find(name);
+  if (name == state_.graph_output || it == state_.consumers.end() || it->second.size() != 1) {
+    return nullptr;
+  }
+  return &state_.proto.node(static_cast<int>(it->second.front()));
+}
+
+void NodeContext::add_layer(std::shared_ptr<const Layer> layer, std::vector<NodeId> inputs,
+                            const onnx::NodeProto* absorbed) {
+  const auto& output = absorbed ? absorbed->output(0) : proto().output(0);
+  const auto id = state_.graph.add_node(name(), output, std::move(layer), std::move(inputs));
+  state_.values[output] = Value{id, nullptr};
+  if (absorbed) {
+    state_.absorbed[state_.consumers.at(proto().output(0)).front()] = true;
+  }
+}
+
+void NodeContext::set_constant(Constant value) {
+  state_.values[proto().output(0)] = Value{std::nullopt, std::make_shared<Constant>(std::move(value))};
+}
+
+void NodeContext::alias_input(int i) {
+  if (!has_input(i)) throw ModelError("input " + std::to_string(i) + " is missing");
+  auto it = state_.values.find(input_name(i));
+  if (it == state_.values.end()) {
+    throw ModelError("input '" + input_name(i) + "' is not produced by an earlier node");
+  }
+  state_.values[proto().output(0)] = it->second;
+}
+
+std::string supported_op_list() {
+  std::string list;
+  for (const auto& [op, handler] : op_handlers()) list += (list.empty() ? "" : ", ") + op;
+  return list;
+}
+
+void check_ops_supported(const onnx::GraphProto& graph, std::int64_t opset) {
+  const auto names = resolve_node_names(graph);
+  for (int i = 0; i < graph.node_size(); ++i) {
+    const auto& n = graph.node(i);
+    const auto& name = names[static_cast<std::size_t>(i)];
+    if (!in_default_domain(n)) {
+      throw ModelError("node '" + name + "' (op '" + n.op_type() + "', domain '" + n.domain() +
+                       "') is not supported: lumen reads only the default ONNX domain");
+    }
+    if (!op_handlers().count(n.op_type())) {
+      throw ModelError(node_label(name, n, opset) + " is not supported; supported: " +
+                       supported_op_list());
+    }
+  }
+}
+
+namespace {
+
+// The one graph input that is not an initializer: a float [N, C, H, W] tensor with fixed C, H, W.
+const onnx::ValueInfoProto& find_input(const onnx::GraphProto& graph) {
+  std::unordered_set<std::string> initializers;
+  for (const auto& t : graph.initializer()) initializers.insert(t.name());
+  std::vector<const onnx::ValueInfoProto*> inputs;
+  for (const auto& i : graph.input()) {
+    if (!initializers.count(i.name())) inputs.push_back(&i);
+  }
+  if (inputs.size() != 1) {
+    std::string names;
+    for (const auto* i : inputs) names += (names.empty() ? "'" : ", '") + i->name() + "'";
+    throw ModelError("the graph has " + std::to_string(inputs.size()) +
+                     " inputs that are not initializers" + (names.empty() ? "" : " (" + names + ")") +
+                     "; lumen needs exactly one, the image batch");
+  }
+  return *inputs.front();
+}
+
+struct InputShape {
+  Shape sample;
+  std::optional<std::int64_t> batch;
+};
+
+InputShape read_input_shape(const onnx::ValueInfoProto& input) {
+  const auto what = "graph input '" + input.name() + "'";
+  if (!input.type().has_tensor_type()) throw ModelError(what + " is not a tensor");
+  const auto& type = input.type().tensor_type();
+  if (type.elem_type() != onnx::TensorProto::FLOAT) {
+    throw ModelError(what + " has element type " +
+                     (onnx::TensorProto_DataType_IsValid(type.elem_type())
+                          ? onnx::TensorProto_DataType_Name(type.elem_type())
+                          : std::to_string(type.elem_type())) +
+                     "; lumen needs FLOAT");
+  }
+  if (!type.has_shape() || type.shape().dim_size() != 4) {
+    throw ModelError(what + " must have a known shape [N, C, H, W]" +
+                     (type.has_shape() ? " (it has rank " + std::to_string(type.shape().dim_size()) + ")"
+                                       : std::string{}));
+  }
+  InputShape result;
+  for (int d = 0; d < 4; ++d) {
+    const auto& dim = type.shape().dim(d);
+    const bool fixed = dim.has_dim_value() && dim.dim_value() > 0;
+    if (d == 0) {
+      if (fixed) result.batch = dim.dim_value();
+      continue;
+    }
+    if (!fixed) {
+      throw ModelError(what + " has dimension " + std::to_string(d) + " " +
+                       (dim.has_dim_param() ? "'" + dim.dim_param() + "'"
+                                            : std::to_string(dim.dim_value())) +
+                       "; lumen needs fixed positive C, H and W");
+    }
+    result.sample.push_back(dim.dim_value());
+  }
+  return result;
+}
+
+}  // namespace
+
+Graph import_graph(onnx::ModelProto& model, std::int64_t opset) {
+  const auto& proto = model.graph();
+  ImportState state{proto, opset, std::nullopt, Graph{}, {}, {}, {}, resolve_node_names(proto),
+                    std::vector<bool>(static_cast<std::size_t>(proto.node_size()), false)};
+  if (proto.output_size() != 1) {
+    throw ModelError("the graph has " + std::to_string(proto.output_size()) +
+                     " outputs; lumen needs exactly one (the class scores)");
+  }
+  state.graph_output = proto.output(0).name();
+
+  for (auto& t : *model.mutable_graph()->mutable_initializer()) {
+    auto c = read_tensor(t, "initializer '" + t.name() + "'");
+    state.values[t.name()] = Value{std::nullopt, std::make_shared<Constant>(std::move(c))};
+    const auto name = t.name();
+    t.Clear();
+    t.set_name(name);
+  }
+  const auto& input = find_input(proto);
+  const auto input_shape = read_input_shape(input);
+  state.static_batch = input_shape.batch;
+  state.values[input.name()] = Value{state.graph.add_input(input.name(), input_shape.sample), nullptr};
+
+  for (int i = 0; i < proto.node_size(); ++i) {
+    for (const auto& in : proto.node(i).input()) {
+      if (!in.empty()) state.consumers[in].push_back(static_cast<std::size_t>(i));
+    }
+  }
+
+  for (std::size_t i = 0; i < state.names.size(); ++i) {
+    if (state.absorbed[i]) continue;
+    NodeContext context(state, i);
+    const auto& node = context.proto();
+    try {
+      if (node.output_size() == 0 || node.output(0).empty()) {
+        throw ModelError("the node has no output");
+      }
+      auto handler = op_handlers().find(node.op_type());
+      if (handler == op_handlers().end()) throw ModelError("the op is not supported");
+      handler->second(context);
+      for (int o = 1; o < node.output_size(); ++o) {
+        if (context.output_used(o)) {
+          throw ModelError("its output " + std::to_string(o) + " ('" + node.output(o) +
+                           "') is used, but lumen imports only the first output of " +
+                           node.op_type() + " (inference)");
+        }
+      }
+    } catch (const std::exception& e) {
+      throw ModelError(node_label(context.name(), node, opset) + ": " + e.what());
+    }
+  }
+
+  auto out = state.values.find(state.graph_output);
+  if (out == state.values.end()) {
+    throw ModelError("no node produces the graph output '" + state.graph_output + "'");
+  }
+  if (!out->second.node) {
+    throw ModelError("the graph output '" + state.graph_output +
+                     "' is a constant; it must be computed from the input");
+  }
+  state.graph.finalize(*out->second.node);
+  return std::move(state.graph);
+}
+
+}  // namespace lumen::onnx_import

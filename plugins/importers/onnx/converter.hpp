@@ -1,0 +1,86 @@
+#pragma once
+#include <onnx/onnx_pb.h>
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "attributes.hpp"
+#include "constant.hpp"
+#include "lumen/graph.hpp"
+
+namespace lumen::onnx_import {
+
+struct ImportState;
+
+/// What an op handler sees of the ONNX node it imports, and how it records the result: a layer
+/// added to the graph, or a constant folded at import time. Errors are ModelError describing the
+/// problem; the caller adds the file, node, op and opset.
+class NodeContext {
+ public:
+  NodeContext(ImportState& state, std::size_t index);
+
+  const onnx::NodeProto& proto() const;
+  /// The node's name, or a generated "<op>_<index>" when the file has none.
+  const std::string& name() const;
+  std::int64_t opset() const;
+  const Attributes& attributes() const { return attributes_; }
+
+  /// Number of inputs, not counting trailing omitted ones.
+  int input_count() const;
+  /// Input i is given (not omitted with an empty name).
+  bool has_input(int i) const;
+  bool is_constant(int i) const;
+  /// Input i as a graph node; throws when it is a constant or omitted.
+  NodeId activation(int i) const;
+  /// Input i as a constant; throws when it is computed by the graph or omitted.
+  const Constant& constant(int i) const;
+  /// The constant a tensor name stands for at this point of the import, or null.
+  const Constant* find_constant(const std::string& tensor) const;
+  /// Output shape of a graph node for a batch of one ([1, ...]).
+  const Shape& shape(NodeId id) const;
+  /// The batch size the model was exported with, when its input fixes one.
+  std::optional<std::int64_t> static_batch() const;
+
+  /// Output i exists and is read by a node or is the graph output.
+  bool output_used(int i) const;
+  /// The only reader of output 0 when it has exactly one and is not the graph output.
+  const onnx::NodeProto* sole_consumer() const;
+
+  /// Adds `layer` reading `inputs` as this node. With `absorbed`, that consumer node is fused into
+  /// this one: it is skipped and its output becomes this node's output.
+  void add_layer(std::shared_ptr<const Layer> layer, std::vector<NodeId> inputs,
+                 const onnx::NodeProto* absorbed = nullptr);
+  /// Output 0 is a value known at import time.
+  void set_constant(Constant value);
+  /// Output 0 is input i itself (Identity, Dropout on a constant).
+  void alias_input(int i);
+
+ private:
+  const std::string& input_name(int i) const;
+
+  ImportState& state_;
+  std::size_t index_;
+  Attributes attributes_;
+};
+
+using OpHandler = void (*)(NodeContext&);
+
+/// Handlers by op type (default ONNX domain).
+const std::map<std::string, OpHandler>& op_handlers();
+/// "Add, AveragePool, ..." for error messages.
+std::string supported_op_list();
+
+/// Refuses, naming it, the first node whose op lumen cannot import (run before the ONNX checker so
+/// that the message lists what is supported).
+void check_ops_supported(const onnx::GraphProto& graph, std::int64_t opset);
+
+/// Builds the graph of `model` (whose default-domain opset is `opset`) and returns it finalised.
+/// Releases each initializer's data once read, so a large model is not held twice. Errors are
+/// ModelError without the file name (the caller adds it).
+Graph import_graph(onnx::ModelProto& model, std::int64_t opset);
+
+}  // namespace lumen::onnx_import

@@ -1,0 +1,18 @@
+#pragma once
+/// Arithmetic on import-time constants (the shape computations exporters emit).
+#include <cstdint>
+#include <vector>
+
+#include "constant.hpp"
+
+namespace lumen::onnx_import {
+
+/// Concatenation of constants of one element kind along `axis` (negative counts from the end).
+Constant concat_constants(const std::vector<const Constant*>& parts, std::int64_t axis);
+/// ONNX Reshape of a constant to `dims` (0 copies a dimension unless allowzero, -1 is inferred).
+Constant reshape_constant(const Constant& value, const std::vector<std::int64_t>& dims,
+                          bool allowzero);
+/// "[N,16,-1]": dims of a folded shape, with the symbolic batch size shown as N.
+std::string format_dims(const std::vector<std::int64_t>& dims);
+
+}  // namespace lumen::onnx_import

@@ -1,0 +1,99 @@
+#include "onnx_importer.hpp"
+
+#include <onnx/checker.h>
+#include <onnx/onnx_pb.h>
+
+#include <climits>
+#include <fstream>
+#include <optional>
+
+#include "converter.hpp"
+#include "lumen/error.hpp"
+#include "metadata.hpp"
+
+namespace lumen::onnx_import {
+
+namespace {
+
+constexpr std::int64_t min_opset = 9;
+constexpr std::int64_t max_opset = 17;
+
+std::string read_bytes(const std::filesystem::path& file) {
+  std::error_code ec;
+  if (!std::filesystem::exists(file, ec)) throw ModelError("the file does not exist");
+  if (std::filesystem::is_directory(file, ec)) throw ModelError("this is a directory, not a file");
+  std::ifstream in(file, std::ios::binary | std::ios::ate);
+  if (!in) throw ModelError("the file cannot be opened");
+  const auto size = static_cast<std::streamoff>(in.tellg());
+  if (size == 0) throw ModelError("the file is empty");
+  if (size > INT_MAX) throw ModelError("the file is larger than 2 GiB, protobuf's limit");
+  std::string bytes(static_cast<std::size_t>(size), '\0');
+  in.seekg(0);
+  if (!in.read(bytes.data(), size)) throw ModelError("the file cannot be read");
+  return bytes;
+}
+
+onnx::ModelProto parse(const std::string& bytes) {
+  onnx::ModelProto model;
+  if (!model.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
+    throw ModelError("the file is not a valid ONNX model (protobuf parsing failed; the file is "
+                     "truncated or not ONNX)");
+  }
+  if (!model.has_graph() || model.graph().node_size() == 0) {
+    throw ModelError("the file holds no ONNX graph with nodes (truncated or not an ONNX model)");
+  }
+  return model;
+}
+
+std::int64_t default_opset(const onnx::ModelProto& model) {
+  if (model.ir_version() > onnx::IR_VERSION) {
+    throw ModelError("IR version " + std::to_string(model.ir_version()) +
+                     " is newer than lumen's ONNX library reads (up to " +
+                     std::to_string(onnx::IR_VERSION) + ")");
+  }
+  std::optional<std::int64_t> opset;
+  for (const auto& o : model.opset_import()) {
+    if (o.domain().empty() || o.domain() == "ai.onnx") opset = o.version();
+  }
+  if (!opset) throw ModelError("the model imports no opset of the default ONNX domain");
+  if (*opset < min_opset || *opset > max_opset) {
+    throw ModelError("opset " + std::to_string(*opset) +
+                     " of the default ONNX domain is not supported; lumen reads opsets " +
+                     std::to_string(min_opset) + " to " + std::to_string(max_opset));
+  }
+  return *opset;
+}
+
+void run_checker(const onnx::ModelProto& model) {
+  try {
+    onnx::checker::check_model(model);
+  } catch (const std::exception& e) {
+    std::string message = e.what();
+    for (auto& c : message) {
+      if (c == '\n') c = ' ';
+    }
+    throw ModelError("the ONNX checker refused the model: " + message);
+  }
+}
+
+}  // namespace
+
+ImporterInfo OnnxImporter::info() const {
+  return {"onnx", "ONNX classifiers, default domain opsets 9 to 17", {".onnx"}};
+}
+
+Model OnnxImporter::load(const std::filesystem::path& file) const {
+  try {
+    auto model = parse(read_bytes(file));
+    const auto opset = default_opset(model);
+    check_ops_supported(model.graph(), opset);
+    run_checker(model);
+    const auto metadata = read_metadata(model);
+    auto graph = import_graph(model, opset);
+    return Model(std::move(graph), InputSpec{{}, metadata.mean, metadata.std}, metadata.labels);
+  } catch (const std::exception& e) {
+    throw ModelError(file.string() + ": " + e.what());
+  }
+}
+
+}  // namespace lumen::onnx_import

@@ -1,0 +1,41 @@
+#pragma once
+/// The op handlers: each imports one ONNX op type (see op_table.cpp).
+#include "converter.hpp"
+
+namespace lumen::onnx_import {
+
+// Convolution and pooling (ops_window.cpp).
+void import_conv(NodeContext& ctx);
+void import_max_pool(NodeContext& ctx);
+void import_average_pool(NodeContext& ctx);
+void import_global_average_pool(NodeContext& ctx);
+
+// Fully connected (ops_dense.cpp).
+void import_gemm(NodeContext& ctx);
+void import_matmul(NodeContext& ctx);
+
+// Element-wise and normalisation (ops_elementwise.cpp).
+void import_relu(NodeContext& ctx);
+void import_leaky_relu(NodeContext& ctx);
+void import_sigmoid(NodeContext& ctx);
+void import_tanh(NodeContext& ctx);
+void import_add(NodeContext& ctx);
+void import_batch_norm(NodeContext& ctx);
+void import_lrn(NodeContext& ctx);
+void import_softmax(NodeContext& ctx);
+void import_dropout(NodeContext& ctx);
+void import_identity(NodeContext& ctx);
+
+// Shape and layout (ops_structural.cpp).
+void import_flatten(NodeContext& ctx);
+void import_reshape(NodeContext& ctx);
+void import_concat(NodeContext& ctx);
+void import_pad(NodeContext& ctx);
+
+// Import-time constants (ops_folding.cpp).
+void import_constant(NodeContext& ctx);
+void import_shape(NodeContext& ctx);
+void import_gather(NodeContext& ctx);
+void import_unsqueeze(NodeContext& ctx);
+
+}  // namespace lumen::onnx_import

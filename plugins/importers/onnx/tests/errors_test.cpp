@@ -1,0 +1,215 @@
+// Every refusal is a ModelError naming the file and, where there is one, the node, op and opset.
+#include <catch2/catch.hpp>
+#include <fstream>
+
+#include "onnx_test_util.hpp"
+
+using namespace lumen;
+using namespace lumen::onnx_test;
+using Catch::Matchers::Contains;
+
+namespace {
+
+// A valid classifier at any opset: x [N, 2, 1, 1] -> Flatten -> Gemm -> y [N, 2].
+ModelBuilder tiny(std::int64_t opset = 13) {
+  ModelBuilder b(opset);
+  b.add_input("x", {"N", 2, 1, 1})
+      .add_initializer("w", Tensor({2, 2}, {1, 2, 3, 4}))
+      .add_initializer("c", Tensor({2}, {0, 0}))
+      .add_node("Flatten", {"x"}, {"f"}, {}, "flatten")
+      .add_node("Gemm", {"f", "w", "c"}, {"y"}, {{"transB", 1}}, "fc")
+      .add_output("y");
+  return b;
+}
+
+void write_bytes(const std::filesystem::path& path, const std::string& bytes) {
+  std::ofstream(path, std::ios::binary).write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+}
+
+}  // namespace
+
+TEST_CASE("the tiny model used by the error tests imports", "[onnx]") {
+  CHECK(import_model(tiny()).class_count() == 2);
+}
+
+TEST_CASE("an unsupported op is named with its node, op and opset", "[onnx]") {
+  auto b = tiny();
+  b.add_node("Einsum", {"y", "y"}, {"z"}, {{"equation", "ij,ij->ij"}}, "foo");
+  const auto path = save_temp(b, "einsum");
+  const auto message = import_error(path);
+  CHECK_THAT(message, Contains(path.string()));
+  CHECK_THAT(message, Contains("node 'foo' (op 'Einsum', opset 13) is not supported"));
+  CHECK_THAT(message, Contains("supported: Add, AveragePool"));
+
+  ModelBuilder unnamed = tiny();
+  unnamed.add_node("Erf", {"y"}, {"z"});
+  CHECK_THAT(import_error(unnamed), Contains("node 'Erf_2' (op 'Erf', opset 13)"));
+
+  ModelBuilder invented = tiny();
+  invented.add_node("Foo", {"y"}, {"z"}, {}, "custom");
+  CHECK_THAT(import_error(invented), Contains("node 'custom' (op 'Foo', opset 13) is not supported"));
+}
+
+TEST_CASE("opsets outside 9..17 are refused", "[onnx]") {
+  for (std::int64_t opset : {8, 18}) {
+    const auto path = save_temp(tiny(opset), "opset");
+    const auto message = import_error(path);
+    CHECK_THAT(message, Contains(path.string()));
+    CHECK_THAT(message, Contains("opset " + std::to_string(opset)));
+    CHECK_THAT(message, Contains("opsets 9 to 17"));
+  }
+  for (std::int64_t opset : {9, 17}) CHECK(import_model(tiny(opset)).class_count() == 2);
+}
+
+TEST_CASE("unreadable files are refused with a clear message", "[onnx]") {
+  const auto bytes = tiny().serialize();
+
+  SECTION("missing file") {
+    const auto path = temp_path("missing");
+    CHECK_THAT(import_error(path), Contains(path.string()) && Contains("does not exist"));
+  }
+  SECTION("empty file") {
+    const auto path = temp_path("empty");
+    write_bytes(path, "");
+    CHECK_THAT(import_error(path), Contains(path.string()) && Contains("empty"));
+  }
+  SECTION("every truncation") {
+    // Cutting the file anywhere must give a ModelError, never a crash or a model.
+    for (std::size_t size = 1; size < bytes.size(); ++size) {
+      const auto path = temp_path("truncated");
+      write_bytes(path, bytes.substr(0, size));
+      CHECK_THAT(import_error(path), Contains(path.string()));
+      std::filesystem::remove(path);
+    }
+  }
+  SECTION("garbage bytes") {
+    std::string garbage;
+    for (int i = 0; i < 4096; ++i) garbage.push_back(static_cast<char>((i * 7919 + 13) % 251));
+    const auto path = temp_path("garbage");
+    write_bytes(path, garbage);
+    CHECK_THAT(import_error(path), Contains(path.string()));
+    write_bytes(path, "this is not an ONNX model\n");
+    CHECK_THAT(import_error(path), Contains(path.string()));
+  }
+  SECTION("a directory") {
+    const auto path = temp_path("dir");
+    std::filesystem::create_directories(path);
+    CHECK_THAT(import_error(path), Contains("directory"));
+  }
+}
+
+TEST_CASE("the graph must have exactly one output and one non-initializer input", "[onnx]") {
+  auto two = tiny();
+  two.add_node("Relu", {"y"}, {"z"}).add_output("z");
+  CHECK_THAT(import_error(two), Contains("2 outputs") && Contains("exactly one"));
+
+  ModelBuilder inputs(13);
+  inputs.add_input("a", {"N", 2, 1, 1})
+      .add_input("b", {"N", 2, 1, 1})
+      .add_node("Add", {"a", "b"}, {"s"})
+      .add_node("Flatten", {"s"}, {"y"})
+      .add_output("y");
+  CHECK_THAT(import_error(inputs), Contains("'a', 'b'"));
+
+  ModelBuilder rank(13);
+  rank.add_input("x", {"N", 2}).add_node("Relu", {"x"}, {"y"}).add_output("y");
+  CHECK_THAT(import_error(rank), Contains("[N, C, H, W]"));
+
+  ModelBuilder symbolic(13);
+  symbolic.add_input("x", {"N", 2, "H", 1})
+      .add_node("Flatten", {"x"}, {"y"})
+      .add_output("y");
+  CHECK_THAT(import_error(symbolic), Contains("'H'"));
+}
+
+TEST_CASE("malformed initializers and attribute values are refused", "[onnx]") {
+  SECTION("initializer with the wrong number of values") {
+    for (auto storage : {onnx_builder::TensorStorage::raw_data, onnx_builder::TensorStorage::typed_fields}) {
+      ModelBuilder b(13);
+      b.set_tensor_storage(storage)
+          .add_input("x", {"N", 2, 1, 1})
+          .add_initializer("w", Shape{2, 2}, {1, 2, 3})
+          .add_node("Flatten", {"x"}, {"f"})
+          .add_node("Gemm", {"f", "w"}, {"y"}, {{"transB", 1}})
+          .add_output("y");
+      CHECK_THAT(import_error(b), Contains("initializer 'w'") && Contains("dims need"));
+    }
+  }
+  SECTION("unknown Pad mode") {
+    ModelBuilder b(13);
+    b.add_input("x", {"N", 1, 2, 2})
+        .add_initializer("pads", IntTensor{{8}, Ints{0, 0, 1, 1, 0, 0, 1, 1}})
+        .add_node("Pad", {"x", "pads"}, {"p"}, {{"mode", "wrap"}}, "pad")
+        .add_node("Flatten", {"p"}, {"y"})
+        .add_output("y");
+    CHECK_THAT(import_error(b), Contains("node 'pad' (op 'Pad', opset 13)") && Contains("'wrap'") &&
+                                    Contains("reflect"));
+  }
+  SECTION("unknown auto_pad") {
+    ModelBuilder b(13);
+    b.add_input("x", {"N", 1, 2, 2})
+        .add_node("MaxPool", {"x"}, {"p"}, {{"kernel_shape", Ints{2, 2}}, {"auto_pad", "SAME"}}, "pool")
+        .add_node("Flatten", {"p"}, {"y"})
+        .add_output("y");
+    CHECK_THAT(import_error(b), Contains("node 'pool'") && Contains("'SAME'") && Contains("SAME_UPPER"));
+  }
+  SECTION("a weight computed from the input") {
+    ModelBuilder b(13);
+    b.add_input("x", {"N", 1, 2, 2})
+        .add_node("Relu", {"x"}, {"w"})
+        .add_node("Conv", {"x", "w"}, {"c"}, {}, "conv")
+        .add_node("Flatten", {"c"}, {"y"})
+        .add_output("y");
+    CHECK_THAT(import_error(b), Contains("node 'conv'") && Contains("must be a constant"));
+  }
+}
+
+TEST_CASE("ops lumen maps only partly are refused with the reason", "[onnx]") {
+  SECTION("Flatten at axis 2") {
+    ModelBuilder b(13);
+    b.add_input("x", {"N", 2, 2, 1}).add_node("Flatten", {"x"}, {"y"}, {{"axis", 2}}, "flat").add_output("y");
+    CHECK_THAT(import_error(b), Contains("node 'flat' (op 'Flatten', opset 13)") && Contains("axis 2"));
+  }
+  SECTION("Gemm with transA") {
+    ModelBuilder t(13);
+    t.add_input("x", {"N", 2, 1, 1})
+        .add_initializer("w", Tensor({2, 2}, {1, 2, 3, 4}))
+        .add_node("Flatten", {"x"}, {"f"})
+        .add_node("Gemm", {"f", "w"}, {"y"}, {{"transA", 1}}, "fc")
+        .add_output("y");
+    CHECK_THAT(import_error(t), Contains("node 'fc'") && Contains("transA"));
+  }
+  SECTION("BatchNormalization whose running statistics are used") {
+    ModelBuilder b(9);
+    b.add_input("x", {"N", 1, 1, 1});
+    for (const char* p : {"s", "b", "m", "v"}) b.add_initializer(p, Tensor({1}, 1.0F));
+    b.add_node("BatchNormalization", {"x", "s", "b", "m", "v"}, {"y", "mean_out", "var_out", "saved_mean", "saved_var"}, {}, "bn")
+        .add_node("Flatten", {"y"}, {"f"})
+        .add_node("Add", {"f", "mean_out"}, {"z"})
+        .add_output("z");
+    CHECK_THAT(import_error(b), Contains("node 'bn' (op 'BatchNormalization', opset 9)") &&
+                                    Contains("'mean_out'"));
+  }
+  SECTION("Dropout whose mask is used") {
+    ModelBuilder b(13);
+    b.add_input("x", {"N", 2, 1, 1})
+        .add_node("Dropout", {"x"}, {"d", "mask"}, {}, "drop")
+        .add_node("Flatten", {"mask"}, {"y"})
+        .add_output("y");
+    CHECK_THAT(import_error(b), Contains("node 'drop'"));
+  }
+  SECTION("Softmax over flattened axes before opset 13") {
+    ModelBuilder b(11);
+    b.add_input("x", {"N", 2, 2, 2})
+        .add_node("Softmax", {"x"}, {"p"}, {}, "softmax")
+        .add_node("Flatten", {"p"}, {"y"})
+        .add_output("y");
+    CHECK_THAT(import_error(b), Contains("node 'softmax' (op 'Softmax', opset 11)") &&
+                                    Contains("before opset 13"));
+  }
+  SECTION("a scores tensor that is not [N, classes]") {
+    ModelBuilder b(13);
+    b.add_input("x", {"N", 2, 2, 2}).add_node("Relu", {"x"}, {"y"}).add_output("y");
+    CHECK_THAT(import_error(b), Contains("[N, classes]"));
+  }
+}
