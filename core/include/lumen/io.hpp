@@ -1,0 +1,66 @@
+#pragma once
+/// Files in and out of lumen: .npy arrays, PNG/JPEG images, and heatmaps (the display of an
+/// attribution). Every function is thread-safe; failures throw IoError (or InvalidArgument /
+/// ShapeError for bad tensors) with a message naming the file and the problem. Every write goes
+/// to a temporary file in the target's directory which is then renamed over the target, so a
+/// failed or interrupted write never leaves a half-written file behind.
+#include <array>
+#include <filesystem>
+#include <string_view>
+#include <vector>
+
+#include "lumen/export.hpp"
+#include "lumen/model.hpp"
+#include "lumen/tensor.hpp"
+
+namespace lumen {
+
+/// Reads a NumPy .npy file (format versions 1, 2 and 3): little-endian float32 ('<f4') or
+/// float64 ('<f8', converted to float32), C order only. The tensor has the shape from the header.
+LUMEN_API Tensor read_npy(const std::filesystem::path& path);
+/// Writes `tensor` as a version-1 .npy file of little-endian float32 in C order.
+LUMEN_API void write_npy(const std::filesystem::path& path, const Tensor& tensor);
+
+/// Reads a PNG or JPEG image as [1,C,H,W] floats in [0,1] (8-bit value / 255, no gamma change).
+/// Grey and grey+alpha images give C = 1, RGB and RGBA give C = 3; alpha is dropped.
+LUMEN_API Tensor read_image(const std::filesystem::path& path);
+/// Writes a [C,H,W] image with C = 1 or 3 and values in [0,1] (clamped) as an 8-bit PNG.
+LUMEN_API void write_image_png(const std::filesystem::path& path, const Tensor& image);
+
+/// Turns an image from read_image ([N,C,H,W] in [0,1]) into model input for `spec`: resizes it
+/// to the spec's H,W with upsample_bilinear, converts channels (1 -> C by replicating the grey
+/// plane; 3 -> 1 by the plain mean of the three channels; other changes are refused), then applies
+/// (x - mean[c]) / std[c]. `mean_override` / `std_override`, when not empty, replace the spec's
+/// values; mean and std are applied only when both are known. Each must have C values and std
+/// must be positive. Throws InvalidArgument / ShapeError naming the mismatch.
+LUMEN_API Tensor prepare_input(const Tensor& image, const InputSpec& spec,
+                               const std::vector<float>& mean_override = {},
+                               const std::vector<float>& std_override = {});
+
+/// The display normalisation of one sample's attribution ([C,H,W], e.g. [1,H,W] for layer-space
+/// maps) as an [H,W] map. Unsigned: the maximum over channels, then min-max scaled to [0,1]
+/// (a constant map gives all 0). Signed: the sum over channels divided by its largest absolute
+/// value, in [-1,1] with signs kept (an all-zero map gives all 0). Throws InvalidArgument on
+/// non-finite values.
+LUMEN_API Tensor display_map(const Tensor& attribution_sample, bool signed_map);
+
+using Rgb = std::array<float, 3>;
+/// The sequential colour map for values in [0,1] (clamped): from near-black through violet, red
+/// and orange to pale yellow, with luminance strictly increasing.
+LUMEN_API Rgb sequential_colour(float value);
+/// The diverging colour map for values in [-1,1] (clamped): blue for negative, white at 0, red
+/// for positive, darker with growing magnitude.
+LUMEN_API Rgb diverging_colour(float value);
+
+/// Writes a display map ([H,W], from display_map) as an RGB PNG heatmap coloured with the
+/// sequential (unsigned) or diverging (signed) map. With a `background` ([C,H',W'] in [0,1],
+/// C = 1 or 3; resized bilinearly to H,W when it differs) the colours are blended over its grey
+/// version: alpha * colour + (1 - alpha) * grey. `alpha` must be in [0,1].
+LUMEN_API void write_heatmap_png(const std::filesystem::path& path, const Tensor& display,
+                                 bool signed_map, const Tensor* background = nullptr,
+                                 float alpha = 0.5F);
+
+/// Writes `text` to `path` (replacing it) through a temporary file and a rename.
+LUMEN_API void write_text_file(const std::filesystem::path& path, std::string_view text);
+
+}  // namespace lumen
