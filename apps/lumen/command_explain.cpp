@@ -1,0 +1,206 @@
+// `lumen explain`: one explanation of a batch, written as .npy or PNG heatmaps plus a JSON record.
+#include <CLI/CLI.hpp>
+#include <algorithm>
+#include <iomanip>
+#include <iostream>
+#include <lumen/error.hpp>
+#include <lumen/io.hpp>
+#include <map>
+#include <nlohmann/json.hpp>
+
+#include "explanation.hpp"
+#include "input.hpp"
+#include "prediction.hpp"
+#include "session.hpp"
+
+namespace lumen::cli {
+namespace {
+
+struct ExplainOptions {
+  std::string model, input, method, layer, mean, std, out;
+  std::vector<std::string> params;
+  std::int64_t target = -1;
+  CLI::Option* target_option = nullptr;
+  bool raw_layer = false;
+};
+
+std::map<std::string, std::string> given_params(const std::vector<std::string>& assignments) {
+  std::map<std::string, std::string> given;
+  for (const auto& text : assignments) {
+    auto [name, value] = parse_assignment(text);
+    if (!given.emplace(name, value).second) {
+      throw InvalidArgument("--param: parameter '" + name + "' is given twice");
+    }
+  }
+  return given;
+}
+
+// Parameter values with the JSON type of their declaration.
+nlohmann::json typed_params(const Params& params, const std::vector<ParamSpec>& specs) {
+  nlohmann::json out = nlohmann::json::object();
+  for (const auto& [name, text] : params.values()) {
+    const auto spec = std::find_if(specs.begin(), specs.end(),
+                                   [&n = name](const ParamSpec& s) { return s.name == n; });
+    const ParamType type = spec == specs.end() ? ParamType::text : spec->type;
+    switch (type) {
+      case ParamType::integer:
+        out[name] = params.integer(name);
+        break;
+      case ParamType::real:
+        out[name] = params.real(name);
+        break;
+      case ParamType::boolean:
+        out[name] = params.boolean(name);
+        break;
+      default:
+        out[name] = text;
+        break;
+    }
+  }
+  return out;
+}
+
+// Per sample: target, the model's prediction and the file the sample's attribution went to.
+nlohmann::json sample_records(const Model& model, const Scores& scores,
+                              const std::vector<Prediction>& predictions,
+                              const std::vector<std::int64_t>& targets,
+                              const std::vector<std::filesystem::path>& outputs) {
+  nlohmann::json samples = nlohmann::json::array();
+  const std::int64_t classes = model.class_count();
+  for (std::size_t i = 0; i < targets.size(); ++i) {
+    const auto s = static_cast<std::int64_t>(i);
+    samples.push_back({{"index", s},
+                       {"target", targets[i]},
+                       {"target_label", model.label(targets[i])},
+                       {"target_probability", scores.probabilities[s * classes + targets[i]]},
+                       {"prediction",
+                        {{"class", predictions[i].target},
+                         {"label", predictions[i].label},
+                         {"probability", predictions[i].probability}}},
+                       {"output", outputs[i].string()}});
+  }
+  return samples;
+}
+
+int run_explain(const ExplainOptions& o, Session& session) {
+  const auto explainer = session.registry().explainer(o.method);
+  const ExplainerInfo info = explainer->info();
+  const Params params = Params::validate(info.params, given_params(o.params), info.name);
+  const std::filesystem::path out(o.out);
+  const bool npy_out = out.extension() == ".npy";
+  const bool layer_space = info.output == OutputSpace::layer;
+  if (!layer_space && !o.layer.empty()) {
+    throw UsageError("--layer: method '" + info.name +
+                     "' explains in input space and takes no layer");
+  }
+  if (o.raw_layer && !layer_space) {
+    throw UsageError("--raw-layer: method '" + info.name +
+                     "' explains in input space and has no layer map");
+  }
+  if (o.raw_layer && !npy_out) {
+    throw UsageError("--raw-layer needs an .npy --out (layer maps are not drawn as heatmaps)");
+  }
+
+  const Model model = session.load_model(o.model);
+  const bool fixed_target = o.target_option->count() > 0;
+  if (fixed_target && (o.target < 0 || o.target >= model.class_count())) {
+    throw InvalidArgument("--target " + std::to_string(o.target) +
+                          " is out of range: the model has " + std::to_string(model.class_count()) +
+                          " classes (0.." + std::to_string(model.class_count() - 1) + ")");
+  }
+  const InputBatch input =
+      load_input(o.input, model, parse_floats(o.mean, "--mean"), parse_floats(o.std, "--std"));
+  std::optional<NodeId> layer;
+  if (!o.layer.empty()) layer = model.graph().at(o.layer);
+
+  const auto context = session.make_context();
+  const Scores scores = predict(model, input.values, *context);
+  const std::vector<Prediction> predictions = top_predictions(model, scores);
+  std::vector<std::int64_t> targets;
+  for (const auto& p : predictions) targets.push_back(fixed_target ? o.target : p.target);
+
+  const Attribution a =
+      run_explainer(*explainer, model, input.values, targets, params, layer, *context);
+
+  std::vector<std::filesystem::path> files;
+  nlohmann::json colour_map;  // null for .npy output
+  if (o.raw_layer && a.layer_map.empty()) {
+    throw Error("method '" + info.name + "' returned no layer map for --raw-layer");
+  }
+  if (npy_out) {
+    write_npy(out, o.raw_layer ? a.layer_map : a.map);
+    files.push_back(out);
+  } else {
+    const bool signed_map = a.signed_map;
+    files = write_heatmaps(out, a.map, signed_map, input.background);
+    colour_map = signed_map ? "diverging" : "sequential";
+  }
+
+  const std::int64_t n = input.values.dim(0);
+  std::vector<std::filesystem::path> sample_outputs;
+  for (std::int64_t i = 0; i < n; ++i)
+    sample_outputs.push_back(npy_out ? out : files[static_cast<std::size_t>(i)]);
+  const nlohmann::json samples =
+      sample_records(model, scores, predictions, targets, sample_outputs);
+  nlohmann::json outputs = nlohmann::json::array();
+  for (const auto& f : files) outputs.push_back(f.string());
+  const nlohmann::json record{
+      {"method", info.name},
+      {"model", o.model},
+      {"input", o.input},
+      {"params", typed_params(params, info.params)},
+      {"layer", a.layer ? nlohmann::json(model.graph().node(*a.layer).name) : nlohmann::json()},
+      {"raw_layer", o.raw_layer},
+      {"output_shape", (o.raw_layer ? a.layer_map : a.map).shape()},
+      {"samples", samples},
+      {"passes", {{"forward", a.passes.forward}, {"backward", a.passes.backward}}},
+      {"seconds", a.seconds},
+      {"notes", a.notes},
+      {"outputs", outputs},
+      {"colour_map", colour_map},
+      {"backend", session.options().backend},
+      {"threads", context->threads()},
+      {"seed", session.options().seed}};
+  auto json_file = out;
+  json_file.replace_extension(".json");
+  write_text_file(json_file, record.dump(2) + "\n");
+
+  for (std::int64_t s = 0; s < n; ++s) {
+    const auto i = static_cast<std::size_t>(s);
+    std::cout << "sample " << s << ": target " << targets[i] << " (" << model.label(targets[i])
+              << "), predicted " << predictions[i].label << " (" << std::fixed
+              << std::setprecision(4) << predictions[i].probability << std::defaultfloat << ")\n";
+  }
+  for (const auto& f : files) std::cout << "wrote " << f.string() << '\n';
+  std::cout << "wrote " << json_file.string() << '\n';
+  return 0;
+}
+
+}  // namespace
+
+Command add_explain_command(CLI::App& parent) {
+  auto* app = parent.add_subcommand("explain", "Explain the model's decision on an input");
+  auto o = std::make_shared<ExplainOptions>();
+  app->add_option("--model", o->model, "Model file (e.g. .onnx)")->required();
+  app->add_option("--input", o->input, "Input: .npy ([N,C,H,W] or [C,H,W]) or PNG/JPEG image")
+      ->required();
+  app->add_option("--method", o->method, "Explainer name (see `lumen plugins`)")->required();
+  app->add_option("--param", o->params, "Explainer parameter name=value (repeatable)")
+      ->allow_extra_args(false);
+  o->target_option = app->add_option("--target", o->target,
+                                     "Class to explain (default: each sample's prediction)");
+  app->add_option("--layer", o->layer, "Layer-space methods: node name or output tensor name");
+  app->add_flag("--raw-layer", o->raw_layer,
+                "Layer-space methods with .npy output: write the map at the layer resolution");
+  app->add_option("--mean", o->mean, "Per-channel mean for image inputs, e.g. 0.485,0.456,0.406");
+  app->add_option("--std", o->std, "Per-channel std for image inputs, e.g. 0.229,0.224,0.225");
+  app->add_option("--out", o->out, "Output: .npy (raw attribution) or .png (heatmaps)")
+      ->required()
+      ->check([](const std::string& value) {
+        const auto ext = std::filesystem::path(value).extension();
+        return ext == ".npy" || ext == ".png" ? std::string() : "must end in .npy or .png";
+      });
+  return {app, [o](Session& session) { return run_explain(*o, session); }};
+}
+
+}  // namespace lumen::cli

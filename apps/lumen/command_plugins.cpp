@@ -1,0 +1,122 @@
+// `lumen plugins`: what every loaded plugin registered, and the plugins that failed to load.
+#include <CLI/CLI.hpp>
+#include <cmath>
+#include <iostream>
+#include <lumen/backend.hpp>
+#include <lumen/explainer.hpp>
+#include <lumen/importer.hpp>
+#include <lumen/metric.hpp>
+#include <sstream>
+
+#include "session.hpp"
+
+namespace lumen::cli {
+namespace {
+
+std::string bound(double v) {
+  if (std::isinf(v)) return v < 0 ? "-inf" : "inf";
+  std::ostringstream s;
+  s << v;
+  return s.str();
+}
+
+std::string join(const std::vector<std::string>& items, const std::string& separator) {
+  std::string out;
+  for (std::size_t i = 0; i < items.size(); ++i) out += (i ? separator : "") + items[i];
+  return out;
+}
+
+// "steps  integer  default 50  range [1, inf]  help"
+void print_params(std::ostream& out, const std::vector<ParamSpec>& params) {
+  if (params.empty()) {
+    out << "      (no parameters)\n";
+    return;
+  }
+  for (const auto& p : params) {
+    out << "      " << p.name << "  " << to_string(p.type) << "  default "
+        << (p.default_value.empty() ? "\"\"" : p.default_value);
+    if (p.type == ParamType::choice) {
+      out << "  one of " << join(p.choices, "|");
+    } else if ((p.type == ParamType::integer || p.type == ParamType::real) &&
+               !(std::isinf(p.min) && std::isinf(p.max))) {
+      out << "  range [" << bound(p.min) << ", " << bound(p.max) << "]";
+    }
+    out << "\n        " << p.help << '\n';
+  }
+}
+
+std::string requirements(unsigned r) {
+  std::vector<std::string> names;
+  if (r & requires_gradients) names.emplace_back("gradients");
+  if (r & requires_layer_access) names.emplace_back("layer access");
+  if (r & requires_training) names.emplace_back("training");
+  return names.empty() ? "nothing" : join(names, ", ");
+}
+
+std::string needs(unsigned n) {
+  std::vector<std::string> names;
+  if (n & needs_model) names.emplace_back("model");
+  if (n & needs_explainer) names.emplace_back("explainer");
+  if (n & needs_mask) names.emplace_back("mask");
+  if (n & needs_reference_map) names.emplace_back("reference map");
+  return names.empty() ? "nothing" : join(names, ", ");
+}
+
+void print_all(std::ostream& out, const Session& session) {
+  const Registry& r = session.registry();
+  out << "Plugins (" << r.plugins().size() << "):\n";
+  for (const auto& p : r.plugins()) {
+    out << "  " << p.name << " " << p.version << "  " << p.file
+        << "\n    registers: " << (p.items.empty() ? "nothing" : join(p.items, ", ")) << '\n';
+  }
+  out << "\nExplainers (" << r.explainer_names().size() << "):\n";
+  for (const auto& name : r.explainer_names()) {
+    const ExplainerInfo i = r.explainer(name)->info();
+    out << "  " << i.name << "  [" << to_string(i.family) << ", "
+        << (i.output == OutputSpace::input ? "input space" : "layer space") << ", "
+        << (i.signed_output ? "signed" : "unsigned") << ", needs " << requirements(i.requirements)
+        << "]\n    " << i.summary << "\n    " << i.citation << "\n    parameters:\n";
+    print_params(out, i.params);
+  }
+  out << "\nRules (" << r.rule_names().size() << "):\n";
+  for (const auto& name : r.rule_names()) {
+    const RuleInfo& i = r.rule_info(name);
+    out << "  " << i.name << "  [" << (i.signal == Signal::gradient ? "gradient" : "relevance")
+        << "]\n    " << i.summary << "\n    parameters:\n";
+    print_params(out, i.params);
+  }
+  out << "\nMetrics (" << r.metric_names().size() << "):\n";
+  for (const auto& name : r.metric_names()) {
+    const MetricInfo i = r.metric(name)->info();
+    out << "  " << i.name << "  ["
+        << (i.direction == Direction::lower_is_better ? "lower" : "higher") << " is better, range ["
+        << bound(i.min) << ", " << bound(i.max) << "], needs " << needs(i.needs) << "]\n    "
+        << i.summary << "\n    " << i.citation << "\n    parameters:\n";
+    print_params(out, i.params);
+  }
+  out << "\nBackends (" << r.backend_names().size() << "):\n";
+  for (const auto& name : r.backend_names()) {
+    out << "  " << name << "\n    " << r.backend(name)->info().summary << '\n';
+  }
+  out << "\nImporters (" << r.importer_names().size() << "):\n";
+  for (const auto& name : r.importer_names()) {
+    const ImporterInfo i = r.importer(name)->info();
+    out << "  " << i.name << "  [" << join(i.extensions, " ") << "]\n    " << i.summary << '\n';
+  }
+  out << "\nLoad failures (" << session.failures().size() << "):\n";
+  for (const auto& f : session.failures())
+    out << "  " << f.file.string() << "\n    " << f.reason << '\n';
+}
+
+}  // namespace
+
+Command add_plugins_command(CLI::App& parent) {
+  auto* app = parent.add_subcommand(
+      "plugins", "List the loaded plugins, everything they registered, and load failures");
+  return {app, [](Session& session) {
+            print_all(std::cout, session);
+            return 0;
+          }};
+}
+
+}  // namespace lumen::cli

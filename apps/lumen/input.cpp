@@ -1,0 +1,107 @@
+#include "input.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <charconv>
+#include <cmath>
+#include <lumen/error.hpp>
+#include <lumen/io.hpp>
+#include <lumen/resample.hpp>
+
+#include "session.hpp"
+
+namespace lumen::cli {
+namespace {
+
+std::string lower_extension(const std::filesystem::path& file) {
+  std::string ext = file.extension().string();
+  std::transform(ext.begin(), ext.end(), ext.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return ext;
+}
+
+// Per sample: the mean over channels, min-max scaled to [0,1] (constant -> 0.5 grey).
+Tensor grey_background(const Tensor& values) {
+  const std::int64_t n = values.dim(0), c = values.dim(1), plane = values.dim(2) * values.dim(3);
+  Tensor grey({n, 1, values.dim(2), values.dim(3)});
+  for (std::int64_t s = 0; s < n; ++s) {
+    float* g = grey.data() + s * plane;
+    for (std::int64_t p = 0; p < plane; ++p) {
+      float sum = 0.0F;
+      for (std::int64_t k = 0; k < c; ++k) sum += values[(s * c + k) * plane + p];
+      g[p] = sum / static_cast<float>(c);
+    }
+    const auto [lo, hi] = std::minmax_element(g, g + plane);
+    const float low = *lo, range = *hi - *lo;
+    for (std::int64_t p = 0; p < plane; ++p) g[p] = range > 0.0F ? (g[p] - low) / range : 0.5F;
+  }
+  return grey;
+}
+
+InputBatch load_npy_input(const std::filesystem::path& file, const Model& model) {
+  Tensor values = read_npy(file);
+  if (values.rank() == 3)
+    values = values.reshaped({1, values.dim(0), values.dim(1), values.dim(2)});
+  const Shape expected = model.batch_shape(1);
+  if (values.rank() != 4 || values.dim(0) < 1 ||
+      !std::equal(expected.begin() + 1, expected.end(), values.shape().begin() + 1)) {
+    throw InvalidArgument("input '" + file.string() + "' has shape " + to_string(values.shape()) +
+                          " but the model takes [N," + std::to_string(expected[1]) + "," +
+                          std::to_string(expected[2]) + "," + std::to_string(expected[3]) +
+                          "] or [C,H,W] arrays");
+  }
+  const auto bad = std::find_if(values.values().begin(), values.values().end(),
+                                [](float v) { return !std::isfinite(v); });
+  if (bad != values.values().end()) {
+    throw InvalidArgument("input '" + file.string() + "' contains a non-finite value (" +
+                          std::to_string(*bad) + ") at flat index " +
+                          std::to_string(bad - values.values().begin()));
+  }
+  Tensor background = grey_background(values);
+  return {std::move(values), std::move(background)};
+}
+
+}  // namespace
+
+InputBatch load_input(const std::filesystem::path& file, const Model& model,
+                      const std::vector<float>& mean, const std::vector<float>& std) {
+  const std::string ext = lower_extension(file);
+  if (ext == ".npy") {
+    if (!mean.empty() || !std.empty()) {
+      throw UsageError("--mean/--std apply to image inputs; the .npy input '" + file.string() +
+                       "' is used as is");
+    }
+    return load_npy_input(file, model);
+  }
+  if (ext != ".png" && ext != ".jpg" && ext != ".jpeg") {
+    throw InvalidArgument("input '" + file.string() +
+                          "' is neither .npy nor an image (.png, .jpg, .jpeg)");
+  }
+  const Tensor image = read_image(file);
+  const Shape& sample = model.input_spec().sample_shape;
+  InputBatch batch{prepare_input(image, model.input_spec(), mean, std),
+                   upsample_bilinear(image, sample.at(1), sample.at(2))};
+  return batch;
+}
+
+std::vector<float> parse_floats(const std::string& text, std::string_view flag) {
+  std::vector<float> values;
+  if (text.empty()) return values;
+  std::size_t start = 0;
+  while (start <= text.size()) {
+    const auto end = std::min(text.find(',', start), text.size());
+    const std::string item = text.substr(start, end - start);
+    float v = 0.0F;
+    const auto [ptr, ec] = std::from_chars(item.data(), item.data() + item.size(), v);
+    if (item.empty() || ec != std::errc() || ptr != item.data() + item.size() ||
+        !std::isfinite(v)) {
+      throw UsageError(std::string(flag) + ": '" + text +
+                       "' is not a comma-separated list of numbers (e.g. 0.485,0.456,0.406)");
+    }
+    values.push_back(v);
+    start = end + 1;
+  }
+  return values;
+}
+
+}  // namespace lumen::cli

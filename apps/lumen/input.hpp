@@ -1,0 +1,27 @@
+#pragma once
+#include <filesystem>
+#include <lumen/model.hpp>
+#include <lumen/tensor.hpp>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace lumen::cli {
+
+/// An input batch as the model takes it, and what heatmaps are drawn over.
+struct InputBatch {
+  Tensor values;      ///< [N,C,H,W], preprocessed for the model
+  Tensor background;  ///< [N,C',H,W] in [0,1], C' = 1 or 3
+};
+
+/// Reads --input: an .npy array ([N,C,H,W] or [C,H,W], used as is; its background is the array
+/// itself, grey and min-max scaled) or a PNG/JPEG image (read_image + prepare_input with the
+/// model's input spec and the --mean/--std overrides; its background is the image resized).
+/// Throws naming the file for a wrong shape or non-finite values.
+InputBatch load_input(const std::filesystem::path& file, const Model& model,
+                      const std::vector<float>& mean, const std::vector<float>& std);
+
+/// "0.5,0.25,1" -> {0.5, 0.25, 1}, "" -> {}; throws UsageError naming `flag` on anything else.
+std::vector<float> parse_floats(const std::string& text, std::string_view flag);
+
+}  // namespace lumen::cli

@@ -1,0 +1,54 @@
+// The lumen command line: parses, loads the plugins, runs one subcommand.
+#include <CLI/CLI.hpp>
+#include <iostream>
+#include <lumen/error.hpp>
+
+#include "session.hpp"
+
+int main(int argc, char** argv) {
+  using namespace lumen::cli;
+  CLI::App app{"lumen: explanations of convolutional network decisions", "lumen"};
+  app.fallthrough();  // global flags may come after the subcommand
+  app.require_subcommand(1);
+  GlobalOptions globals;
+  app.add_option("--log-level", globals.log_level, "Logging threshold")
+      ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "off"}))
+      ->capture_default_str();
+  app.add_option("--threads", globals.threads, "Worker threads (0: all hardware threads)")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
+  app.add_option("--seed", globals.seed, "Seed of every random choice")->capture_default_str();
+  app.add_option("--backend", globals.backend, "Kernel backend (see `lumen plugins`)")
+      ->capture_default_str();
+
+  const std::vector<Command> commands{add_plugins_command(app), add_inspect_command(app),
+                                      add_predict_command(app), add_explain_command(app),
+                                      add_demo_command(app)};
+  for (auto* sub : app.get_subcommands({})) {
+    sub->footer(
+        "Global flags (--log-level, --threads, --seed, --backend) may also follow the "
+        "subcommand; see lumen --help.");
+  }
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e) == 0 ? 0 : 2;
+  }
+
+  try {
+    Session session(globals);
+    for (const auto& command : commands) {
+      if (command.app->parsed()) return command.run(session);
+    }
+  } catch (const UsageError& e) {
+    std::cerr << "lumen: usage error: " << e.what() << "\nRun with --help for more information.\n";
+    return 2;
+  } catch (const lumen::Error& e) {
+    std::cerr << "lumen: error: " << e.what() << '\n';
+    return 1;
+  } catch (const std::exception& e) {
+    std::cerr << "lumen: internal error: " << e.what() << '\n';
+    return 1;
+  }
+  return 2;
+}

@@ -1,0 +1,27 @@
+#include "session.hpp"
+
+#include <lumen/error.hpp>
+#include <lumen/importer.hpp>
+#include <lumen/log.hpp>
+
+namespace lumen::cli {
+
+Session::Session(GlobalOptions options) : options_(std::move(options)) {
+  set_log_level(options_.log_level);
+  failures_ = load_plugins(registry_);
+}
+
+Model Session::load_model(const std::filesystem::path& file) const {
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(file, ec)) {
+    throw IoError("cannot read model '" + file.string() + "': no such file");
+  }
+  return registry_.importer_for(file)->load(file);
+}
+
+std::unique_ptr<Context> Session::make_context() const {
+  return std::make_unique<Context>(registry_.backend(options_.backend), options_.threads,
+                                   options_.seed);
+}
+
+}  // namespace lumen::cli

@@ -1,0 +1,48 @@
+#include "cli_runner.hpp"
+
+#include <sys/wait.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <random>
+
+namespace lumen::cli_test {
+
+TempDir::TempDir() {
+  std::random_device rd;
+  path = std::filesystem::temp_directory_path() / ("lumen-cli-test-" + std::to_string(rd()));
+  std::filesystem::create_directories(path);
+}
+
+TempDir::~TempDir() {
+  std::error_code ec;
+  std::filesystem::remove_all(path, ec);
+}
+
+std::string read_text(const std::filesystem::path& file) {
+  std::ifstream in(file, std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+Run run_lumen(const std::string& args, const std::string& env) {
+  const TempDir capture;
+  const auto out = capture.path / "stdout", err = capture.path / "stderr";
+  const std::string command = env + (env.empty() ? "" : " ") + "'" LUMEN_CLI_BINARY "' " + args +
+                              " >'" + out.string() + "' 2>'" + err.string() + "'";
+  const int status = std::system(command.c_str());
+  Run r;
+  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  r.out = read_text(out);
+  r.err = read_text(err);
+  return r;
+}
+
+std::filesystem::path shapes_dir() {
+  return std::filesystem::path(LUMEN_TEST_EXAMPLES_DIR) / "shapes";
+}
+std::string shapes_model() { return (shapes_dir() / "model.onnx").string(); }
+std::string shapes_image(const std::string& name) {
+  return (shapes_dir() / (name + ".png")).string();
+}
+
+}  // namespace lumen::cli_test

@@ -1,0 +1,169 @@
+#include <catch2/catch.hpp>
+#include <cmath>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <regex>
+#include <sstream>
+
+#include "cli_runner.hpp"
+
+using namespace lumen::cli_test;
+using Catch::Contains;
+
+namespace {
+
+const std::vector<std::string> example_labels{"horizontal-bar", "vertical-bar", "spot"};
+
+std::int64_t without_separators(std::string text) {
+  text.erase(std::remove(text.begin(), text.end(), ','), text.end());
+  return std::stoll(text);
+}
+
+}  // namespace
+
+TEST_CASE("lumen and every subcommand answer --help", "[cli]") {
+  const Run top = run_lumen("--help");
+  REQUIRE(top.exit_code == 0);
+  for (const char* flag : {"--log-level", "--threads", "--seed", "--backend"})
+    CHECK_THAT(top.out, Contains(flag));
+  const std::vector<std::pair<std::string, std::vector<std::string>>> commands{
+      {"plugins", {}},
+      {"inspect", {"model"}},
+      {"predict", {"--model", "--input", "--top", "--json", "--mean", "--std"}},
+      {"explain",
+       {"--model", "--input", "--method", "--param", "--target", "--layer", "--raw-layer", "--mean",
+        "--std", "--out"}},
+      {"demo", {"--out"}}};
+  for (const auto& [name, flags] : commands) {
+    INFO(name);
+    CHECK_THAT(top.out, Contains(name));
+    const Run r = run_lumen(name + " --help");
+    REQUIRE(r.exit_code == 0);
+    for (const auto& flag : flags) CHECK_THAT(r.out, Contains(flag));
+  }
+}
+
+TEST_CASE("usage errors exit with 2", "[cli]") {
+  CHECK(run_lumen("").exit_code == 2);
+  CHECK(run_lumen("frobnicate").exit_code == 2);
+  CHECK(run_lumen("plugins --no-such-flag").exit_code == 2);
+  CHECK(run_lumen("predict --model x.onnx").exit_code == 2);  // --input missing
+  CHECK(run_lumen("--threads -3 plugins").exit_code == 2);
+  CHECK(run_lumen("--log-level chatty plugins").exit_code == 2);
+  const Run r = run_lumen("explain --model m.onnx --input x.npy --method saliency --out out.txt");
+  CHECK(r.exit_code == 2);
+  CHECK_THAT(r.err, Contains(".npy or .png"));
+}
+
+TEST_CASE("lumen plugins lists the explainers with their parameters", "[cli]") {
+  const Run r = run_lumen("plugins");
+  REQUIRE(r.exit_code == 0);
+  const auto explainers = r.out.find("Explainers (");
+  const auto rules = r.out.find("Rules (");
+  REQUIRE(explainers != std::string::npos);
+  REQUIRE(rules != std::string::npos);
+  const std::string section = r.out.substr(explainers, rules - explainers);
+  for (const char* name :
+       {"\n  saliency  [gradient", "\n  grad-cam  [cam", "\n  lrp  [propagation"}) {
+    CHECK_THAT(section, Contains(name));
+  }
+  CHECK_THAT(section, Contains("abs  boolean  default true"));
+  CHECK_THAT(r.out, Contains("Backends (") && Contains("cpu-reference"));
+  CHECK_THAT(r.out, Contains("Importers (") && Contains(".onnx"));
+  CHECK_THAT(r.out, Contains("Load failures (0)"));
+  CHECK_THAT(r.out, Contains("liblumen-explainers-saliency.so"));
+}
+
+TEST_CASE("lumen inspect prints the nodes in order, parameters and FLOPs", "[cli]") {
+  const Run r = run_lumen("inspect '" + shapes_model() + "'");
+  REQUIRE(r.exit_code == 0);
+  std::size_t at = 0;
+  for (const char* node : {"conv1", "relu1", "pool1", "conv2", "relu2", "gap", "flatten", "fc"}) {
+    INFO(node);
+    const auto found = r.out.find(std::string("  ") + node + " ", at);
+    REQUIRE(found != std::string::npos);
+    at = found;
+  }
+  // conv1: 4 filters 3x3 + 4 biases; conv2: 3 x 4 x 3x3 + 3; fc: 3x3 + 3.
+  CHECK_THAT(r.out, Contains("parameters: 163"));
+  // Per-node FLOPs are the last column; their sum is the total, and conv1's is 2*9*4*32*32.
+  std::int64_t sum = 0, conv1 = -1;
+  std::istringstream lines(r.out);
+  std::string line;
+  const std::regex row(R"(^(\d+)\s+(\S+)\s.*\s([\d,]+)\s*$)");
+  std::smatch m;
+  while (std::getline(lines, line) && !line.empty()) {
+    if (!std::regex_match(line, m, row)) continue;
+    sum += without_separators(m[3]);
+    if (m[2] == "conv1") conv1 = without_separators(m[3]);
+  }
+  CHECK(conv1 == 2 * 9 * 4 * 32 * 32);
+  std::smatch total;
+  REQUIRE(std::regex_search(r.out, total,
+                            std::regex(R"(FLOPs per forward pass \(one sample\): ([\d,]+))")));
+  CHECK(without_separators(total[1]) == sum);
+  CHECK_THAT(r.out, Contains("input: [1,1,32,32]"));
+  for (const auto& label : example_labels) CHECK_THAT(r.out, Contains(label));
+}
+
+TEST_CASE("lumen predict gives the right class for every example image", "[cli]") {
+  for (std::size_t c = 0; c < example_labels.size(); ++c) {
+    INFO(example_labels[c]);
+    const Run text = run_lumen("predict --model '" + shapes_model() + "' --input '" +
+                               shapes_image(example_labels[c]) + "' --top 2");
+    REQUIRE(text.exit_code == 0);
+    CHECK_THAT(text.out,
+               Contains("1. " + example_labels[c] + " (class " + std::to_string(c) + ")"));
+    CHECK_THAT(text.out, Contains("2. "));
+    CHECK_THAT(text.out, !Contains("3. "));
+
+    const Run json = run_lumen("predict --json --model '" + shapes_model() + "' --input '" +
+                               shapes_image(example_labels[c]) + "'");
+    REQUIRE(json.exit_code == 0);
+    const auto doc = nlohmann::json::parse(json.out);
+    const auto& sample = doc.at("samples").at(0);
+    const auto logits = sample.at("logits").get<std::vector<double>>();
+    const auto probabilities = sample.at("probabilities").get<std::vector<double>>();
+    REQUIRE(logits.size() == 3);
+    double z = 0.0;
+    for (double l : logits) z += std::exp(l);
+    for (std::size_t k = 0; k < 3; ++k) CHECK(probabilities[k] == Approx(std::exp(logits[k]) / z));
+    CHECK(sample.at("top").at(0).at("class") == c);
+    CHECK(sample.at("top").at(0).at("label") == example_labels[c]);
+    CHECK(sample.at("top").size() == 3);
+  }
+}
+
+TEST_CASE("lumen demo writes non-empty heatmaps of the bundled examples", "[cli]") {
+  const TempDir dir;
+  const Run r = run_lumen("demo --out '" + (dir / "demo") + "'");
+  REQUIRE(r.exit_code == 0);
+  for (const auto& image : example_labels) {
+    for (const std::string suffix : {"", "_saliency", "_grad-cam", "_lrp"}) {
+      const std::filesystem::path file = dir / ("demo/" + image + suffix + ".png");
+      INFO(file);
+      REQUIRE(std::filesystem::exists(file));
+      CHECK(std::filesystem::file_size(file) > 100);
+      CHECK_THAT(r.out, Contains("wrote " + file.string()));
+    }
+    CHECK_THAT(r.out, Contains(image + ": predicted " + image));
+  }
+}
+
+TEST_CASE("lumen demo says where it looked for missing examples", "[cli]") {
+  const Run r = run_lumen("demo --out /tmp/never-written", "LUMEN_EXAMPLES_DIR=/no/such/examples");
+  CHECK(r.exit_code == 1);
+  CHECK_THAT(r.err, Contains("lumen: error:") && Contains("/no/such/examples"));
+  CHECK(!std::filesystem::exists("/tmp/never-written"));
+}
+
+TEST_CASE("lumen plugins reports plugin files that fail to load", "[cli]") {
+  const TempDir dir;
+  std::ofstream(dir.path / "liblumen-broken.so") << "not a shared library";
+  const Run r = run_lumen("plugins", "LUMEN_PLUGIN_PATH='" + dir.path.string() + "'");
+  REQUIRE(r.exit_code == 0);
+  const auto failures = r.out.find("Load failures (1):");
+  REQUIRE(failures != std::string::npos);
+  CHECK_THAT(r.out.substr(failures), Contains(dir / "liblumen-broken.so"));
+  CHECK_THAT(r.out, Contains("\n  saliency  ["));  // the good plugins still load
+}

@@ -1,0 +1,93 @@
+#include <catch2/catch.hpp>
+#include <cmath>
+
+#include "cli_runner.hpp"
+#include "lumen/io.hpp"
+
+using namespace lumen::cli_test;
+using Catch::Contains;
+
+namespace {
+
+// Runs `explain` on the horizontal bar with extra arguments; the run must fail with `code`, say
+// "lumen: ..." on stderr naming every culprit, and write nothing.
+void require_failure(const std::string& extra, int code, const std::vector<std::string>& culprits,
+                     const std::string& input = shapes_image("horizontal-bar"),
+                     const std::string& method = "saliency") {
+  const TempDir dir;
+  INFO(extra);
+  const Run r = run_lumen("explain --model '" + shapes_model() + "' --input '" + input +
+                          "' --method " + method + " --out '" + (dir / "out.npy") + "' " + extra);
+  INFO(r.err);
+  CHECK(r.exit_code == code);
+  CHECK_THAT(r.err, Contains(code == 1 ? "lumen: error:" : "lumen: usage error:"));
+  for (const auto& culprit : culprits) CHECK_THAT(r.err, Contains(culprit));
+  CHECK(std::filesystem::is_empty(dir.path));
+}
+
+}  // namespace
+
+TEST_CASE("explain refuses bad parameters before doing any work", "[cli]") {
+  require_failure("--param abs=maybe", 1, {"abs", "maybe"});
+  require_failure("--param steps=10", 1, {"steps", "abs"});  // unknown: lists the accepted ones
+  require_failure("--param abs", 1, {"abs", "="});
+  require_failure("--param abs=true --param abs=false", 1, {"abs", "twice"});
+  require_failure("--param epsilon=-1", 1, {"epsilon", "-1"}, shapes_image("spot"), "lrp");
+}
+
+TEST_CASE("explain refuses an unknown method, naming it", "[cli]") {
+  require_failure("", 1, {"no-such-method", "saliency"}, shapes_image("spot"), "no-such-method");
+}
+
+TEST_CASE("explain refuses a target out of range, naming it", "[cli]") {
+  require_failure("--target 7", 1, {"--target 7", "3 classes"});
+  require_failure("--target -1", 1, {"--target -1"});
+}
+
+TEST_CASE("explain names a missing input or model file", "[cli]") {
+  require_failure("", 1, {"/no/such/image.png"}, "/no/such/image.png");
+  require_failure("", 1, {"/no/such/array.npy"}, "/no/such/array.npy");
+  const TempDir dir;
+  const Run r = run_lumen("explain --model /no/such/model.onnx --input '" + shapes_image("spot") +
+                          "' --method saliency --out '" + (dir / "o.npy") + "'");
+  CHECK(r.exit_code == 1);
+  CHECK_THAT(r.err, Contains("/no/such/model.onnx"));
+}
+
+TEST_CASE("explain refuses .npy inputs with NaN or the wrong shape, naming the file", "[cli]") {
+  const TempDir inputs;
+  lumen::Tensor nan_input({1, 1, 32, 32}, 0.5F);
+  nan_input[100] = std::nanf("");
+  lumen::write_npy(inputs / "nan.npy", nan_input);
+  require_failure("", 1, {"nan.npy", "non-finite", "100"}, inputs / "nan.npy");
+  lumen::write_npy(inputs / "small.npy", lumen::Tensor({1, 1, 16, 16}, 0.5F));
+  require_failure("", 1, {"small.npy", "[1,1,16,16]"}, inputs / "small.npy");
+  std::filesystem::copy_file(shapes_image("spot"), inputs / "image.bmp");
+  require_failure("", 1, {"image.bmp"}, inputs / "image.bmp");
+}
+
+TEST_CASE("explain refuses options that do not fit the method or input", "[cli]") {
+  require_failure("--raw-layer", 2, {"--raw-layer", "saliency"});
+  require_failure("--layer conv1", 2, {"--layer", "saliency"});
+  require_failure("--layer no_such_node", 1, {"no_such_node"}, shapes_image("spot"), "grad-cam");
+  require_failure("--mean 0.5 --std x", 2, {"--std", "x"});
+  require_failure("--mean 0.5,0.5 --std 1,1", 1, {"mean", "2 values", "1 channels"});
+  const TempDir inputs;
+  lumen::write_npy(inputs / "ok.npy", lumen::Tensor({1, 1, 32, 32}, 0.5F));
+  require_failure("--mean 0.5 --std 0.2", 2, {"--mean", "ok.npy"}, inputs / "ok.npy");
+}
+
+TEST_CASE("predict and inspect report errors with exit code 1", "[cli]") {
+  const Run missing = run_lumen("inspect /no/such/model.onnx");
+  CHECK(missing.exit_code == 1);
+  CHECK_THAT(missing.err, Contains("lumen: error:") && Contains("/no/such/model.onnx"));
+  const TempDir dir;
+  std::filesystem::copy_file(shapes_image("spot"), dir / "model.xyz");
+  const Run unknown_format = run_lumen("inspect '" + (dir / "model.xyz") + "'");
+  CHECK(unknown_format.exit_code == 1);
+  CHECK_THAT(unknown_format.err, Contains("model.xyz"));
+  const Run bad_backend = run_lumen("--backend warp-drive predict --model '" + shapes_model() +
+                                    "' --input '" + shapes_image("spot") + "'");
+  CHECK(bad_backend.exit_code == 1);
+  CHECK_THAT(bad_backend.err, Contains("warp-drive"));
+}

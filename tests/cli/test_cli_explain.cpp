@@ -1,0 +1,145 @@
+#include <algorithm>
+#include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
+
+#include "cli_runner.hpp"
+#include "lumen/io.hpp"
+
+using namespace lumen::cli_test;
+using Catch::Contains;
+using lumen::Shape;
+
+namespace {
+
+std::string explain_args(const std::string& image, const std::string& method,
+                         const std::string& out) {
+  return "explain --model '" + shapes_model() + "' --input '" + image + "' --method " + method +
+         " --out '" + out + "'";
+}
+
+nlohmann::json read_json(const std::string& file) { return nlohmann::json::parse(read_text(file)); }
+
+}  // namespace
+
+TEST_CASE("explain writes the raw attribution and a JSON record with the documented keys",
+          "[cli]") {
+  const TempDir dir;
+  const Run r = run_lumen(explain_args(shapes_image("vertical-bar"), "saliency", dir / "s.npy"));
+  REQUIRE(r.exit_code == 0);
+  const lumen::Tensor map = lumen::read_npy(dir / "s.npy");
+  CHECK(map.shape() == Shape{1, 1, 32, 32});
+  CHECK(std::all_of(map.values().begin(), map.values().end(), [](float v) { return v >= 0.0F; }));
+
+  const auto doc = read_json(dir / "s.json");
+  for (const char* key :
+       {"method", "model", "input", "params", "layer", "raw_layer", "output_shape", "samples",
+        "passes", "seconds", "notes", "outputs", "colour_map", "backend", "threads", "seed"}) {
+    INFO(key);
+    CHECK(doc.contains(key));
+  }
+  CHECK(doc["method"] == "saliency");
+  CHECK(doc["params"] == nlohmann::json{{"abs", true}});
+  CHECK(doc["output_shape"] == std::vector<int>{1, 1, 32, 32});
+  CHECK(doc["outputs"] == std::vector<std::string>{dir / "s.npy"});
+  CHECK(doc["passes"]["forward"].get<int>() >= 1);
+  CHECK(doc["passes"]["backward"].get<int>() >= 1);
+  CHECK(doc["seconds"].get<double>() >= 0.0);
+  CHECK(doc["notes"].is_array());
+  CHECK(doc["colour_map"].is_null());
+  const auto& sample = doc["samples"].at(0);
+  CHECK(sample["target"] == 1);
+  CHECK(sample["target_label"] == "vertical-bar");
+  CHECK(sample["prediction"]["class"] == 1);
+  CHECK(sample["prediction"]["label"] == "vertical-bar");
+  CHECK(sample["prediction"]["probability"].get<double>() > 0.9);
+  CHECK_THAT(r.out, Contains("wrote " + (dir / "s.npy")) && Contains("wrote " + (dir / "s.json")));
+}
+
+TEST_CASE("explain passes parameters and targets to the explainer", "[cli]") {
+  const TempDir dir;
+  const std::string image = shapes_image("horizontal-bar");
+  REQUIRE(run_lumen(explain_args(image, "saliency", dir / "abs.npy")).exit_code == 0);
+  REQUIRE(run_lumen(explain_args(image, "saliency", dir / "signed.npy") + " --param abs=false")
+              .exit_code == 0);
+  REQUIRE(run_lumen(explain_args(image, "saliency", dir / "t2.npy") + " --target 2").exit_code ==
+          0);
+  const lumen::Tensor a = lumen::read_npy(dir / "abs.npy"), s = lumen::read_npy(dir / "signed.npy"),
+                      t2 = lumen::read_npy(dir / "t2.npy");
+  CHECK(read_json(dir / "signed.json")["params"]["abs"] == false);
+  CHECK(std::any_of(s.values().begin(), s.values().end(), [](float v) { return v < 0.0F; }));
+  bool differs = false;
+  for (std::int64_t i = 0; i < a.size(); ++i) {
+    REQUIRE(a[i] == std::abs(s[i]));
+    differs = differs || t2[i] != a[i];
+  }
+  CHECK(differs);
+  const auto t2_doc = read_json(dir / "t2.json");
+  CHECK(t2_doc["samples"][0]["target"] == 2);
+  CHECK(t2_doc["samples"][0]["target_label"] == "spot");
+  CHECK(t2_doc["samples"][0]["prediction"]["class"] == 0);
+}
+
+TEST_CASE("explain with a layer-space method writes upsampled or raw layer maps", "[cli]") {
+  const TempDir dir;
+  const std::string image = shapes_image("spot");
+  REQUIRE(run_lumen(explain_args(image, "grad-cam", dir / "up.npy")).exit_code == 0);
+  CHECK(lumen::read_npy(dir / "up.npy").shape() == Shape{1, 1, 32, 32});
+  REQUIRE(run_lumen(explain_args(image, "grad-cam", dir / "raw.npy") + " --raw-layer").exit_code ==
+          0);
+  CHECK(lumen::read_npy(dir / "raw.npy").shape() == Shape{1, 1, 16, 16});
+  CHECK(read_json(dir / "raw.json")["output_shape"] == std::vector<int>{1, 1, 16, 16});
+  // --layer by node name and by output tensor name.
+  for (const char* layer : {"conv1", "features"}) {
+    INFO(layer);
+    const Run r = run_lumen(explain_args(image, "grad-cam", dir / "c1.npy") +
+                            " --raw-layer --layer " + layer);
+    REQUIRE(r.exit_code == 0);
+    CHECK(lumen::read_npy(dir / "c1.npy").shape() == Shape{1, 1, 32, 32});
+    CHECK(read_json(dir / "c1.json")["layer"] == "conv1");
+  }
+}
+
+TEST_CASE("explain of an .npy batch writes one heatmap per sample", "[cli]") {
+  const TempDir dir;
+  const lumen::Tensor h = lumen::read_image(shapes_image("horizontal-bar"));
+  const lumen::Tensor v = lumen::read_image(shapes_image("vertical-bar"));
+  const lumen::Tensor parts[] = {h, v};
+  lumen::write_npy(dir / "batch.npy", lumen::Tensor::concat_batch(parts));
+  const Run r =
+      run_lumen("explain --model '" + shapes_model() + "' --input '" + (dir / "batch.npy") +
+                "' --method grad-cam --out '" + (dir / "heat.png") + "'");
+  REQUIRE(r.exit_code == 0);
+  for (const char* name : {"heat_0.png", "heat_1.png"}) {
+    const lumen::Tensor png = lumen::read_image(dir / name);
+    CHECK(png.shape() == Shape{1, 3, 32, 32});
+  }
+  CHECK(!std::filesystem::exists(dir / "heat.png"));
+  const auto doc = read_json(dir / "heat.json");
+  CHECK(doc["outputs"] == std::vector<std::string>{dir / "heat_0.png", dir / "heat_1.png"});
+  CHECK(doc["colour_map"] == "sequential");  // Grad-CAM is unsigned
+  CHECK(doc["samples"][0]["target"] == 0);
+  CHECK(doc["samples"][1]["target"] == 1);
+  CHECK(doc["samples"][1]["output"] == dir / "heat_1.png");
+
+  // A single [C,H,W] array is one sample, written to OUT itself.
+  lumen::write_npy(dir / "one.npy", v.reshaped({1, 32, 32}));
+  REQUIRE(run_lumen("explain --model '" + shapes_model() + "' --input '" + (dir / "one.npy") +
+                    "' --method lrp --out '" + (dir / "one.png") + "'")
+              .exit_code == 0);
+  CHECK(lumen::read_image(dir / "one.png").shape() == Shape{1, 3, 32, 32});
+}
+
+TEST_CASE("explain gives the same attribution whatever the thread count", "[cli]") {
+  const TempDir dir;
+  for (const char* method : {"saliency", "grad-cam", "lrp"}) {
+    INFO(method);
+    const std::string image = shapes_image("spot");
+    REQUIRE(run_lumen("--threads 1 " + explain_args(image, method, dir / "one.npy")).exit_code ==
+            0);
+    REQUIRE(run_lumen(explain_args(image, method, dir / "two.npy") + " --threads 2").exit_code ==
+            0);
+    CHECK(read_json(dir / "one.json")["threads"] == 1);
+    CHECK(read_json(dir / "two.json")["threads"] == 2);
+    CHECK(read_text(dir / "one.npy") == read_text(dir / "two.npy"));
+  }
+}
