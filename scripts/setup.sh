@@ -7,9 +7,9 @@
 set -euo pipefail
 
 packages=(
-  build-essential cmake ninja-build pkg-config ccache
+  build-essential cmake ninja-build pkg-config ccache clang-format git
   libboost-dev libboost-filesystem-dev libboost-graph-dev
-  libxtensor-dev libxsimd-dev libtbb-dev libspdlog-dev catch2
+  libtbb-dev libspdlog-dev catch2
   libonnx-dev libprotobuf-dev protobuf-compiler libopenblas-dev liblapack-dev
   libstb-dev nlohmann-json3-dev libcli11-dev python3
 )

@@ -101,9 +101,8 @@ int run_demo(const fs::path& out_dir, Session& session) {
       const Params params = Params::validate(info.params, {}, info.name);
       const Attribution a =
           run_explainer(*explainer, model, input.values, targets, params, std::nullopt, *context);
-      for (const auto& file :
-           write_heatmaps(out_dir / (stem + "_" + method + ".png"), enlarged(a.map),
-                          a.signed_map, background)) {
+      for (const auto& file : write_heatmaps(out_dir / (stem + "_" + method + ".png"),
+                                             enlarged(a.map), a.signed_map, background)) {
         std::cout << "  wrote " << file.string() << '\n';
       }
     }

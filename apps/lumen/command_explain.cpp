@@ -43,18 +43,10 @@ nlohmann::json typed_params(const Params& params, const std::vector<ParamSpec>& 
                                    [&n = name](const ParamSpec& s) { return s.name == n; });
     const ParamType type = spec == specs.end() ? ParamType::text : spec->type;
     switch (type) {
-      case ParamType::integer:
-        out[name] = params.integer(name);
-        break;
-      case ParamType::real:
-        out[name] = params.real(name);
-        break;
-      case ParamType::boolean:
-        out[name] = params.boolean(name);
-        break;
-      default:
-        out[name] = text;
-        break;
+      case ParamType::integer: out[name] = params.integer(name); break;
+      case ParamType::real: out[name] = params.real(name); break;
+      case ParamType::boolean: out[name] = params.boolean(name); break;
+      default: out[name] = text; break;
     }
   }
   return out;

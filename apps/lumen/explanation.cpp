@@ -32,7 +32,6 @@ std::filesystem::path sample_file(const std::filesystem::path& out, std::int64_t
   return file;
 }
 
-
 std::vector<std::filesystem::path> write_heatmaps(const std::filesystem::path& out,
                                                   const Tensor& map, bool signed_map,
                                                   const Tensor& background) {

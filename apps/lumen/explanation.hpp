@@ -20,7 +20,6 @@ constexpr float heatmap_alpha = 0.6F;
 /// OUT itself for a batch of one, else OUT with "_<i>" before the extension.
 std::filesystem::path sample_file(const std::filesystem::path& out, std::int64_t i, std::int64_t n);
 
-
 /// Writes one heatmap PNG per sample of `map` ([N,C,H,W]) over `background` ([N,C',H,W]);
 /// returns the files written.
 std::vector<std::filesystem::path> write_heatmaps(const std::filesystem::path& out,

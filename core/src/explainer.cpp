@@ -21,14 +21,16 @@ const char* to_string(Family family) {
 void check_targets(const Model& model, const Tensor& input, std::span<const std::int64_t> targets) {
   const auto n = input.rank() > 0 ? input.dim(0) : 0;
   if (static_cast<std::int64_t>(targets.size()) != n) {
-    throw InvalidArgument(std::to_string(targets.size()) + " targets for a batch of " + std::to_string(n));
+    throw InvalidArgument(std::to_string(targets.size()) + " targets for a batch of " +
+                          std::to_string(n));
   }
   const auto classes = model.class_count();
   for (std::size_t i = 0; i < targets.size(); ++i) {
     if (targets[i] < 0 || targets[i] >= classes) {
       throw InvalidArgument("target class " + std::to_string(targets[i]) + " of sample " +
                             std::to_string(i) + " is out of range: the model has " +
-                            std::to_string(classes) + " classes (0.." + std::to_string(classes - 1) + ")");
+                            std::to_string(classes) + " classes (0.." +
+                            std::to_string(classes - 1) + ")");
     }
   }
 }
@@ -54,7 +56,8 @@ NodeId default_spatial_layer(const Model& model) {
     if (id != g.input() && s.size() == 4 && s[2] * s[3] > 1) found = id;
   }
   if (!found) {
-    throw InvalidArgument("the model has no layer with a spatial output [N,C,h,w] before its logits");
+    throw InvalidArgument(
+        "the model has no layer with a spatial output [N,C,h,w] before its logits");
   }
   return *found;
 }

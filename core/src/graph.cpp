@@ -30,8 +30,8 @@ struct Graph::Impl {
     for (const auto* name : {&n.name, &n.output_name}) {
       auto it = by_name.find(*name);
       if (it != by_name.end()) {
-        throw InvalidArgument("node '" + n.name + "': name '" + *name + "' is already used by node '" +
-                              nodes[it->second].name + "'");
+        throw InvalidArgument("node '" + n.name + "': name '" + *name +
+                              "' is already used by node '" + nodes[it->second].name + "'");
       }
     }
     if (!n.name.empty()) by_name.emplace(n.name, n.id);
@@ -67,7 +67,8 @@ class InputLayer final : public Layer {
 
 NodeId Graph::add_input(std::string name, const Shape& sample_shape) {
   impl_->check_open("add an input");
-  if (impl_->input) throw InvalidArgument("graph already has an input ('" + node(*impl_->input).name + "')");
+  if (impl_->input)
+    throw InvalidArgument("graph already has an input ('" + node(*impl_->input).name + "')");
   Node n;
   n.id = impl_->nodes.size();
   n.output_name = name;

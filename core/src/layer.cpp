@@ -1,5 +1,7 @@
 #include "lumen/layer.hpp"
 
+#include "lumen/error.hpp"
+
 namespace lumen {
 
 // Out-of-line destructors are the key functions that put these classes' typeinfo in
@@ -9,6 +11,26 @@ Layer::~Layer() = default;
 LinearLayer::~LinearLayer() = default;
 
 std::int64_t Layer::flops(std::span<const Shape>, const Shape&) const { return 0; }
+
+namespace {
+void require_one_input(const Layer& layer, std::size_t count) {
+  if (count != 1) {
+    throw ShapeError(layer.op_type() + " takes exactly 1 input, got " + std::to_string(count));
+  }
+}
+}  // namespace
+
+Tensor LinearLayer::forward(TensorRefs inputs, const Backend& backend,
+                            std::unique_ptr<LayerState>*) const {
+  require_one_input(*this, inputs.size());
+  return forward_with(*inputs[0], {}, true, backend);
+}
+
+std::vector<Tensor> LinearLayer::backward(TensorRefs inputs, const Tensor&, const LayerState*,
+                                          const Tensor& grad_output, const Backend& backend) const {
+  require_one_input(*this, inputs.size());
+  return {backward_with(grad_output, inputs[0]->shape(), {}, backend)};
+}
 
 const char* to_string(LayerKind kind) {
   switch (kind) {

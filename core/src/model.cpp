@@ -19,12 +19,13 @@ Model::Model(Graph graph, InputSpec input, std::vector<std::string> labels)
   const auto channels = sample.empty() ? 0 : sample[0];
   for (const auto* v : {&input_.mean, &input_.std}) {
     if (!v->empty() && static_cast<std::int64_t>(v->size()) != channels) {
-      throw ModelError("input normalisation has " + std::to_string(v->size()) +
-                       " values for " + std::to_string(channels) + " channels");
+      throw ModelError("input normalisation has " + std::to_string(v->size()) + " values for " +
+                       std::to_string(channels) + " channels");
     }
   }
   for (float s : input_.std) {
-    if (!(s > 0.0F)) throw ModelError("input normalisation std must be > 0, got " + std::to_string(s));
+    if (!(s > 0.0F))
+      throw ModelError("input normalisation std must be > 0, got " + std::to_string(s));
   }
   const auto classes = class_count();
   if (!labels_.empty() && static_cast<std::int64_t>(labels_.size()) != classes) {
@@ -54,7 +55,8 @@ std::int64_t Model::class_count() const {
 }
 
 std::string Model::label(std::int64_t c) const {
-  if (c >= 0 && c < static_cast<std::int64_t>(labels_.size())) return labels_[static_cast<std::size_t>(c)];
+  if (c >= 0 && c < static_cast<std::int64_t>(labels_.size()))
+    return labels_[static_cast<std::size_t>(c)];
   return std::to_string(c);
 }
 
@@ -68,8 +70,9 @@ void Model::check_input(const Tensor& input) const {
   const auto& s = input.shape();
   if (s.size() != input_.sample_shape.size() + 1 || s[0] < 1 ||
       !std::equal(input_.sample_shape.begin(), input_.sample_shape.end(), s.begin() + 1)) {
-    throw InvalidArgument("input of shape " + to_string(s) + " does not fit the model, which takes " +
-                          to_string(batch_shape(1)) + " (any batch size)");
+    throw InvalidArgument("input of shape " + to_string(s) +
+                          " does not fit the model, which takes " + to_string(batch_shape(1)) +
+                          " (any batch size)");
   }
   const auto* v = input.data();
   const auto per_sample = input.size() / s[0];

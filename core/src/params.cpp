@@ -88,14 +88,16 @@ void check_value(const ParamSpec& spec, const std::string& name, const std::stri
       return;
     }
     case ParamType::boolean:
-      if (!parse_bool(value)) throw InvalidArgument(where + " needs true or false, got '" + value + "'");
+      if (!parse_bool(value))
+        throw InvalidArgument(where + " needs true or false, got '" + value + "'");
       return;
     case ParamType::choice: {
       for (const auto& c : spec.choices) {
         if (c == value) return;
       }
       std::string list;
-      for (std::size_t i = 0; i < spec.choices.size(); ++i) list += (i ? ", " : "") + spec.choices[i];
+      for (std::size_t i = 0; i < spec.choices.size(); ++i)
+        list += (i ? ", " : "") + spec.choices[i];
       throw InvalidArgument(where + " = '" + value + "' is not one of: " + list);
     }
     case ParamType::text: return;
@@ -135,21 +137,24 @@ const std::string& Params::text(std::string_view name) const {
 std::int64_t Params::integer(std::string_view name) const {
   const auto& t = text(name);
   auto v = parse_number(t, true);
-  if (!v) throw InvalidArgument("parameter '" + std::string(name) + "' is not an integer: '" + t + "'");
+  if (!v)
+    throw InvalidArgument("parameter '" + std::string(name) + "' is not an integer: '" + t + "'");
   return static_cast<std::int64_t>(*v);
 }
 
 double Params::real(std::string_view name) const {
   const auto& t = text(name);
   auto v = parse_number(t, false);
-  if (!v) throw InvalidArgument("parameter '" + std::string(name) + "' is not a number: '" + t + "'");
+  if (!v)
+    throw InvalidArgument("parameter '" + std::string(name) + "' is not a number: '" + t + "'");
   return *v;
 }
 
 bool Params::boolean(std::string_view name) const {
   const auto& t = text(name);
   auto v = parse_bool(t);
-  if (!v) throw InvalidArgument("parameter '" + std::string(name) + "' is not a boolean: '" + t + "'");
+  if (!v)
+    throw InvalidArgument("parameter '" + std::string(name) + "' is not a boolean: '" + t + "'");
   return *v;
 }
 

@@ -1,12 +1,12 @@
 #include "lumen/plugin_loader.hpp"
 
+#include <spdlog/spdlog.h>
 #include <algorithm>
 #include <boost/dll/runtime_symbol_info.hpp>
 #include <boost/dll/shared_library.hpp>
 #include <cstddef>
 #include <cstdlib>
 #include <set>
-#include <spdlog/spdlog.h>
 #include <sstream>
 
 #include "lumen/error.hpp"
@@ -36,14 +36,15 @@ void load_plugin(Registry& registry, const fs::path& file) {
     throw PluginError(where + ": its plugin descriptor is missing or too short");
   }
   if (d->abi_version != LUMEN_ABI_VERSION) {
-    throw PluginError(where + ": built against lumen plugin ABI version " + std::to_string(d->abi_version) +
-                      ", but this lumen has ABI version " + std::to_string(LUMEN_ABI_VERSION) +
-                      "; rebuild the plugin against this SDK");
+    throw PluginError(where + ": built against lumen plugin ABI version " +
+                      std::to_string(d->abi_version) + ", but this lumen has ABI version " +
+                      std::to_string(LUMEN_ABI_VERSION) + "; rebuild the plugin against this SDK");
   }
   const std::string toolchain = d->toolchain ? d->toolchain : "";
   if (toolchain != LUMEN_TOOLCHAIN_TAG) {
-    throw PluginError(where + ": built with toolchain '" + toolchain + "', but lumen was built with '" +
-                      LUMEN_TOOLCHAIN_TAG + "'; C++ objects cannot cross between them");
+    throw PluginError(where + ": built with toolchain '" + toolchain +
+                      "', but lumen was built with '" + LUMEN_TOOLCHAIN_TAG +
+                      "'; C++ objects cannot cross between them");
   }
   if (d->name == nullptr || *d->name == '\0' || d->register_items == nullptr) {
     throw PluginError(where + ": its descriptor has no name or no register function");

@@ -50,7 +50,8 @@ std::vector<Tensor> split_proportionally(const RuleInput& in) {
 std::vector<Tensor> route(const Rule& rule, const RuleInput& in) {
   const Layer& layer = *in.node.layer;
   if (rule.applies_to(layer)) return rule.propagate(in);
-  if (rule.signal() == Signal::gradient) return layer.backward(in.inputs, in.output, in.state, in.upstream, in.backend);
+  if (rule.signal() == Signal::gradient)
+    return layer.backward(in.inputs, in.output, in.state, in.upstream, in.backend);
   if (passes_through(layer)) return {in.upstream};
   if (layer.op_type() == "Add") return split_proportionally(in);
   if (layer.kind() == LayerKind::structural || layer.kind() == LayerKind::pooling) {
@@ -98,7 +99,8 @@ std::map<NodeId, Tensor> propagate(const Model& model, const Trace& trace, const
     const Node& n = g.node(id);
     std::vector<const Tensor*> inputs;
     for (NodeId i : n.inputs) inputs.push_back(&trace.output(i));
-    const RuleInput in{n, inputs, trace.output(id), trace.state(id), *signals[id], context.backend()};
+    const RuleInput in{
+        n, inputs, trace.output(id), trace.state(id), *signals[id], context.backend()};
     const Rule& rule = rules.select(model, id);
     std::vector<Tensor> back;
     try {
@@ -106,13 +108,13 @@ std::map<NodeId, Tensor> propagate(const Model& model, const Trace& trace, const
     } catch (const Cancelled&) {
       throw;
     } catch (const Error& e) {
-      throw Error("propagating through node '" + n.name + "' (" + n.layer->op_type() + ") with rule '" +
-                  rule.name() + "': " + e.what());
+      throw Error("propagating through node '" + n.name + "' (" + n.layer->op_type() +
+                  ") with rule '" + rule.name() + "': " + e.what());
     }
     if (back.size() != n.inputs.size()) {
       throw Error("rule '" + rule.name() + "' returned " + std::to_string(back.size()) +
-                  " signals for node '" + n.name + "', which has " + std::to_string(n.inputs.size()) +
-                  " inputs");
+                  " signals for node '" + n.name + "', which has " +
+                  std::to_string(n.inputs.size()) + " inputs");
     }
     for (std::size_t k = 0; k < back.size(); ++k) {
       if (back[k].shape() != inputs[k]->shape()) {
@@ -135,12 +137,15 @@ std::map<NodeId, Tensor> propagate(const Model& model, const Trace& trace, const
 
 Tensor one_hot_rows(const Shape& logits_shape, std::span<const std::int64_t> targets,
                     std::span<const float> values) {
-  if (logits_shape.size() != 2) throw ShapeError("one_hot_rows needs [N,K], got " + to_string(logits_shape));
+  if (logits_shape.size() != 2)
+    throw ShapeError("one_hot_rows needs [N,K], got " + to_string(logits_shape));
   const auto n = logits_shape[0];
   const auto k = logits_shape[1];
-  if (static_cast<std::int64_t>(targets.size()) != n || static_cast<std::int64_t>(values.size()) != n) {
+  if (static_cast<std::int64_t>(targets.size()) != n ||
+      static_cast<std::int64_t>(values.size()) != n) {
     throw InvalidArgument("one_hot_rows: " + std::to_string(targets.size()) + " targets and " +
-                          std::to_string(values.size()) + " values for " + std::to_string(n) + " rows");
+                          std::to_string(values.size()) + " values for " + std::to_string(n) +
+                          " rows");
   }
   Tensor t(logits_shape);
   for (std::int64_t r = 0; r < n; ++r) {

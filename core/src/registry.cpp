@@ -23,9 +23,11 @@ struct Held {
 };
 
 template <class T>
-std::shared_ptr<const T> keep_loaded(std::shared_ptr<const T> object, const std::shared_ptr<void>& library) {
+std::shared_ptr<const T> keep_loaded(std::shared_ptr<const T> object,
+                                     const std::shared_ptr<void>& library) {
   if (!library || !object) return object;
-  auto held = std::make_shared<Held<std::shared_ptr<const T>>>(Held<std::shared_ptr<const T>>{library, std::move(object)});
+  auto held = std::make_shared<Held<std::shared_ptr<const T>>>(
+      Held<std::shared_ptr<const T>>{library, std::move(object)});
   return std::shared_ptr<const T>(held, held->object.get());
 }
 
@@ -57,8 +59,8 @@ template <class Map>
 const auto& lookup(const Map& m, std::string_view name, const char* kind) {
   auto it = m.find(name);
   if (it == m.end()) {
-    throw NotFound(std::string("no ") + kind + " named '" + std::string(name) + "'; registered: " +
-                   join(names_of(m)));
+    throw NotFound(std::string("no ") + kind + " named '" + std::string(name) +
+                   "'; registered: " + join(names_of(m)));
   }
   return it->second;
 }
@@ -139,8 +141,11 @@ void claim(const Map& existing, std::vector<std::string>& claimed, const std::st
 }  // namespace
 
 Registry::Registry() : impl_(std::make_unique<Impl>()) {
-  RuleInfo gradient{"gradient", "the layer's own vector-Jacobian product (plain backpropagation)",
-                    Signal::gradient, {}, [](const Params&) { return gradient_rule(); }};
+  RuleInfo gradient{"gradient",
+                    "the layer's own vector-Jacobian product (plain backpropagation)",
+                    Signal::gradient,
+                    {},
+                    [](const Params&) { return gradient_rule(); }};
   impl_->rules.emplace("gradient", RuleEntry{std::move(gradient), "lumen core"});
 }
 
@@ -152,8 +157,8 @@ void Registry::register_plugin(PluginRecord record, std::shared_ptr<void> librar
   const std::string origin = "plugin '" + record.name + "' (" + record.file + ")";
   for (const auto& p : impl_->plugins) {
     if (p.name == record.name) {
-      throw PluginError("plugin name '" + record.name + "' is already taken by " + p.file +
-                        "; " + record.file + " uses it again");
+      throw PluginError("plugin name '" + record.name + "' is already taken by " + p.file + "; " +
+                        record.file + " uses it again");
     }
   }
   PendingRegistrar pending(*this);
@@ -205,19 +210,23 @@ void Registry::register_plugin(PluginRecord record, std::shared_ptr<void> librar
   }
 
   // Everything checked: commit.
-  for (auto& [name, e] : explainers) impl_->explainers.emplace(name, Entry<Explainer>{std::move(e), origin});
+  for (auto& [name, e] : explainers)
+    impl_->explainers.emplace(name, Entry<Explainer>{std::move(e), origin});
   for (auto& r : pending.rules) {
     // The factory's code lives in the plugin: keep the library loaded for as long as the
     // factory and every rule it makes exist.
     auto make = std::make_shared<Held<std::function<std::shared_ptr<const Rule>(const Params&)>>>(
-        Held<std::function<std::shared_ptr<const Rule>(const Params&)>>{library, std::move(r.make)});
+        Held<std::function<std::shared_ptr<const Rule>(const Params&)>>{library,
+                                                                        std::move(r.make)});
     r.make = [make](const Params& p) { return keep_loaded(make->object(p), make->library); };
     const auto name = r.name;
     impl_->rules.emplace(name, RuleEntry{std::move(r), origin});
   }
   for (auto& [name, m] : metrics) impl_->metrics.emplace(name, Entry<Metric>{std::move(m), origin});
-  for (auto& [name, b] : backends) impl_->backends.emplace(name, Entry<Backend>{std::move(b), origin});
-  for (auto& [name, i] : importers) impl_->importers.emplace(name, Entry<Importer>{std::move(i), origin});
+  for (auto& [name, b] : backends)
+    impl_->backends.emplace(name, Entry<Backend>{std::move(b), origin});
+  for (auto& [name, i] : importers)
+    impl_->importers.emplace(name, Entry<Importer>{std::move(i), origin});
   record.items = std::move(items);
   impl_->plugins.push_back(std::move(record));
 }
@@ -238,15 +247,16 @@ const RuleInfo& Registry::rule_info(std::string_view name) const {
   return lookup(impl_->rules, name, "rule").info;
 }
 
-std::shared_ptr<const Rule> Registry::make_rule(std::string_view name,
-                                                const std::map<std::string, std::string>& params) const {
+std::shared_ptr<const Rule> Registry::make_rule(
+    std::string_view name, const std::map<std::string, std::string>& params) const {
   const RuleInfo& info = rule_info(name);
   return info.make(Params::validate(info.params, params, "rule '" + info.name + "'"));
 }
 
 std::shared_ptr<const Importer> Registry::importer_for(const std::filesystem::path& file) const {
   std::string ext = file.extension().string();
-  std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return std::tolower(c); });
+  std::transform(ext.begin(), ext.end(), ext.begin(),
+                 [](unsigned char c) { return std::tolower(c); });
   std::vector<std::string> known;
   for (const auto& [name, entry] : impl_->importers) {
     for (const auto& e : entry.object->info().extensions) {
@@ -254,7 +264,8 @@ std::shared_ptr<const Importer> Registry::importer_for(const std::filesystem::pa
       known.push_back(e);
     }
   }
-  throw NotFound(file.string() + ": no importer reads '" + ext + "' files; known extensions: " + join(known));
+  throw NotFound(file.string() + ": no importer reads '" + ext +
+                 "' files; known extensions: " + join(known));
 }
 
 std::vector<std::string> Registry::explainer_names() const { return names_of(impl_->explainers); }

@@ -40,7 +40,8 @@ std::int64_t Tensor::dim(std::int64_t axis) const {
   const auto r = rank();
   const auto a = axis < 0 ? axis + r : axis;
   if (a < 0 || a >= r) {
-    throw ShapeError("axis " + std::to_string(axis) + " out of range for shape " + to_string(shape_));
+    throw ShapeError("axis " + std::to_string(axis) + " out of range for shape " +
+                     to_string(shape_));
   }
   return shape_[static_cast<std::size_t>(a)];
 }
@@ -55,12 +56,14 @@ Tensor Tensor::reshaped(Shape shape) const {
 Tensor Tensor::batch_slice(std::int64_t first, std::int64_t count) const {
   if (rank() == 0 || first < 0 || count < 0 || first + count > shape_[0]) {
     throw ShapeError("batch slice [" + std::to_string(first) + ", " +
-                     std::to_string(first + count) + ") out of range for shape " + to_string(shape_));
+                     std::to_string(first + count) + ") out of range for shape " +
+                     to_string(shape_));
   }
   const std::int64_t stride = shape_[0] ? size() / shape_[0] : 0;
   Shape s = shape_;
   s[0] = count;
-  std::vector<float> v(values_.begin() + first * stride, values_.begin() + (first + count) * stride);
+  std::vector<float> v(values_.begin() + first * stride,
+                       values_.begin() + (first + count) * stride);
   return Tensor(std::move(s), std::move(v));
 }
 

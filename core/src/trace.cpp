@@ -83,7 +83,8 @@ Tensor predict_logits(const Model& model, const Tensor& input, Context& context)
 }
 
 Tensor softmax_rows(const Tensor& scores) {
-  if (scores.rank() != 2) throw ShapeError("softmax_rows needs [N,K], got " + to_string(scores.shape()));
+  if (scores.rank() != 2)
+    throw ShapeError("softmax_rows needs [N,K], got " + to_string(scores.shape()));
   Tensor out(scores.shape());
   const auto n = scores.dim(0);
   const auto k = scores.dim(1);

@@ -1,7 +1,7 @@
+#include <tbb/task_arena.h>
 #include <catch2/catch.hpp>
 #include <lumen/context.hpp>
 #include <lumen/error.hpp>
-#include <tbb/task_arena.h>
 
 #include "naive_backend.hpp"
 
@@ -17,7 +17,8 @@ TEST_CASE("random streams depend only on seed, sample and stream", "[context]") 
   CHECK(a.rng(3, 1)() != c.rng(3, 1)());
 }
 
-TEST_CASE("the context runs work in an arena of the requested size and can be cancelled", "[context]") {
+TEST_CASE("the context runs work in an arena of the requested size and can be cancelled",
+          "[context]") {
   Context one(testing::naive_backend(), 1);
   Context two(testing::naive_backend(), 2);
   int seen = 0;

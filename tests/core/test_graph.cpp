@@ -8,7 +8,8 @@
 
 using namespace lumen;
 
-TEST_CASE("graph infers shapes, orders nodes topologically and finds nodes by either name", "[graph]") {
+TEST_CASE("graph infers shapes, orders nodes topologically and finds nodes by either name",
+          "[graph]") {
   const Model m = testing::residual_net(1);
   const Graph& g = m.graph();
   const auto& order = g.topological_order();
@@ -23,7 +24,8 @@ TEST_CASE("graph infers shapes, orders nodes topologically and finds nodes by ei
   CHECK(g.consumers(g.at("stem_relu")).size() == 3);
   CHECK(m.logits_node() == g.at("fc"));
   CHECK(m.class_count() == 4);
-  CHECK_THROWS_WITH(g.at("conv9"), Catch::Contains("no node or tensor named 'conv9'") && Catch::Contains("stem"));
+  CHECK_THROWS_WITH(g.at("conv9"),
+                    Catch::Contains("no node or tensor named 'conv9'") && Catch::Contains("stem"));
 }
 
 TEST_CASE("a model ending in softmax reports the softmax's input as logits", "[graph]") {
@@ -45,7 +47,8 @@ TEST_CASE("graph construction errors name the node", "[graph]") {
 
 TEST_CASE("model input checks name the mismatch and non-finite values", "[graph]") {
   const Model m = testing::dense_net(1);
-  CHECK_THROWS_WITH(m.check_input(Tensor({1, 1, 4, 5})), Catch::Contains("[1,1,4,5]") && Catch::Contains("[1,1,4,4]"));
+  CHECK_THROWS_WITH(m.check_input(Tensor({1, 1, 4, 5})),
+                    Catch::Contains("[1,1,4,5]") && Catch::Contains("[1,1,4,4]"));
   Tensor x({2, 1, 4, 4});
   x[20] = std::numeric_limits<float>::infinity();
   CHECK_THROWS_WITH(m.check_input(x), Catch::Contains("sample 1") && Catch::Contains("element 4"));

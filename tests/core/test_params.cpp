@@ -24,14 +24,20 @@ TEST_CASE("parameters get defaults, types and per-node overrides", "[params]") {
   CHECK_FALSE(p.has("rule.*"));
 }
 
-TEST_CASE("bad parameters are refused naming the owner, parameter and what is accepted", "[params]") {
+TEST_CASE("bad parameters are refused naming the owner, parameter and what is accepted",
+          "[params]") {
   CHECK_THROWS_WITH(Params::validate(specs, {{"stepz", "3"}}, "integrated-gradients"),
-                    Catch::Contains("integrated-gradients") && Catch::Contains("'stepz'") && Catch::Contains("steps, noise_level"));
-  CHECK_THROWS_WITH(Params::validate(specs, {{"steps", "0"}}, "m"), Catch::Contains("out of range [1, 1000]"));
+                    Catch::Contains("integrated-gradients") && Catch::Contains("'stepz'") &&
+                        Catch::Contains("steps, noise_level"));
+  CHECK_THROWS_WITH(Params::validate(specs, {{"steps", "0"}}, "m"),
+                    Catch::Contains("out of range [1, 1000]"));
   CHECK_THROWS_WITH(Params::validate(specs, {{"steps", "2.5"}}, "m"), Catch::Contains("integer"));
-  CHECK_THROWS_WITH(Params::validate(specs, {{"noise_level", "nan"}}, "m"), Catch::Contains("number"));
-  CHECK_THROWS_WITH(Params::validate(specs, {{"abs", "maybe"}}, "m"), Catch::Contains("true or false"));
-  CHECK_THROWS_WITH(Params::validate(specs, {{"mode", "median"}}, "m"), Catch::Contains("mean, squared"));
+  CHECK_THROWS_WITH(Params::validate(specs, {{"noise_level", "nan"}}, "m"),
+                    Catch::Contains("number"));
+  CHECK_THROWS_WITH(Params::validate(specs, {{"abs", "maybe"}}, "m"),
+                    Catch::Contains("true or false"));
+  CHECK_THROWS_WITH(Params::validate(specs, {{"mode", "median"}}, "m"),
+                    Catch::Contains("mean, squared"));
   CHECK_THROWS_AS(parse_assignment("steps"), InvalidArgument);
   CHECK(parse_assignment("a=b=c") == std::pair<std::string, std::string>{"a", "b=c"});
 }

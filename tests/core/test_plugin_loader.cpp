@@ -15,7 +15,9 @@ namespace fs = std::filesystem;
 
 namespace {
 
-fs::path fixture(const std::string& name) { return fs::path(LUMEN_FIXTURE_DIR) / ("liblumen-fixture-" + name + ".so"); }
+fs::path fixture(const std::string& name) {
+  return fs::path(LUMEN_FIXTURE_DIR) / ("liblumen-fixture-" + name + ".so");
+}
 
 std::string refusal(const std::string& name) {
   Registry registry;
@@ -63,18 +65,22 @@ TEST_CASE("objects from a plugin outlive the registry that loaded it", "[loader]
   CHECK(kept->info().name == "fixture-good");  // the library is still loaded
 }
 
-TEST_CASE("each broken plugin is refused with a message naming the file and the fault", "[loader]") {
+TEST_CASE("each broken plugin is refused with a message naming the file and the fault",
+          "[loader]") {
   SECTION("a library without the entry point") {
     const auto m = refusal("no_entry");
-    CHECK_THAT(m, Catch::Contains("liblumen-fixture-no_entry.so") && Catch::Contains("lumen_plugin_entry"));
+    CHECK_THAT(m, Catch::Contains("liblumen-fixture-no_entry.so") &&
+                      Catch::Contains("lumen_plugin_entry"));
   }
   SECTION("another ABI version") {
     const auto m = refusal("wrong_abi");
-    CHECK_THAT(m, Catch::Contains("liblumen-fixture-wrong_abi.so") && Catch::Contains("ABI version 42"));
+    CHECK_THAT(
+        m, Catch::Contains("liblumen-fixture-wrong_abi.so") && Catch::Contains("ABI version 42"));
   }
   SECTION("another toolchain") {
     const auto m = refusal("wrong_toolchain");
-    CHECK_THAT(m, Catch::Contains("liblumen-fixture-wrong_toolchain.so") && Catch::Contains("libc++-15"));
+    CHECK_THAT(
+        m, Catch::Contains("liblumen-fixture-wrong_toolchain.so") && Catch::Contains("libc++-15"));
   }
   SECTION("a descriptor too short") {
     CHECK_THAT(refusal("short_descriptor"), Catch::Contains("descriptor is missing or too short"));
@@ -91,7 +97,8 @@ TEST_CASE("each broken plugin is refused with a message naming the file and the 
     Registry registry;
     load_plugin(registry, fixture("duplicate_a"));
     CHECK_THROWS_WITH(load_plugin(registry, fixture("duplicate_b")),
-                      Catch::Contains("fixture-duplicate-a") && Catch::Contains("fixture-duplicate-b") &&
+                      Catch::Contains("fixture-duplicate-a") &&
+                          Catch::Contains("fixture-duplicate-b") &&
                           Catch::Contains("'fixture-duplicate'"));
     CHECK(registry.plugins().size() == 1);
   }
@@ -99,12 +106,14 @@ TEST_CASE("each broken plugin is refused with a message naming the file and the 
     const fs::path garbage = fs::temp_directory_path() / "liblumen-garbage.so";
     std::ofstream(garbage) << "not an ELF file";
     Registry registry;
-    CHECK_THROWS_WITH(load_plugin(registry, garbage), Catch::Contains("liblumen-garbage.so") && Catch::Contains("cannot be loaded"));
+    CHECK_THROWS_WITH(load_plugin(registry, garbage), Catch::Contains("liblumen-garbage.so") &&
+                                                          Catch::Contains("cannot be loaded"));
     fs::remove(garbage);
   }
   SECTION("a missing file") {
     Registry registry;
-    CHECK_THROWS_WITH(load_plugin(registry, "/nonexistent/liblumen-x.so"), Catch::Contains("/nonexistent/liblumen-x.so"));
+    CHECK_THROWS_WITH(load_plugin(registry, "/nonexistent/liblumen-x.so"),
+                      Catch::Contains("/nonexistent/liblumen-x.so"));
   }
 }
 

@@ -25,7 +25,8 @@ class EvenRule final : public Rule {
   std::vector<Tensor> propagate(const RuleInput& in) const override {
     double total = 0.0;
     for (float v : in.upstream.values()) total += v;
-    Tensor out(in.inputs[0]->shape(), static_cast<float>(total / static_cast<double>(in.inputs[0]->size())));
+    Tensor out(in.inputs[0]->shape(),
+               static_cast<float>(total / static_cast<double>(in.inputs[0]->size())));
     return {out};
   }
 };
@@ -52,8 +53,9 @@ TEST_CASE("gradients sum over fan-out: d(a+b)/dx = (Wa + Wb)^T 1[x>0]", "[propag
   const Trace trace = run_forward(m, x, ctx);
   const std::vector<std::int64_t> target{1};
   const std::vector<float> one{1.0F};
-  const auto out = propagate(m, trace, RuleMap(gradient_rule()),
-                             {m.logits_node(), one_hot_rows({1, 3}, target, one), {m.graph().input()}}, ctx);
+  const auto out =
+      propagate(m, trace, RuleMap(gradient_rule()),
+                {m.logits_node(), one_hot_rows({1, 3}, target, one), {m.graph().input()}}, ctx);
   const Tensor wa = random_tensor({3, 4}, 1), wb = random_tensor({3, 4}, 2);
   const Tensor& g = out.at(m.graph().input());
   for (int i = 0; i < 4; ++i) {
@@ -64,7 +66,8 @@ TEST_CASE("gradients sum over fan-out: d(a+b)/dx = (Wa + Wb)^T 1[x>0]", "[propag
   CHECK(ctx.counts().backward == 1);
 }
 
-TEST_CASE("relevance routing keeps the total through add, relu, flatten and fan-out", "[propagation]") {
+TEST_CASE("relevance routing keeps the total through add, relu, flatten and fan-out",
+          "[propagation]") {
   const Model m = diamond();
   Context ctx(naive_backend());
   const Tensor x({1, 1, 1, 4}, {0.5F, 0.3F, 0.2F, 0.9F});
@@ -72,7 +75,10 @@ TEST_CASE("relevance routing keeps the total through add, relu, flatten and fan-
   const std::vector<std::int64_t> target{2};
   const std::vector<float> start{5.0F};
   const auto out = propagate(m, trace, RuleMap(std::make_shared<EvenRule>()),
-                             {m.logits_node(), one_hot_rows({1, 3}, target, start), {m.graph().input(), m.graph().at("a")}}, ctx);
+                             {m.logits_node(),
+                              one_hot_rows({1, 3}, target, start),
+                              {m.graph().input(), m.graph().at("a")}},
+                             ctx);
   double total = 0.0;
   for (float v : out.at(m.graph().input()).values()) total += v;
   CHECK(total == Approx(5.0));
@@ -82,7 +88,8 @@ TEST_CASE("relevance routing keeps the total through add, relu, flatten and fan-
   CHECK(out.at(m.graph().at("a"))[2] == Approx(5.0F * ya / (ya + yb)));
 }
 
-TEST_CASE("the engine refuses a relevance rule that leaves a linear layer unhandled", "[propagation]") {
+TEST_CASE("the engine refuses a relevance rule that leaves a linear layer unhandled",
+          "[propagation]") {
   class NoLinear final : public Rule {
    public:
     std::string name() const override { return "no-linear"; }
@@ -95,10 +102,12 @@ TEST_CASE("the engine refuses a relevance rule that leaves a linear layer unhand
   const Trace trace = run_forward(m, Tensor({1, 1, 1, 4}, 1.0F), ctx);
   const std::vector<std::int64_t> target{0};
   const std::vector<float> start{1.0F};
-  CHECK_THROWS_WITH(propagate(m, trace, RuleMap(std::make_shared<NoLinear>()),
-                              {m.logits_node(), one_hot_rows({1, 3}, target, start), {m.graph().input()}}, ctx),
-                    Catch::Contains("(Gemm)") && Catch::Contains("rule 'no-linear' does not handle node"));
-  CHECK_THROWS_AS(RuleMap(gradient_rule()).for_node("a", std::make_shared<NoLinear>()), InvalidArgument);
+  CHECK_THROWS_WITH(
+      propagate(m, trace, RuleMap(std::make_shared<NoLinear>()),
+                {m.logits_node(), one_hot_rows({1, 3}, target, start), {m.graph().input()}}, ctx),
+      Catch::Contains("(Gemm)") && Catch::Contains("rule 'no-linear' does not handle node"));
+  CHECK_THROWS_AS(RuleMap(gradient_rule()).for_node("a", std::make_shared<NoLinear>()),
+                  InvalidArgument);
 }
 
 TEST_CASE("rule maps pick by node name, first/last linear, op and kind", "[propagation]") {
@@ -116,8 +125,10 @@ TEST_CASE("rule maps pick by node name, first/last linear, op and kind", "[propa
     std::string n_;
   };
   RuleMap map(even);
-  map.for_first_linear(std::make_shared<Named>("first")).for_last_linear(std::make_shared<Named>("last"));
-  map.for_op("Relu", std::make_shared<Named>("relu-op")).for_kind(LayerKind::pooling, std::make_shared<Named>("pool-kind"));
+  map.for_first_linear(std::make_shared<Named>("first"))
+      .for_last_linear(std::make_shared<Named>("last"));
+  map.for_op("Relu", std::make_shared<Named>("relu-op"))
+      .for_kind(LayerKind::pooling, std::make_shared<Named>("pool-kind"));
   map.for_node("conv2", std::make_shared<Named>("by-name"));
   const Graph& g = m.graph();
   CHECK(map.select(m, g.at("conv1")).name() == "first");

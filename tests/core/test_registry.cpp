@@ -1,17 +1,19 @@
 #include <catch2/catch.hpp>
-#include <set>
 #include <lumen/backend.hpp>
 #include <lumen/error.hpp>
 #include <lumen/explainer.hpp>
 #include <lumen/importer.hpp>
+#include <set>
 
 #include "test_registry.hpp"
 
 using namespace lumen;
 
-TEST_CASE("the build's plugins register the foundation's items, each from its own library", "[registry]") {
+TEST_CASE("the build's plugins register the foundation's items, each from its own library",
+          "[registry]") {
   const Registry& r = testing::registry();
-  for (const char* name : {"saliency", "grad-cam", "lrp"}) CHECK(r.explainer(name)->info().name == name);
+  for (const char* name : {"saliency", "grad-cam", "lrp"})
+    CHECK(r.explainer(name)->info().name == name);
   CHECK(r.backend("cpu-reference")->info().name == "cpu-reference");
   CHECK(r.importer("onnx")->info().name == "onnx");
   CHECK(r.rule_info("epsilon").signal == Signal::relevance);
@@ -27,8 +29,11 @@ TEST_CASE("the build's plugins register the foundation's items, each from its ow
 
 TEST_CASE("registry lookups of unknown names list what exists", "[registry]") {
   const Registry& r = testing::registry();
-  CHECK_THROWS_WITH(r.explainer("gradcam"), Catch::Contains("no explainer named 'gradcam'") && Catch::Contains("grad-cam"));
-  CHECK_THROWS_WITH(r.importer_for("model.pt"), Catch::Contains("model.pt") && Catch::Contains(".onnx"));
+  CHECK_THROWS_WITH(r.explainer("gradcam"),
+                    Catch::Contains("no explainer named 'gradcam'") && Catch::Contains("grad-cam"));
+  CHECK_THROWS_WITH(r.importer_for("model.pt"),
+                    Catch::Contains("model.pt") && Catch::Contains(".onnx"));
   CHECK(r.importer_for("dir/Model.ONNX")->info().name == "onnx");
-  CHECK_THROWS_WITH(r.make_rule("epsilon", {{"epsilon", "-2"}}), Catch::Contains("rule 'epsilon'") && Catch::Contains("out of range"));
+  CHECK_THROWS_WITH(r.make_rule("epsilon", {{"epsilon", "-2"}}),
+                    Catch::Contains("rule 'epsilon'") && Catch::Contains("out of range"));
 }

@@ -17,7 +17,9 @@ Attribution explain(const std::string& method, const Model& model, const Tensor&
   const Params validated = Params::validate(explainer->info().params, params, method);
   auto context = make_context(threads, seed);
   Attribution result;
-  context->run([&] { result = explainer->explain({model, input, targets, validated, layer}, *context); });
+  context->run([&] {
+    result = explainer->explain({model, input, targets, validated, layer}, *context);
+  });
   return result;
 }
 
@@ -26,10 +28,12 @@ Tensor logits(const Model& model, const Tensor& input) {
   return predict_logits(model, input, *context);
 }
 
-FiniteDifference finite_difference_gradient(const Model& model, const Tensor& input, std::int64_t target, float h) {
+FiniteDifference finite_difference_gradient(const Model& model, const Tensor& input,
+                                            std::int64_t target, float h) {
   if (input.dim(0) != 1) throw Error("finite_difference_gradient takes one sample");
   auto context = make_context();
-  FiniteDifference fd{Tensor(input.shape()), std::vector<bool>(static_cast<std::size_t>(input.size()))};
+  FiniteDifference fd{Tensor(input.shape()),
+                      std::vector<bool>(static_cast<std::size_t>(input.size()))};
   Tensor probe = input;
   const double centre = predict_logits(model, probe, *context)[target];
   for (std::int64_t i = 0; i < input.size(); ++i) {
@@ -41,7 +45,8 @@ FiniteDifference finite_difference_gradient(const Model& model, const Tensor& in
     const double right = (up - centre) / h;
     const double left = (centre - down) / h;
     fd.gradient[i] = static_cast<float>((up - down) / (2.0 * h));
-    fd.smooth[static_cast<std::size_t>(i)] = std::fabs(right - left) <= 1e-3 + 1e-2 * std::fabs(right + left);
+    fd.smooth[static_cast<std::size_t>(i)] =
+        std::fabs(right - left) <= 1e-3 + 1e-2 * std::fabs(right + left);
   }
   return fd;
 }
@@ -63,7 +68,9 @@ double relative_difference_where_smooth(const Tensor& a, const FiniteDifference&
 }
 
 double relative_difference(const Tensor& a, const Tensor& b, double floor) {
-  if (a.shape() != b.shape()) throw ShapeError("relative_difference of " + to_string(a.shape()) + " and " + to_string(b.shape()));
+  if (a.shape() != b.shape())
+    throw ShapeError("relative_difference of " + to_string(a.shape()) + " and " +
+                     to_string(b.shape()));
   double diff = 0.0, scale = floor;
   for (std::int64_t i = 0; i < a.size(); ++i) {
     diff = std::max(diff, std::fabs(static_cast<double>(a[i]) - b[i]));

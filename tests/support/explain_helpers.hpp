@@ -13,7 +13,8 @@ namespace lumen::testing {
 Attribution explain(const std::string& method, const Model& model, const Tensor& input,
                     const std::vector<std::int64_t>& targets,
                     const std::map<std::string, std::string>& params = {},
-                    std::optional<NodeId> layer = std::nullopt, int threads = 1, std::uint64_t seed = 0);
+                    std::optional<NodeId> layer = std::nullopt, int threads = 1,
+                    std::uint64_t seed = 0);
 
 /// The logits [N, classes] of the model on the cpu-reference backend.
 Tensor logits(const Model& model, const Tensor& input);
@@ -25,7 +26,8 @@ struct FiniteDifference {
   Tensor gradient;
   std::vector<bool> smooth;
 };
-FiniteDifference finite_difference_gradient(const Model& model, const Tensor& input, std::int64_t target, float h);
+FiniteDifference finite_difference_gradient(const Model& model, const Tensor& input,
+                                            std::int64_t target, float h);
 
 /// max over smooth elements of |a - fd| / max |fd|; fails the test when under 90% are smooth.
 double relative_difference_where_smooth(const Tensor& a, const FiniteDifference& fd);

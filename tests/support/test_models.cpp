@@ -25,7 +25,8 @@ class Builder {
     for (float& v : t.values()) v = u(rng_);
     return t;
   }
-  std::shared_ptr<const Layer> conv(std::int64_t in, std::int64_t out, std::int64_t k, std::int64_t pad) {
+  std::shared_ptr<const Layer> conv(std::int64_t in, std::int64_t out, std::int64_t k,
+                                    std::int64_t pad) {
     Conv2dParams p;
     p.weight = weights({out, in, k, k}, in * k * k);
     p.bias = bias(out);

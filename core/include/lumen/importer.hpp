@@ -9,7 +9,7 @@
 namespace lumen {
 
 struct ImporterInfo {
-  std::string name;                     ///< e.g. "onnx"
+  std::string name;  ///< e.g. "onnx"
   std::string summary;
   std::vector<std::string> extensions;  ///< lower case with the dot: ".onnx"
 };

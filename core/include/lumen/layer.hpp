@@ -86,6 +86,12 @@ struct WeightTransform {
 class LUMEN_API LinearLayer : public Layer {
  public:
   ~LinearLayer() override;
+  /// forward_with(x, identity, with bias).
+  Tensor forward(TensorRefs inputs, const Backend& backend,
+                 std::unique_ptr<LayerState>* state) const override;
+  /// backward_with(grad_output, identity).
+  std::vector<Tensor> backward(TensorRefs inputs, const Tensor& output, const LayerState* state,
+                               const Tensor& grad_output, const Backend& backend) const override;
   /// y = t(W) x + (with_bias ? t(b) : 0).
   virtual Tensor forward_with(const Tensor& x, const WeightTransform& t, bool with_bias,
                               const Backend& backend) const = 0;

@@ -40,7 +40,7 @@ struct MetricCase {
   const Model* model = nullptr;
   const Explainer* explainer = nullptr;
   const Params* explainer_params = nullptr;
-  const Tensor* input = nullptr;       ///< [N,C,H,W]
+  const Tensor* input = nullptr;  ///< [N,C,H,W]
   std::span<const std::int64_t> targets;
   const Tensor* attribution = nullptr;  ///< the map to score
   const Tensor* mask = nullptr;         ///< ground truth [N,1,H,W]

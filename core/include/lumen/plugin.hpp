@@ -15,7 +15,7 @@
 #define LUMEN_STRINGIFY_INNER(x) #x
 #define LUMEN_STRINGIFY(x) LUMEN_STRINGIFY_INNER(x)
 /// The C++ standard library and its ABI the code is compiled against; must match the core's.
-#define LUMEN_TOOLCHAIN_TAG                                              \
+#define LUMEN_TOOLCHAIN_TAG                                                     \
   "libstdc++-" LUMEN_STRINGIFY(_GLIBCXX_RELEASE) "/cxx11-abi-" LUMEN_STRINGIFY( \
       _GLIBCXX_USE_CXX11_ABI)
 
@@ -54,11 +54,14 @@ int register_guarded(void* registrar, char* error, std::size_t capacity) noexcep
 }
 }  // namespace lumen::detail
 
-#define LUMEN_PLUGIN(NAME, VERSION, FILL)                                                 \
-  extern "C" __attribute__((visibility("default"))) const lumen_plugin_descriptor*       \
-  lumen_plugin_entry() {                                                                  \
-    static const lumen_plugin_descriptor descriptor{                                     \
-        sizeof(lumen_plugin_descriptor), LUMEN_ABI_VERSION, NAME, VERSION,                \
-        LUMEN_TOOLCHAIN_TAG, &::lumen::detail::register_guarded<FILL>};                   \
-    return &descriptor;                                                                   \
+#define LUMEN_PLUGIN(NAME, VERSION, FILL)                                                      \
+  extern "C" __attribute__((visibility("default"))) const lumen_plugin_descriptor*             \
+  lumen_plugin_entry() {                                                                       \
+    static const lumen_plugin_descriptor descriptor{sizeof(lumen_plugin_descriptor),           \
+                                                    LUMEN_ABI_VERSION,                         \
+                                                    NAME,                                      \
+                                                    VERSION,                                   \
+                                                    LUMEN_TOOLCHAIN_TAG,                       \
+                                                    &::lumen::detail::register_guarded<FILL>}; \
+    return &descriptor;                                                                        \
   }

@@ -15,7 +15,8 @@ class Registry;
 LUMEN_API void load_plugin(Registry& registry, const std::filesystem::path& file);
 
 /// The directories searched for plugins: those in LUMEN_PLUGIN_PATH (colon-separated), then the
-/// build's or installation's plugin directory next to liblumen_core.so. Never the working directory.
+/// build's or installation's plugin directory next to liblumen_core.so. Never the working
+/// directory.
 LUMEN_API std::vector<std::filesystem::path> plugin_search_path();
 
 struct PluginFailure {

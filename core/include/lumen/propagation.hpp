@@ -15,9 +15,10 @@ class Trace;
 
 /// Where a backward pass starts and what it returns.
 struct PropagationRequest {
-  NodeId start = 0;       ///< the node whose output receives the start signal (usually logits)
-  Tensor start_signal;    ///< shaped like that output
-  std::vector<NodeId> collect;  ///< nodes whose output signal to return (the input node for input space)
+  NodeId start = 0;     ///< the node whose output receives the start signal (usually logits)
+  Tensor start_signal;  ///< shaped like that output
+  std::vector<NodeId>
+      collect;  ///< nodes whose output signal to return (the input node for input space)
 };
 
 /// The one propagation engine: walks the graph in reverse topological order from `start`,

@@ -22,10 +22,10 @@ enum class Signal { gradient, relevance };
 /// Everything a rule sees at one node.
 struct RuleInput {
   const Node& node;
-  TensorRefs inputs;          ///< the forward inputs of the node
-  const Tensor& output;       ///< the forward output of the node
-  const LayerState* state;    ///< what the layer saved in the forward pass (may be null)
-  const Tensor& upstream;     ///< signal arriving at the node's output
+  TensorRefs inputs;        ///< the forward inputs of the node
+  const Tensor& output;     ///< the forward output of the node
+  const LayerState* state;  ///< what the layer saved in the forward pass (may be null)
+  const Tensor& upstream;   ///< signal arriving at the node's output
   const Backend& backend;
 };
 

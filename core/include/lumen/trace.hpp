@@ -15,8 +15,8 @@ class Model;
 /// Which outputs a forward pass keeps. Everything a backward pass needs by default; a pass that
 /// only wants some outputs (prediction, CAM activations) keeps just those, so memory stays bounded.
 struct ForwardOptions {
-  bool keep_all = true;       ///< keep every node's output and state
-  std::vector<NodeId> keep;   ///< with keep_all false: the nodes whose outputs to keep
+  bool keep_all = true;      ///< keep every node's output and state
+  std::vector<NodeId> keep;  ///< with keep_all false: the nodes whose outputs to keep
 };
 
 /// What a forward pass recorded: node outputs and the state layers saved for their backward.

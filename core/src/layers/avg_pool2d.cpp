@@ -92,18 +92,6 @@ class AverageLayer : public LinearLayer {
  public:
   LayerKind kind() const override { return LayerKind::linear; }
 
-  Tensor forward(TensorRefs inputs, const Backend& backend,
-                 std::unique_ptr<LayerState>*) const override {
-    layers::require_input_count(*this, inputs.size(), 1);
-    return forward_with(*inputs[0], {}, true, backend);
-  }
-
-  std::vector<Tensor> backward(TensorRefs inputs, const Tensor&, const LayerState*,
-                               const Tensor& grad_output, const Backend& backend) const override {
-    layers::require_input_count(*this, inputs.size(), 1);
-    return {backward_with(grad_output, inputs[0]->shape(), {}, backend)};
-  }
-
   std::int64_t flops(std::span<const Shape> inputs, const Shape&) const override {
     return inputs.empty() ? 0 : element_count(inputs[0]);
   }

@@ -33,18 +33,6 @@ class Linear final : public LinearLayer {
     return {inputs[0][0], weight_.dim(0)};
   }
 
-  Tensor forward(TensorRefs inputs, const Backend& backend,
-                 std::unique_ptr<LayerState>*) const override {
-    layers::require_input_count(*this, inputs.size(), 1);
-    return forward_with(*inputs[0], {}, true, backend);
-  }
-
-  std::vector<Tensor> backward(TensorRefs inputs, const Tensor&, const LayerState*,
-                               const Tensor& grad_output, const Backend& backend) const override {
-    layers::require_input_count(*this, inputs.size(), 1);
-    return {backward_with(grad_output, inputs[0]->shape(), {}, backend)};
-  }
-
   Tensor forward_with(const Tensor& x, const WeightTransform& t, bool with_bias,
                       const Backend& backend) const override {
     check_input(x.shape());

@@ -1,6 +1,6 @@
-// Grad-CAM (Selvaraju et al. 2017): alpha_k = mean_ij d f_c / d A^k_ij, L = ReLU(sum_k alpha_k A^k),
-// upsampled bilinearly (half-pixel centres) to the input size. Raw: no min-max scaling (the display
-// step does that), unlike pytorch-grad-cam, which returns the scaled map.
+// Grad-CAM (Selvaraju et al. 2017): alpha_k = mean_ij d f_c / d A^k_ij, L = ReLU(sum_k alpha_k
+// A^k), upsampled bilinearly (half-pixel centres) to the input size. Raw: no min-max scaling (the
+// display step does that), unlike pytorch-grad-cam, which returns the scaled map.
 #include <lumen/error.hpp>
 #include <lumen/explainer.hpp>
 #include <lumen/model.hpp>
@@ -17,23 +17,32 @@ class GradCam final : public lumen::Explainer {
     lumen::ExplainerInfo i;
     i.name = "grad-cam";
     i.family = lumen::Family::cam;
-    i.summary = "feature maps of a layer weighted by the spatial mean of the target score's gradient";
-    i.citation = "R. R. Selvaraju et al. Grad-CAM: Visual Explanations from Deep Networks via "
-                 "Gradient-based Localization. ICCV, 2017.";
+    i.summary =
+        "feature maps of a layer weighted by the spatial mean of the target score's gradient";
+    i.citation =
+        "R. R. Selvaraju et al. Grad-CAM: Visual Explanations from Deep Networks via "
+        "Gradient-based Localization. ICCV, 2017.";
     i.requirements = lumen::requires_gradients | lumen::requires_layer_access;
     i.output = lumen::OutputSpace::layer;
     i.signed_output = false;
-    i.params = {{"relu", lumen::ParamType::boolean, "true",
+    i.params = {{"relu",
+                 lumen::ParamType::boolean,
+                 "true",
                  "apply ReLU to the weighted sum (the paper and pytorch-grad-cam; Captum's "
-                 "LayerGradCam default is false)", 0, 0, {}}};
+                 "LayerGradCam default is false)",
+                 0,
+                 0,
+                 {}}};
     return i;
   }
 
-  lumen::Attribution explain(const lumen::ExplainRequest& request, lumen::Context& context) const override {
+  lumen::Attribution explain(const lumen::ExplainRequest& request,
+                             lumen::Context& context) const override {
     lumen::ExplanationMeter meter(context);
     const lumen::Model& model = request.model;
     lumen::check_targets(model, request.input, request.targets);
-    const lumen::NodeId layer = request.layer ? *request.layer : lumen::default_spatial_layer(model);
+    const lumen::NodeId layer =
+        request.layer ? *request.layer : lumen::default_spatial_layer(model);
     lumen::check_spatial_layer(model, layer);
     if (layer == model.graph().input()) {
       throw lumen::InvalidArgument("grad-cam needs a layer inside the model, not its input");
@@ -62,7 +71,8 @@ class GradCam final : public lumen::Explainer {
         for (std::int64_t p = 0; p < plane; ++p) out[p] += alpha * a[p];
       }
       if (relu) {
-        for (std::int64_t p = 0; p < plane; ++p) cam[s * plane + p] = std::max(cam[s * plane + p], 0.0F);
+        for (std::int64_t p = 0; p < plane; ++p)
+          cam[s * plane + p] = std::max(cam[s * plane + p], 0.0F);
       }
     }
     lumen::Attribution result;

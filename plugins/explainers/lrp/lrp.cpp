@@ -20,23 +20,36 @@ class Lrp final : public lumen::Explainer {
     lumen::ExplainerInfo i;
     i.name = "lrp";
     i.family = lumen::Family::propagation;
-    i.summary = "layer-wise relevance propagation of the target logit with one rule at every linear layer";
-    i.citation = "S. Bach, A. Binder, G. Montavon, F. Klauschen, K.-R. Mueller, W. Samek. On Pixel-Wise "
-                 "Explanations for Non-Linear Classifier Decisions by Layer-Wise Relevance "
-                 "Propagation. PLOS ONE 10(7), 2015.";
+    i.summary =
+        "layer-wise relevance propagation of the target logit with one rule at every linear layer";
+    i.citation =
+        "S. Bach, A. Binder, G. Montavon, F. Klauschen, K.-R. Mueller, W. Samek. On Pixel-Wise "
+        "Explanations for Non-Linear Classifier Decisions by Layer-Wise Relevance "
+        "Propagation. PLOS ONE 10(7), 2015.";
     i.requirements = lumen::requires_layer_access;
     i.output = lumen::OutputSpace::input;
     i.signed_output = true;
     i.params = {
-        {"rule", lumen::ParamType::text, "epsilon",
-         "registered relevance rule used at every linear layer (lumen plugins lists them)", 0, 0, {}},
-        {"epsilon", lumen::ParamType::real, "1e-6",
-         "stabiliser of the epsilon rule (passed to the rule when it takes one)", 0.0, 1e6, {}},
+        {"rule",
+         lumen::ParamType::text,
+         "epsilon",
+         "registered relevance rule used at every linear layer (lumen plugins lists them)",
+         0,
+         0,
+         {}},
+        {"epsilon",
+         lumen::ParamType::real,
+         "1e-6",
+         "stabiliser of the epsilon rule (passed to the rule when it takes one)",
+         0.0,
+         1e6,
+         {}},
     };
     return i;
   }
 
-  lumen::Attribution explain(const lumen::ExplainRequest& request, lumen::Context& context) const override {
+  lumen::Attribution explain(const lumen::ExplainRequest& request,
+                             lumen::Context& context) const override {
     lumen::ExplanationMeter meter(context);
     const lumen::Model& model = request.model;
     lumen::check_targets(model, request.input, request.targets);
@@ -49,9 +62,9 @@ class Lrp final : public lumen::Explainer {
       start.push_back(scores[static_cast<std::int64_t>(s) * scores.dim(1) + request.targets[s]]);
     }
     const lumen::NodeId input = model.graph().input();
-    auto signals = lumen::propagate(model, trace, lumen::RuleMap(rule),
-                                    {logits, lumen::one_hot_rows(scores.shape(), request.targets, start), {input}},
-                                    context);
+    auto signals = lumen::propagate(
+        model, trace, lumen::RuleMap(rule),
+        {logits, lumen::one_hot_rows(scores.shape(), request.targets, start), {input}}, context);
     lumen::Attribution a;
     a.map = std::move(signals.at(input));
     a.notes.push_back("rule: " + rule->name());
@@ -76,7 +89,9 @@ class Lrp final : public lumen::Explainer {
   const lumen::Registry& registry_;
 };
 
-void fill(lumen::Registrar& registrar) { registrar.add_explainer(std::make_shared<Lrp>(registrar.registry())); }
+void fill(lumen::Registrar& registrar) {
+  registrar.add_explainer(std::make_shared<Lrp>(registrar.registry()));
+}
 
 }  // namespace
 

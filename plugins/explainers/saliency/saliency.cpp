@@ -16,17 +16,24 @@ class Saliency final : public lumen::Explainer {
     i.name = "saliency";
     i.family = lumen::Family::gradient;
     i.summary = "gradient of the target class score with respect to each input value";
-    i.citation = "K. Simonyan, A. Vedaldi, A. Zisserman. Deep Inside Convolutional Networks: "
-                 "Visualising Image Classification Models and Saliency Maps. ICLR Workshop, 2014.";
+    i.citation =
+        "K. Simonyan, A. Vedaldi, A. Zisserman. Deep Inside Convolutional Networks: "
+        "Visualising Image Classification Models and Saliency Maps. ICLR Workshop, 2014.";
     i.requirements = lumen::requires_gradients;
     i.output = lumen::OutputSpace::input;
     i.signed_output = true;
-    i.params = {{"abs", lumen::ParamType::boolean, "true",
-                 "return |gradient| (Captum's default) instead of the signed gradient", 0, 0, {}}};
+    i.params = {{"abs",
+                 lumen::ParamType::boolean,
+                 "true",
+                 "return |gradient| (Captum's default) instead of the signed gradient",
+                 0,
+                 0,
+                 {}}};
     return i;
   }
 
-  lumen::Attribution explain(const lumen::ExplainRequest& request, lumen::Context& context) const override {
+  lumen::Attribution explain(const lumen::ExplainRequest& request,
+                             lumen::Context& context) const override {
     lumen::ExplanationMeter meter(context);
     const lumen::Model& model = request.model;
     lumen::check_targets(model, request.input, request.targets);

@@ -33,7 +33,8 @@ const onnx::AttributeProto& Attributes::require(std::string_view name,
   return *a;
 }
 
-std::int64_t Attributes::get_int(std::string_view name, std::optional<std::int64_t> fallback) const {
+std::int64_t Attributes::get_int(std::string_view name,
+                                 std::optional<std::int64_t> fallback) const {
   if (fallback && !has(name)) return *fallback;
   return require(name, onnx::AttributeProto::INT).i();
 }

@@ -27,8 +27,8 @@ void decode_raw(const std::string& raw, std::int64_t count, std::vector<Out>& ou
                 const std::string& what) {
   const auto expected = static_cast<std::size_t>(count) * sizeof(Stored);
   if (raw.size() != expected) {
-    throw ModelError(what + " has " + std::to_string(raw.size()) + " bytes of data; its dims need " +
-                     std::to_string(expected));
+    throw ModelError(what + " has " + std::to_string(raw.size()) +
+                     " bytes of data; its dims need " + std::to_string(expected));
   }
   out.resize(static_cast<std::size_t>(count));
   for (std::size_t i = 0; i < out.size(); ++i) {
@@ -65,27 +65,37 @@ Constant read_tensor(const onnx::TensorProto& proto, const std::string& what) {
   const auto& bytes = proto.raw_data();
   switch (proto.data_type()) {
     case onnx::TensorProto::FLOAT:
-      if (raw) decode_raw<float>(bytes, count, c.floats, what);
-      else decode_field(proto.float_data(), count, c.floats, what);
+      if (raw)
+        decode_raw<float>(bytes, count, c.floats, what);
+      else
+        decode_field(proto.float_data(), count, c.floats, what);
       break;
     case onnx::TensorProto::DOUBLE:
-      if (raw) decode_raw<double>(bytes, count, c.floats, what);
-      else decode_field(proto.double_data(), count, c.floats, what);
+      if (raw)
+        decode_raw<double>(bytes, count, c.floats, what);
+      else
+        decode_field(proto.double_data(), count, c.floats, what);
       break;
     case onnx::TensorProto::INT64:
       c.integer = true;
-      if (raw) decode_raw<std::int64_t>(bytes, count, c.ints, what);
-      else decode_field(proto.int64_data(), count, c.ints, what);
+      if (raw)
+        decode_raw<std::int64_t>(bytes, count, c.ints, what);
+      else
+        decode_field(proto.int64_data(), count, c.ints, what);
       break;
     case onnx::TensorProto::INT32:
       c.integer = true;
-      if (raw) decode_raw<std::int32_t>(bytes, count, c.ints, what);
-      else decode_field(proto.int32_data(), count, c.ints, what);
+      if (raw)
+        decode_raw<std::int32_t>(bytes, count, c.ints, what);
+      else
+        decode_field(proto.int32_data(), count, c.ints, what);
       break;
     case onnx::TensorProto::BOOL:
       c.integer = true;
-      if (raw) decode_raw<std::uint8_t>(bytes, count, c.ints, what);
-      else decode_field(proto.int32_data(), count, c.ints, what);
+      if (raw)
+        decode_raw<std::uint8_t>(bytes, count, c.ints, what);
+      else
+        decode_field(proto.int32_data(), count, c.ints, what);
       break;
     default: {
       const auto type = proto.data_type();

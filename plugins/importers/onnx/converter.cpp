@@ -148,7 +148,8 @@ void NodeContext::add_layer(std::shared_ptr<const Layer> layer, std::vector<Node
 }
 
 void NodeContext::set_constant(Constant value) {
-  state_.values[proto().output(0)] = Value{std::nullopt, std::make_shared<Constant>(std::move(value))};
+  state_.values[proto().output(0)] =
+      Value{std::nullopt, std::make_shared<Constant>(std::move(value))};
 }
 
 void NodeContext::alias_input(int i) {
@@ -176,8 +177,8 @@ void check_ops_supported(const onnx::GraphProto& graph, std::int64_t opset) {
                        "') is not supported: lumen reads only the default ONNX domain");
     }
     if (!op_handlers().count(n.op_type())) {
-      throw ModelError(node_label(name, n, opset) + " is not supported; supported: " +
-                       supported_op_list());
+      throw ModelError(node_label(name, n, opset) +
+                       " is not supported; supported: " + supported_op_list());
     }
   }
 }
@@ -195,9 +196,9 @@ const onnx::ValueInfoProto& find_input(const onnx::GraphProto& graph) {
   if (inputs.size() != 1) {
     std::string names;
     for (const auto* i : inputs) names += (names.empty() ? "'" : ", '") + i->name() + "'";
-    throw ModelError("the graph has " + std::to_string(inputs.size()) +
-                     " inputs that are not initializers" + (names.empty() ? "" : " (" + names + ")") +
-                     "; lumen needs exactly one, the image batch");
+    throw ModelError(
+        "the graph has " + std::to_string(inputs.size()) + " inputs that are not initializers" +
+        (names.empty() ? "" : " (" + names + ")") + "; lumen needs exactly one, the image batch");
   }
   return *inputs.front();
 }
@@ -220,8 +221,9 @@ InputShape read_input_shape(const onnx::ValueInfoProto& input) {
   }
   if (!type.has_shape() || type.shape().dim_size() != 4) {
     throw ModelError(what + " must have a known shape [N, C, H, W]" +
-                     (type.has_shape() ? " (it has rank " + std::to_string(type.shape().dim_size()) + ")"
-                                       : std::string{}));
+                     (type.has_shape()
+                          ? " (it has rank " + std::to_string(type.shape().dim_size()) + ")"
+                          : std::string{}));
   }
   InputShape result;
   for (int d = 0; d < 4; ++d) {
@@ -232,10 +234,10 @@ InputShape read_input_shape(const onnx::ValueInfoProto& input) {
       continue;
     }
     if (!fixed) {
-      throw ModelError(what + " has dimension " + std::to_string(d) + " " +
-                       (dim.has_dim_param() ? "'" + dim.dim_param() + "'"
-                                            : std::to_string(dim.dim_value())) +
-                       "; lumen needs fixed positive C, H and W");
+      throw ModelError(
+          what + " has dimension " + std::to_string(d) + " " +
+          (dim.has_dim_param() ? "'" + dim.dim_param() + "'" : std::to_string(dim.dim_value())) +
+          "; lumen needs fixed positive C, H and W");
     }
     result.sample.push_back(dim.dim_value());
   }
@@ -246,7 +248,14 @@ InputShape read_input_shape(const onnx::ValueInfoProto& input) {
 
 Graph import_graph(onnx::ModelProto& model, std::int64_t opset) {
   const auto& proto = model.graph();
-  ImportState state{proto, opset, std::nullopt, Graph{}, {}, {}, {}, resolve_node_names(proto),
+  ImportState state{proto,
+                    opset,
+                    std::nullopt,
+                    Graph{},
+                    {},
+                    {},
+                    {},
+                    resolve_node_names(proto),
                     std::vector<bool>(static_cast<std::size_t>(proto.node_size()), false)};
   if (proto.output_size() != 1) {
     throw ModelError("the graph has " + std::to_string(proto.output_size()) +
@@ -264,7 +273,8 @@ Graph import_graph(onnx::ModelProto& model, std::int64_t opset) {
   const auto& input = find_input(proto);
   const auto input_shape = read_input_shape(input);
   state.static_batch = input_shape.batch;
-  state.values[input.name()] = Value{state.graph.add_input(input.name(), input_shape.sample), nullptr};
+  state.values[input.name()] =
+      Value{state.graph.add_input(input.name(), input_shape.sample), nullptr};
 
   for (int i = 0; i < proto.node_size(); ++i) {
     for (const auto& in : proto.node(i).input()) {

@@ -63,8 +63,10 @@ Constant concat_constants(const std::vector<const Constant*>& parts, I axis) {
   for (I o = 0; o < outer; ++o) {
     for (const auto* p : parts) {
       const auto block = p->shape[ua] * inner;
-      if (out.integer) append_block(out.ints, p->ints, o * block, block);
-      else append_block(out.floats, p->floats, o * block, block);
+      if (out.integer)
+        append_block(out.ints, p->ints, o * block, block);
+      else
+        append_block(out.floats, p->floats, o * block, block);
     }
   }
   return out;
@@ -87,7 +89,8 @@ Constant reshape_constant(const Constant& value, const std::vector<I>& dims, boo
       if (inferred) throw ModelError("shape " + format_dims(dims) + " has two -1 entries");
       inferred = i;
     } else if (d < 0) {
-      throw ModelError("shape " + format_dims(dims) + " has the invalid entry " + std::to_string(d));
+      throw ModelError("shape " + format_dims(dims) + " has the invalid entry " +
+                       std::to_string(d));
     } else {
       known *= d;
     }

@@ -22,8 +22,10 @@ std::vector<std::string> split_commas(const std::string& value, const std::strin
   std::size_t begin = 0;
   while (true) {
     const auto end = value.find(',', begin);
-    auto item = trim(value.substr(begin, end == std::string::npos ? std::string::npos : end - begin));
-    if (item.empty()) throw ModelError("metadata '" + key + "' has an empty entry in '" + value + "'");
+    auto item =
+        trim(value.substr(begin, end == std::string::npos ? std::string::npos : end - begin));
+    if (item.empty())
+      throw ModelError("metadata '" + key + "' has an empty entry in '" + value + "'");
     items.push_back(std::move(item));
     if (end == std::string::npos) return items;
     begin = end + 1;
@@ -60,7 +62,8 @@ std::vector<float> parse_floats(const std::string& raw, const std::string& key) 
     errno = 0;
     const float v = std::strtof(item.c_str(), &end);
     if (end != item.c_str() + item.size() || errno == ERANGE || !std::isfinite(v)) {
-      throw ModelError("metadata '" + key + "' has the entry '" + item + "', which is not a number");
+      throw ModelError("metadata '" + key + "' has the entry '" + item +
+                       "', which is not a number");
     }
     numbers.push_back(v);
   }

@@ -36,8 +36,9 @@ std::string read_bytes(const std::filesystem::path& file) {
 onnx::ModelProto parse(const std::string& bytes) {
   onnx::ModelProto model;
   if (!model.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
-    throw ModelError("the file is not a valid ONNX model (protobuf parsing failed; the file is "
-                     "truncated or not ONNX)");
+    throw ModelError(
+        "the file is not a valid ONNX model (protobuf parsing failed; the file is "
+        "truncated or not ONNX)");
   }
   if (!model.has_graph() || model.graph().node_size() == 0) {
     throw ModelError("the file holds no ONNX graph with nodes (truncated or not an ONNX model)");

@@ -11,7 +11,8 @@ using I = std::int64_t;
 const Constant& matrix_input(const NodeContext& ctx, int i) {
   const auto& b = ctx.constant(i);
   if (b.integer || b.shape.size() != 2) {
-    throw ModelError("input " + std::to_string(i) + " must be a 2-D float constant (the weights); it has shape " +
+    throw ModelError("input " + std::to_string(i) +
+                     " must be a 2-D float constant (the weights); it has shape " +
                      to_string(b.shape));
   }
   return b;
@@ -87,7 +88,8 @@ void import_matmul(NodeContext& ctx) {
     if (const auto* c = ctx.find_constant(other)) bias = row_bias(*c, m);
   }
   if (bias) {
-    ctx.add_layer(make_linear(Tensor({m, k}, std::move(w)), Tensor({m}, std::move(*bias))), {x}, add);
+    ctx.add_layer(make_linear(Tensor({m, k}, std::move(w)), Tensor({m}, std::move(*bias))), {x},
+                  add);
   } else {
     ctx.add_layer(make_linear(Tensor({m, k}, std::move(w)), std::nullopt), {x});
   }

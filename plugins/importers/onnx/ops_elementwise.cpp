@@ -43,14 +43,15 @@ void import_add(NodeContext& ctx) {
 void import_batch_norm(NodeContext& ctx) {
   const auto& a = ctx.attributes();
   if (a.get_flag("training_mode", false)) {
-    throw ModelError("training_mode=1 is not supported; lumen imports BatchNormalization for "
-                     "inference");
+    throw ModelError(
+        "training_mode=1 is not supported; lumen imports BatchNormalization for "
+        "inference");
   }
   const auto x = ctx.activation(0);
-  ctx.add_layer(make_batch_norm(ctx.constant(1).tensor(), ctx.constant(2).tensor(),
-                                ctx.constant(3).tensor(), ctx.constant(4).tensor(),
-                                a.get_float("epsilon", 1e-5F)),
-                {x});
+  ctx.add_layer(
+      make_batch_norm(ctx.constant(1).tensor(), ctx.constant(2).tensor(), ctx.constant(3).tensor(),
+                      ctx.constant(4).tensor(), a.get_float("epsilon", 1e-5F)),
+      {x});
 }
 
 void import_lrn(NodeContext& ctx) {

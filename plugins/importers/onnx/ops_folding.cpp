@@ -83,7 +83,8 @@ void import_gather(NodeContext& ctx) {
   if (!index_constant.integer) throw ModelError("the indices must be an integer tensor");
   const auto rank = static_cast<I>(data.shape.size());
   if (rank == 0) throw ModelError("Gather on a scalar");
-  const auto axis = static_cast<std::size_t>(resolve_axis(ctx.attributes().get_int("axis", 0), rank, "axis"));
+  const auto axis =
+      static_cast<std::size_t>(resolve_axis(ctx.attributes().get_int("axis", 0), rank, "axis"));
   const auto count = data.shape[axis];
   std::vector<I> indices = index_constant.concrete_ints();
   for (auto& i : indices) {
@@ -102,15 +103,17 @@ void import_gather(NodeContext& ctx) {
   c.shape.insert(c.shape.end(), index_constant.shape.begin(), index_constant.shape.end());
   c.shape.insert(c.shape.end(), data.shape.begin() + static_cast<std::ptrdiff_t>(axis) + 1,
                  data.shape.end());
-  if (c.integer) c.ints = gather(data.ints, outer, count, inner, indices);
-  else c.floats = gather(data.floats, outer, count, inner, indices);
+  if (c.integer)
+    c.ints = gather(data.ints, outer, count, inner, indices);
+  else
+    c.floats = gather(data.floats, outer, count, inner, indices);
   ctx.set_constant(std::move(c));
 }
 
 void import_unsqueeze(NodeContext& ctx) {
   const auto& data = ctx.constant(0);
-  const auto axes = ctx.opset() < 13 ? ctx.attributes().get_ints("axes")
-                                     : ctx.constant(1).concrete_ints();
+  const auto axes =
+      ctx.opset() < 13 ? ctx.attributes().get_ints("axes") : ctx.constant(1).concrete_ints();
   const auto rank = static_cast<I>(data.shape.size() + axes.size());
   std::vector<bool> inserted(static_cast<std::size_t>(rank), false);
   for (auto axis : axes) {

@@ -26,7 +26,8 @@ Shape sample_target(const NodeContext& ctx, NodeId x, const std::vector<I>& dims
   if (first == 0 || first == batch_marker || (batch && first == *batch)) return rest;
   if (first != -1) {
     throw ModelError("the target shape " + format_dims(dims) + " starts with " +
-                     std::to_string(first) + "; lumen reshapes each sample, so the first entry "
+                     std::to_string(first) +
+                     "; lumen reshapes each sample, so the first entry "
                      "must be 0, -1, x.size(0) or the export batch size" +
                      (batch ? " (" + std::to_string(*batch) + ")" : std::string{}));
   }
@@ -42,9 +43,10 @@ Shape sample_target(const NodeContext& ctx, NodeId x, const std::vector<I>& dims
     per_sample *= d;
   }
   if (per_sample != element_count(in) / in[0]) {
-    throw ModelError("the target shape " + format_dims(dims) + " with an inferred first entry "
-                     "changes the batch size of input " + to_string(in) +
-                     "; lumen reshapes each sample");
+    throw ModelError("the target shape " + format_dims(dims) +
+                     " with an inferred first entry "
+                     "changes the batch size of input " +
+                     to_string(in) + "; lumen reshapes each sample");
   }
   return rest;
 }

@@ -63,7 +63,8 @@ std::array<I, 4> window_pads(const NodeContext& ctx, NodeId x, Pair kernel, Pair
   for (std::size_t d = 0; d < 2; ++d) {
     const auto in = ctx.shape(x)[2 + d];
     const auto out = (in + stride[d] - 1) / stride[d];
-    const auto total = std::max<I>(0, (out - 1) * stride[d] + (kernel[d] - 1) * dilation[d] + 1 - in);
+    const auto total =
+        std::max<I>(0, (out - 1) * stride[d] + (kernel[d] - 1) * dilation[d] + 1 - in);
     const auto small = total / 2;
     const auto large = total - small;
     result[d] = mode == "SAME_UPPER" ? small : large;

@@ -35,11 +35,17 @@ class EpsilonRule final : public lumen::Rule {
 void fill(lumen::Registrar& registrar) {
   lumen::RuleInfo info;
   info.name = "epsilon";
-  info.summary = "LRP-epsilon: relevance in proportion to each input's contribution z_ij, "
-                 "denominator stabilised by epsilon (epsilon = 0 is LRP-0)";
+  info.summary =
+      "LRP-epsilon: relevance in proportion to each input's contribution z_ij, "
+      "denominator stabilised by epsilon (epsilon = 0 is LRP-0)";
   info.signal = lumen::Signal::relevance;
-  info.params = {{"epsilon", lumen::ParamType::real, "1e-6",
-                  "stabiliser added to the denominator in the direction of its sign", 0.0, 1e6, {}}};
+  info.params = {{"epsilon",
+                  lumen::ParamType::real,
+                  "1e-6",
+                  "stabiliser added to the denominator in the direction of its sign",
+                  0.0,
+                  1e6,
+                  {}}};
   info.make = [](const lumen::Params& p) -> std::shared_ptr<const lumen::Rule> {
     return std::make_shared<EpsilonRule>(static_cast<float>(p.real("epsilon")));
   };

@@ -33,8 +33,8 @@ void set_dims(onnx::TensorProto& proto, const Shape& shape) {
   for (auto d : shape) proto.add_dims(d);
 }
 
-void fill_float_tensor(onnx::TensorProto& proto, const Shape& shape, const std::vector<float>& values,
-                       TensorStorage storage) {
+void fill_float_tensor(onnx::TensorProto& proto, const Shape& shape,
+                       const std::vector<float>& values, TensorStorage storage) {
   proto.set_data_type(onnx::TensorProto::FLOAT);
   set_dims(proto, shape);
   if (storage == TensorStorage::raw_data) {

@@ -12,8 +12,8 @@ using namespace lumen::testing;
 namespace {
 
 // input [N,2,4,4] -> MaxPool 2 ("features", [N,2,2,2]) -> GAP -> Flatten -> Linear W (no bias).
-// The gradient of logit c with respect to features^k_ij is W[c][k] / 4, so alpha_k = W[c][k] / 4 and
-// Grad-CAM = ReLU(sum_k W[c][k] / 4 * features^k): computable by hand.
+// The gradient of logit c with respect to features^k_ij is W[c][k] / 4, so alpha_k = W[c][k] / 4
+// and Grad-CAM = ReLU(sum_k W[c][k] / 4 * features^k): computable by hand.
 Model pooled_linear_model(const Tensor& w) {
   Graph g;
   auto x = g.add_input("input", {2, 4, 4});
@@ -42,7 +42,8 @@ TEST_CASE("grad-cam matches the hand-derived map", "[grad-cam]") {
         for (int j = 0; j < 2; ++j) {
           float m = -1e30F;
           for (int di = 0; di < 2; ++di)
-            for (int dj = 0; dj < 2; ++dj) m = std::max(m, x[k * 16 + (2 * i + di) * 4 + 2 * j + dj]);
+            for (int dj = 0; dj < 2; ++dj)
+              m = std::max(m, x[k * 16 + (2 * i + di) * 4 + 2 * j + dj]);
           features[k * 4 + i * 2 + j] = m;
         }
     for (std::int64_t c = 0; c < 3; ++c) {
@@ -50,7 +51,8 @@ TEST_CASE("grad-cam matches the hand-derived map", "[grad-cam]") {
       REQUIRE(a.layer_map.shape() == Shape{1, 1, 2, 2});
       REQUIRE(a.map.shape() == Shape{1, 1, 4, 4});
       for (int p = 0; p < 4; ++p) {
-        const float expected = std::max(0.0F, w[c * 2] / 4 * features[p] + w[c * 2 + 1] / 4 * features[4 + p]);
+        const float expected =
+            std::max(0.0F, w[c * 2] / 4 * features[p] + w[c * 2 + 1] / 4 * features[4 + p]);
         CHECK(a.layer_map[p] == Approx(expected).margin(1e-6));
       }
       CHECK(relative_difference(a.map, upsample_bilinear(a.layer_map, 4, 4)) == 0.0);
@@ -65,7 +67,8 @@ TEST_CASE("grad-cam relu=false keeps negative evidence", "[grad-cam]") {
   const auto model = pooled_linear_model(w);
   const Tensor x = random_tensor(model.batch_shape(1), 4, 0.1F, 1.0F);
   const auto with_relu = explain("grad-cam", model, x, {0}, {}, model.graph().at("features"));
-  const auto without = explain("grad-cam", model, x, {0}, {{"relu", "false"}}, model.graph().at("features"));
+  const auto without =
+      explain("grad-cam", model, x, {0}, {{"relu", "false"}}, model.graph().at("features"));
   for (float v : with_relu.layer_map.values()) CHECK(v == 0.0F);
   for (float v : without.layer_map.values()) CHECK(v < 0.0F);
 }

@@ -11,7 +11,8 @@ using namespace lumen::testing;
 
 TEST_CASE("lrp epsilon conserves the target logit on bias-free networks", "[lrp]") {
   for (std::uint64_t seed : {1U, 2U, 3U}) {
-    for (const auto& model : {conv_net(seed, false), residual_net(seed, false), dense_net(seed, false)}) {
+    for (const auto& model :
+         {conv_net(seed, false), residual_net(seed, false), dense_net(seed, false)}) {
       const Tensor x = random_tensor(model.batch_shape(2), seed + 20);
       const Tensor scores = logits(model, x);
       const std::vector<std::int64_t> targets{0, model.class_count() - 1};
@@ -87,8 +88,10 @@ TEST_CASE("lrp refuses unknown and non-relevance rules", "[lrp]") {
   const auto model = dense_net(1);
   const Tensor x = random_tensor(model.batch_shape(1), 2);
   CHECK_THROWS_AS(explain("lrp", model, x, {0}, {{"rule", "no-such-rule"}}), NotFound);
-  CHECK_THROWS_WITH(explain("lrp", model, x, {0}, {{"rule", "gradient"}}), Catch::Contains("relevance"));
-  CHECK_THROWS_WITH(explain("lrp", model, x, {0}, {{"epsilon", "-1"}}), Catch::Contains("out of range"));
+  CHECK_THROWS_WITH(explain("lrp", model, x, {0}, {{"rule", "gradient"}}),
+                    Catch::Contains("relevance"));
+  CHECK_THROWS_WITH(explain("lrp", model, x, {0}, {{"epsilon", "-1"}}),
+                    Catch::Contains("out of range"));
 }
 
 TEST_CASE("lrp batch equals one by one and does not depend on threads", "[lrp]") {

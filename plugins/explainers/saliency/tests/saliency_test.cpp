@@ -31,7 +31,8 @@ TEST_CASE("saliency satisfies Euler's identity on bias-free ReLU networks", "[sa
   // Without biases these networks are positively homogeneous: f(x) = <x, grad f(x)> exactly,
   // kinks or not.
   for (std::uint64_t seed : {1U, 2U, 3U}) {
-    for (const auto& model : {conv_net(seed, false), residual_net(seed, false), dense_net(seed, false)}) {
+    for (const auto& model :
+         {conv_net(seed, false), residual_net(seed, false), dense_net(seed, false)}) {
       const Tensor x = random_tensor(model.batch_shape(1), seed + 30);
       const Tensor f = logits(model, x);
       for (std::int64_t target = 0; target < model.class_count(); ++target) {
@@ -76,9 +77,11 @@ TEST_CASE("saliency of a batch equals sample by sample, with 1 and 2 threads", "
 TEST_CASE("saliency refuses a target out of range and NaN input", "[saliency]") {
   const auto model = dense_net(1);
   Tensor x = random_tensor(model.batch_shape(1), 2);
-  CHECK_THROWS_WITH(explain("saliency", model, x, {3}), Catch::Contains("target class 3") && Catch::Contains("3 classes"));
+  CHECK_THROWS_WITH(explain("saliency", model, x, {3}),
+                    Catch::Contains("target class 3") && Catch::Contains("3 classes"));
   x[5] = std::nanf("");
   CHECK_THROWS_AS(explain("saliency", model, x, {0}), InvalidArgument);
-  CHECK_THROWS_WITH(explain("saliency", model, random_tensor(model.batch_shape(1), 2), {0}, {{"bogus", "1"}}),
-                    Catch::Contains("unknown parameter 'bogus'") && Catch::Contains("abs"));
+  CHECK_THROWS_WITH(
+      explain("saliency", model, random_tensor(model.batch_shape(1), 2), {0}, {{"bogus", "1"}}),
+      Catch::Contains("unknown parameter 'bogus'") && Catch::Contains("abs"));
 }

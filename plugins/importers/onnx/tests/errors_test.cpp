@@ -23,7 +23,8 @@ ModelBuilder tiny(std::int64_t opset = 13) {
 }
 
 void write_bytes(const std::filesystem::path& path, const std::string& bytes) {
-  std::ofstream(path, std::ios::binary).write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+  std::ofstream(path, std::ios::binary)
+      .write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
 }
 
 }  // namespace
@@ -47,7 +48,8 @@ TEST_CASE("an unsupported op is named with its node, op and opset", "[onnx]") {
 
   ModelBuilder invented = tiny();
   invented.add_node("Foo", {"y"}, {"z"}, {}, "custom");
-  CHECK_THAT(import_error(invented), Contains("node 'custom' (op 'Foo', opset 13) is not supported"));
+  CHECK_THAT(import_error(invented),
+             Contains("node 'custom' (op 'Foo', opset 13) is not supported"));
 }
 
 TEST_CASE("opsets outside 9..17 are refused", "[onnx]") {
@@ -116,15 +118,14 @@ TEST_CASE("the graph must have exactly one output and one non-initializer input"
   CHECK_THAT(import_error(rank), Contains("[N, C, H, W]"));
 
   ModelBuilder symbolic(13);
-  symbolic.add_input("x", {"N", 2, "H", 1})
-      .add_node("Flatten", {"x"}, {"y"})
-      .add_output("y");
+  symbolic.add_input("x", {"N", 2, "H", 1}).add_node("Flatten", {"x"}, {"y"}).add_output("y");
   CHECK_THAT(import_error(symbolic), Contains("'H'"));
 }
 
 TEST_CASE("malformed initializers and attribute values are refused", "[onnx]") {
   SECTION("initializer with the wrong number of values") {
-    for (auto storage : {onnx_builder::TensorStorage::raw_data, onnx_builder::TensorStorage::typed_fields}) {
+    for (auto storage :
+         {onnx_builder::TensorStorage::raw_data, onnx_builder::TensorStorage::typed_fields}) {
       ModelBuilder b(13);
       b.set_tensor_storage(storage)
           .add_input("x", {"N", 2, 1, 1})
@@ -148,10 +149,12 @@ TEST_CASE("malformed initializers and attribute values are refused", "[onnx]") {
   SECTION("unknown auto_pad") {
     ModelBuilder b(13);
     b.add_input("x", {"N", 1, 2, 2})
-        .add_node("MaxPool", {"x"}, {"p"}, {{"kernel_shape", Ints{2, 2}}, {"auto_pad", "SAME"}}, "pool")
+        .add_node("MaxPool", {"x"}, {"p"}, {{"kernel_shape", Ints{2, 2}}, {"auto_pad", "SAME"}},
+                  "pool")
         .add_node("Flatten", {"p"}, {"y"})
         .add_output("y");
-    CHECK_THAT(import_error(b), Contains("node 'pool'") && Contains("'SAME'") && Contains("SAME_UPPER"));
+    CHECK_THAT(import_error(b),
+               Contains("node 'pool'") && Contains("'SAME'") && Contains("SAME_UPPER"));
   }
   SECTION("a weight computed from the input") {
     ModelBuilder b(13);
@@ -167,8 +170,11 @@ TEST_CASE("malformed initializers and attribute values are refused", "[onnx]") {
 TEST_CASE("ops lumen maps only partly are refused with the reason", "[onnx]") {
   SECTION("Flatten at axis 2") {
     ModelBuilder b(13);
-    b.add_input("x", {"N", 2, 2, 1}).add_node("Flatten", {"x"}, {"y"}, {{"axis", 2}}, "flat").add_output("y");
-    CHECK_THAT(import_error(b), Contains("node 'flat' (op 'Flatten', opset 13)") && Contains("axis 2"));
+    b.add_input("x", {"N", 2, 2, 1})
+        .add_node("Flatten", {"x"}, {"y"}, {{"axis", 2}}, "flat")
+        .add_output("y");
+    CHECK_THAT(import_error(b),
+               Contains("node 'flat' (op 'Flatten', opset 13)") && Contains("axis 2"));
   }
   SECTION("Gemm with transA") {
     ModelBuilder t(13);
@@ -183,12 +189,13 @@ TEST_CASE("ops lumen maps only partly are refused with the reason", "[onnx]") {
     ModelBuilder b(9);
     b.add_input("x", {"N", 1, 1, 1});
     for (const char* p : {"s", "b", "m", "v"}) b.add_initializer(p, Tensor({1}, 1.0F));
-    b.add_node("BatchNormalization", {"x", "s", "b", "m", "v"}, {"y", "mean_out", "var_out", "saved_mean", "saved_var"}, {}, "bn")
+    b.add_node("BatchNormalization", {"x", "s", "b", "m", "v"},
+               {"y", "mean_out", "var_out", "saved_mean", "saved_var"}, {}, "bn")
         .add_node("Flatten", {"y"}, {"f"})
         .add_node("Add", {"f", "mean_out"}, {"z"})
         .add_output("z");
-    CHECK_THAT(import_error(b), Contains("node 'bn' (op 'BatchNormalization', opset 9)") &&
-                                    Contains("'mean_out'"));
+    CHECK_THAT(import_error(b),
+               Contains("node 'bn' (op 'BatchNormalization', opset 9)") && Contains("'mean_out'"));
   }
   SECTION("Dropout whose mask is used") {
     ModelBuilder b(13);
@@ -204,8 +211,8 @@ TEST_CASE("ops lumen maps only partly are refused with the reason", "[onnx]") {
         .add_node("Softmax", {"x"}, {"p"}, {}, "softmax")
         .add_node("Flatten", {"p"}, {"y"})
         .add_output("y");
-    CHECK_THAT(import_error(b), Contains("node 'softmax' (op 'Softmax', opset 11)") &&
-                                    Contains("before opset 13"));
+    CHECK_THAT(import_error(b),
+               Contains("node 'softmax' (op 'Softmax', opset 11)") && Contains("before opset 13"));
   }
   SECTION("a scores tensor that is not [N, classes]") {
     ModelBuilder b(13);

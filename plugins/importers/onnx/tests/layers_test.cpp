@@ -59,8 +59,11 @@ TEST_CASE("Conv strides, dilations, groups and pads match the reference", "[onnx
       .add_initializer("w", w)
       .add_initializer("b", bias)
       .add_node("Conv", {"x", "w", "b"}, {"y"},
-                {{"strides", Ints{2, 1}}, {"dilations", Ints{1, 2}}, {"group", 2},
-                 {"pads", Ints{1, 0, 2, 1}}, {"kernel_shape", Ints{3, 2}}})
+                {{"strides", Ints{2, 1}},
+                 {"dilations", Ints{1, 2}},
+                 {"group", 2},
+                 {"pads", Ints{1, 0, 2, 1}},
+                 {"kernel_shape", Ints{3, 2}}})
       .add_node("Flatten", {"y"}, {"out"})
       .add_output("out");
   b.check();
@@ -84,7 +87,8 @@ TEST_CASE("MaxPool supports ceil_mode, dilations and auto_pad", "[onnx]") {
   };
   using V = std::vector<float>;
   CHECK_THAT((pool({{"strides", Ints{1, 2}}})), Catch::Matchers::Equals(V{5, 4}));
-  CHECK_THAT((pool({{"strides", Ints{1, 2}}, {"ceil_mode", 1}})), Catch::Matchers::Equals(V{5, 4, 3}));
+  CHECK_THAT((pool({{"strides", Ints{1, 2}}, {"ceil_mode", 1}})),
+             Catch::Matchers::Equals(V{5, 4, 3}));
   CHECK_THAT((pool({{"dilations", Ints{1, 2}}})), Catch::Matchers::Equals(V{2, 5, 3}));
   CHECK_THAT((pool({{"strides", Ints{1, 2}}, {"auto_pad", "SAME_UPPER"}})),
              Catch::Matchers::Equals(V{5, 4, 3}));
@@ -115,8 +119,8 @@ TEST_CASE("Gemm folds transB, alpha and beta into the linear layer", "[onnx]") {
   const auto gemm = [](bool trans_b, const Tensor& c) {
     ModelBuilder b(13);
     b.add_input("x", {"N", 2, 1, 1})
-        .add_initializer("B", trans_b ? Tensor({3, 2}, {1, 0, 0, 1, 1, 1})
-                                      : Tensor({2, 3}, {1, 0, 1, 0, 1, 1}))
+        .add_initializer(
+            "B", trans_b ? Tensor({3, 2}, {1, 0, 0, 1, 1, 1}) : Tensor({2, 3}, {1, 0, 1, 0, 1, 1}))
         .add_initializer("C", c)
         .add_node("Flatten", {"x"}, {"f"})
         .add_node("Gemm", {"f", "B", "C"}, {"y"},
@@ -172,8 +176,8 @@ TEST_CASE("element-wise activations use their ONNX defaults", "[onnx]") {
   check_close(act("LeakyRelu", {{"alpha", 0.25}}), Tensor({1, 4}, {-0.5F, -0.125F, 0, 3}));
   check_close(act("Sigmoid"), ref::map(Tensor({1, 4}, {-2, -0.5F, 0, 3}),
                                        [](double v) { return 1 / (1 + std::exp(-v)); }));
-  check_close(act("Tanh"), ref::map(Tensor({1, 4}, {-2, -0.5F, 0, 3}),
-                                    [](double v) { return std::tanh(v); }));
+  check_close(act("Tanh"),
+              ref::map(Tensor({1, 4}, {-2, -0.5F, 0, 3}), [](double v) { return std::tanh(v); }));
 }
 
 TEST_CASE("LRN divides by the local sum of squares", "[onnx]") {
@@ -204,7 +208,8 @@ TEST_CASE("Concat joins activations along channels", "[onnx]") {
       .add_node("Concat", {"x", "r", "x"}, {"c"}, {{"axis", -3}})
       .add_node("Flatten", {"c"}, {"out"})
       .add_output("out");
-  check_close(run(import_model(b), Tensor({1, 1, 1, 2}, {-1, 2})), Tensor({1, 6}, {-1, 2, 0, 2, -1, 2}));
+  check_close(run(import_model(b), Tensor({1, 1, 1, 2}, {-1, 2})),
+              Tensor({1, 6}, {-1, 2, 0, 2, -1, 2}));
 }
 
 TEST_CASE("Dropout and Identity pass values through", "[onnx]") {

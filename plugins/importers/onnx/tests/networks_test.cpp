@@ -14,7 +14,9 @@ namespace {
 std::vector<float> values(const Tensor& t) { return {t.values().begin(), t.values().end()}; }
 
 // Positive values (variances, LRN-friendly scales).
-Tensor positive(Shape shape, std::uint64_t seed) { return random_tensor(std::move(shape), seed, 0.5F, 1.5F); }
+Tensor positive(Shape shape, std::uint64_t seed) {
+  return random_tensor(std::move(shape), seed, 0.5F, 1.5F);
+}
 
 }  // namespace
 
@@ -43,7 +45,8 @@ TEST_CASE("a LeNet-like network matches the reference computation", "[onnx]") {
       .add_node("Gemm", {"f", "fc1_w", "fc1_b"}, {"g1"}, {{"transB", 1}}, "fc1")
       .add_node("Relu", {"g1"}, {"r3"})
       .add_node("Constant", {}, {"fc2_c"}, {{"value", fc2_c}})
-      .add_node("Gemm", {"r3", "fc2_w", "fc2_c"}, {"scores"}, {{"alpha", 0.5}, {"beta", 2.0}}, "fc2")
+      .add_node("Gemm", {"r3", "fc2_w", "fc2_c"}, {"scores"}, {{"alpha", 0.5}, {"beta", 2.0}},
+                "fc2")
       .add_node("Softmax", {"scores"}, {"probs"}, {}, "softmax")
       .add_output("probs");
   b.check();
@@ -51,9 +54,9 @@ TEST_CASE("a LeNet-like network matches the reference computation", "[onnx]") {
 
   CHECK(model.input_spec().sample_shape == Shape{1, 12, 12});
   CHECK(model.class_count() == 3);
-  CHECK(op_types(model) == std::vector<std::string>{"Input", "Conv", "Relu", "MaxPool", "Conv", "Relu",
-                                                    "Dropout", "MaxPool", "Flatten", "Gemm", "Relu",
-                                                    "Gemm", "Softmax"});
+  CHECK(op_types(model) == std::vector<std::string>{"Input", "Conv", "Relu", "MaxPool", "Conv",
+                                                    "Relu", "Dropout", "MaxPool", "Flatten", "Gemm",
+                                                    "Relu", "Gemm", "Softmax"});
   // Unnamed nodes get "<op>_<index>"; every node is found by its output tensor too.
   CHECK(model.graph().node(model.graph().at("Relu_1")).output_name == "r1");
   CHECK(model.graph().at("c1") == model.graph().at("conv1"));
@@ -108,10 +111,13 @@ TEST_CASE("a VGG-like network with Pad, LRN and AveragePool matches the referenc
       .add_node("Conv", {"reflected", "w2", "b2"}, {"c2"})
       .add_node("Relu", {"c2"}, {"r2"})
       .add_node("AveragePool", {"r2"}, {"a2"},
-                {{"kernel_shape", Ints{3, 3}}, {"strides", Ints{2, 2}}, {"pads", Ints{1, 1, 1, 1}},
+                {{"kernel_shape", Ints{3, 3}},
+                 {"strides", Ints{2, 2}},
+                 {"pads", Ints{1, 1, 1, 1}},
                  {"count_include_pad", 1}})
       .add_node("Pad", {"a2", "edge_pads"}, {"edged"}, {{"mode", "edge"}})
-      .add_node("MaxPool", {"edged"}, {"m2"}, {{"kernel_shape", Ints{2, 2}}, {"strides", Ints{2, 2}}})
+      .add_node("MaxPool", {"edged"}, {"m2"},
+                {{"kernel_shape", Ints{2, 2}}, {"strides", Ints{2, 2}}})
       .add_node("Reshape", {"m2", "flat"}, {"f"})
       .add_node("Gemm", {"f", "fc", "fc_b"}, {"scores"}, {{"transB", 1}})
       .add_node("Softmax", {"scores"}, {"probs"})
@@ -141,8 +147,10 @@ TEST_CASE("a VGG-like network with Pad, LRN and AveragePool matches the referenc
   check_close(run(model, x), ref::softmax_rows(expected));
 }
 
-TEST_CASE("a ResNet-like block with BatchNormalization, a residual Add and Concat matches the "
-          "reference", "[onnx]") {
+TEST_CASE(
+    "a ResNet-like block with BatchNormalization, a residual Add and Concat matches the "
+    "reference",
+    "[onnx]") {
   const auto stem = random_tensor({4, 2, 3, 3}, 21);
   const auto bn1 = std::vector<Tensor>{positive({4}, 22), random_tensor({4}, 23),
                                        random_tensor({4}, 24), positive({4}, 25)};
@@ -169,12 +177,13 @@ TEST_CASE("a ResNet-like block with BatchNormalization, a residual Add and Conca
       .add_initializer("axes", IntTensor{{1}, Ints{0}})
       .add_initializer("minus_one", IntTensor{{1}, Ints{-1}})
       .add_node("Conv", {"x", "stem"}, {"c1"}, {{"pads", pad1}})
-      .add_node("BatchNormalization", {"c1", "bn1_scale", "bn1_bias", "bn1_mean", "bn1_var"}, {"n1"},
-                {{"epsilon", 1e-3}, {"training_mode", 0}})
+      .add_node("BatchNormalization", {"c1", "bn1_scale", "bn1_bias", "bn1_mean", "bn1_var"},
+                {"n1"}, {{"epsilon", 1e-3}, {"training_mode", 0}})
       .add_node("Relu", {"n1"}, {"a"})
       .add_node("Identity", {"w2_init"}, {"w2"})
       .add_node("Conv", {"a", "w2"}, {"c2"}, {{"auto_pad", "SAME_UPPER"}})
-      .add_node("BatchNormalization", {"c2", "bn2_scale", "bn2_bias", "bn2_mean", "bn2_var"}, {"n2"})
+      .add_node("BatchNormalization", {"c2", "bn2_scale", "bn2_bias", "bn2_mean", "bn2_var"},
+                {"n2"})
       .add_node("Add", {"n2", "a"}, {"sum"})
       .add_node("Relu", {"sum"}, {"s"})
       .add_node("Conv", {"s", "side"}, {"t"})
@@ -203,7 +212,9 @@ TEST_CASE("a ResNet-like block with BatchNormalization, a residual Add and Conca
   const auto x = random_tensor({3, 2, 5, 5}, 34);
   ref::Window same;
   same.pt = same.pl = same.pb = same.pr = 1;
-  const auto v = [](const std::vector<Tensor>& p, int i) { return values(p[static_cast<std::size_t>(i)]); };
+  const auto v = [](const std::vector<Tensor>& p, int i) {
+    return values(p[static_cast<std::size_t>(i)]);
+  };
   const auto a = ref::relu(ref::batch_norm(ref::conv2d(x, stem, {}, same), v(bn1, 0), v(bn1, 1),
                                            v(bn1, 2), v(bn1, 3), 1e-3F));
   const auto n2 = ref::batch_norm(ref::conv2d(a, w2, {}, same), v(bn2, 0), v(bn2, 1), v(bn2, 2),

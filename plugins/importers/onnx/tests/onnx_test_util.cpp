@@ -20,8 +20,8 @@ using I = std::int64_t;
 
 // The process's scratch directory, removed at exit.
 struct TempDir {
-  std::filesystem::path path = std::filesystem::temp_directory_path() /
-                               ("lumen-onnx-tests-" + std::to_string(::getpid()));
+  std::filesystem::path path =
+      std::filesystem::temp_directory_path() / ("lumen-onnx-tests-" + std::to_string(::getpid()));
   TempDir() { std::filesystem::create_directories(path); }
   ~TempDir() {
     std::error_code ec;
@@ -95,7 +95,8 @@ void check_close(const Tensor& actual, const Tensor& expected, double tolerance)
 
 std::vector<std::string> op_types(const Model& model) {
   std::vector<std::string> ops;
-  for (auto id : model.graph().topological_order()) ops.push_back(model.graph().node(id).layer->op_type());
+  for (auto id : model.graph().topological_order())
+    ops.push_back(model.graph().node(id).layer->op_type());
   return ops;
 }
 
@@ -124,7 +125,8 @@ template <typename F>
 Tensor pool(const Tensor& x, const Window& g, F reduce) {
   const auto& s = x.shape();
   const I n = s[0], c = s[1], h = s[2], w = s[3];
-  const I oh = out_size(h, g.kh, g.sh, g.pt, g.pb, g.dh), ow = out_size(w, g.kw, g.sw, g.pl, g.pr, g.dw);
+  const I oh = out_size(h, g.kh, g.sh, g.pt, g.pb, g.dh),
+          ow = out_size(w, g.kw, g.sw, g.pl, g.pr, g.dw);
   Tensor y({n, c, oh, ow});
   I o = 0;
   for (I p = 0; p < n * c; ++p) {
@@ -146,7 +148,8 @@ Tensor conv2d(const Tensor& x, const Tensor& w, const std::vector<float>& bias, 
   Window k = g;
   k.kh = w.dim(2);
   k.kw = w.dim(3);
-  const I oh = out_size(h, k.kh, k.sh, k.pt, k.pb, k.dh), ow = out_size(wd, k.kw, k.sw, k.pl, k.pr, k.dw);
+  const I oh = out_size(h, k.kh, k.sh, k.pt, k.pb, k.dh),
+          ow = out_size(wd, k.kw, k.sw, k.pl, k.pr, k.dw);
   Tensor y({n, cout, oh, ow});
   for (I b = 0; b < n; ++b) {
     for (I co = 0; co < cout; ++co) {
@@ -240,8 +243,8 @@ Tensor batch_norm(const Tensor& x, const std::vector<float>& scale, const std::v
   Tensor y = x;
   for (I i = 0; i < y.size(); ++i) {
     const auto ch = index((i / area) % c);
-    y[i] = static_cast<float>(scale[ch] * (double(x[i]) - mean[ch]) / std::sqrt(double(var[ch]) + epsilon) +
-                              bias[ch]);
+    y[i] = static_cast<float>(
+        scale[ch] * (double(x[i]) - mean[ch]) / std::sqrt(double(var[ch]) + epsilon) + bias[ch]);
   }
   return y;
 }
@@ -260,7 +263,8 @@ Tensor lrn(const Tensor& x, I size, float alpha, float beta, float bias) {
           square_sum += v * v;
         }
         const I at = (b * c + ch) * area + p;
-        y[at] = static_cast<float>(x[at] / std::pow(bias + alpha / double(size) * square_sum, beta));
+        y[at] =
+            static_cast<float>(x[at] / std::pow(bias + alpha / double(size) * square_sum, beta));
       }
     }
   }
@@ -273,7 +277,8 @@ Tensor softmax_rows(const Tensor& x) {
   for (I i = 0; i < n; ++i) {
     double sum = 0.0;
     for (I j = 0; j < k; ++j) sum += std::exp(double(x[i * k + j]));
-    for (I j = 0; j < k; ++j) y[i * k + j] = static_cast<float>(std::exp(double(x[i * k + j])) / sum);
+    for (I j = 0; j < k; ++j)
+      y[i * k + j] = static_cast<float>(std::exp(double(x[i * k + j])) / sum);
   }
   return y;
 }

@@ -6,9 +6,8 @@
 ///   ModelBuilder b(13);
 ///   b.add_input("x", {"N", 1, 4, 4})
 ///       .add_initializer("w", weight)
-///       .add_node("Conv", {"x", "w"}, {"y"}, {{"kernel_shape", Ints{3, 3}}, {"pads", Ints{1, 1, 1, 1}}})
-///       .add_output("y")
-///       .save("model.onnx");
+///       .add_node("Conv", {"x", "w"}, {"y"}, {{"kernel_shape", Ints{3, 3}}, {"pads", Ints{1, 1, 1,
+///       1}}}) .add_output("y") .save("model.onnx");
 #include <cstdint>
 #include <filesystem>
 #include <memory>
@@ -32,7 +31,8 @@ struct IntTensor {
 /// A dimension of an input: a size, or a symbolic name such as "N".
 using Dim = std::variant<std::int64_t, std::string>;
 
-using AttributeValue = std::variant<std::int64_t, float, std::string, Ints, Floats, Tensor, IntTensor>;
+using AttributeValue =
+    std::variant<std::int64_t, float, std::string, Ints, Floats, Tensor, IntTensor>;
 
 /// A node attribute. Integer literals become INT, floating literals FLOAT, Ints/Floats the list
 /// types, strings STRING and tensors TENSOR: {"axis", 1}, {"alpha", 0.2}, {"mode", "reflect"}.
