@@ -1,5 +1,6 @@
 #include "session.hpp"
 
+#include <spdlog/spdlog.h>
 #include <lumen/error.hpp>
 #include <lumen/importer.hpp>
 #include <lumen/log.hpp>
@@ -9,6 +10,8 @@ namespace lumen::cli {
 Session::Session(GlobalOptions options) : options_(std::move(options)) {
   set_log_level(options_.log_level);
   failures_ = load_plugins(registry_);
+  // Said on every command, so a missing method is never a mystery (`lumen plugins` details them).
+  for (const auto& f : failures_) logger().warn("plugin not loaded: {}", f.reason);
 }
 
 Model Session::load_model(const std::filesystem::path& file) const {
