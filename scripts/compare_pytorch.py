@@ -2,11 +2,14 @@
 """Checks lumen against PyTorch on exported models.
 
 Defines three small classifiers with seeded random weights (LeNet-style, VGG-style with
-BatchNorm, ResNet-style with residual adds and BatchNorm), exports each to ONNX (opset 13) with a
+BatchNorm, ResNet-style with residual adds and BatchNorm), exports each to ONNX (opsets 9, 11, 13 and 17 by default) with a
 dynamic batch, and compares, for a random input batch:
   - the logits of `lumen predict --json` with PyTorch's, and
   - the saliency map of `lumen explain --method saliency --param abs=false --target T` with
-    PyTorch autograd's gradient of logit T with respect to the input.
+    PyTorch autograd's gradient of logit T with respect to the input, and
+  - `lumen explain --method grad-cam --param relu=false` (default layer) with Grad-CAM computed
+    directly in PyTorch
+    on the last spatial feature map, upsampled with F.interpolate(bilinear, align_corners=False).
 A difference is max|lumen - torch| / max|torch| over the whole tensor (normwise relative, so values
 near zero do not dominate). Exits with status 1 when any difference exceeds --tolerance.
 
@@ -40,13 +43,16 @@ class LeNet(nn.Module):
         self.fc2 = nn.Linear(120, 84)
         self.fc3 = nn.Linear(84, 10)
 
-    def forward(self, x):
+    def features_and_logits(self, x):
         x = nn.functional.max_pool2d(torch.relu(self.conv1(x)), 2)
-        x = nn.functional.max_pool2d(torch.relu(self.conv2(x)), 2)
-        x = x.view(x.size(0), -1)  # exported as Shape -> Gather -> Unsqueeze -> Concat -> Reshape
+        features = nn.functional.max_pool2d(torch.relu(self.conv2(x)), 2)
+        x = features.view(features.size(0), -1)  # exported as Shape->Gather->Unsqueeze->Concat->Reshape
         x = torch.relu(self.fc1(x))
         x = torch.relu(self.fc2(x))
-        return self.fc3(x)
+        return features, self.fc3(x)
+
+    def forward(self, x):
+        return self.features_and_logits(x)[1]
 
 
 def conv_bn_relu(cin, cout):
@@ -63,8 +69,12 @@ class VGG(nn.Module):
         self.classifier = nn.Sequential(
             nn.Flatten(), nn.Linear(16 * 4 * 4, 32), nn.ReLU(), nn.Dropout(), nn.Linear(32, 10))
 
+    def features_and_logits(self, x):
+        features = self.features(x)
+        return features, self.classifier(features)
+
     def forward(self, x):
-        return self.classifier(self.features(x))
+        return self.features_and_logits(x)[1]
 
 
 class BasicBlock(nn.Module):
@@ -94,9 +104,12 @@ class ResNet(nn.Module):
         self.pool = nn.AdaptiveAvgPool2d(1)
         self.fc = nn.Linear(16, 10)
 
+    def features_and_logits(self, x):
+        features = self.layer2(self.layer1(self.stem(x)))
+        return features, self.fc(torch.flatten(self.pool(features), 1))
+
     def forward(self, x):
-        x = self.layer2(self.layer1(self.stem(x)))
-        return self.fc(torch.flatten(self.pool(x), 1))
+        return self.features_and_logits(x)[1]
 
 
 def seeded(model_class, seed):
@@ -113,11 +126,11 @@ def seeded(model_class, seed):
     return model.eval()
 
 
-def export(model, x, path):
+def export(model, x, path, opset):
     # PRESERVE exports the evaluation-mode model without folding BatchNormalization into the
     # convolutions (which EVAL does), and without constant folding the shape computations stay
     # in the file: both exercise more of the importer.
-    torch.onnx.export(model, x, path, opset_version=13, input_names=["input"],
+    torch.onnx.export(model, x, path, opset_version=opset, input_names=["input"],
                       output_names=["logits"],
                       dynamic_axes={"input": {0: "batch"}, "logits": {0: "batch"}},
                       training=torch.onnx.TrainingMode.PRESERVE, do_constant_folding=False)
@@ -140,11 +153,11 @@ def run_lumen(lumen, args):
     return result.stdout
 
 
-def compare(name, model, x, target, lumen, directory):
-    model_file = os.path.join(directory, f"{name}.onnx")
+def compare(name, model, x, target, lumen, directory, opset):
+    model_file = os.path.join(directory, f"{name}-opset{opset}.onnx")
     input_file = os.path.join(directory, f"{name}-input.npy")
     gradient_file = os.path.join(directory, f"{name}-saliency.npy")
-    export(model, x, model_file)
+    export(model, x, model_file, opset)
     np.save(input_file, x.numpy())
 
     expected_input = x.clone().requires_grad_(True)
@@ -163,8 +176,32 @@ def compare(name, model, x, target, lumen, directory):
     if gradient.shape != expected_gradient.shape:
         raise LumenFailed(f"lumen's gradient has shape {gradient.shape}, PyTorch's "
                           f"{expected_gradient.shape}")
+
+    # Grad-CAM at lumen's default layer (the last spatial map before the logits), computed
+    # directly: alpha_k = spatial mean of d logit / d A^k, sum_k alpha_k A^k, then bilinear
+    # upsampling with half-pixel centres. Compared without the final ReLU (relu=false), which
+    # can zero a whole map and hide a difference.
+    cam_file = os.path.join(directory, f"{name}-grad-cam.npy")
+    run_lumen(lumen, ["explain", "--model", model_file, "--input", input_file, "--method",
+                      "grad-cam", "--param", "relu=false", "--target", str(target), "--out",
+                      cam_file])
+    features, cam_logits = model.features_and_logits(x)
+    features.retain_grad()
+    cam_logits[:, target].sum().backward()
+    alpha = features.grad.mean(dim=(2, 3), keepdim=True)
+    cam = (alpha * features).sum(dim=1, keepdim=True)
+    if float(cam.abs().max()) == 0.0:
+        raise LumenFailed("the reference Grad-CAM map is all zero; the comparison would prove nothing")
+    expected_cam = nn.functional.interpolate(cam, size=x.shape[2:], mode="bilinear",
+                                             align_corners=False)
+    cam_map = np.load(cam_file).astype(np.float64)
+    expected_cam = expected_cam.detach().numpy().astype(np.float64)
+    if cam_map.shape != expected_cam.shape:
+        raise LumenFailed(f"lumen's grad-cam has shape {cam_map.shape}, PyTorch's "
+                          f"{expected_cam.shape}")
     return (relative_difference(logits, expected_logits.detach().numpy().astype(np.float64)),
-            relative_difference(gradient, expected_gradient))
+            relative_difference(gradient, expected_gradient),
+            relative_difference(cam_map, expected_cam))
 
 
 def main():
@@ -175,6 +212,8 @@ def main():
     parser.add_argument("--tolerance", type=float, default=1e-4,
                         help="largest accepted relative difference (default 1e-4)")
     parser.add_argument("--batch", type=int, default=2, help="input samples (default 2)")
+    parser.add_argument("--opsets", default="9,11,13,17",
+                        help="comma-separated ONNX opsets to export at (default 9,11,13,17)")
     parser.add_argument("--keep", help="write the models and arrays here instead of a temp dir")
     args = parser.parse_args()
     lumen = shutil.which(args.lumen) or sys.exit(f"cannot find the lumen executable '{args.lumen}'")
@@ -189,16 +228,19 @@ def main():
             x = torch.from_numpy(
                 np.random.default_rng(100 + seed).standard_normal((args.batch, 3, 32, 32))
                 .astype(np.float32))
-            try:
-                logits, gradient = compare(name, model, x, target, lumen, directory)
-            except LumenFailed as error:
-                failed = True
-                print(f"{name:7s} FAIL: {error}")
-                continue
-            ok = logits <= args.tolerance and gradient <= args.tolerance
-            failed = failed or not ok
-            print(f"{name:7s} logits {logits:.2e}  gradient of logit {target} {gradient:.2e}  "
-                  f"{'ok' if ok else 'FAIL'}")
+            for opset in (int(o) for o in args.opsets.split(",")):
+                try:
+                    logits, gradient, cam = compare(name, model, x, target, lumen, directory,
+                                                    opset)
+                except LumenFailed as error:
+                    failed = True
+                    print(f"{name:7s} opset {opset:2d} FAIL: {error}")
+                    continue
+                ok = max(logits, gradient, cam) <= args.tolerance
+                failed = failed or not ok
+                print(f"{name:7s} opset {opset:2d} logits {logits:.2e}  "
+                      f"gradient of logit {target} {gradient:.2e}  grad-cam {cam:.2e}  "
+                      f"{'ok' if ok else 'FAIL'}")
     finally:
         if not args.keep:
             shutil.rmtree(directory, ignore_errors=True)
