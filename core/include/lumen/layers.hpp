@@ -58,6 +58,13 @@ LUMEN_API std::shared_ptr<const Layer> make_reshape(Shape sample_shape);
 LUMEN_API std::shared_ptr<const Layer> make_add();
 /// x + c, with the constant c broadcast against x numpy-style (c's rank <= x's rank).
 LUMEN_API std::shared_ptr<const Layer> make_add_constant(Tensor constant);
+/// x * c, with the constant c broadcast against x numpy-style as in make_add_constant (the output
+/// has x's shape; c may not vary along the batch axis). A LinearLayer (op "Mul") whose implicit
+/// weight is c and which has no bias, so the LRP rules apply to it.
+LUMEN_API std::shared_ptr<const Layer> make_mul_constant(Tensor constant);
+/// ONNX Transpose over the whole tensor: output axis i is input axis perm[i]. perm[0] must be 0
+/// (the batch stays the outermost axis).
+LUMEN_API std::shared_ptr<const Layer> make_transpose(std::vector<std::int64_t> perm);
 /// Concatenation along `axis` (>= 1; the batch axis cannot be concatenated).
 LUMEN_API std::shared_ptr<const Layer> make_concat(std::int64_t axis);
 /// Passes its input through; op_type names what it stands for ("Identity", "Dropout").

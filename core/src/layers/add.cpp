@@ -65,49 +65,15 @@ class AddConstant final : public Layer {
 
   Shape output_shape(std::span<const Shape> inputs) const override {
     layers::require_input_count(*this, inputs.size(), 1);
-    const Shape& in = inputs[0];
-    const auto& c = constant_.shape();
-    bool fits = c.size() <= in.size();
-    for (std::size_t k = 0; fits && k < c.size(); ++k) {
-      const auto d = c[c.size() - 1 - k];
-      const auto axis = in.size() - 1 - k;
-      // The batch axis only takes 1: a constant per sample index would depend on the batch size.
-      fits = d == 1 || (d == in[axis] && axis > 0);
-    }
-    if (!fits) {
-      throw ShapeError(label(*this) + ": the constant " + to_string(c) +
-                       " does not broadcast to the input " + to_string(in) +
-                       " without changing its shape");
-    }
-    return in;
+    layers::require_broadcastable(*this, constant_.shape(), inputs[0]);
+    return inputs[0];
   }
 
   Tensor forward(TensorRefs inputs, const Backend&, std::unique_ptr<LayerState>*) const override {
     layers::require_input_count(*this, inputs.size(), 1);
     const Tensor& x = *inputs[0];
     output_shape(std::span<const Shape>(&x.shape(), 1));
-    // Strides of the constant as seen from x's axes (0 where it broadcasts).
-    const auto rank = x.shape().size();
-    const auto& c = constant_.shape();
-    std::vector<std::int64_t> strides(rank, 0);
-    std::int64_t stride = 1;
-    for (std::size_t k = 0; k < c.size(); ++k) {
-      const auto d = c[c.size() - 1 - k];
-      if (d != 1) strides[rank - 1 - k] = stride;
-      stride *= d;
-    }
-    Tensor y(x.shape());
-    std::vector<std::int64_t> index(rank, 0);
-    for (std::int64_t i = 0; i < x.size(); ++i) {
-      std::int64_t offset = 0;
-      for (std::size_t a = 0; a < rank; ++a) offset += index[a] * strides[a];
-      y[i] = x[i] + constant_[offset];
-      for (auto a = rank; a-- > 0;) {
-        if (++index[a] < x.shape()[a]) break;
-        index[a] = 0;
-      }
-    }
-    return y;
+    return layers::broadcast_apply(x, constant_, [](float v, float c) { return v + c; });
   }
 
   std::vector<Tensor> backward(TensorRefs inputs, const Tensor&, const LayerState*,

@@ -46,4 +46,29 @@ Tensor transformed(const Tensor& tensor, const WeightTransform& t) {
   return out;
 }
 
+void require_broadcastable(const Layer& layer, const Shape& constant, const Shape& input) {
+  bool fits = constant.size() <= input.size();
+  for (std::size_t k = 0; fits && k < constant.size(); ++k) {
+    const auto d = constant[constant.size() - 1 - k];
+    const auto axis = input.size() - 1 - k;
+    fits = d == 1 || (d == input[axis] && axis > 0);
+  }
+  if (!fits) {
+    throw ShapeError(label(layer) + ": the constant " + lumen::to_string(constant) +
+                     " does not broadcast to the input " + lumen::to_string(input) +
+                     " without changing its shape");
+  }
+}
+
+std::vector<std::int64_t> broadcast_strides(const Shape& constant, std::size_t rank) {
+  std::vector<std::int64_t> strides(rank, 0);
+  std::int64_t stride = 1;
+  for (std::size_t k = 0; k < constant.size(); ++k) {
+    const auto d = constant[constant.size() - 1 - k];
+    if (d != 1) strides[rank - 1 - k] = stride;
+    stride *= d;
+  }
+  return strides;
+}
+
 }  // namespace lumen::layers

@@ -27,4 +27,31 @@ std::string pair_to_string(std::int64_t a, std::int64_t b);
 /// A copy of the tensor with t applied to every value.
 Tensor transformed(const Tensor& tensor, const WeightTransform& t);
 
+/// Throws ShapeError unless `constant` broadcasts numpy-style to `input` without changing its
+/// shape. The batch axis only takes 1: a constant per sample index would depend on the batch size.
+void require_broadcastable(const Layer& layer, const Shape& constant, const Shape& input);
+
+/// The constant's strides as seen from the axes of a rank-`rank` tensor (0 where it broadcasts).
+std::vector<std::int64_t> broadcast_strides(const Shape& constant, std::size_t rank);
+
+/// y[i] = op(v[i], c[j]), with the constant c broadcast numpy-style to v's shape.
+template <class Op>
+Tensor broadcast_apply(const Tensor& v, const Tensor& c, Op op) {
+  const auto rank = v.shape().size();
+  const auto strides = broadcast_strides(c.shape(), rank);
+  Tensor y(v.shape());
+  std::vector<std::int64_t> index(rank, 0);
+  std::int64_t offset = 0;
+  for (std::int64_t i = 0; i < v.size(); ++i) {
+    y[i] = op(v[i], c[offset]);
+    for (auto a = rank; a-- > 0;) {
+      offset += strides[a];
+      if (++index[a] < v.shape()[a]) break;
+      offset -= strides[a] * v.shape()[a];
+      index[a] = 0;
+    }
+  }
+  return y;
+}
+
 }  // namespace lumen::layers

@@ -3,17 +3,13 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "import_state.hpp"
 #include "lumen/error.hpp"
+#include "nhwc.hpp"
 
 namespace lumen::onnx_import {
 
 namespace {
-
-// What an ONNX tensor name stands for during the import.
-struct Value {
-  std::optional<NodeId> node;
-  std::shared_ptr<const Constant> constant;
-};
 
 std::string node_label(const std::string& name, const onnx::NodeProto& node, std::int64_t opset) {
   return "node '" + name + "' (op '" + node.op_type() + "', opset " + std::to_string(opset) + ")";
@@ -48,18 +44,6 @@ std::vector<std::string> resolve_node_names(const onnx::GraphProto& graph) {
 
 }  // namespace
 
-struct ImportState {
-  const onnx::GraphProto& proto;
-  std::int64_t opset;
-  std::optional<std::int64_t> static_batch;
-  Graph graph;
-  std::unordered_map<std::string, Value> values;
-  std::unordered_map<std::string, std::vector<std::size_t>> consumers;
-  std::string graph_output;
-  std::vector<std::string> names;
-  std::vector<bool> absorbed;
-};
-
 NodeContext::NodeContext(ImportState& state, std::size_t index)
     : state_(state), index_(index), attributes_(state.proto.node(static_cast<int>(index))) {}
 
@@ -86,18 +70,35 @@ bool NodeContext::is_constant(int i) const {
   return it != state_.values.end() && it->second.constant;
 }
 
-NodeId NodeContext::activation(int i) const {
+const Value& NodeContext::input_value(int i) const {
   if (!has_input(i)) throw ModelError("input " + std::to_string(i) + " is missing");
   auto it = state_.values.find(input_name(i));
   if (it == state_.values.end()) {
     throw ModelError("input '" + input_name(i) + "' is not produced by an earlier node");
   }
-  if (!it->second.node) {
+  return it->second;
+}
+
+NodeId NodeContext::view_source(int i) const {
+  const auto& value = input_value(i);
+  if (!value.node) {
     throw ModelError("input " + std::to_string(i) + " ('" + input_name(i) +
                      "') is a constant; lumen needs it computed from the model input here");
   }
-  return *it->second.node;
+  return *value.node;
 }
+
+NodeId NodeContext::activation(int i) const {
+  const auto id = view_source(i);
+  if (input_value(i).nhwc_view) {
+    throw ModelError("input " + std::to_string(i) + " ('" + input_name(i) +
+                     "') is an NHWC tensor that lumen holds in NCHW order, which this op cannot "
+                     "read (see the NHWC rule in docs/importers/onnx.md)");
+  }
+  return id;
+}
+
+bool NodeContext::is_nhwc_view(int i) const { return input_value(i).nhwc_view; }
 
 const Constant& NodeContext::constant(int i) const {
   if (!has_input(i)) throw ModelError("input " + std::to_string(i) + " is missing");
@@ -137,19 +138,38 @@ const onnx::NodeProto* NodeContext::sole_consumer() const {
   return &state_.proto.node(static_cast<int>(it->second.front()));
 }
 
+bool NodeContext::readers_take_nhwc_view(const Shape& nhwc) const {
+  return onnx_import::readers_take_nhwc_view(state_, proto().output(0), nhwc, ViewEnd::any);
+}
+
 void NodeContext::add_layer(std::shared_ptr<const Layer> layer, std::vector<NodeId> inputs,
                             const onnx::NodeProto* absorbed) {
   const auto& output = absorbed ? absorbed->output(0) : proto().output(0);
   const auto id = state_.graph.add_node(name(), output, std::move(layer), std::move(inputs));
-  state_.values[output] = Value{id, nullptr};
+  state_.values[output] = Value{id, nullptr, false};
   if (absorbed) {
     state_.absorbed[state_.consumers.at(proto().output(0)).front()] = true;
   }
 }
 
+NodeId NodeContext::add_step(std::shared_ptr<const Layer> layer, std::vector<NodeId> inputs,
+                             const std::string& step) {
+  return state_.graph.add_node(name() + "/" + step, {}, std::move(layer), std::move(inputs));
+}
+
+void NodeContext::mark_nhwc_view() { state_.values.at(proto().output(0)).nhwc_view = true; }
+
+void NodeContext::alias_as_nhwc_view(int i) {
+  state_.values[proto().output(0)] = Value{activation(i), nullptr, true};
+}
+
+void NodeContext::alias_view_source(int i) {
+  state_.values[proto().output(0)] = Value{view_source(i), nullptr, false};
+}
+
 void NodeContext::set_constant(Constant value) {
   state_.values[proto().output(0)] =
-      Value{std::nullopt, std::make_shared<Constant>(std::move(value))};
+      Value{std::nullopt, std::make_shared<Constant>(std::move(value)), false};
 }
 
 void NodeContext::alias_input(int i) {
@@ -255,6 +275,7 @@ Graph import_graph(onnx::ModelProto& model, std::int64_t opset) {
                     {},
                     {},
                     {},
+                    {},
                     resolve_node_names(proto),
                     std::vector<bool>(static_cast<std::size_t>(proto.node_size()), false)};
   if (proto.output_size() != 1) {
@@ -265,22 +286,29 @@ Graph import_graph(onnx::ModelProto& model, std::int64_t opset) {
 
   for (auto& t : *model.mutable_graph()->mutable_initializer()) {
     auto c = read_tensor(t, "initializer '" + t.name() + "'");
-    state.values[t.name()] = Value{std::nullopt, std::make_shared<Constant>(std::move(c))};
+    state.values[t.name()] = Value{std::nullopt, std::make_shared<Constant>(std::move(c)), false};
     const auto name = t.name();
     t.Clear();
     t.set_name(name);
   }
-  const auto& input = find_input(proto);
-  const auto input_shape = read_input_shape(input);
-  state.static_batch = input_shape.batch;
-  state.values[input.name()] =
-      Value{state.graph.add_input(input.name(), input_shape.sample), nullptr};
-
   for (int i = 0; i < proto.node_size(); ++i) {
     for (const auto& in : proto.node(i).input()) {
       if (!in.empty()) state.consumers[in].push_back(static_cast<std::size_t>(i));
     }
+    for (const auto& out : proto.node(i).output()) {
+      if (!out.empty()) state.producers[out] = static_cast<std::size_t>(i);
+    }
   }
+  const auto& input = find_input(proto);
+  auto input_shape = read_input_shape(input);
+  state.static_batch = input_shape.batch;
+  // An NHWC input that the graph turns into NCHW is fed as NCHW (Note [NHWC views]).
+  const Shape s = input_shape.sample;
+  const bool nhwc =
+      readers_take_nhwc_view(state, input.name(), {1, s[0], s[1], s[2]}, ViewEnd::to_nchw);
+  if (nhwc) input_shape.sample = {s[2], s[0], s[1]};
+  state.values[input.name()] =
+      Value{state.graph.add_input(input.name(), input_shape.sample), nullptr, nhwc};
 
   for (std::size_t i = 0; i < state.names.size(); ++i) {
     if (state.absorbed[i]) continue;

@@ -15,6 +15,7 @@
 namespace lumen::onnx_import {
 
 struct ImportState;
+struct Value;
 
 /// What an op handler sees of the ONNX node it imports, and how it records the result: a layer
 /// added to the graph, or a constant folded at import time. Errors are ModelError describing the
@@ -34,8 +35,13 @@ class NodeContext {
   /// Input i is given (not omitted with an empty name).
   bool has_input(int i) const;
   bool is_constant(int i) const;
-  /// Input i as a graph node; throws when it is a constant or omitted.
+  /// Input i as a graph node; throws when it is a constant, omitted, or an NHWC view (which only
+  /// the handlers of Note [NHWC views] read, through view_source).
   NodeId activation(int i) const;
+  /// Input i is an NHWC tensor of the file that lumen holds in NCHW order (Note [NHWC views]).
+  bool is_nhwc_view(int i) const;
+  /// The graph node holding input i, in NCHW order when it is an NHWC view.
+  NodeId view_source(int i) const;
   /// Input i as a constant; throws when it is computed by the graph or omitted.
   const Constant& constant(int i) const;
   /// The constant a tensor name stands for at this point of the import, or null.
@@ -49,18 +55,31 @@ class NodeContext {
   bool output_used(int i) const;
   /// The only reader of output 0 when it has exactly one and is not the graph output.
   const onnx::NodeProto* sole_consumer() const;
+  /// Every reader of output 0, whose NHWC shape is `nhwc`, can read it as an NHWC view.
+  bool readers_take_nhwc_view(const Shape& nhwc) const;
 
   /// Adds `layer` reading `inputs` as this node. With `absorbed`, that consumer node is fused into
   /// this one: it is skipped and its output becomes this node's output.
   void add_layer(std::shared_ptr<const Layer> layer, std::vector<NodeId> inputs,
                  const onnx::NodeProto* absorbed = nullptr);
+  /// Adds `layer` reading `inputs` as an intermediate step of this node (when one ONNX node maps to
+  /// several layers); the node is named "<name>/<step>" and stands for no tensor of the file.
+  NodeId add_step(std::shared_ptr<const Layer> layer, std::vector<NodeId> inputs,
+                  const std::string& step);
+  /// Output 0, just added by add_layer, is an NHWC view of the layer's NCHW output.
+  void mark_nhwc_view();
   /// Output 0 is a value known at import time.
   void set_constant(Constant value);
   /// Output 0 is input i itself (Identity, Dropout on a constant).
   void alias_input(int i);
+  /// Output 0 is the NHWC view of input i, an NCHW activation (no node).
+  void alias_as_nhwc_view(int i);
+  /// Output 0 is the NCHW tensor that view input i holds (no node).
+  void alias_view_source(int i);
 
  private:
   const std::string& input_name(int i) const;
+  const Value& input_value(int i) const;
 
   ImportState& state_;
   std::size_t index_;

@@ -1,5 +1,6 @@
 #include "folding.hpp"
 
+#include <algorithm>
 #include <optional>
 
 #include "lumen/error.hpp"
@@ -21,7 +22,130 @@ void append_block(std::vector<T>& out, const std::vector<T>& in, I offset, I cou
   out.insert(out.end(), in.begin() + offset, in.begin() + offset + count);
 }
 
+// Calls visit(out_index, offsets) for every element of `shape` in row-major order, where
+// offsets[k] is the element's offset in operand k, read with strides[k] (0 where it broadcasts).
+template <typename F>
+void for_each_index(const Shape& shape, const std::vector<std::vector<I>>& strides, F visit) {
+  const auto rank = shape.size();
+  std::vector<I> index(rank, 0);
+  std::vector<I> offsets(strides.size(), 0);
+  const auto count = element_count(shape);
+  for (I o = 0; o < count; ++o) {
+    visit(o, offsets);
+    for (auto a = rank; a-- > 0;) {
+      for (std::size_t k = 0; k < strides.size(); ++k) offsets[k] += strides[k][a];
+      if (++index[a] < shape[a]) break;
+      for (std::size_t k = 0; k < strides.size(); ++k) offsets[k] -= strides[k][a] * shape[a];
+      index[a] = 0;
+    }
+  }
+}
+
+// Row-major strides of `shape` seen from `rank` trailing-aligned axes, 0 where a dimension is 1.
+std::vector<I> broadcast_strides(const Shape& shape, std::size_t rank) {
+  std::vector<I> strides(rank, 0);
+  I stride = 1;
+  for (std::size_t k = 0; k < shape.size(); ++k) {
+    const auto d = shape[shape.size() - 1 - k];
+    if (d != 1) strides[rank - 1 - k] = stride;
+    stride *= d;
+  }
+  return strides;
+}
+
+template <typename T>
+T apply(Arithmetic op, T a, T b) {
+  switch (op) {
+    case Arithmetic::add: return a + b;
+    case Arithmetic::sub: return a - b;
+    case Arithmetic::mul: return a * b;
+    case Arithmetic::div: return a / b;
+  }
+  return a;
+}
+
+template <typename T>
+std::vector<T> combine(const std::vector<T>& a, const std::vector<T>& b, const Shape& out,
+                       const std::vector<std::vector<I>>& strides, Arithmetic op) {
+  std::vector<T> values(static_cast<std::size_t>(element_count(out)));
+  for_each_index(out, strides, [&](I o, const std::vector<I>& at) {
+    values[static_cast<std::size_t>(o)] =
+        apply(op, a[static_cast<std::size_t>(at[0])], b[static_cast<std::size_t>(at[1])]);
+  });
+  return values;
+}
+
 }  // namespace
+
+Constant transpose_constant(const Constant& value, const std::vector<I>& perm) {
+  const auto rank = value.shape.size();
+  std::vector<bool> seen(rank, false);
+  bool valid = perm.size() == rank;
+  for (std::size_t i = 0; valid && i < rank; ++i) {
+    valid =
+        perm[i] >= 0 && perm[i] < static_cast<I>(rank) && !seen[static_cast<std::size_t>(perm[i])];
+    if (valid) seen[static_cast<std::size_t>(perm[i])] = true;
+  }
+  if (!valid) {
+    throw ModelError("perm " + to_string(Shape(perm)) + " is not a permutation of the axes of " +
+                     to_string(value.shape));
+  }
+  const auto in_strides = broadcast_strides(value.shape, rank);
+  Constant out;
+  out.integer = value.integer;
+  std::vector<I> strides(rank);
+  for (std::size_t i = 0; i < rank; ++i) {
+    const auto from = static_cast<std::size_t>(perm[i]);
+    out.shape.push_back(value.shape[from]);
+    strides[i] = in_strides[from];
+  }
+  const auto count = static_cast<std::size_t>(out.size());
+  if (out.integer)
+    out.ints.resize(count);
+  else
+    out.floats.resize(count);
+  for_each_index(out.shape, {strides}, [&](I o, const std::vector<I>& at) {
+    const auto from = static_cast<std::size_t>(at[0]), to = static_cast<std::size_t>(o);
+    if (out.integer)
+      out.ints[to] = value.ints[from];
+    else
+      out.floats[to] = value.floats[from];
+  });
+  return out;
+}
+
+Constant arithmetic_constants(const Constant& a, const Constant& b, Arithmetic op) {
+  if (a.integer != b.integer) {
+    throw ModelError("the constant inputs have different element types (" +
+                     std::string(a.integer ? "integer" : "float") + " and " +
+                     (b.integer ? "integer" : "float") + ")");
+  }
+  const auto rank = std::max(a.shape.size(), b.shape.size());
+  Constant out;
+  out.integer = a.integer;
+  out.shape.assign(rank, 1);
+  for (std::size_t k = 0; k < rank; ++k) {
+    const auto da = k < a.shape.size() ? a.shape[a.shape.size() - 1 - k] : 1;
+    const auto db = k < b.shape.size() ? b.shape[b.shape.size() - 1 - k] : 1;
+    if (da != db && da != 1 && db != 1) {
+      throw ModelError("constants of shapes " + to_string(a.shape) + " and " + to_string(b.shape) +
+                       " do not broadcast together");
+    }
+    out.shape[rank - 1 - k] = da == 1 ? db : da;
+  }
+  const std::vector<std::vector<I>> strides{broadcast_strides(a.shape, rank),
+                                            broadcast_strides(b.shape, rank)};
+  if (out.integer) {
+    const auto& divisor = b.concrete_ints();
+    if (op == Arithmetic::div && std::find(divisor.begin(), divisor.end(), 0) != divisor.end()) {
+      throw ModelError("the divisor holds a zero");
+    }
+    out.ints = combine(a.concrete_ints(), divisor, out.shape, strides, op);
+  } else {
+    out.floats = combine(a.floats, b.floats, out.shape, strides, op);
+  }
+  return out;
+}
 
 std::string format_dims(const std::vector<I>& dims) {
   std::string s = "[";

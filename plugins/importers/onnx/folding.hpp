@@ -12,6 +12,13 @@ Constant concat_constants(const std::vector<const Constant*>& parts, std::int64_
 /// ONNX Reshape of a constant to `dims` (0 copies a dimension unless allowzero, -1 is inferred).
 Constant reshape_constant(const Constant& value, const std::vector<std::int64_t>& dims,
                           bool allowzero);
+/// ONNX Transpose of a constant: output axis i is input axis perm[i].
+Constant transpose_constant(const Constant& value, const std::vector<std::int64_t>& perm);
+/// Element-wise arithmetic on constants.
+enum class Arithmetic { add, sub, mul, div };
+/// a op b with numpy broadcasting; both must be float or both integer (integer division truncates,
+/// and a zero divisor is refused).
+Constant arithmetic_constants(const Constant& a, const Constant& b, Arithmetic op);
 /// "[N,16,-1]": dims of a folded shape, with the symbolic batch size shown as N.
 std::string format_dims(const std::vector<std::int64_t>& dims);
 

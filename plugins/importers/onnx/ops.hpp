@@ -19,12 +19,24 @@ void import_relu(NodeContext& ctx);
 void import_leaky_relu(NodeContext& ctx);
 void import_sigmoid(NodeContext& ctx);
 void import_tanh(NodeContext& ctx);
-void import_add(NodeContext& ctx);
 void import_batch_norm(NodeContext& ctx);
 void import_lrn(NodeContext& ctx);
 void import_softmax(NodeContext& ctx);
 void import_dropout(NodeContext& ctx);
 void import_identity(NodeContext& ctx);
+
+// Arithmetic with constants (ops_arithmetic.cpp).
+void import_add(NodeContext& ctx);
+void import_sub(NodeContext& ctx);
+void import_mul(NodeContext& ctx);
+void import_div(NodeContext& ctx);
+
+// Axes and layout (ops_layout.cpp).
+void import_transpose(NodeContext& ctx);
+void import_reduce_mean(NodeContext& ctx);
+void import_squeeze(NodeContext& ctx);
+void import_unsqueeze(NodeContext& ctx);
+void import_cast(NodeContext& ctx);
 
 // Shape and layout (ops_structural.cpp).
 void import_flatten(NodeContext& ctx);
@@ -36,6 +48,5 @@ void import_pad(NodeContext& ctx);
 void import_constant(NodeContext& ctx);
 void import_shape(NodeContext& ctx);
 void import_gather(NodeContext& ctx);
-void import_unsqueeze(NodeContext& ctx);
 
 }  // namespace lumen::onnx_import

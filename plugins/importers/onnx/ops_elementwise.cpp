@@ -6,10 +6,14 @@ namespace lumen::onnx_import {
 
 namespace {
 
-// Identity-like ops: a constant input stays a constant, an activation gets a pass-through node.
+// Identity-like ops: a constant input stays a constant, an activation gets a pass-through node
+// (an NHWC view stays one, Note [NHWC views]).
 void pass_through(NodeContext& ctx, const std::string& op_type) {
   if (ctx.is_constant(0)) {
     ctx.alias_input(0);
+  } else if (ctx.is_nhwc_view(0)) {
+    ctx.add_layer(make_identity(op_type), {ctx.view_source(0)});
+    ctx.mark_nhwc_view();
   } else {
     ctx.add_layer(make_identity(op_type), {ctx.activation(0)});
   }
@@ -26,19 +30,6 @@ void import_leaky_relu(NodeContext& ctx) {
 void import_sigmoid(NodeContext& ctx) { ctx.add_layer(make_sigmoid(), {ctx.activation(0)}); }
 
 void import_tanh(NodeContext& ctx) { ctx.add_layer(make_tanh(), {ctx.activation(0)}); }
-
-void import_add(NodeContext& ctx) {
-  const bool first = ctx.is_constant(0), second = ctx.is_constant(1);
-  if (first && second) {
-    throw ModelError("both inputs are constants; lumen does not fold Add");
-  }
-  if (!first && !second) {
-    ctx.add_layer(make_add(), {ctx.activation(0), ctx.activation(1)});
-    return;
-  }
-  const int c = first ? 0 : 1;
-  ctx.add_layer(make_add_constant(ctx.constant(c).tensor()), {ctx.activation(1 - c)});
-}
 
 void import_batch_norm(NodeContext& ctx) {
   const auto& a = ctx.attributes();

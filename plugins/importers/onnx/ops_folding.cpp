@@ -110,22 +110,4 @@ void import_gather(NodeContext& ctx) {
   ctx.set_constant(std::move(c));
 }
 
-void import_unsqueeze(NodeContext& ctx) {
-  const auto& data = ctx.constant(0);
-  const auto axes =
-      ctx.opset() < 13 ? ctx.attributes().get_ints("axes") : ctx.constant(1).concrete_ints();
-  const auto rank = static_cast<I>(data.shape.size() + axes.size());
-  std::vector<bool> inserted(static_cast<std::size_t>(rank), false);
-  for (auto axis : axes) {
-    const auto a = static_cast<std::size_t>(resolve_axis(axis, rank, "axis"));
-    if (inserted[a]) throw ModelError("axis " + std::to_string(axis) + " is given twice");
-    inserted[a] = true;
-  }
-  Constant c = data;
-  c.shape.clear();
-  auto next = data.shape.begin();
-  for (bool one : inserted) c.shape.push_back(one ? 1 : *next++);
-  ctx.set_constant(std::move(c));
-}
-
 }  // namespace lumen::onnx_import

@@ -3,6 +3,7 @@
 #include "folding.hpp"
 #include "lumen/error.hpp"
 #include "lumen/layers.hpp"
+#include "nhwc.hpp"
 #include "ops.hpp"
 
 namespace lumen::onnx_import {
@@ -72,6 +73,18 @@ void import_reshape(NodeContext& ctx) {
   }
   if (ctx.is_constant(0)) {
     ctx.set_constant(reshape_constant(ctx.constant(0), target.concrete_ints(), allowzero));
+    return;
+  }
+  if (ctx.is_nhwc_view(0)) {
+    // Note [NHWC views]: only an [N, H, W, 1] tensor reshaped to [N, 1, H, W] reaches here, and
+    // that is the NCHW data itself.
+    const auto source = ctx.view_source(0);
+    if (allowzero ||
+        !reshapes_to_nchw(target.concrete_ints(), nhwc_of(ctx.shape(source)), ctx.static_batch())) {
+      throw ModelError("the target shape " + format_dims(target.ints) +
+                       " reshapes an NHWC tensor in a way lumen cannot follow");
+    }
+    ctx.alias_view_source(0);
     return;
   }
   if (allowzero && std::find(target.ints.begin(), target.ints.end(), 0) != target.ints.end()) {

@@ -1,6 +1,7 @@
 // Every refusal is a ModelError naming the file and, where there is one, the node, op and opset.
 #include <catch2/catch.hpp>
 #include <fstream>
+#include <functional>
 
 #include "onnx_test_util.hpp"
 
@@ -219,4 +220,174 @@ TEST_CASE("ops lumen maps only partly are refused with the reason", "[onnx]") {
     b.add_input("x", {"N", 2, 2, 2}).add_node("Relu", {"x"}, {"y"}).add_output("y");
     CHECK_THAT(import_error(b), Contains("[N, classes]"));
   }
+}
+
+namespace {
+
+// x [N, 2, 2, 2] -> nodes -> Flatten(last) -> y, for the refusals of the layout and arithmetic ops.
+ModelBuilder around(const std::function<void(ModelBuilder&)>& nodes, const std::string& last,
+                    std::int64_t opset = 13) {
+  ModelBuilder b(opset);
+  b.add_input("x", {"N", 2, 2, 2});
+  nodes(b);
+  b.add_node("Flatten", {last}, {"y"}).add_output("y");
+  return b;
+}
+
+}  // namespace
+
+TEST_CASE("Transpose refuses to move the batch axis and malformed perms", "[onnx]") {
+  const auto transpose = [](const Ints& perm) {
+    return import_error(around(
+        [&](ModelBuilder& b) {
+          b.add_node("Transpose", {"x"}, {"t"}, {{"perm", perm}}, "swap");
+        },
+        "t"));
+  };
+  CHECK_THAT(transpose({1, 0, 2, 3}), Contains("node 'swap' (op 'Transpose', opset 13)") &&
+                                          Contains("[1,0,2,3]") && Contains("batch"));
+  CHECK_THAT(transpose({0, 1, 1, 2}), Contains("node 'swap'") && Contains("not a permutation"));
+  CHECK_THAT(transpose({0, 2, 1}), Contains("not a permutation of the axes of a rank-4 tensor"));
+  // The default perm reverses the axes, which moves the batch.
+  CHECK_THAT(
+      import_error(around([](ModelBuilder& b) { b.add_node("Transpose", {"x"}, {"t"}); }, "t")),
+      Contains("[3,2,1,0]") && Contains("must start with 0"));
+}
+
+TEST_CASE("ReduceMean over anything but the spatial axes is refused, naming the axes", "[onnx]") {
+  const auto reduce = [](const std::vector<onnx_builder::Attribute>& attributes) {
+    return import_error(around(
+        [&](ModelBuilder& b) { b.add_node("ReduceMean", {"x"}, {"m"}, attributes, "mean"); }, "m"));
+  };
+  const auto node = Contains("node 'mean' (op 'ReduceMean', opset 13)");
+  CHECK_THAT(reduce({{"axes", Ints{1}}}), node && Contains("axes [1]") && Contains("[1,2,2,2]") &&
+                                              Contains("not supported") &&
+                                              Contains("[2,3] of an NCHW tensor"));
+  CHECK_THAT(reduce({{"axes", Ints{1, 2, 3}}, {"keepdims", 0}}),
+             node && Contains("axes [1,2,3]") && Contains("keepdims 0"));
+  CHECK_THAT(reduce({{"axes", Ints{0, 2, 3}}}), node && Contains("axes [0,2,3]"));
+  CHECK_THAT(reduce({}), node && Contains("all axes") && Contains("batch"));
+  CHECK_THAT(reduce({{"axes", Ints{2, 2}}}), node && Contains("given twice"));
+  CHECK_THAT(reduce({{"axes", Ints{4}}}), node && Contains("out of range"));
+}
+
+TEST_CASE("arithmetic that is not affine in one activation is refused", "[onnx]") {
+  for (const char* op : {"Mul", "Sub", "Div"}) {
+    const auto message = import_error(around(
+        [&](ModelBuilder& b) {
+          b.add_node("Relu", {"x"}, {"r"}).add_node(op, {"x", "r"}, {"z"}, {}, "both");
+        },
+        "z"));
+    CHECK_THAT(message, Contains("node 'both' (op '" + std::string(op) + "', opset 13)") &&
+                            Contains("two tensors computed from the input ('x', 'r')") &&
+                            Contains("not supported"));
+  }
+  const auto divided = import_error(around(
+      [](ModelBuilder& b) {
+        b.add_initializer("c", Tensor(Shape{}, std::vector<float>{1}))
+            .add_node("Div", {"c", "x"}, {"z"}, {}, "reciprocal");
+      },
+      "z"));
+  CHECK_THAT(divided, Contains("node 'reciprocal'") && Contains("only by a constant divisor"));
+
+  const auto zero = import_error(around(
+      [](ModelBuilder& b) {
+        b.add_initializer("std", Tensor({2, 1, 1}, {0.5F, 0}))
+            .add_node("Div", {"x", "std"}, {"z"}, {}, "normalise");
+      },
+      "z"));
+  CHECK_THAT(zero, Contains("node 'normalise' (op 'Div', opset 13)") && Contains("'std'") &&
+                       Contains("holds a zero (element 1)"));
+
+  // A constant that would broadcast the activation up, or varies along the batch.
+  const auto broadcast = import_error(around(
+      [](ModelBuilder& b) {
+        b.add_initializer("c", Tensor({3, 1, 1}, 1.0F)).add_node("Mul", {"x", "c"}, {"z"}, {}, "m");
+      },
+      "z"));
+  CHECK_THAT(broadcast,
+             Contains("node 'm'") && Contains("[3,1,1]") && Contains("does not broadcast"));
+}
+
+TEST_CASE("constant folding refuses values it cannot combine", "[onnx]") {
+  const auto fold = [](const std::function<void(ModelBuilder&)>& constants) {
+    return import_error(around(
+        [&](ModelBuilder& b) {
+          constants(b);
+          b.add_node("Add", {"a", "b"}, {"c"}, {}, "fold").add_node("Add", {"x", "c"}, {"z"});
+        },
+        "z"));
+  };
+  CHECK_THAT(fold([](ModelBuilder& b) {
+               b.add_initializer("a", Tensor({2}, 1.0F)).add_initializer("b", Tensor({3}, 1.0F));
+             }),
+             Contains("node 'fold'") && Contains("[2] and [3] do not broadcast together"));
+  CHECK_THAT(
+      fold([](ModelBuilder& b) {
+        b.add_initializer("a", Tensor({2}, 1.0F)).add_initializer("b", IntTensor{{2}, Ints{1, 2}});
+      }),
+      Contains("node 'fold'") && Contains("different element types"));
+  // Integer division by zero, and arithmetic on the symbolic batch size.
+  const auto shape_arithmetic = [](const std::string& op, std::int64_t by) {
+    return import_error(around(
+        [&](ModelBuilder& b) {
+          b.add_initializer("index", IntTensor{{1}, Ints{0}})
+              .add_initializer("by", IntTensor{{1}, Ints{by}})
+              .add_initializer("rest", IntTensor{{1}, Ints{-1}})
+              .add_node("Shape", {"x"}, {"s"})
+              .add_node("Gather", {"s", "index"}, {"n"})
+              .add_node(op, {"n", "by"}, {"n2"}, {}, "arith")
+              .add_node("Concat", {"n2", "rest"}, {"target"}, {{"axis", 0}})
+              .add_node("Reshape", {"x", "target"}, {"r"});
+        },
+        "r"));
+  };
+  CHECK_THAT(shape_arithmetic("Div", 2), Contains("node 'arith'") && Contains("symbolic batch"));
+  CHECK_THAT(shape_arithmetic("Mul", 2), Contains("node 'arith'") && Contains("symbolic batch"));
+  CHECK_THAT(import_error(around(
+                 [](ModelBuilder& b) {
+                   b.add_initializer("a", IntTensor{{1}, Ints{4}})
+                       .add_initializer("zero", IntTensor{{1}, Ints{0}})
+                       .add_node("Div", {"a", "zero"}, {"q"}, {}, "int_div")
+                       .add_node("Reshape", {"x", "q"}, {"r"});
+                 },
+                 "r")),
+             Contains("node 'int_div'") && Contains("divisor holds a zero"));
+}
+
+TEST_CASE("Squeeze, Unsqueeze and Cast of activations are refused unless they change nothing",
+          "[onnx]") {
+  const auto refused = [](const std::string& op, const Ints& axes, const std::string& expected) {
+    const auto message = import_error(around(
+        [&](ModelBuilder& b) {
+          std::vector<std::string> inputs{"x"};
+          if (!axes.empty()) {
+            b.add_initializer("axes", IntTensor{{static_cast<std::int64_t>(axes.size())}, axes});
+            inputs.push_back("axes");
+          }
+          b.add_node(op, inputs, {"z"}, {}, "reshape_op");
+        },
+        "z"));
+    CHECK_THAT(message,
+               Contains("node 'reshape_op' (op '" + op + "', opset 13)") && Contains(expected));
+  };
+  refused("Squeeze", {0}, "axis 0 of 'x'");
+  refused("Squeeze", {-4}, "keeps the batch as the outermost axis");
+  refused("Squeeze", {1}, "axis 1 of input [1,2,2,2] has size 2");
+  refused("Squeeze", {}, "Squeeze without axes");
+  refused("Unsqueeze", {0}, "Unsqueeze of axis 0");
+
+  const auto cast = [](const std::string& input, std::int64_t to) {
+    return import_error(around(
+        [&](ModelBuilder& b) {
+          b.add_initializer("c", Tensor({2, 1, 1}, 1.0F))
+              .add_node("Cast", {input}, {"k"}, {{"to", to}}, "cast")
+              .add_node("Add", {"x", "k"}, {"z"});
+        },
+        "z"));
+  };
+  CHECK_THAT(cast("x", 7), Contains("node 'cast' (op 'Cast', opset 13)") &&
+                               Contains("Cast of 'x', a tensor computed from the input") &&
+                               Contains("other than FLOAT is not supported"));
+  CHECK_THAT(cast("c", 6), Contains("node 'cast'") && Contains("Cast to INT32 is not supported"));
 }

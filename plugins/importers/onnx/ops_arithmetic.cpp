@@ -1,0 +1,107 @@
+// Add, Sub, Mul and Div: of two constants (folded), of an activation and a constant (affine
+// layers, e.g. Keras Rescaling and Normalization), and Add of two activations.
+#include "folding.hpp"
+#include "lumen/error.hpp"
+#include "lumen/layers.hpp"
+#include "nhwc.hpp"
+#include "ops.hpp"
+
+namespace lumen::onnx_import {
+
+namespace {
+
+// The activation input of an op with one constant input, in the layout lumen holds it.
+struct Operand {
+  NodeId node;
+  bool nhwc_view;
+};
+
+Operand operand(const NodeContext& ctx, int i) { return {ctx.view_source(i), ctx.is_nhwc_view(i)}; }
+
+// The constant input as a tensor broadcasting against the operand as lumen holds it.
+Tensor constant_for(const Constant& c, const Operand& x) {
+  return (x.nhwc_view ? constant_for_nchw(c) : c).tensor();
+}
+
+void add_affine(NodeContext& ctx, std::shared_ptr<const Layer> layer, const Operand& x) {
+  ctx.add_layer(std::move(layer), {x.node});
+  if (x.nhwc_view) ctx.mark_nhwc_view();
+}
+
+// Both inputs constant: folded. Returns false when there is work left for the caller.
+bool fold_constants(NodeContext& ctx, Arithmetic op) {
+  if (!ctx.is_constant(0) || !ctx.is_constant(1)) return false;
+  ctx.set_constant(arithmetic_constants(ctx.constant(0), ctx.constant(1), op));
+  return true;
+}
+
+[[noreturn]] void refuse_two_activations(const NodeContext& ctx, const std::string& what) {
+  throw ModelError(what + " of two tensors computed from the input ('" + ctx.proto().input(0) +
+                   "', '" + ctx.proto().input(1) +
+                   "') is not supported; lumen maps it only when one side is a constant");
+}
+
+}  // namespace
+
+void import_add(NodeContext& ctx) {
+  if (fold_constants(ctx, Arithmetic::add)) return;
+  const bool first = ctx.is_constant(0), second = ctx.is_constant(1);
+  if (!first && !second) {
+    ctx.add_layer(make_add(), {ctx.activation(0), ctx.activation(1)});
+    return;
+  }
+  const int c = first ? 0 : 1;
+  const auto x = operand(ctx, 1 - c);
+  add_affine(ctx, make_add_constant(constant_for(ctx.constant(c), x)), x);
+}
+
+void import_sub(NodeContext& ctx) {
+  if (fold_constants(ctx, Arithmetic::sub)) return;
+  if (!ctx.is_constant(0) && !ctx.is_constant(1)) refuse_two_activations(ctx, "Sub");
+  if (ctx.is_constant(1)) {
+    // x - c = x + (-c).
+    const auto x = operand(ctx, 0);
+    Tensor c = constant_for(ctx.constant(1), x);
+    for (auto& v : c.values()) v = -v;
+    add_affine(ctx, make_add_constant(std::move(c)), x);
+    return;
+  }
+  // c - x = (-1) x + c: a negation step, then the constant.
+  const auto x = operand(ctx, 1);
+  const auto negated =
+      ctx.add_step(make_mul_constant(Tensor(Shape{}, std::vector<float>{-1.0F})), {x.node}, "neg");
+  add_affine(ctx, make_add_constant(constant_for(ctx.constant(0), x)), {negated, x.nhwc_view});
+}
+
+void import_mul(NodeContext& ctx) {
+  if (fold_constants(ctx, Arithmetic::mul)) return;
+  if (!ctx.is_constant(0) && !ctx.is_constant(1)) refuse_two_activations(ctx, "Mul");
+  const int c = ctx.is_constant(0) ? 0 : 1;
+  const auto x = operand(ctx, 1 - c);
+  add_affine(ctx, make_mul_constant(constant_for(ctx.constant(c), x)), x);
+}
+
+void import_div(NodeContext& ctx) {
+  if (fold_constants(ctx, Arithmetic::div)) return;
+  if (!ctx.is_constant(0) && !ctx.is_constant(1)) refuse_two_activations(ctx, "Div");
+  if (ctx.is_constant(0)) {
+    throw ModelError("dividing the constant '" + ctx.proto().input(0) + "' by '" +
+                     ctx.proto().input(1) +
+                     "', a tensor computed from the input, is not supported; lumen maps Div "
+                     "only by a constant divisor");
+  }
+  // x / c = x * (1 / c).
+  const auto x = operand(ctx, 0);
+  const auto& divisor = ctx.constant(1);
+  Tensor reciprocal = constant_for(divisor, x);
+  for (std::size_t i = 0; i < divisor.floats.size(); ++i) {
+    if (divisor.floats[i] == 0.0F) {
+      throw ModelError("the divisor '" + ctx.proto().input(1) + "' holds a zero (element " +
+                       std::to_string(i) + "); lumen cannot divide by it");
+    }
+  }
+  for (auto& v : reciprocal.values()) v = 1.0F / v;
+  add_affine(ctx, make_mul_constant(std::move(reciprocal)), x);
+}
+
+}  // namespace lumen::onnx_import
