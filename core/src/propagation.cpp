@@ -5,6 +5,7 @@
 
 #include "lumen/context.hpp"
 #include "lumen/error.hpp"
+#include "lumen/explainer.hpp"
 #include "lumen/model.hpp"
 #include "lumen/trace.hpp"
 
@@ -132,6 +133,26 @@ std::map<NodeId, Tensor> propagate(const Model& model, const Trace& trace, const
   for (NodeId c : request.collect) {
     result[c] = signals[c] ? std::move(*signals[c]) : Tensor(trace.output(c).shape());
   }
+  return result;
+}
+
+TargetPropagation propagate_from_targets(const Model& model, const Tensor& input,
+                                         std::span<const std::int64_t> targets,
+                                         const RuleMap& rules, StartValue start,
+                                         std::vector<NodeId> collect, Context& context) {
+  check_targets(model, input, targets);
+  TargetPropagation result{run_forward(model, input, context), {}};
+  const NodeId logits = model.logits_node();
+  const Tensor& scores = result.trace.output(logits);
+  std::vector<float> values(targets.size(), 1.0F);
+  if (start == StartValue::logit) {
+    for (std::size_t s = 0; s < targets.size(); ++s) {
+      values[s] = scores[static_cast<std::int64_t>(s) * scores.dim(1) + targets[s]];
+    }
+  }
+  result.signals = propagate(
+      model, result.trace, rules,
+      {logits, one_hot_rows(scores.shape(), targets, values), std::move(collect)}, context);
   return result;
 }
 

@@ -138,3 +138,30 @@ TEST_CASE("rule maps pick by node name, first/last linear, op and kind", "[propa
   CHECK(map.select(m, g.at("pool1")).name() == "pool-kind");
   CHECK(map.select(m, g.at("gap")).name() == "even");
 }
+
+TEST_CASE("propagate_from_targets starts at each sample's target logit with 1 or its value",
+          "[propagation]") {
+  const Model m = testing::dense_net(3);
+  const Tensor x = random_tensor(m.batch_shape(2), 4);
+  const std::vector<std::int64_t> targets{2, 0};
+  const NodeId input = m.graph().input();
+  Context ctx(naive_backend());
+  const auto ones = propagate_from_targets(m, x, targets, RuleMap(gradient_rule()), StartValue::one,
+                                           {input}, ctx);
+  const auto logits = propagate_from_targets(m, x, targets, RuleMap(gradient_rule()),
+                                             StartValue::logit, {input}, ctx);
+  const Tensor& f = ones.trace.output(m.logits_node());
+  const std::int64_t per_sample = x.size() / 2;
+  for (std::int64_t s = 0; s < 2; ++s) {
+    const float scale = f[s * 3 + targets[static_cast<std::size_t>(s)]];
+    for (std::int64_t i = s * per_sample; i < (s + 1) * per_sample; ++i) {
+      CHECK(logits.signals.at(input)[i] == Approx(scale * ones.signals.at(input)[i]).margin(1e-6));
+    }
+  }
+  CHECK(ctx.counts().forward == 4);
+  CHECK(ctx.counts().backward == 4);
+  const std::vector<std::int64_t> bad{0, 3};
+  CHECK_THROWS_WITH(
+      propagate_from_targets(m, x, bad, RuleMap(gradient_rule()), StartValue::one, {input}, ctx),
+      Catch::Contains("target class 3 of sample 1"));
+}

@@ -6,6 +6,7 @@
 #include "lumen/graph.hpp"
 #include "lumen/rule.hpp"
 #include "lumen/tensor.hpp"
+#include "lumen/trace.hpp"
 
 namespace lumen {
 
@@ -27,6 +28,27 @@ struct PropagationRequest {
 LUMEN_API std::map<NodeId, Tensor> propagate(const Model& model, const Trace& trace,
                                              const RuleMap& rules,
                                              const PropagationRequest& request, Context& context);
+
+/// What the start signal holds at each sample's target logit (zero at the other logits).
+enum class StartValue {
+  one,    ///< 1: gradient methods (d f_c / d ...)
+  logit,  ///< the logit's value f_c(x): relevance methods (LRP)
+};
+
+/// A forward pass that keeps everything, and the signals a backward pass of `rules` from the
+/// target logits leaves at `collect`.
+struct TargetPropagation {
+  Trace trace;
+  std::map<NodeId, Tensor> signals;
+};
+
+/// The common first step of explainers: checks the targets, runs the model forward on `input` and
+/// propagates back from each sample's target logit (StartValue) to the nodes in `collect`.
+/// Counts N forward and N backward passes.
+LUMEN_API TargetPropagation propagate_from_targets(const Model& model, const Tensor& input,
+                                                   std::span<const std::int64_t> targets,
+                                                   const RuleMap& rules, StartValue start,
+                                                   std::vector<NodeId> collect, Context& context);
 
 /// A start signal for the logits: `values[n]` at (n, targets[n]), zero elsewhere.
 LUMEN_API Tensor one_hot_rows(const Shape& logits_shape, std::span<const std::int64_t> targets,

@@ -7,7 +7,6 @@
 #include <lumen/plugin.hpp>
 #include <lumen/propagation.hpp>
 #include <lumen/resample.hpp>
-#include <lumen/trace.hpp>
 
 namespace {
 
@@ -40,22 +39,17 @@ class GradCam final : public lumen::Explainer {
                              lumen::Context& context) const override {
     lumen::ExplanationMeter meter(context);
     const lumen::Model& model = request.model;
-    lumen::check_targets(model, request.input, request.targets);
     const lumen::NodeId layer =
         request.layer ? *request.layer : lumen::default_spatial_layer(model);
     lumen::check_spatial_layer(model, layer);
     if (layer == model.graph().input()) {
       throw lumen::InvalidArgument("grad-cam needs a layer inside the model, not its input");
     }
-    const lumen::Trace trace = lumen::run_forward(model, request.input, context);
-    const lumen::NodeId logits = model.logits_node();
-    const std::vector<float> ones(request.targets.size(), 1.0F);
-    auto signals = lumen::propagate(
-        model, trace, lumen::RuleMap(lumen::gradient_rule()),
-        {logits, lumen::one_hot_rows(trace.output(logits).shape(), request.targets, ones), {layer}},
-        context);
-    const lumen::Tensor& features = trace.output(layer);
-    const lumen::Tensor& gradients = signals.at(layer);
+    auto run = lumen::propagate_from_targets(model, request.input, request.targets,
+                                             lumen::RuleMap(lumen::gradient_rule()),
+                                             lumen::StartValue::one, {layer}, context);
+    const lumen::Tensor& features = run.trace.output(layer);
+    const lumen::Tensor& gradients = run.signals.at(layer);
     const auto n = features.dim(0), k = features.dim(1), h = features.dim(2), w = features.dim(3);
     const auto plane = h * w;
     const bool relu = request.params.boolean("relu");

@@ -8,7 +8,6 @@
 #include <lumen/plugin.hpp>
 #include <lumen/propagation.hpp>
 #include <lumen/registry.hpp>
-#include <lumen/trace.hpp>
 
 namespace {
 
@@ -51,22 +50,13 @@ class Lrp final : public lumen::Explainer {
   lumen::Attribution explain(const lumen::ExplainRequest& request,
                              lumen::Context& context) const override {
     lumen::ExplanationMeter meter(context);
-    const lumen::Model& model = request.model;
-    lumen::check_targets(model, request.input, request.targets);
     const auto rule = make_rule(request.params);
-    const lumen::Trace trace = lumen::run_forward(model, request.input, context);
-    const lumen::NodeId logits = model.logits_node();
-    const lumen::Tensor& scores = trace.output(logits);
-    std::vector<float> start;
-    for (std::size_t s = 0; s < request.targets.size(); ++s) {
-      start.push_back(scores[static_cast<std::int64_t>(s) * scores.dim(1) + request.targets[s]]);
-    }
-    const lumen::NodeId input = model.graph().input();
-    auto signals = lumen::propagate(
-        model, trace, lumen::RuleMap(rule),
-        {logits, lumen::one_hot_rows(scores.shape(), request.targets, start), {input}}, context);
+    const lumen::NodeId input = request.model.graph().input();
+    auto run = lumen::propagate_from_targets(request.model, request.input, request.targets,
+                                             lumen::RuleMap(rule), lumen::StartValue::logit,
+                                             {input}, context);
     lumen::Attribution a;
-    a.map = std::move(signals.at(input));
+    a.map = std::move(run.signals.at(input));
     a.notes.push_back("rule: " + rule->name());
     meter.finish(a);
     return a;

@@ -5,7 +5,6 @@
 #include <lumen/model.hpp>
 #include <lumen/plugin.hpp>
 #include <lumen/propagation.hpp>
-#include <lumen/trace.hpp>
 
 namespace {
 
@@ -35,18 +34,12 @@ class Saliency final : public lumen::Explainer {
   lumen::Attribution explain(const lumen::ExplainRequest& request,
                              lumen::Context& context) const override {
     lumen::ExplanationMeter meter(context);
-    const lumen::Model& model = request.model;
-    lumen::check_targets(model, request.input, request.targets);
-    const lumen::Trace trace = lumen::run_forward(model, request.input, context);
-    const lumen::NodeId logits = model.logits_node();
-    const std::vector<float> ones(request.targets.size(), 1.0F);
-    const lumen::NodeId input = model.graph().input();
-    auto signals = lumen::propagate(
-        model, trace, lumen::RuleMap(lumen::gradient_rule()),
-        {logits, lumen::one_hot_rows(trace.output(logits).shape(), request.targets, ones), {input}},
-        context);
+    const lumen::NodeId input = request.model.graph().input();
+    auto run = lumen::propagate_from_targets(request.model, request.input, request.targets,
+                                             lumen::RuleMap(lumen::gradient_rule()),
+                                             lumen::StartValue::one, {input}, context);
     lumen::Attribution a;
-    a.map = std::move(signals.at(input));
+    a.map = std::move(run.signals.at(input));
     if (request.params.boolean("abs")) {
       for (float& v : a.map.values()) v = std::fabs(v);
       a.signed_map = false;
