@@ -1,23 +1,13 @@
 #pragma once
-// Small seeded models built directly from core layers, for tests of explainers, rules and the
-// engine. Weights are random (normal, scaled by 1/sqrt(fan-in)); `bias` false makes every linear
-// layer bias-free (where LRP-0/epsilon conserve relevance exactly).
-#include <cstdint>
-#include <lumen/model.hpp>
-#include <lumen/tensor.hpp>
+// The test models live in the conformance library (installed with the SDK); lumen's own tests use
+// them under their old names.
+#include <lumen/conformance/test_models.hpp>
 
 namespace lumen::testing {
 
-/// [N,3,8,8] -> Conv 3x3 (3->4, pad 1) -> ReLU -> MaxPool 2 -> Conv 3x3 (4->6, pad 1) -> ReLU
-/// ("features") -> GlobalAveragePool -> Flatten -> Linear (6->5) -> Softmax.
-Model conv_net(std::uint64_t seed, bool bias = true);
-/// [N,2,8,8] -> Conv -> ReLU -> (Conv -> ReLU -> Conv) + skip -> ReLU ("features") -> Concat with
-/// the stem -> AvgPool 2 -> Flatten -> Linear (->4).
-Model residual_net(std::uint64_t seed, bool bias = true);
-/// [N,1,4,4] -> Flatten -> Linear (16->8) -> ReLU -> Linear (8->3).
-Model dense_net(std::uint64_t seed, bool bias = true);
-
-/// A tensor of `shape` with values uniform in [low, high), seeded.
-Tensor random_tensor(const Shape& shape, std::uint64_t seed, float low = -1.0F, float high = 1.0F);
+using lumen::conformance::conv_net;
+using lumen::conformance::dense_net;
+using lumen::conformance::random_tensor;
+using lumen::conformance::residual_net;
 
 }  // namespace lumen::testing

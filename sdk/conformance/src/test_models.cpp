@@ -1,10 +1,10 @@
-#include "test_models.hpp"
+#include "lumen/conformance/test_models.hpp"
 
 #include <cmath>
 #include <lumen/layers.hpp>
 #include <random>
 
-namespace lumen::testing {
+namespace lumen::conformance {
 
 namespace {
 
@@ -106,4 +106,4 @@ Tensor random_tensor(const Shape& shape, std::uint64_t seed, float low, float hi
   return t;
 }
 
-}  // namespace lumen::testing
+}  // namespace lumen::conformance

@@ -1,0 +1,275 @@
+#include "explainer_runs.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <exception>
+#include <optional>
+#include <thread>
+#include <vector>
+
+#include "check_support.hpp"
+#include "lumen/error.hpp"
+#include "lumen/trace.hpp"
+
+namespace lumen::conformance::detail {
+
+namespace {
+
+constexpr std::uint64_t seed = 7;
+constexpr std::int64_t batch = 3;
+// Batch and one-by-one may sum in another order (a batched GEMM against per-sample ones), so
+// they agree to float rounding, not bit for bit.
+constexpr double batch_tolerance = 1e-4;
+constexpr int workers = 4;
+constexpr int calls_per_worker = 3;
+
+struct Run {
+  Attribution attribution;
+  PassCounts counted;  ///< what the call's own Context counted
+};
+
+// Runs the explainer with validated default parameters the way a host does: one Context per call.
+struct Runner {
+  const Explainer& explainer;
+  const Model& model;
+  std::shared_ptr<const Backend> backend;
+  Params params;
+
+  Run run(const Tensor& input, std::span<const std::int64_t> targets, int threads) const {
+    Context context(backend, threads, seed);
+    const ExplainRequest request{model, input, targets, params, std::nullopt};
+    Run r{explainer.explain(request, context), {}};
+    r.counted = context.counts();
+    return r;
+  }
+};
+
+bool identical(const Attribution& a, const Attribution& b) {
+  return bit_identical(a.map, b.map) && bit_identical(a.layer_map, b.layer_map);
+}
+
+double difference(const Attribution& a, const Attribution& b) {
+  return std::max(max_abs_difference(a.map, b.map), max_abs_difference(a.layer_map, b.layer_map));
+}
+
+std::string shape_check(const ExplainerInfo& info, const Attribution& a, const Model& model,
+                        const Tensor& input) {
+  const Shape& in = input.shape();
+  if (info.output == OutputSpace::input) {
+    if (a.map.shape() != in) {
+      fail("an input-space map must have the input's shape " + to_string(in) + ", got " +
+           to_string(a.map.shape()));
+    }
+    return "map " + to_string(a.map.shape());
+  }
+  if (!a.layer) fail("a layer-space attribution must name its layer (Attribution::layer is empty)");
+  if (*a.layer >= model.graph().size()) {
+    fail("Attribution::layer " + std::to_string(*a.layer) + " is not a node of the model");
+  }
+  const Shape expected_map{in[0], 1, in[2], in[3]};
+  if (a.map.shape() != expected_map) {
+    fail("a layer-space map must be [N,1,H,W] = " + to_string(expected_map) + ", got " +
+         to_string(a.map.shape()));
+  }
+  const Node& node = model.graph().node(*a.layer);
+  if (node.output_shape.size() != 4) {
+    fail("its layer '" + node.name + "' is not spatial (output " + to_string(node.output_shape) +
+         ")");
+  }
+  const Shape expected_layer{in[0], 1, node.output_shape[2], node.output_shape[3]};
+  if (a.layer_map.shape() != expected_layer) {
+    fail("the layer map at '" + node.name + "' must be [N,1,h,w] = " + to_string(expected_layer) +
+         ", got " + to_string(a.layer_map.shape()));
+  }
+  return "map " + to_string(a.map.shape()) + ", layer map " + to_string(a.layer_map.shape()) +
+         " at '" + node.name + "'";
+}
+
+std::string sign_check(const ExplainerInfo& info, const Attribution& a) {
+  if (a.signed_map && info.signed_output) return "signed output: any sign allowed";
+  const std::string why = info.signed_output ? "the attribution says signed_map = false"
+                                             : "info() says unsigned output";
+  for (const auto& [which, map] :
+       {std::pair{"map", &a.map}, std::pair{"layer map", &a.layer_map}}) {
+    for (std::int64_t i = 0; i < map->size(); ++i) {
+      if ((*map)[i] < 0.0F) {
+        fail(why + ", but the " + which + " holds " + number((*map)[i]) + " at element " +
+             std::to_string(i));
+      }
+    }
+  }
+  return "no negative value (" + why + ")";
+}
+
+std::string finite_check(const Attribution& a) {
+  for (const auto& [which, map] :
+       {std::pair{"map", &a.map}, std::pair{"layer map", &a.layer_map}}) {
+    for (std::int64_t i = 0; i < map->size(); ++i) {
+      if (!std::isfinite((*map)[i])) {
+        fail(std::string("the ") + which + " holds " + number((*map)[i]) + " at element " +
+             std::to_string(i));
+      }
+    }
+  }
+  return {};
+}
+
+std::string passes_check(const Run& run) {
+  const PassCounts& said = run.attribution.passes;
+  const PassCounts& counted = run.counted;
+  const std::string counted_text = std::to_string(counted.forward) + " forward and " +
+                                   std::to_string(counted.backward) + " backward";
+  if (said.forward != counted.forward || said.backward != counted.backward) {
+    fail("the attribution reports " + std::to_string(said.forward) + " forward and " +
+         std::to_string(said.backward) + " backward passes; the context counted " + counted_text);
+  }
+  return counted_text + " passes";
+}
+
+std::string batch_check(const Runner& runner, const Tensor& input,
+                        const std::vector<std::int64_t>& targets, const Attribution& batched) {
+  std::vector<Tensor> maps, layer_maps;
+  for (std::int64_t i = 0; i < input.dim(0); ++i) {
+    const std::vector<std::int64_t> target{targets[static_cast<std::size_t>(i)]};
+    Run single = runner.run(input.batch_slice(i), target, 1);
+    maps.push_back(std::move(single.attribution.map));
+    layer_maps.push_back(std::move(single.attribution.layer_map));
+  }
+  const Tensor map = Tensor::concat_batch(maps);
+  double worst = relative_difference(batched.map.values(), map.values());
+  if (!batched.layer_map.empty()) {
+    const Tensor layer_map = Tensor::concat_batch(layer_maps);
+    worst = std::max(worst, relative_difference(batched.layer_map.values(), layer_map.values()));
+  }
+  const std::string measured = "max relative difference " + number(worst) + " (tolerance " +
+                               number(batch_tolerance) + " of max |map|, for float rounding)";
+  if (!(worst <= batch_tolerance)) {
+    fail("a batch of " + std::to_string(input.dim(0)) +
+         " differs from one-by-one calls: " + measured);
+  }
+  return measured;
+}
+
+std::string concurrency_check(const Runner& runner, const Model& model) {
+  std::vector<Tensor> inputs;
+  std::vector<std::vector<std::int64_t>> targets;
+  std::vector<Attribution> expected;
+  for (int w = 0; w < workers; ++w) {
+    inputs.push_back(sample_input(model, 2, 300 + static_cast<std::uint64_t>(w)));
+    targets.push_back(sample_targets(model, 2, static_cast<std::uint64_t>(w)));
+    expected.push_back(runner.run(inputs.back(), targets.back(), 1).attribution);
+  }
+  std::vector<std::vector<Attribution>> got(workers);
+  std::vector<std::exception_ptr> errors(workers);
+  std::vector<std::thread> threads;
+  for (int w = 0; w < workers; ++w) {
+    threads.emplace_back([&, w] {
+      try {
+        for (int c = 0; c < calls_per_worker; ++c) {
+          got[w].push_back(runner.run(inputs[w], targets[w], 1).attribution);
+        }
+      } catch (...) {
+        errors[w] = std::current_exception();
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  for (int w = 0; w < workers; ++w) {
+    if (errors[w]) {
+      try {
+        std::rethrow_exception(errors[w]);
+      } catch (const std::exception& e) {
+        fail("thread " + std::to_string(w) + " threw: " + e.what());
+      } catch (...) {
+        fail("thread " + std::to_string(w) + " threw an exception of unknown type");
+      }
+    }
+    for (int c = 0; c < calls_per_worker; ++c) {
+      if (!identical(got[w][c], expected[w])) {
+        fail("call " + std::to_string(c) + " on thread " + std::to_string(w) +
+             " differs from the same call made alone (max |\u0394| " +
+             number(difference(got[w][c], expected[w])) + ")");
+      }
+    }
+  }
+  return std::to_string(workers) + " threads, " + std::to_string(calls_per_worker) +
+         " calls each, each with its own Context";
+}
+
+Tensor probe_logits(const Model& model, std::shared_ptr<const Backend> backend) {
+  Context context(std::move(backend), 1, seed);
+  return predict_logits(model, sample_input(model, 2, 99), context);
+}
+
+}  // namespace
+
+void check_explainer_runs(const Explainer& explainer, const ExplainerInfo& info,
+                          const TestModel& test, std::shared_ptr<const Backend> backend,
+                          const Subject& item, Report& report) {
+  const Model& model = test.model;
+  const std::string on = " on the " + test.name + " model";
+  const Tensor logits_before = probe_logits(model, backend);
+  const Tensor input = sample_input(model, batch, 21);
+  const std::vector<std::int64_t> targets = sample_targets(model, batch, 21);
+  Runner runner{explainer, model, backend, {}};
+
+  const bool must_refuse = info.output == OutputSpace::layer && !has_spatial_layer(model);
+  std::optional<Run> base;
+  report.run(item, "runs with its defaults" + on, [&]() -> std::string {
+    runner.params = Params::validate(info.params, {}, info.name);
+    try {
+      base = runner.run(input, targets, 1);
+    } catch (const InvalidArgument& e) {
+      if (!must_refuse) throw;
+      return std::string("refused as expected: ") + e.what();
+    }
+    if (must_refuse) {
+      base.reset();
+      fail(
+          "a layer-space method ran on a model without a spatial layer; it must refuse it with "
+          "lumen::InvalidArgument");
+    }
+    return "batch of " + std::to_string(batch) + ", 1 thread, seed " + std::to_string(seed);
+  });
+  if (!base) {
+    report.record(
+        {item, "other checks" + on, Outcome::skip, "they need a successful run on this model"});
+    return;
+  }
+  const Attribution& a = base->attribution;
+
+  report.run(item, "output shape" + on, [&] { return shape_check(info, a, model, input); });
+  report.run(item, "output sign" + on, [&] { return sign_check(info, a); });
+  report.run(item, "output finite" + on, [&] { return finite_check(a); });
+  report.run(item, "reported passes equal the context's count" + on,
+             [&] { return passes_check(*base); });
+  report.run(item, "batch of 3 equals one-by-one" + on,
+             [&] { return batch_check(runner, input, targets, a); });
+  report.run(item, "1 thread equals 2 threads" + on, [&]() -> std::string {
+    const Attribution two = runner.run(input, targets, 2).attribution;
+    if (!identical(two, a)) {
+      fail("maps with 1 and 2 threads differ (max |\u0394| " + number(difference(two, a)) + ")");
+    }
+    return "bit-identical";
+  });
+  report.run(item, "a fixed seed reproduces" + on, [&]() -> std::string {
+    const Attribution again = runner.run(input, targets, 1).attribution;
+    if (!identical(again, a)) {
+      fail("two runs with seed " + std::to_string(seed) + " differ (max |\u0394| " +
+           number(difference(again, a)) + ")");
+    }
+    return "bit-identical";
+  });
+  report.run(item, "concurrent calls equal sequential ones" + on,
+             [&] { return concurrency_check(runner, model); });
+  report.run(item, "the model is unchanged afterwards" + on, [&]() -> std::string {
+    const Tensor logits_after = probe_logits(model, backend);
+    if (!bit_identical(logits_after, logits_before)) {
+      fail("the logits on a probe input changed (max |\u0394| " +
+           number(max_abs_difference(logits_after, logits_before)) + ")");
+    }
+    return "logits on a probe input bit-identical";
+  });
+}
+
+}  // namespace lumen::conformance::detail

@@ -1,0 +1,150 @@
+#include <cmath>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "check_support.hpp"
+#include "lumen/conformance/checks.hpp"
+#include "lumen/conformance/test_models.hpp"
+#include "lumen/error.hpp"
+#include "lumen/explainer.hpp"
+#include "lumen/metric.hpp"
+#include "lumen/registry.hpp"
+#include "test_cases.hpp"
+
+namespace lumen::conformance {
+
+namespace {
+
+using detail::fail;
+
+/// The explainer given to metrics that re-run one.
+constexpr const char* metric_explainer = "saliency";
+constexpr std::uint64_t seeds[] = {1, 2, 3};
+constexpr std::int64_t batch = 3;
+
+std::string info_complete(const MetricInfo& info, const std::string& key) {
+  std::vector<std::string> problems;
+  if (info.name != key) {
+    problems.push_back("info().name '" + info.name + "' differs from its registered name");
+  }
+  if (!detail::is_kebab_case(info.name))
+    problems.push_back("name '" + info.name + "' is not kebab-case");
+  if (info.summary.empty()) problems.push_back("the summary is empty");
+  if (info.citation.empty()) problems.push_back("the citation is empty");
+  if (info.direction != Direction::lower_is_better &&
+      info.direction != Direction::higher_is_better) {
+    problems.push_back("the direction is neither lower_is_better nor higher_is_better");
+  }
+  if (!(info.min < info.max)) {
+    problems.push_back("the range [" + detail::number(info.min) + ", " + detail::number(info.max) +
+                       "] does not have min < max");
+  }
+  constexpr unsigned known = needs_model | needs_explainer | needs_mask | needs_reference_map;
+  if ((info.needs & ~known) != 0U) problems.push_back("needs holds unknown flags");
+  for (auto& p : detail::param_spec_problems(info.params, info.name)) problems.push_back(p);
+  if (!problems.empty()) fail(detail::join(problems, "; "));
+  return std::string(info.direction == Direction::higher_is_better ? "higher" : "lower") +
+         " is better, range [" + detail::number(info.min) + ", " + detail::number(info.max) + "]";
+}
+
+Tensor random_mask(const Shape& shape, std::uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  std::bernoulli_distribution inside(0.3);
+  Tensor mask(shape);
+  for (float& v : mask.values()) v = inside(rng) ? 1.0F : 0.0F;
+  return mask;
+}
+
+void check_value(double value, const MetricInfo& info, const std::string& what) {
+  if (!std::isfinite(value)) fail(what + " is " + detail::number(value));
+  if (value < info.min || value > info.max) {
+    fail(what + " = " + detail::number(value) + " is outside the declared range [" +
+         detail::number(info.min) + ", " + detail::number(info.max) + "]");
+  }
+}
+
+struct Material {
+  std::shared_ptr<const Backend> backend;
+  std::shared_ptr<const Explainer> explainer;  ///< when the metric needs one
+  Params explainer_params;
+};
+
+std::string range_check(const Metric& metric, const MetricInfo& info, const Model& model,
+                        const Material& material) {
+  const Params params = Params::validate(info.params, {}, info.name);
+  for (const std::uint64_t seed : seeds) {
+    const Tensor input = detail::sample_input(model, batch, 50 + seed);
+    const auto targets = detail::sample_targets(model, batch, seed);
+    const Tensor attribution = random_tensor(input.shape(), 60 + seed);
+    const Shape plane{batch, 1, input.dim(2), input.dim(3)};
+    const Tensor mask = random_mask(plane, 70 + seed);
+    const Tensor reference = random_tensor(input.shape(), 80 + seed);
+    // Only what the metric declares: using anything else is a bug the check should expose.
+    MetricCase c;
+    c.input = &input;
+    c.targets = targets;
+    c.attribution = &attribution;
+    c.params = &params;
+    if (info.needs & needs_model) c.model = &model;
+    if (info.needs & needs_explainer) {
+      c.model = &model;
+      c.explainer = material.explainer.get();
+      c.explainer_params = &material.explainer_params;
+    }
+    if (info.needs & needs_mask) c.mask = &mask;
+    if (info.needs & needs_reference_map) c.reference = &reference;
+    Context context(material.backend, 1, seed);
+    const MetricResult result = metric.evaluate(c, context);
+    const std::string where = " (seed " + std::to_string(seed) + ")";
+    if (static_cast<std::int64_t>(result.per_sample.size()) != batch) {
+      fail("it returned " + std::to_string(result.per_sample.size()) +
+           " per-sample values for a batch of " + std::to_string(batch) + where);
+    }
+    for (std::size_t n = 0; n < result.per_sample.size(); ++n) {
+      check_value(result.per_sample[n], info, "the value of sample " + std::to_string(n) + where);
+    }
+    check_value(result.aggregate, info, "the aggregate" + where);
+  }
+  return std::to_string(std::size(seeds)) + " random batches of " + std::to_string(batch);
+}
+
+}  // namespace
+
+void check_metric(const Registry& registry, const Subject& item, Report& report) {
+  std::shared_ptr<const Metric> metric;
+  MetricInfo info;
+  report.run(item, "info complete", [&] {
+    metric = registry.metric(item.name);
+    info = metric->info();
+    return info_complete(info, item.name);
+  });
+  if (!metric) return;
+
+  Material material{detail::find_reference_backend(registry), nullptr, {}};
+  std::string missing;
+  Outcome outcome = Outcome::skip;
+  if (!material.backend) {
+    missing = detail::missing_reference_backend();
+    outcome = Outcome::fail;
+  } else if (info.needs & needs_explainer) {
+    try {
+      material.explainer = registry.explainer(metric_explainer);
+      material.explainer_params =
+          Params::validate(material.explainer->info().params, {}, metric_explainer);
+    } catch (const Error& e) {
+      missing = std::string("it needs an explainer, and '") + metric_explainer +
+                "' is not available: " + e.what();
+    }
+  }
+  for (const auto& test : detail::test_models(true)) {
+    const std::string check = "stays inside its range on the " + test.name + " model";
+    if (!missing.empty()) {
+      report.record({item, check, outcome, missing});
+      continue;
+    }
+    report.run(item, check, [&] { return range_check(*metric, info, test.model, material); });
+  }
+}
+
+}  // namespace lumen::conformance

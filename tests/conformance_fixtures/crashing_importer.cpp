@@ -1,0 +1,32 @@
+// Breaks "malformed files never crash": it refuses missing and empty files properly, then follows
+// a null pointer on any content, as a parser trusting an offset read from the file would.
+#include <filesystem>
+#include <lumen/error.hpp>
+#include <lumen/importer.hpp>
+#include <lumen/plugin.hpp>
+
+namespace {
+
+class CrashingImporter final : public lumen::Importer {
+ public:
+  lumen::ImporterInfo info() const override {
+    return {"fixture-crashing-importer", "conformance-suite fixture", {".crashmodel"}};
+  }
+  lumen::Model load(const std::filesystem::path& file) const override {
+    std::error_code ec;
+    if (!std::filesystem::is_regular_file(file, ec)) {
+      throw lumen::IoError(file.string() + ": no such file");
+    }
+    if (std::filesystem::file_size(file, ec) == 0)
+      throw lumen::ModelError(file.string() + ": empty");
+    volatile int* table = nullptr;
+    table[0] = 1;
+    throw lumen::ModelError(file.string() + ": unreachable");
+  }
+};
+
+void fill(lumen::Registrar& r) { r.add_importer(std::make_shared<CrashingImporter>()); }
+
+}  // namespace
+
+LUMEN_PLUGIN("fixture-crashing-importer", "1.0", fill)

@@ -1,0 +1,17 @@
+// Breaks loading: its descriptor carries another plugin ABI version.
+#include <lumen/plugin.hpp>
+
+namespace {
+int never_called(void*, char*, std::size_t) { return 0; }
+}  // namespace
+
+extern "C" __attribute__((visibility("default"))) const lumen_plugin_descriptor*
+lumen_plugin_entry() {
+  static const lumen_plugin_descriptor d{sizeof(lumen_plugin_descriptor),
+                                         LUMEN_ABI_VERSION + 1,
+                                         "fixture-wrong-abi",
+                                         "1.0",
+                                         LUMEN_TOOLCHAIN_TAG,
+                                         &never_called};
+  return &d;
+}
