@@ -81,9 +81,8 @@ int run_explain(const ExplainOptions& o, Session& session) {
   const std::filesystem::path out(o.out);
   const bool npy_out = out.extension() == ".npy";
   const bool layer_space = info.output == OutputSpace::layer;
-  if (!layer_space && !o.layer.empty()) {
-    throw UsageError("--layer: method '" + info.name +
-                     "' explains in input space and takes no layer");
+  if (info.layer_use == LayerUse::none && !o.layer.empty()) {
+    throw UsageError("--layer: method '" + info.name + "' does not work at a layer");
   }
   if (o.raw_layer && !layer_space) {
     throw UsageError("--raw-layer: method '" + info.name +

@@ -28,6 +28,16 @@ enum Requirement : unsigned {
 
 enum class OutputSpace { input, layer };
 
+/// Whether an explainer works at a layer of the model (the request's `layer`, `lumen explain
+/// --layer`).
+enum class LayerUse {
+  none,      ///< never: a request with a layer is refused
+  optional,  ///< may explain at a requested layer; runs on any model without one
+  required,  ///< needs a spatial layer [N,C,h,w] (the requested one, or a default it finds) and
+             ///< refuses, with InvalidArgument, a model that has none. Layer-space methods use
+             ///< this.
+};
+
 struct ExplainerInfo {
   std::string name;  ///< kebab-case, as users type it
   Family family = Family::gradient;
@@ -36,6 +46,7 @@ struct ExplainerInfo {
   unsigned requirements = requires_nothing;
   OutputSpace output = OutputSpace::input;
   bool signed_output = true;  ///< whether the raw map can be negative with some parameters
+  LayerUse layer_use = LayerUse::none;
   std::vector<ParamSpec> params;
 };
 

@@ -23,6 +23,7 @@ class GradCam final : public lumen::Explainer {
         "Gradient-based Localization. ICCV, 2017.";
     i.requirements = lumen::requires_gradients | lumen::requires_layer_access;
     i.output = lumen::OutputSpace::layer;
+    i.layer_use = lumen::LayerUse::required;
     i.signed_output = false;
     i.params = {{"relu",
                  lumen::ParamType::boolean,

@@ -32,6 +32,12 @@ std::string info_complete(const ExplainerInfo& info, const std::string& key) {
   if (info.output != OutputSpace::input && info.output != OutputSpace::layer) {
     problems.push_back("the output space is neither input nor layer");
   }
+  if (info.output == OutputSpace::layer && info.layer_use != LayerUse::required) {
+    problems.push_back("a layer-space method must declare layer_use = required");
+  }
+  if (info.layer_use == LayerUse::required && (info.requirements & requires_layer_access) == 0U) {
+    problems.push_back("layer_use = required without requires_layer_access");
+  }
   for (auto& p : detail::param_spec_problems(info.params, info.name)) problems.push_back(p);
   if (!problems.empty()) fail(detail::join(problems, "; "));
   return std::to_string(info.params.size()) + " parameter(s) declared";
