@@ -1,0 +1,184 @@
+// Integrated Gradients (Sundararajan et al. 2017): (x - x') * integral over alpha in [0,1] of the
+// target logit's gradient at x' + alpha (x - x'), by a quadrature rule over `steps` points
+// (Captum's IntegratedGradients). The interpolated inputs of a sample run as batches of at most
+// internal_batch_size; the gradients are summed in point order, so the batching does not change
+// the sum beyond the rounding of batched kernels.
+#include <cmath>
+#include <cstdio>
+#include <lumen/explainer.hpp>
+#include <lumen/model.hpp>
+#include <lumen/plugin.hpp>
+#include <lumen/propagation.hpp>
+#include <lumen/trace.hpp>
+
+#include "baseline.hpp"
+#include "quadrature.hpp"
+
+namespace {
+
+std::string completeness_note(std::int64_t sample, double sum, double delta) {
+  const double error = std::fabs(sum - delta);
+  char text[256];
+  std::snprintf(text, sizeof text,
+                "sample %lld: completeness error |sum R - (f_c(x) - f_c(x'))| = %.3g (relative "
+                "%.3g; sum R = %.6g, f_c(x) - f_c(x') = %.6g)",
+                static_cast<long long>(sample), error, error / std::max(std::fabs(delta), 1e-30),
+                sum, delta);
+  return text;
+}
+
+class IntegratedGradients final : public lumen::Explainer {
+ public:
+  lumen::ExplainerInfo info() const override {
+    using lumen::ParamType;
+    lumen::ExplainerInfo i;
+    i.name = "integrated-gradients";
+    i.family = lumen::Family::gradient;
+    i.summary =
+        "input minus baseline times the target score's gradient averaged along the straight path "
+        "between them";
+    i.citation =
+        "M. Sundararajan, A. Taly, Q. Yan. Axiomatic Attribution for Deep Networks. ICML, 2017.";
+    i.requirements = lumen::requires_gradients;
+    i.output = lumen::OutputSpace::input;
+    i.signed_output = true;
+    i.params = {
+        {"baseline",
+         ParamType::choice,
+         "zeros",
+         "the reference input x': zeros, constant (baseline_value), blur (the input blurred by "
+         "baseline_sigma), uniform (noise in [min x, max x] per sample, seeded) or npy "
+         "(baseline_file)",
+         0,
+         0,
+         {"zeros", "constant", "blur", "uniform", "npy"}},
+        {"baseline_value",
+         ParamType::real,
+         "0",
+         "value of every element with baseline=constant",
+         -1e6,
+         1e6,
+         {}},
+        {"baseline_sigma",
+         ParamType::real,
+         "5",
+         "standard deviation in pixels of the Gaussian blur with baseline=blur",
+         0.0,
+         1e3,
+         {}},
+        {"baseline_file",
+         ParamType::text,
+         "",
+         "a .npy baseline with baseline=npy: [C,H,W], [1,C,H,W] or one per sample [N,C,H,W]",
+         0,
+         0,
+         {}},
+        {"steps", ParamType::integer, "50", "number of points on the path", 1, 100000, {}},
+        {"quadrature",
+         ParamType::choice,
+         "gauss-legendre",
+         "rule placing the points and weights on [0,1] (Captum's methods)",
+         0,
+         0,
+         {"riemann-left", "riemann-right", "riemann-middle", "riemann-trapezoid",
+          "gauss-legendre"}},
+        {"internal_batch_size",
+         ParamType::integer,
+         "0",
+         "most interpolated inputs per forward/backward pass; 0 runs all steps of a sample at once",
+         0,
+         1e9,
+         {}},
+    };
+    return i;
+  }
+
+  lumen::Attribution explain(const lumen::ExplainRequest& request,
+                             lumen::Context& context) const override {
+    lumen::ExplanationMeter meter(context);
+    const lumen::Model& model = request.model;
+    const lumen::Tensor& x = request.input;
+    lumen::check_targets(model, x, request.targets);
+    model.check_input(x);
+    const auto steps = static_cast<int>(request.params.integer("steps"));
+    const auto rule = lumen::ig::quadrature(request.params.text("quadrature"), steps);
+    const lumen::Tensor baselines = lumen::ig::make_baselines(request.params, x, context);
+    model.check_input(baselines);
+    std::int64_t chunk = request.params.integer("internal_batch_size");
+    if (chunk == 0) chunk = steps;
+
+    const std::int64_t n = x.dim(0), per = x.size() / n;
+    const lumen::NodeId input_node = model.graph().input();
+    const lumen::RuleMap gradient(lumen::gradient_rule());
+    lumen::Attribution result;
+    result.map = lumen::Tensor(x.shape());
+    for (std::int64_t s = 0; s < n; ++s) {
+      const float* xs = x.data() + s * per;
+      const float* bs = baselines.data() + s * per;
+      std::vector<double> integral(static_cast<std::size_t>(per), 0.0);
+      for (std::int64_t first = 0; first < steps; first += chunk) {
+        context.check_cancelled();
+        const std::int64_t count = std::min<std::int64_t>(chunk, steps - first);
+        lumen::Shape shape = x.shape();
+        shape[0] = count;
+        lumen::Tensor path(shape);
+        for (std::int64_t k = 0; k < count; ++k) {
+          const auto alpha = static_cast<float>(rule.alphas[static_cast<std::size_t>(first + k)]);
+          for (std::int64_t i = 0; i < per; ++i) {
+            path[k * per + i] = bs[i] + alpha * (xs[i] - bs[i]);
+          }
+        }
+        const std::vector<std::int64_t> targets(static_cast<std::size_t>(count),
+                                                request.targets[static_cast<std::size_t>(s)]);
+        auto run = lumen::propagate_from_targets(model, path, targets, gradient,
+                                                 lumen::StartValue::one, {input_node}, context);
+        const lumen::Tensor& g = run.signals.at(input_node);
+        for (std::int64_t k = 0; k < count; ++k) {
+          const double w = rule.weights[static_cast<std::size_t>(first + k)];
+          for (std::int64_t i = 0; i < per; ++i) {
+            integral[static_cast<std::size_t>(i)] += w * g[k * per + i];
+          }
+        }
+      }
+      for (std::int64_t i = 0; i < per; ++i) {
+        result.map[s * per + i] = static_cast<float>((static_cast<double>(xs[i]) - bs[i]) *
+                                                     integral[static_cast<std::size_t>(i)]);
+      }
+      context.report_progress(static_cast<double>(s + 1) / static_cast<double>(n));
+    }
+    add_completeness_notes(request, baselines, result, context);
+    result.notes.push_back("quadrature: " + request.params.text("quadrature") + ", " +
+                           std::to_string(steps) +
+                           " steps, baseline: " + request.params.text("baseline"));
+    meter.finish(result);
+    return result;
+  }
+
+ private:
+  // One forward pass over the inputs and the baselines (2N samples) gives f_c(x) - f_c(x').
+  static void add_completeness_notes(const lumen::ExplainRequest& request,
+                                     const lumen::Tensor& baselines, lumen::Attribution& result,
+                                     lumen::Context& context) {
+    const std::vector<lumen::Tensor> both{request.input, baselines};
+    const lumen::Tensor logits =
+        lumen::predict_logits(request.model, lumen::Tensor::concat_batch(both), context);
+    const std::int64_t n = request.input.dim(0), per = request.input.size() / n;
+    const std::int64_t classes = logits.dim(1);
+    for (std::int64_t s = 0; s < n; ++s) {
+      const auto c = request.targets[static_cast<std::size_t>(s)];
+      const double delta = static_cast<double>(logits[s * classes + c]) -
+                           static_cast<double>(logits[(n + s) * classes + c]);
+      double sum = 0.0;
+      for (std::int64_t i = 0; i < per; ++i) sum += result.map[s * per + i];
+      result.notes.push_back(completeness_note(s, sum, delta));
+    }
+  }
+};
+
+void fill(lumen::Registrar& registrar) {
+  registrar.add_explainer(std::make_shared<IntegratedGradients>());
+}
+
+}  // namespace
+
+LUMEN_PLUGIN("integrated-gradients", "0.1.0", fill)

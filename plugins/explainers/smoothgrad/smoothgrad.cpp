@@ -1,0 +1,173 @@
+// SmoothGrad (Smilkov et al. 2017) around any registered input-space explainer: the base's map
+// averaged over `samples` noisy copies x + N(0, sigma^2), sigma = noise_level * (max x - min x)
+// of each sample; variants squared (mean of squares) and VarGrad (variance), as Captum's
+// NoiseTunnel (whose stdevs is the absolute sigma instead).
+#include <algorithm>
+#include <lumen/error.hpp>
+#include <lumen/explainer.hpp>
+#include <lumen/model.hpp>
+#include <lumen/plugin.hpp>
+#include <lumen/registry.hpp>
+#include <random>
+
+namespace {
+
+constexpr std::string_view base_prefix = "base.";
+
+class SmoothGrad final : public lumen::Explainer {
+ public:
+  explicit SmoothGrad(const lumen::Registry& registry) : registry_(registry) {}
+
+  lumen::ExplainerInfo info() const override {
+    using lumen::ParamType;
+    lumen::ExplainerInfo i;
+    i.name = "smoothgrad";
+    i.family = lumen::Family::gradient;
+    i.summary = "another explainer's map averaged over copies of the input with Gaussian noise";
+    i.citation =
+        "D. Smilkov, N. Thorat, B. Kim, F. Viegas, M. Wattenberg. SmoothGrad: removing noise by "
+        "adding noise. ICML Workshop on Visualization for Deep Learning, 2017.";
+    i.requirements = lumen::requires_gradients;
+    i.output = lumen::OutputSpace::input;
+    i.signed_output = true;
+    i.params = {
+        {"base",
+         ParamType::text,
+         "saliency",
+         "registered input-space explainer whose maps are averaged",
+         0,
+         0,
+         {}},
+        {"samples", ParamType::integer, "10", "number of noisy copies per input", 1, 100000, {}},
+        {"noise_level",
+         ParamType::real,
+         "0.15",
+         "noise standard deviation as a fraction of each sample's value range (max x - min x)",
+         0.0,
+         100.0,
+         {}},
+        {"variant",
+         ParamType::choice,
+         "mean",
+         "mean of the maps, mean of their squares (squared) or their variance (vargrad)",
+         0,
+         0,
+         {"mean", "squared", "vargrad"}},
+        {"base.*",
+         ParamType::text,
+         "",
+         "a parameter of the base explainer, e.g. base.abs=false for saliency",
+         0,
+         0,
+         {}},
+    };
+    return i;
+  }
+
+  lumen::Attribution explain(const lumen::ExplainRequest& request,
+                             lumen::Context& context) const override {
+    lumen::ExplanationMeter meter(context);
+    const lumen::Model& model = request.model;
+    const lumen::Tensor& x = request.input;
+    lumen::check_targets(model, x, request.targets);
+    model.check_input(x);
+    const std::string& base_name = request.params.text("base");
+    const auto base = registry_.explainer(base_name);
+    const lumen::ExplainerInfo base_info = base->info();
+    if (base_info.output != lumen::OutputSpace::input) {
+      throw lumen::InvalidArgument("smoothgrad: base explainer '" + base_name +
+                                   "' explains in layer space; smoothgrad needs an input-space "
+                                   "explainer (saliency, input-x-gradient, integrated-gradients, "
+                                   "...)");
+    }
+    std::map<std::string, std::string> given;
+    for (const auto& [name, value] : request.params.values()) {
+      if (name.starts_with(base_prefix)) given[name.substr(base_prefix.size())] = value;
+    }
+    const lumen::Params base_params = lumen::Params::validate(
+        base_info.params, given, "smoothgrad (base explainer '" + base_name + "')");
+
+    const std::int64_t samples = request.params.integer("samples");
+    const double noise_level = request.params.real("noise_level");
+    const std::string& variant = request.params.text("variant");
+    const std::int64_t n = x.dim(0), per = x.size() / n;
+    lumen::Attribution result;
+    result.map = lumen::Tensor(x.shape());
+    bool base_signed = false;
+    for (std::int64_t s = 0; s < n; ++s) {
+      context.check_cancelled();
+      const lumen::Tensor copies = noisy_copies(x.batch_slice(s), samples, noise_level, context);
+      const std::vector<std::int64_t> targets(static_cast<std::size_t>(samples),
+                                              request.targets[static_cast<std::size_t>(s)]);
+      const lumen::ExplainRequest inner{model, copies, targets, base_params, std::nullopt};
+      const lumen::Attribution maps = base->explain(inner, context);
+      base_signed = base_signed || maps.signed_map;
+      reduce(maps.map, samples, variant, result.map.data() + s * per);
+      context.report_progress(static_cast<double>(s + 1) / static_cast<double>(n));
+    }
+    result.signed_map = variant == "mean" && base_signed;
+    result.notes.push_back("base: " + base_name + ", variant: " + variant + ", " +
+                           std::to_string(samples) + " samples");
+    meter.finish(result);
+    return result;
+  }
+
+ private:
+  // Noise of copy k comes from stream k of sample slot 0: the same whatever the sample's position
+  // in the batch or the thread count (the conformance rule for batch = one by one).
+  static lumen::Tensor noisy_copies(const lumen::Tensor& x, std::int64_t samples,
+                                    double noise_level, const lumen::Context& context) {
+    const auto [lo, hi] = std::minmax_element(x.values().begin(), x.values().end());
+    const double sigma = noise_level * (static_cast<double>(*hi) - *lo);
+    lumen::Shape shape = x.shape();
+    shape[0] = samples;
+    lumen::Tensor out(shape);
+    const std::int64_t per = x.size();
+    for (std::int64_t k = 0; k < samples; ++k) {
+      auto rng = context.rng(0, static_cast<std::uint64_t>(k));
+      std::normal_distribution<double> normal(0.0, 1.0);
+      for (std::int64_t i = 0; i < per; ++i) {
+        out[k * per + i] = static_cast<float>(x[i] + sigma * normal(rng));
+      }
+    }
+    return out;
+  }
+
+  // Mean, mean of squares or variance (two-pass, so never negative) over the copies.
+  static void reduce(const lumen::Tensor& maps, std::int64_t samples, const std::string& variant,
+                     float* out) {
+    const std::int64_t per = maps.size() / samples;
+    const auto count = static_cast<double>(samples);
+    for (std::int64_t i = 0; i < per; ++i) {
+      double mean = 0.0, squares = 0.0;
+      for (std::int64_t k = 0; k < samples; ++k) {
+        const double v = maps[k * per + i];
+        mean += v;
+        squares += v * v;
+      }
+      mean /= count;
+      if (variant == "mean") {
+        out[i] = static_cast<float>(mean);
+      } else if (variant == "squared") {
+        out[i] = static_cast<float>(squares / count);
+      } else {
+        double variance = 0.0;
+        for (std::int64_t k = 0; k < samples; ++k) {
+          const double d = maps[k * per + i] - mean;
+          variance += d * d;
+        }
+        out[i] = static_cast<float>(variance / count);
+      }
+    }
+  }
+
+  const lumen::Registry& registry_;
+};
+
+void fill(lumen::Registrar& registrar) {
+  registrar.add_explainer(std::make_shared<SmoothGrad>(registrar.registry()));
+}
+
+}  // namespace
+
+LUMEN_PLUGIN("smoothgrad", "0.1.0", fill)
