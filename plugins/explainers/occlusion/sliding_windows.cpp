@@ -1,0 +1,75 @@
+#include "sliding_windows.hpp"
+
+#include <algorithm>
+#include <charconv>
+#include <lumen/error.hpp>
+#include <vector>
+
+namespace lumen::occlusion {
+
+namespace {
+
+std::vector<std::int64_t> parse_list(const std::string& name, const std::string& text) {
+  std::vector<std::int64_t> values;
+  std::size_t start = 0;
+  while (true) {
+    const std::size_t comma = text.find(',', start);
+    const std::string item =
+        text.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+    std::int64_t v = 0;
+    const auto [end, error] = std::from_chars(item.data(), item.data() + item.size(), v);
+    if (item.empty() || error != std::errc() || end != item.data() + item.size() || v <= 0) {
+      throw InvalidArgument("occlusion: parameter '" + name + "' = '" + text +
+                            "' must be 2 or 3 positive integers separated by commas (h,w or "
+                            "c,h,w)");
+    }
+    values.push_back(v);
+    if (comma == std::string::npos) break;
+    start = comma + 1;
+  }
+  if (values.size() != 2 && values.size() != 3) {
+    throw InvalidArgument("occlusion: parameter '" + name + "' = '" + text +
+                          "' must have 2 (h,w) or 3 (c,h,w) entries");
+  }
+  return values;
+}
+
+}  // namespace
+
+std::array<std::int64_t, 2> SlidingWindows::range(std::int64_t index, int axis) const {
+  std::int64_t position = index;
+  for (int a = 2; a > axis; --a) position /= positions[static_cast<std::size_t>(a)];
+  const auto i = static_cast<std::size_t>(axis);
+  const std::int64_t begin = (position % positions[i]) * stride[i];
+  return {begin, std::min(begin + window[i], dims[i])};
+}
+
+SlidingWindows make_sliding_windows(const std::string& window, const std::string& stride,
+                                    const Shape& sample_shape) {
+  const auto w = parse_list("window", window);
+  const auto s = parse_list("stride", stride);
+  SlidingWindows sw;
+  for (std::size_t a = 0; a < 3; ++a) sw.dims[a] = sample_shape.at(a);
+  sw.window = w.size() == 3 ? std::array{w[0], w[1], w[2]} : std::array{sw.dims[0], w[0], w[1]};
+  sw.stride =
+      s.size() == 3 ? std::array{s[0], s[1], s[2]} : std::array<std::int64_t, 3>{1, s[0], s[1]};
+  const char* axes[] = {"channels", "height", "width"};
+  for (std::size_t a = 0; a < 3; ++a) {
+    const std::int64_t room = sw.dims[a] - sw.window[a];
+    if (room < 0) {
+      throw InvalidArgument("occlusion: parameter 'window' = '" + window + "' is " +
+                            std::to_string(sw.window[a]) + " along " + axes[a] +
+                            ", larger than the input's " + std::to_string(sw.dims[a]));
+    }
+    if (room > 0 && sw.stride[a] > sw.window[a]) {
+      throw InvalidArgument("occlusion: parameter 'stride' = '" + stride + "' is " +
+                            std::to_string(sw.stride[a]) + " along " + axes[a] +
+                            ", larger than the window's " + std::to_string(sw.window[a]) +
+                            ": some input values would never be occluded");
+    }
+    sw.positions[a] = (room + sw.stride[a] - 1) / sw.stride[a] + 1;
+  }
+  return sw;
+}
+
+}  // namespace lumen::occlusion
