@@ -22,6 +22,7 @@ struct ExplainOptions {
   std::int64_t target = -1;
   CLI::Option* target_option = nullptr;
   bool raw_layer = false;
+  std::string channels = "auto";
 };
 
 std::map<std::string, std::string> given_params(const std::vector<std::string>& assignments) {
@@ -88,6 +89,9 @@ int run_explain(const ExplainOptions& o, Session& session) {
     throw UsageError("--raw-layer: method '" + info.name +
                      "' explains in input space and has no layer map");
   }
+  if (o.channels != "auto" && npy_out) {
+    throw UsageError("--channels chooses how PNG heatmaps show channels; .npy output is raw");
+  }
   if (o.raw_layer && !npy_out) {
     throw UsageError("--raw-layer needs an .npy --out (layer maps are not drawn as heatmaps)");
   }
@@ -123,14 +127,16 @@ int run_explain(const ExplainOptions& o, Session& session) {
     files.push_back(out);
   } else {
     const bool signed_map = a.signed_map;
-    files = write_heatmaps(out, a.map, signed_map, input.background);
+    files = write_heatmaps(out, a.map, signed_map, input.background, o.channels);
     colour_map = signed_map ? "diverging" : "sequential";
   }
 
   const std::int64_t n = input.values.dim(0);
   std::vector<std::filesystem::path> sample_outputs;
   for (std::int64_t i = 0; i < n; ++i)
-    sample_outputs.push_back(npy_out ? out : files[static_cast<std::size_t>(i)]);
+    sample_outputs.push_back(
+        npy_out ? out
+                : files[static_cast<std::size_t>(i) * files.size() / static_cast<std::size_t>(n)]);
   const nlohmann::json samples =
       sample_records(model, scores, predictions, targets, sample_outputs);
   nlohmann::json outputs = nlohmann::json::array();
@@ -142,6 +148,7 @@ int run_explain(const ExplainOptions& o, Session& session) {
       {"params", typed_params(params, info.params)},
       {"layer", a.layer ? nlohmann::json(model.graph().node(*a.layer).name) : nlohmann::json()},
       {"raw_layer", o.raw_layer},
+      {"channels", npy_out ? nlohmann::json(nullptr) : nlohmann::json(o.channels)},
       {"output_shape", (o.raw_layer ? a.layer_map : a.map).shape()},
       {"samples", samples},
       {"passes", {{"forward", a.passes.forward}, {"backward", a.passes.backward}}},
@@ -183,6 +190,10 @@ Command add_explain_command(CLI::App& parent) {
   app->add_option("--layer", o->layer, "Layer-space methods: node name or output tensor name");
   app->add_flag("--raw-layer", o->raw_layer,
                 "Layer-space methods with .npy output: write the map at the layer resolution");
+  app->add_option("--channels", o->channels,
+                  "PNG output: how channels are shown: auto (max for unsigned maps, sum for "
+                  "signed), max, sum, or none (one heatmap per channel)")
+      ->check(CLI::IsMember(channel_modes));
   app->add_option("--mean", o->mean, "Per-channel mean for image inputs, e.g. 0.485,0.456,0.406");
   app->add_option("--std", o->std, "Per-channel std for image inputs, e.g. 0.229,0.224,0.225");
   app->add_option("--out", o->out, "Output: .npy (raw attribution) or .png (heatmaps)")

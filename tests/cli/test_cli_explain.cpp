@@ -2,8 +2,10 @@
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
+#include <filesystem>
 #include "cli_runner.hpp"
 #include "lumen/io.hpp"
+#include "lumen/onnx_builder.hpp"
 
 using namespace lumen::cli_test;
 using Catch::Contains;
@@ -142,4 +144,46 @@ TEST_CASE("explain gives the same attribution whatever the thread count", "[cli]
     CHECK(read_json(dir / "two.json")["threads"] == 2);
     CHECK(read_text(dir / "one.npy") == read_text(dir / "two.npy"));
   }
+}
+
+TEST_CASE("explain --channels chooses how PNG heatmaps show channels", "[cli]") {
+  // A 3-channel model (Flatten -> Gemm), so there are channels to combine or to split.
+  const TempDir dir;
+  const std::string model = dir / "rgb.onnx";
+  lumen::Tensor weight({2, 48});
+  for (std::int64_t i = 0; i < weight.size(); ++i)
+    weight[i] = static_cast<float>((i * 7) % 5) - 2.0F;
+  lumen::onnx_builder::ModelBuilder()
+      .add_input("x", {"N", 3, 4, 4})
+      .add_initializer("w", weight)
+      .add_node("Flatten", {"x"}, {"f"})
+      .add_node("Gemm", {"f", "w"}, {"y"}, {{"transB", std::int64_t{1}}})
+      .add_output("y")
+      .save(model);
+  lumen::Tensor x({1, 3, 4, 4});
+  for (std::int64_t i = 0; i < x.size(); ++i) x[i] = static_cast<float>(i % 11) / 10.0F;
+  lumen::write_npy(dir / "x.npy", x);
+  const std::string base = "explain --model '" + model + "' --input '" + (dir / "x.npy") +
+                           "' --method saliency --param abs=false --target 0 ";
+
+  const Run none = run_lumen(base + "--channels none --out '" + (dir / "none.png") + "'");
+  REQUIRE(none.exit_code == 0);
+  for (const char* c : {"_c0", "_c1", "_c2"}) {
+    CHECK(std::filesystem::file_size(dir / (std::string("none") + c + ".png")) > 0);
+  }
+  CHECK(read_json(dir / "none.json")["outputs"].size() == 3);
+  CHECK(read_json(dir / "none.json")["channels"] == "none");
+
+  for (const char* mode : {"max", "sum", "auto"}) {
+    const std::string out = dir / (std::string(mode) + ".png");
+    const Run r = run_lumen(base + "--channels " + mode + " --out '" + out + "'");
+    REQUIRE(r.exit_code == 0);
+    CHECK(std::filesystem::file_size(out) > 0);
+  }
+  CHECK(read_text(dir / "max.png") != read_text(dir / "sum.png"));
+  CHECK(read_text(dir / "sum.png") == read_text(dir / "auto.png"));  // signed map: auto is sum
+
+  const Run npy = run_lumen(base + "--channels max --out '" + (dir / "x_out.npy") + "'");
+  CHECK(npy.exit_code == 2);
+  CHECK_THAT(npy.err, Contains("--channels"));
 }

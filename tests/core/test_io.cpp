@@ -482,3 +482,18 @@ TEST_CASE("write_heatmap_png colours the map and blends it over the background",
                     lumen::ShapeError);
   REQUIRE(dir.entries() == 3);
 }
+
+TEST_CASE("display_map combines channels as asked, whatever the sign", "[io]") {
+  // Two channels, two pixels: channel 0 = {1, -2}, channel 1 = {3, 1}.
+  const Tensor a({2, 1, 2}, {1.0F, -2.0F, 3.0F, 1.0F});
+  const Tensor max_signed = lumen::display_map(a, true, lumen::ChannelReduction::max);
+  CHECK(max_signed[0] == Approx(1.0F));  // {3, 1} / 3
+  CHECK(max_signed[1] == Approx(1.0F / 3.0F));
+  const Tensor sum_unsigned = lumen::display_map(a, false, lumen::ChannelReduction::sum);
+  CHECK(sum_unsigned[0] == Approx(1.0F));  // {4, -1} min-max scaled
+  CHECK(sum_unsigned[1] == Approx(0.0F));
+  const Tensor automatic = lumen::display_map(a, true);
+  const Tensor sum_signed = lumen::display_map(a, true, lumen::ChannelReduction::sum);
+  CHECK(automatic[0] == sum_signed[0]);
+  CHECK(automatic[1] == sum_signed[1]);
+}

@@ -37,12 +37,20 @@ LUMEN_API Tensor prepare_input(const Tensor& image, const InputSpec& spec,
                                const std::vector<float>& mean_override = {},
                                const std::vector<float>& std_override = {});
 
+/// How display_map combines the channels of an attribution.
+enum class ChannelReduction {
+  automatic,  ///< the maximum for unsigned maps, the sum for signed ones
+  max,
+  sum,
+};
+
 /// The display normalisation of one sample's attribution ([C,H,W], e.g. [1,H,W] for layer-space
-/// maps) as an [H,W] map. Unsigned: the maximum over channels, then min-max scaled to [0,1]
-/// (a constant map gives all 0). Signed: the sum over channels divided by its largest absolute
-/// value, in [-1,1] with signs kept (an all-zero map gives all 0). Throws InvalidArgument on
-/// non-finite values.
-LUMEN_API Tensor display_map(const Tensor& attribution_sample, bool signed_map);
+/// maps) as an [H,W] map: channels combined by `reduction`, then, unsigned, min-max scaled to
+/// [0,1] (a constant map gives all 0), or, signed, divided by the largest absolute value, in
+/// [-1,1] with signs kept (an all-zero map gives all 0). Throws InvalidArgument on non-finite
+/// values.
+LUMEN_API Tensor display_map(const Tensor& attribution_sample, bool signed_map,
+                             ChannelReduction reduction = ChannelReduction::automatic);
 
 using Rgb = std::array<float, 3>;
 /// The sequential colour map for values in [0,1] (clamped): from near-black through violet, red

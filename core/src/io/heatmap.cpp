@@ -61,7 +61,7 @@ Rgb sequential_colour(float value) { return interpolate(sequential_points, value
 
 Rgb diverging_colour(float value) { return interpolate(diverging_points, (value + 1.0F) / 2.0F); }
 
-Tensor display_map(const Tensor& attribution_sample, bool signed_map) {
+Tensor display_map(const Tensor& attribution_sample, bool signed_map, ChannelReduction reduction) {
   const Tensor& a = attribution_sample;
   if (a.rank() != 3 || a.dim(0) < 1) {
     throw ShapeError("display_map needs one sample's attribution [C,H,W], got " +
@@ -69,11 +69,13 @@ Tensor display_map(const Tensor& attribution_sample, bool signed_map) {
   }
   if (!all_finite(a)) throw InvalidArgument("display_map: the attribution has non-finite values");
   const std::int64_t channels = a.dim(0), plane = a.dim(1) * a.dim(2);
+  const bool sum = reduction == ChannelReduction::sum ||
+                   (reduction == ChannelReduction::automatic && signed_map);
   Tensor out({a.dim(1), a.dim(2)});
   for (std::int64_t p = 0; p < plane; ++p) {
     float v = a[p];
     for (std::int64_t c = 1; c < channels; ++c) {
-      v = signed_map ? v + a[c * plane + p] : std::max(v, a[c * plane + p]);
+      v = sum ? v + a[c * plane + p] : std::max(v, a[c * plane + p]);
     }
     out[p] = v;
   }
