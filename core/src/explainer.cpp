@@ -35,6 +35,66 @@ void check_targets(const Model& model, const Tensor& input, std::span<const std:
   }
 }
 
+namespace {
+
+const char* const gap_head_needed =
+    "the model does not end in GlobalAveragePool, then optionally Flatten/Reshape, then one "
+    "linear layer (Gemm) giving the logits";
+
+std::string describe(const Node& node) {
+  return "'" + node.name + "' (" + node.layer->op_type() + ")";
+}
+
+bool passes_through(const Node& node) {
+  const auto op = node.layer->op_type();
+  return node.inputs.size() == 1 &&
+         (op == "Flatten" || op == "Reshape" || op == "Identity" || op == "Dropout");
+}
+
+void require_single_consumer(const Graph& graph, NodeId id) {
+  const auto& consumers = graph.consumers(id);
+  if (consumers.size() != 1) {
+    throw InvalidArgument(std::string(gap_head_needed) + ": " + describe(graph.node(id)) +
+                          " feeds " + std::to_string(consumers.size()) +
+                          " nodes, not only the head");
+  }
+}
+
+}  // namespace
+
+GapHead gap_head(const Model& model) {
+  const Graph& graph = model.graph();
+  const NodeId logits = model.logits_node();
+  const Node& linear = graph.node(logits);
+  if (linear.layer->op_type() != "Gemm" || linear.layer->as_linear() == nullptr ||
+      linear.inputs.size() != 1) {
+    throw InvalidArgument(std::string(gap_head_needed) + ": the logits come from " +
+                          describe(linear));
+  }
+  NodeId id = linear.inputs[0];
+  while (passes_through(graph.node(id))) {
+    require_single_consumer(graph, id);
+    id = graph.node(id).inputs[0];
+  }
+  const Node& pool = graph.node(id);
+  if (pool.layer->op_type() != "GlobalAveragePool") {
+    throw InvalidArgument(std::string(gap_head_needed) + ": the linear layer " + describe(linear) +
+                          " reads " + describe(pool) + ", not a GlobalAveragePool");
+  }
+  require_single_consumer(graph, id);
+  require_single_consumer(graph, pool.inputs[0]);
+  return {pool.inputs[0], id, logits};
+}
+
+bool has_gap_head(const Model& model) {
+  try {
+    gap_head(model);
+    return true;
+  } catch (const InvalidArgument&) {
+    return false;
+  }
+}
+
 void check_spatial_layer(const Model& model, NodeId layer) {
   const Node& n = model.graph().node(layer);
   const auto& s = n.output_shape;

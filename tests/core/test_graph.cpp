@@ -1,5 +1,6 @@
 #include <catch2/catch.hpp>
 #include <lumen/error.hpp>
+#include <lumen/explainer.hpp>
 #include <lumen/graph.hpp>
 #include <lumen/layers.hpp>
 #include <lumen/model.hpp>
@@ -53,4 +54,18 @@ TEST_CASE("model input checks name the mismatch and non-finite values", "[graph]
   x[20] = std::numeric_limits<float>::infinity();
   CHECK_THROWS_WITH(m.check_input(x), Catch::Contains("sample 1") && Catch::Contains("element 4"));
   CHECK_NOTHROW(m.check_input(Tensor({3, 1, 4, 4})));
+}
+
+TEST_CASE("gap_head finds a global-average-pooling head and says what else a model has",
+          "[graph]") {
+  const Model conv = testing::conv_net(1);
+  const GapHead head = gap_head(conv);
+  CHECK(conv.graph().node(head.features).name == "features");
+  CHECK(conv.graph().node(head.pool).name == "gap");
+  CHECK(conv.graph().node(head.linear).name == "fc");
+  CHECK(has_gap_head(conv));
+  CHECK_FALSE(has_gap_head(testing::residual_net(1)));
+  CHECK_THROWS_WITH(gap_head(testing::residual_net(1)),
+                    Catch::Contains("'fc' (Gemm) reads 'avgpool' (AveragePool)"));
+  CHECK_THROWS_WITH(gap_head(testing::dense_net(1)), Catch::Contains("'relu' (Relu)"));
 }

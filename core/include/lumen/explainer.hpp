@@ -24,6 +24,7 @@ enum Requirement : unsigned {
   requires_gradients = 1U << 0U,
   requires_layer_access = 1U << 1U,
   requires_training = 1U << 2U,
+  requires_gap_head = 1U << 3U,  ///< the model must end in a GAP head (see gap_head)
 };
 
 enum class OutputSpace { input, layer };
@@ -104,6 +105,19 @@ LUMEN_API void check_targets(const Model& model, const Tensor& input,
 /// spatial map [N,C,h,w] with h*w > 1 (typically the last convolution's activation). Throws
 /// InvalidArgument when the model has none.
 LUMEN_API NodeId default_spatial_layer(const Model& model);
+
+/// A model's global-average-pooling head: `features` -> GlobalAveragePool `pool` -> (Flatten,
+/// Reshape, Identity, Dropout)* -> one linear layer `linear` giving the logits, each node feeding
+/// only the next. CAM-type methods need it (requires_gap_head).
+struct GapHead {
+  NodeId features;
+  NodeId pool;
+  NodeId linear;
+};
+/// The model's GAP head; throws InvalidArgument saying what the model has instead.
+LUMEN_API GapHead gap_head(const Model& model);
+/// Whether the model has a GAP head.
+LUMEN_API bool has_gap_head(const Model& model);
 
 /// Checks that `layer` outputs a spatial map [N,C,h,w]; throws InvalidArgument naming the node.
 LUMEN_API void check_spatial_layer(const Model& model, NodeId layer);

@@ -24,7 +24,7 @@ class GradCam final : public lumen::Explainer {
     i.requirements = lumen::requires_gradients | lumen::requires_layer_access;
     i.output = lumen::OutputSpace::layer;
     i.layer_use = lumen::LayerUse::required;
-    i.signed_output = false;
+    i.signed_output = true;  // with relu=false; the default (relu) map is not (signed_map)
     i.params = {{"relu",
                  lumen::ParamType::boolean,
                  "true",

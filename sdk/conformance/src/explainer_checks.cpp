@@ -27,7 +27,8 @@ std::string info_complete(const ExplainerInfo& info, const std::string& key) {
   }
   if (info.summary.empty()) problems.push_back("the summary is empty");
   if (info.citation.empty()) problems.push_back("the citation is empty");
-  constexpr unsigned known = requires_gradients | requires_layer_access | requires_training;
+  constexpr unsigned known =
+      requires_gradients | requires_layer_access | requires_training | requires_gap_head;
   if ((info.requirements & ~known) != 0U) problems.push_back("requirements hold unknown flags");
   if (info.output != OutputSpace::input && info.output != OutputSpace::layer) {
     problems.push_back("the output space is neither input nor layer");

@@ -213,7 +213,8 @@ void check_explainer_runs(const Explainer& explainer, const ExplainerInfo& info,
   const std::vector<std::int64_t> targets = sample_targets(model, batch, 21);
   Runner runner{explainer, model, backend, {}};
 
-  const bool must_refuse = info.layer_use == LayerUse::required && !has_spatial_layer(model);
+  const bool must_refuse = (info.layer_use == LayerUse::required && !has_spatial_layer(model)) ||
+                           ((info.requirements & requires_gap_head) != 0U && !has_gap_head(model));
   std::optional<Run> base;
   report.run(item, "runs with its defaults" + on, [&]() -> std::string {
     runner.params = Params::validate(info.params, {}, info.name);

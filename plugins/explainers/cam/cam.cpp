@@ -1,0 +1,94 @@
+// CAM (Zhou et al. 2016), for networks ending in global average pooling + (Flatten) + linear:
+// L = sum_k w^c_k A^k at the layer feeding the pooling, w^c the linear layer's row for the target.
+// Signed, no ReLU (the paper's map). One forward pass, no gradients: the row is read from the
+// linear layer itself as W^T e_c.
+#include <algorithm>
+#include <lumen/context.hpp>
+#include <lumen/error.hpp>
+#include <lumen/explainer.hpp>
+#include <lumen/layer.hpp>
+#include <lumen/model.hpp>
+#include <lumen/plugin.hpp>
+#include <lumen/propagation.hpp>
+#include <lumen/resample.hpp>
+#include <lumen/trace.hpp>
+#include <vector>
+
+namespace {
+
+class Cam final : public lumen::Explainer {
+ public:
+  lumen::ExplainerInfo info() const override {
+    lumen::ExplainerInfo i;
+    i.name = "cam";
+    i.family = lumen::Family::cam;
+    i.summary =
+        "feature maps before the global average pooling weighted by the target's row of the final "
+        "linear layer";
+    i.citation =
+        "B. Zhou, A. Khosla, A. Lapedriza, A. Oliva, A. Torralba. Learning Deep Features for "
+        "Discriminative Localization. CVPR, 2016.";
+    i.requirements = lumen::requires_layer_access | lumen::requires_gap_head;
+    i.output = lumen::OutputSpace::layer;
+    i.layer_use = lumen::LayerUse::required;
+    i.signed_output = true;
+    return i;
+  }
+
+  lumen::Attribution explain(const lumen::ExplainRequest& request,
+                             lumen::Context& context) const override {
+    lumen::ExplanationMeter meter(context);
+    const lumen::Model& model = request.model;
+    const lumen::Graph& graph = model.graph();
+    lumen::check_targets(model, request.input, request.targets);
+    const lumen::GapHead head = lumen::gap_head(model);
+    if (request.layer && *request.layer != head.features) {
+      throw lumen::InvalidArgument(
+          "cam works only at the layer feeding the global average "
+          "pooling, '" +
+          graph.node(head.features).name + "'; layer '" + graph.node(*request.layer).name +
+          "' was requested");
+    }
+    lumen::check_spatial_layer(model, head.features);
+    lumen::ForwardOptions keep;
+    keep.keep_all = false;
+    keep.keep = {head.features};
+    const lumen::Trace trace = lumen::run_forward(model, request.input, context, keep);
+    const lumen::Tensor& features = trace.output(head.features);
+    const auto n = features.dim(0), k = features.dim(1), h = features.dim(2), w = features.dim(3);
+    const auto plane = h * w;
+
+    // Row c of W for every sample: W^T e_c, shaped like the linear layer's input [N,K].
+    const lumen::Node& linear = graph.node(head.linear);
+    lumen::Shape linear_input = graph.node(linear.inputs[0]).output_shape;
+    linear_input[0] = n;
+    const std::vector<float> ones(static_cast<std::size_t>(n), 1.0F);
+    const lumen::Tensor rows = linear.layer->as_linear()->backward_with(
+        lumen::one_hot_rows({n, model.class_count()}, request.targets, ones), linear_input, {},
+        context.backend());
+
+    lumen::Tensor cam({n, 1, h, w});
+    for (std::int64_t s = 0; s < n; ++s) {
+      float* out = cam.data() + s * plane;
+      for (std::int64_t c = 0; c < k; ++c) {
+        const float weight = rows[s * k + c];
+        const float* a = features.data() + (s * k + c) * plane;
+        for (std::int64_t p = 0; p < plane; ++p) out[p] += weight * a[p];
+      }
+    }
+    lumen::Attribution result;
+    result.map = lumen::upsample_bilinear(cam, request.input.dim(2), request.input.dim(3));
+    result.layer_map = std::move(cam);
+    result.layer = head.features;
+    result.signed_map = true;
+    result.notes.push_back("layer: " + graph.node(head.features).name);
+    meter.finish(result);
+    return result;
+  }
+};
+
+void fill(lumen::Registrar& registrar) { registrar.add_explainer(std::make_shared<Cam>()); }
+
+}  // namespace
+
+LUMEN_PLUGIN("cam", "0.1.0", fill)
