@@ -41,6 +41,20 @@ LUMEN_API Trace run_forward(const Model& model, const Tensor& input, Context& co
                             const ForwardOptions& options = {});
 /// The logits [N, classes] of the model for `input` (keeps nothing else).
 LUMEN_API Tensor predict_logits(const Model& model, const Tensor& input, Context& context);
+/// The nodes whose outputs run_head reads from the trace instead of recomputing them: the inputs,
+/// not depending on `node`, of the nodes between `node` and the logits that do (a skip connection
+/// around `node`, for instance). Keep them, with `node` itself, in the forward pass whose trace is
+/// given to run_head. Throws InvalidArgument when the logits do not depend on `node`.
+LUMEN_API std::vector<NodeId> head_inputs(const Model& model, NodeId node);
+/// Runs the part of the model after `node` (its "head"): the output of `node` is replaced by
+/// `value` ([M, ...] with the node's per-sample shape; M may differ from the trace's batch), every
+/// node between it and the logits that depends on it is recomputed, and the logits [M, classes]
+/// are returned. The other tensors the head reads (head_inputs) come from `trace`, at batch
+/// position `sample`, repeated for the M rows. Counts M forward passes: a head pass is counted as
+/// a forward pass, though it costs only the layers after `node`. Thread-safe; throws
+/// InvalidArgument for a wrong shape or sample and Error when `trace` lacks a needed output.
+LUMEN_API Tensor run_head(const Model& model, NodeId node, const Tensor& value, const Trace& trace,
+                          std::int64_t sample, Context& context);
 /// Row-wise softmax of [N, K] scores.
 LUMEN_API Tensor softmax_rows(const Tensor& scores);
 
