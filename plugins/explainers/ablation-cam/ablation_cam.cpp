@@ -2,11 +2,11 @@
 // score with feature map A^k set to zero, L = ReLU(sum_k alpha_k A^k), upsampled bilinearly. Only
 // the layers after the target layer run again (run_head), the K ablated copies batched.
 #include <algorithm>
+#include <lumen/cam.hpp>
 #include <lumen/error.hpp>
 #include <lumen/explainer.hpp>
 #include <lumen/model.hpp>
 #include <lumen/plugin.hpp>
-#include <lumen/resample.hpp>
 #include <lumen/trace.hpp>
 #include <vector>
 
@@ -68,12 +68,7 @@ class AblationCam final : public lumen::Explainer {
     lumen::ExplanationMeter meter(context);
     const lumen::Model& model = request.model;
     lumen::check_targets(model, request.input, request.targets);
-    const lumen::NodeId layer =
-        request.layer ? *request.layer : lumen::default_spatial_layer(model);
-    lumen::check_spatial_layer(model, layer);
-    if (layer == model.graph().input()) {
-      throw lumen::InvalidArgument("ablation-cam needs a layer inside the model, not its input");
-    }
+    const lumen::NodeId layer = lumen::cam_layer(request, "ablation-cam");
     const bool probability = request.params.text("score") == "probability";
     const std::int64_t batch = request.params.integer("batch_size");
 
@@ -89,7 +84,7 @@ class AblationCam final : public lumen::Explainer {
     };
     const lumen::Tensor scores = score_of(trace.output(model.logits_node()));
 
-    const auto n = features.dim(0), k = features.dim(1), h = features.dim(2), w = features.dim(3);
+    const auto n = features.dim(0), k = features.dim(1);
     const std::int64_t classes = model.class_count();
     const std::int64_t chunks = (k + batch - 1) / batch;
     // ablated[s * k + j] = S_c of sample s with map j zeroed; one job per (sample, chunk), each
@@ -106,29 +101,19 @@ class AblationCam final : public lumen::Explainer {
         ablated[static_cast<std::size_t>(s * k + first + j)] = head[j * classes + target];
     });
 
-    const std::int64_t plane = h * w;
-    const bool relu = request.params.boolean("relu");
-    lumen::Tensor cam({n, 1, h, w});
+    lumen::Tensor weights({n, k});
     for (std::int64_t s = 0; s < n; ++s) {
       const float score = scores[s * classes + request.targets[static_cast<std::size_t>(s)]];
       if (score == 0.0F) {
         throw lumen::Error("ablation-cam: the target score of sample " + std::to_string(s) +
                            " is 0, so the relative drop (S_c - S_c,k) / S_c is undefined");
       }
-      float* out = cam.data() + s * plane;
       for (std::int64_t c = 0; c < k; ++c) {
-        const float alpha = (score - ablated[static_cast<std::size_t>(s * k + c)]) / score;
-        const float* a = features.data() + (s * k + c) * plane;
-        for (std::int64_t p = 0; p < plane; ++p) out[p] += alpha * a[p];
+        weights[s * k + c] = (score - ablated[static_cast<std::size_t>(s * k + c)]) / score;
       }
-      if (relu) std::for_each(out, out + plane, [](float& v) { v = std::max(v, 0.0F); });
     }
-    lumen::Attribution result;
-    result.map = lumen::upsample_bilinear(cam, request.input.dim(2), request.input.dim(3));
-    result.layer_map = std::move(cam);
-    result.layer = layer;
-    result.signed_map = !relu;
-    result.notes.push_back("layer: " + model.graph().node(layer).name);
+    lumen::Attribution result =
+        lumen::cam_attribution(request, layer, features, weights, request.params.boolean("relu"));
     result.notes.push_back("head passes (layers after the target layer only) per image: " +
                            std::to_string(k));
     meter.finish(result);

@@ -2,7 +2,7 @@
 // L = sum_k w^c_k A^k at the layer feeding the pooling, w^c the linear layer's row for the target.
 // Signed, no ReLU (the paper's map). One forward pass, no gradients: the row is read from the
 // linear layer itself as W^T e_c.
-#include <algorithm>
+#include <lumen/cam.hpp>
 #include <lumen/context.hpp>
 #include <lumen/error.hpp>
 #include <lumen/explainer.hpp>
@@ -10,7 +10,6 @@
 #include <lumen/model.hpp>
 #include <lumen/plugin.hpp>
 #include <lumen/propagation.hpp>
-#include <lumen/resample.hpp>
 #include <lumen/trace.hpp>
 #include <vector>
 
@@ -55,8 +54,7 @@ class Cam final : public lumen::Explainer {
     keep.keep = {head.features};
     const lumen::Trace trace = lumen::run_forward(model, request.input, context, keep);
     const lumen::Tensor& features = trace.output(head.features);
-    const auto n = features.dim(0), k = features.dim(1), h = features.dim(2), w = features.dim(3);
-    const auto plane = h * w;
+    const auto n = features.dim(0), k = features.dim(1);
 
     // Row c of W for every sample: W^T e_c, shaped like the linear layer's input [N,K].
     const lumen::Node& linear = graph.node(head.linear);
@@ -67,21 +65,8 @@ class Cam final : public lumen::Explainer {
         lumen::one_hot_rows({n, model.class_count()}, request.targets, ones), linear_input, {},
         context.backend());
 
-    lumen::Tensor cam({n, 1, h, w});
-    for (std::int64_t s = 0; s < n; ++s) {
-      float* out = cam.data() + s * plane;
-      for (std::int64_t c = 0; c < k; ++c) {
-        const float weight = rows[s * k + c];
-        const float* a = features.data() + (s * k + c) * plane;
-        for (std::int64_t p = 0; p < plane; ++p) out[p] += weight * a[p];
-      }
-    }
-    lumen::Attribution result;
-    result.map = lumen::upsample_bilinear(cam, request.input.dim(2), request.input.dim(3));
-    result.layer_map = std::move(cam);
-    result.layer = head.features;
-    result.signed_map = true;
-    result.notes.push_back("layer: " + graph.node(head.features).name);
+    lumen::Attribution result = lumen::cam_attribution(request, head.features, features,
+                                                       rows.reshaped({n, k}), /*relu=*/false);
     meter.finish(result);
     return result;
   }

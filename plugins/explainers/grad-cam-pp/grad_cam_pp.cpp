@@ -2,13 +2,12 @@
 // the second and third derivatives are powers of the gradient g, so
 // a_ij = g^2 / (2 g^2 + (sum_ab A_ab) g^3 + 1e-6) (0 where g = 0), w_k = sum_ij a_ij ReLU(g_ij),
 // L = ReLU(sum_k w_k A^k), upsampled bilinearly to the input size.
-#include <algorithm>
+#include <lumen/cam.hpp>
 #include <lumen/error.hpp>
 #include <lumen/explainer.hpp>
 #include <lumen/model.hpp>
 #include <lumen/plugin.hpp>
 #include <lumen/propagation.hpp>
-#include <lumen/resample.hpp>
 
 namespace {
 
@@ -45,48 +44,31 @@ class GradCamPp final : public lumen::Explainer {
                              lumen::Context& context) const override {
     lumen::ExplanationMeter meter(context);
     const lumen::Model& model = request.model;
-    const lumen::NodeId layer =
-        request.layer ? *request.layer : lumen::default_spatial_layer(model);
-    lumen::check_spatial_layer(model, layer);
-    if (layer == model.graph().input()) {
-      throw lumen::InvalidArgument("grad-cam-pp needs a layer inside the model, not its input");
-    }
+    const lumen::NodeId layer = lumen::cam_layer(request, "grad-cam-pp");
     auto run = lumen::propagate_from_targets(model, request.input, request.targets,
                                              lumen::RuleMap(lumen::gradient_rule()),
                                              lumen::StartValue::one, {layer}, context);
     const lumen::Tensor& features = run.trace.output(layer);
     const lumen::Tensor& gradients = run.signals.at(layer);
-    const auto n = features.dim(0), k = features.dim(1), h = features.dim(2), w = features.dim(3);
-    const auto plane = h * w;
-    const bool relu = request.params.boolean("relu");
-    lumen::Tensor cam({n, 1, h, w});
-    for (std::int64_t s = 0; s < n; ++s) {
-      float* out = cam.data() + s * plane;
-      for (std::int64_t c = 0; c < k; ++c) {
-        const float* g = gradients.data() + (s * k + c) * plane;
-        const float* a = features.data() + (s * k + c) * plane;
-        double total = 0.0;
-        for (std::int64_t p = 0; p < plane; ++p) total += a[p];
-        double weight = 0.0;
-        for (std::int64_t p = 0; p < plane; ++p) {
-          const double g1 = g[p];
-          if (g1 <= 0.0) continue;  // a_ij is 0 where g = 0 and ReLU(g) is 0 where g < 0
-          const double g2 = g1 * g1;
-          weight += g2 / (2.0 * g2 + total * g2 * g1 + denominator_epsilon) * g1;
-        }
-        const auto alpha = static_cast<float>(weight);
-        for (std::int64_t p = 0; p < plane; ++p) out[p] += alpha * a[p];
+    const auto n = features.dim(0), k = features.dim(1);
+    const auto plane = features.dim(2) * features.dim(3);
+    lumen::Tensor weights({n, k});
+    for (std::int64_t i = 0; i < n * k; ++i) {
+      const float* g = gradients.data() + i * plane;
+      const float* a = features.data() + i * plane;
+      double total = 0.0;
+      for (std::int64_t p = 0; p < plane; ++p) total += a[p];
+      double weight = 0.0;
+      for (std::int64_t p = 0; p < plane; ++p) {
+        const double g1 = g[p];
+        if (g1 <= 0.0) continue;  // a_ij is 0 where g = 0 and ReLU(g) is 0 where g < 0
+        const double g2 = g1 * g1;
+        weight += g2 / (2.0 * g2 + total * g2 * g1 + denominator_epsilon) * g1;
       }
-      if (relu) {
-        for (std::int64_t p = 0; p < plane; ++p) out[p] = std::max(out[p], 0.0F);
-      }
+      weights[i] = static_cast<float>(weight);
     }
-    lumen::Attribution result;
-    result.map = lumen::upsample_bilinear(cam, request.input.dim(2), request.input.dim(3));
-    result.layer_map = std::move(cam);
-    result.layer = layer;
-    result.signed_map = !relu;
-    result.notes.push_back("layer: " + model.graph().node(layer).name);
+    lumen::Attribution result =
+        lumen::cam_attribution(request, layer, features, weights, request.params.boolean("relu"));
     meter.finish(result);
     return result;
   }

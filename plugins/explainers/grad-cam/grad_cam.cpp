@@ -1,12 +1,12 @@
 // Grad-CAM (Selvaraju et al. 2017): alpha_k = mean_ij d f_c / d A^k_ij, L = ReLU(sum_k alpha_k
 // A^k), upsampled bilinearly (half-pixel centres) to the input size. Raw: no min-max scaling (the
 // display step does that), unlike pytorch-grad-cam, which returns the scaled map.
+#include <lumen/cam.hpp>
 #include <lumen/error.hpp>
 #include <lumen/explainer.hpp>
 #include <lumen/model.hpp>
 #include <lumen/plugin.hpp>
 #include <lumen/propagation.hpp>
-#include <lumen/resample.hpp>
 
 namespace {
 
@@ -40,42 +40,23 @@ class GradCam final : public lumen::Explainer {
                              lumen::Context& context) const override {
     lumen::ExplanationMeter meter(context);
     const lumen::Model& model = request.model;
-    const lumen::NodeId layer =
-        request.layer ? *request.layer : lumen::default_spatial_layer(model);
-    lumen::check_spatial_layer(model, layer);
-    if (layer == model.graph().input()) {
-      throw lumen::InvalidArgument("grad-cam needs a layer inside the model, not its input");
-    }
+    const lumen::NodeId layer = lumen::cam_layer(request, "grad-cam");
     auto run = lumen::propagate_from_targets(model, request.input, request.targets,
                                              lumen::RuleMap(lumen::gradient_rule()),
                                              lumen::StartValue::one, {layer}, context);
     const lumen::Tensor& features = run.trace.output(layer);
     const lumen::Tensor& gradients = run.signals.at(layer);
-    const auto n = features.dim(0), k = features.dim(1), h = features.dim(2), w = features.dim(3);
-    const auto plane = h * w;
-    const bool relu = request.params.boolean("relu");
-    lumen::Tensor cam({n, 1, h, w});
-    for (std::int64_t s = 0; s < n; ++s) {
-      for (std::int64_t c = 0; c < k; ++c) {
-        const float* g = gradients.data() + (s * k + c) * plane;
-        const float* a = features.data() + (s * k + c) * plane;
-        double mean = 0.0;
-        for (std::int64_t p = 0; p < plane; ++p) mean += g[p];
-        const auto alpha = static_cast<float>(mean / static_cast<double>(plane));
-        float* out = cam.data() + s * plane;
-        for (std::int64_t p = 0; p < plane; ++p) out[p] += alpha * a[p];
-      }
-      if (relu) {
-        for (std::int64_t p = 0; p < plane; ++p)
-          cam[s * plane + p] = std::max(cam[s * plane + p], 0.0F);
-      }
+    const auto n = features.dim(0), k = features.dim(1);
+    const auto plane = features.dim(2) * features.dim(3);
+    lumen::Tensor weights({n, k});
+    for (std::int64_t i = 0; i < n * k; ++i) {
+      const float* g = gradients.data() + i * plane;
+      double mean = 0.0;
+      for (std::int64_t p = 0; p < plane; ++p) mean += g[p];
+      weights[i] = static_cast<float>(mean / static_cast<double>(plane));
     }
-    lumen::Attribution result;
-    result.map = lumen::upsample_bilinear(cam, request.input.dim(2), request.input.dim(3));
-    result.layer_map = std::move(cam);
-    result.layer = layer;
-    result.signed_map = !relu;
-    result.notes.push_back("layer: " + model.graph().node(layer).name);
+    lumen::Attribution result =
+        lumen::cam_attribution(request, layer, features, weights, request.params.boolean("relu"));
     meter.finish(result);
     return result;
   }

@@ -3,6 +3,7 @@
 // L = ReLU(sum_k alpha_k A^k), upsampled bilinearly. The K masked inputs run in batches.
 #include <algorithm>
 #include <cmath>
+#include <lumen/cam.hpp>
 #include <lumen/error.hpp>
 #include <lumen/explainer.hpp>
 #include <lumen/model.hpp>
@@ -92,12 +93,7 @@ class ScoreCam final : public lumen::Explainer {
     const lumen::Model& model = request.model;
     const lumen::Tensor& input = request.input;
     lumen::check_targets(model, input, request.targets);
-    const lumen::NodeId layer =
-        request.layer ? *request.layer : lumen::default_spatial_layer(model);
-    lumen::check_spatial_layer(model, layer);
-    if (layer == model.graph().input()) {
-      throw lumen::InvalidArgument("score-cam needs a layer inside the model, not its input");
-    }
+    const lumen::NodeId layer = lumen::cam_layer(request, "score-cam");
     const bool probability = request.params.text("score") == "probability";
     const bool softmax_weights = request.params.text("weights") == "softmax";
     const std::int64_t batch = request.params.integer("batch_size");
@@ -113,7 +109,7 @@ class ScoreCam final : public lumen::Explainer {
     options.keep = {layer};
     const lumen::Trace trace = lumen::run_forward(model, input, context, options);
     const lumen::Tensor& features = trace.output(layer);
-    const auto n = features.dim(0), k = features.dim(1), h = features.dim(2), w = features.dim(3);
+    const auto n = features.dim(0), k = features.dim(1);
     const std::int64_t classes = model.class_count();
     lumen::Tensor masks = lumen::upsample_bilinear(features, input.dim(2), input.dim(3));
     scale_planes(masks);
@@ -137,34 +133,20 @@ class ScoreCam final : public lumen::Explainer {
         masked[static_cast<std::size_t>(s * k + first + j)] = scores[j * classes + target_of(s)];
     });
 
-    const std::int64_t plane = h * w;
-    const bool relu = request.params.boolean("relu");
-    lumen::Tensor cam({n, 1, h, w});
-    std::vector<float> alpha(static_cast<std::size_t>(k));
+    lumen::Tensor weights({n, k});
     for (std::int64_t s = 0; s < n; ++s) {
       const float* row = masked.data() + s * k;
+      float* alpha = weights.data() + s * k;
       if (softmax_weights) {
-        const lumen::Tensor weights = lumen::softmax_rows(lumen::Tensor({1, k}, {row, row + k}));
-        std::copy(weights.data(), weights.data() + k, alpha.begin());
+        const lumen::Tensor soft = lumen::softmax_rows(lumen::Tensor({1, k}, {row, row + k}));
+        std::copy(soft.data(), soft.data() + k, alpha);
       } else {
         const float reference = baseline[s * classes + target_of(s)];
-        for (std::int64_t c = 0; c < k; ++c)
-          alpha[static_cast<std::size_t>(c)] = row[c] - reference;
+        for (std::int64_t c = 0; c < k; ++c) alpha[c] = row[c] - reference;
       }
-      float* out = cam.data() + s * plane;
-      for (std::int64_t c = 0; c < k; ++c) {
-        const float* a = features.data() + (s * k + c) * plane;
-        for (std::int64_t p = 0; p < plane; ++p)
-          out[p] += alpha[static_cast<std::size_t>(c)] * a[p];
-      }
-      if (relu) std::for_each(out, out + plane, [](float& v) { v = std::max(v, 0.0F); });
     }
-    lumen::Attribution result;
-    result.map = lumen::upsample_bilinear(cam, input.dim(2), input.dim(3));
-    result.layer_map = std::move(cam);
-    result.layer = layer;
-    result.signed_map = !relu;
-    result.notes.push_back("layer: " + model.graph().node(layer).name);
+    lumen::Attribution result =
+        lumen::cam_attribution(request, layer, features, weights, request.params.boolean("relu"));
     meter.finish(result);
     return result;
   }
