@@ -8,6 +8,7 @@
 #include <map>
 #include <nlohmann/json.hpp>
 
+#include "details.hpp"
 #include "explanation.hpp"
 #include "input.hpp"
 #include "prediction.hpp"
@@ -23,6 +24,7 @@ struct ExplainOptions {
   CLI::Option* target_option = nullptr;
   bool raw_layer = false;
   std::string channels = "auto";
+  std::string dump_details;
 };
 
 std::map<std::string, std::string> given_params(const std::vector<std::string>& assignments) {
@@ -53,11 +55,13 @@ nlohmann::json typed_params(const Params& params, const std::vector<ParamSpec>& 
   return out;
 }
 
-// Per sample: target, the model's prediction and the file the sample's attribution went to.
+// Per sample: target, the model's prediction, the file the sample's attribution went to and the
+// explainer's details.
 nlohmann::json sample_records(const Model& model, const Scores& scores,
                               const std::vector<Prediction>& predictions,
                               const std::vector<std::int64_t>& targets,
-                              const std::vector<std::filesystem::path>& outputs) {
+                              const std::vector<std::filesystem::path>& outputs,
+                              const std::vector<nlohmann::json>& details) {
   nlohmann::json samples = nlohmann::json::array();
   const std::int64_t classes = model.class_count();
   for (std::size_t i = 0; i < targets.size(); ++i) {
@@ -70,7 +74,8 @@ nlohmann::json sample_records(const Model& model, const Scores& scores,
                         {{"class", predictions[i].target},
                          {"label", predictions[i].label},
                          {"probability", predictions[i].probability}}},
-                       {"output", outputs[i].string()}});
+                       {"output", outputs[i].string()},
+                       {"details", details[i]}});
   }
   return samples;
 }
@@ -137,8 +142,11 @@ int run_explain(const ExplainOptions& o, Session& session) {
     sample_outputs.push_back(
         npy_out ? out
                 : files[static_cast<std::size_t>(i) * files.size() / static_cast<std::size_t>(n)]);
+  std::optional<std::filesystem::path> dump_dir;
+  if (!o.dump_details.empty()) dump_dir = o.dump_details;
+  const DetailRecords details = record_details(a, input.background, dump_dir);
   const nlohmann::json samples =
-      sample_records(model, scores, predictions, targets, sample_outputs);
+      sample_records(model, scores, predictions, targets, sample_outputs, details.per_sample);
   nlohmann::json outputs = nlohmann::json::array();
   for (const auto& f : files) outputs.push_back(f.string());
   const nlohmann::json record{
@@ -154,6 +162,7 @@ int run_explain(const ExplainOptions& o, Session& session) {
       {"passes", {{"forward", a.passes.forward}, {"backward", a.passes.backward}}},
       {"seconds", a.seconds},
       {"notes", a.notes},
+      {"details", details.summary},
       {"outputs", outputs},
       {"colour_map", colour_map},
       {"backend", session.options().backend},
@@ -170,6 +179,10 @@ int run_explain(const ExplainOptions& o, Session& session) {
               << std::setprecision(4) << predictions[i].probability << std::defaultfloat << ")\n";
   }
   for (const auto& f : files) std::cout << "wrote " << f.string() << '\n';
+  if (dump_dir) {
+    std::cout << "wrote " << details.files.size() << " detail files to " << dump_dir->string()
+              << '\n';
+  }
   std::cout << "wrote " << json_file.string() << '\n';
   return 0;
 }
@@ -194,6 +207,10 @@ Command add_explain_command(CLI::App& parent) {
                   "PNG output: how channels are shown: auto (max for unsigned maps, sum for "
                   "signed), max, sum, or none (one heatmap per channel)")
       ->check(CLI::IsMember(channel_modes));
+  app->add_option("--dump-details,--dump-clusters", o->dump_details,
+                  "Write the method's details (e.g. Cluster-CAM's clusters, scores and masks) to "
+                  "this directory: each as .npy, image details also as heatmap PNGs")
+      ->type_name("DIR");
   app->add_option("--mean", o->mean, "Per-channel mean for image inputs, e.g. 0.485,0.456,0.406");
   app->add_option("--std", o->std, "Per-channel std for image inputs, e.g. 0.229,0.224,0.225");
   app->add_option("--out", o->out, "Output: .npy (raw attribution) or .png (heatmaps)")

@@ -32,7 +32,7 @@ TEST_CASE("lumen and every subcommand answer --help", "[cli]") {
       {"predict", {"--model", "--input", "--top", "--json", "--mean", "--std"}},
       {"explain",
        {"--model", "--input", "--method", "--param", "--target", "--layer", "--raw-layer", "--mean",
-        "--std", "--out"}},
+        "--std", "--out", "--dump-details", "--dump-clusters"}},
       {"demo", {"--out"}}};
   for (const auto& [name, flags] : commands) {
     INFO(name);

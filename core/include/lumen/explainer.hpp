@@ -61,6 +61,16 @@ struct ExplainRequest {
   std::optional<NodeId> layer;            ///< layer-space methods: empty means the method's default
 };
 
+/// Something an explainer reports about how it reached its map, beyond the map itself (e.g.
+/// Cluster-CAM's clusters and their scores). Hosts show it: `lumen explain` puts every detail
+/// into its JSON record per sample and writes image details as PNGs with --dump-details.
+struct AttributionDetail {
+  std::string name;         ///< snake_case, unique within the attribution
+  std::string description;  ///< one line, saying what each axis after the batch means
+  Tensor values;            ///< batch outermost: [N, ...]; batch results equal one-by-one ones
+  bool images = false;      ///< values are [N,M,H,W] maps at the input size: M images per sample
+};
+
 /// The raw result of an explanation (before any display normalisation).
 struct Attribution {
   Tensor map;        ///< input space: [N,C,H,W]; layer space: [N,1,H,W] upsampled to the input
@@ -70,6 +80,7 @@ struct Attribution {
   PassCounts passes;            ///< forward/backward passes this explanation ran
   double seconds = 0.0;
   std::vector<std::string> notes;
+  std::vector<AttributionDetail> details;
 };
 
 /// An explanation method. Implementations are immutable and thread-safe: explain may be called

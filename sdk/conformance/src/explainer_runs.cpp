@@ -1,10 +1,14 @@
 #include "explainer_runs.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <exception>
+#include <limits>
 #include <optional>
+#include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "check_support.hpp"
@@ -44,12 +48,30 @@ struct Runner {
   }
 };
 
+// The attribution's tensors by name: the map, the layer map and every detail, in order.
+std::vector<std::pair<std::string, const Tensor*>> tensors(const Attribution& a) {
+  std::vector<std::pair<std::string, const Tensor*>> all{{"map", &a.map},
+                                                         {"layer map", &a.layer_map}};
+  for (const auto& d : a.details) all.emplace_back("detail '" + d.name + "'", &d.values);
+  return all;
+}
+
 bool identical(const Attribution& a, const Attribution& b) {
-  return bit_identical(a.map, b.map) && bit_identical(a.layer_map, b.layer_map);
+  const auto x = tensors(a), y = tensors(b);
+  if (x.size() != y.size()) return false;
+  for (std::size_t i = 0; i < x.size(); ++i) {
+    if (x[i].first != y[i].first || !bit_identical(*x[i].second, *y[i].second)) return false;
+  }
+  return true;
 }
 
 double difference(const Attribution& a, const Attribution& b) {
-  return std::max(max_abs_difference(a.map, b.map), max_abs_difference(a.layer_map, b.layer_map));
+  const auto x = tensors(a), y = tensors(b);
+  if (x.size() != y.size()) return std::numeric_limits<double>::infinity();
+  double worst = 0.0;
+  for (std::size_t i = 0; i < x.size(); ++i)
+    worst = std::max(worst, max_abs_difference(*x[i].second, *y[i].second));
+  return worst;
 }
 
 std::string shape_check(const ExplainerInfo& info, const Attribution& a, const Model& model,
@@ -102,16 +124,47 @@ std::string sign_check(const ExplainerInfo& info, const Attribution& a) {
 }
 
 std::string finite_check(const Attribution& a) {
-  for (const auto& [which, map] :
-       {std::pair{"map", &a.map}, std::pair{"layer map", &a.layer_map}}) {
+  for (const auto& [which, map] : tensors(a)) {
     for (std::int64_t i = 0; i < map->size(); ++i) {
       if (!std::isfinite((*map)[i])) {
-        fail(std::string("the ") + which + " holds " + number((*map)[i]) + " at element " +
-             std::to_string(i));
+        fail("the " + which + " holds " + number((*map)[i]) + " at element " + std::to_string(i));
       }
     }
   }
   return {};
+}
+
+bool snake_case(const std::string& name) {
+  return !name.empty() && std::islower(static_cast<unsigned char>(name.front())) != 0 &&
+         std::all_of(name.begin(), name.end(), [](char c) {
+           return std::islower(static_cast<unsigned char>(c)) != 0 ||
+                  std::isdigit(static_cast<unsigned char>(c)) != 0 || c == '_';
+         });
+}
+
+std::string details_check(const Attribution& a, const Tensor& input) {
+  std::vector<std::string> names;
+  for (const auto& d : a.details) {
+    if (!snake_case(d.name)) fail("detail name '" + d.name + "' is not snake_case");
+    if (std::find(names.begin(), names.end(), d.name) != names.end()) {
+      fail("detail '" + d.name + "' appears twice");
+    }
+    names.push_back(d.name);
+    if (d.description.empty()) fail("detail '" + d.name + "' has no description");
+    const Shape& shape = d.values.shape();
+    if (shape.empty() || shape[0] != input.dim(0)) {
+      fail("detail '" + d.name + "' must have the batch (" + std::to_string(input.dim(0)) +
+           ") as its first dimension, got " + to_string(shape));
+    }
+    if (d.images && (shape.size() != 4 || shape[2] != input.dim(2) || shape[3] != input.dim(3))) {
+      fail("image detail '" + d.name + "' must be [N,M," + std::to_string(input.dim(2)) + "," +
+           std::to_string(input.dim(3)) + "], got " + to_string(shape));
+    }
+  }
+  if (names.empty()) return "no details";
+  std::string text = "details:";
+  for (const auto& d : a.details) text += " " + d.name + " " + to_string(d.values.shape());
+  return text;
 }
 
 std::string passes_check(const Run& run) {
@@ -128,21 +181,34 @@ std::string passes_check(const Run& run) {
 
 std::string batch_check(const Runner& runner, const Tensor& input,
                         const std::vector<std::int64_t>& targets, const Attribution& batched) {
-  std::vector<Tensor> maps, layer_maps;
+  const auto batched_tensors = tensors(batched);
+  std::vector<std::vector<Tensor>> singles(batched_tensors.size());
   for (std::int64_t i = 0; i < input.dim(0); ++i) {
     const std::vector<std::int64_t> target{targets[static_cast<std::size_t>(i)]};
-    Run single = runner.run(input.batch_slice(i), target, 1);
-    maps.push_back(std::move(single.attribution.map));
-    layer_maps.push_back(std::move(single.attribution.layer_map));
+    const Run single = runner.run(input.batch_slice(i), target, 1);
+    const auto single_tensors = tensors(single.attribution);
+    if (single_tensors.size() != batched_tensors.size()) {
+      fail("sample " + std::to_string(i) + " alone reports " +
+           std::to_string(single.attribution.details.size()) + " details, the batch " +
+           std::to_string(batched.details.size()));
+    }
+    for (std::size_t t = 0; t < single_tensors.size(); ++t)
+      singles[t].push_back(*single_tensors[t].second);
   }
-  const Tensor map = Tensor::concat_batch(maps);
-  double worst = relative_difference(batched.map.values(), map.values());
-  if (!batched.layer_map.empty()) {
-    const Tensor layer_map = Tensor::concat_batch(layer_maps);
-    worst = std::max(worst, relative_difference(batched.layer_map.values(), layer_map.values()));
+  double worst = 0.0;
+  for (std::size_t t = 0; t < batched_tensors.size(); ++t) {
+    const Tensor& got = *batched_tensors[t].second;
+    if (got.empty()) continue;
+    const Tensor expected = Tensor::concat_batch(singles[t]);
+    if (got.shape() != expected.shape()) {
+      fail("the batch's " + batched_tensors[t].first + " is " + to_string(got.shape()) +
+           ", one by one it is " + to_string(expected.shape()));
+    }
+    worst = std::max(worst, relative_difference(got.values(), expected.values()));
   }
   const std::string measured = "max relative difference " + number(worst) + " (tolerance " +
-                               number(batch_tolerance) + " of max |map|, for float rounding)";
+                               number(batch_tolerance) +
+                               " of max |map|, for float rounding; map, layer map and details)";
   if (!(worst <= batch_tolerance)) {
     fail("a batch of " + std::to_string(input.dim(0)) +
          " differs from one-by-one calls: " + measured);
@@ -242,6 +308,7 @@ void check_explainer_runs(const Explainer& explainer, const ExplainerInfo& info,
   report.run(item, "output shape" + on, [&] { return shape_check(info, a, model, input); });
   report.run(item, "output sign" + on, [&] { return sign_check(info, a); });
   report.run(item, "output finite" + on, [&] { return finite_check(a); });
+  report.run(item, "details well-formed" + on, [&] { return details_check(a, input); });
   report.run(item, "reported passes equal the context's count" + on,
              [&] { return passes_check(*base); });
   report.run(item, "batch of 3 equals one-by-one" + on,
