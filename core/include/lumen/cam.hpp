@@ -2,6 +2,8 @@
 /// What class-activation-map methods share: the layer they work at, and turning one weight per
 /// feature map into the Attribution L = (ReLU) sum_k w_k A^k. Each CAM method only computes its
 /// weights. Thread-safe (pure functions).
+#include <cstdint>
+#include <span>
 #include <string_view>
 
 #include "lumen/explainer.hpp"
@@ -18,5 +20,20 @@ LUMEN_API NodeId cam_layer(const ExplainRequest& request, std::string_view metho
 /// caller's (ExplanationMeter).
 LUMEN_API Attribution cam_attribution(const ExplainRequest& request, NodeId layer,
                                       const Tensor& features, const Tensor& weights, bool relu);
+
+/// Min-max scales every [h,w] plane of `maps` ([N,K,h,w]) to [0,1] in place; a constant plane
+/// becomes 0. (The s(.) of the CAM papers.)
+LUMEN_API void scale_planes_to_unit(Tensor& maps);
+
+/// What a masked input is scored by: the target's softmax probability or its logit.
+enum class MaskScore { probability, logit };
+
+/// The target score of each sample times each of its masks: scores[n,m] = S_c(x_n * masks[n,m])
+/// for `input` [N,C,H,W] and `masks` [N,M,H,W] (one mask for all channels). Runs N*M forward
+/// passes in batches of at most `batch_size` masked copies, in parallel over (sample, batch) jobs
+/// with a fixed split, so the result does not depend on the thread count. Returns [N,M].
+LUMEN_API Tensor masked_scores(const Model& model, const Tensor& input, const Tensor& masks,
+                               std::span<const std::int64_t> targets, MaskScore score,
+                               std::int64_t batch_size, Context& context);
 
 }  // namespace lumen
