@@ -11,7 +11,7 @@ packages=(
   libboost-dev libboost-filesystem-dev libboost-graph-dev
   libtbb-dev libspdlog-dev catch2
   libonnx-dev libprotobuf-dev protobuf-compiler libopenblas-dev liblapack-dev
-  libstb-dev nlohmann-json3-dev libcli11-dev python3
+  libstb-dev nlohmann-json3-dev libcli11-dev libeigen3-dev python3
 )
 if [[ "${1:-}" == "--with-pytorch" ]]; then
   packages+=(python3-torch python3-onnx python3-numpy)

@@ -187,3 +187,41 @@ TEST_CASE("explain --channels chooses how PNG heatmaps show channels", "[cli]") 
   CHECK(npy.exit_code == 2);
   CHECK_THAT(npy.err, Contains("--channels"));
 }
+
+TEST_CASE("explain records a method's details and --dump-clusters writes them", "[cli]") {
+  const TempDir dir;
+  const std::string args = explain_args(shapes_image("spot"), "cluster-cam", dir / "c.png") +
+                           " --param clusters=3 --dump-clusters '" + (dir / "clusters") + "'";
+  const Run r = run_lumen(args);
+  REQUIRE(r.exit_code == 0);
+  const auto doc = read_json(dir / "c.json");
+  std::vector<std::string> names;
+  for (const auto& d : doc["details"]) names.push_back(d["name"]);
+  for (const char* name : {"cognition_base", "cognition_scissors", "cluster_scores",
+                           "cluster_of_map", "cluster_masks"}) {
+    INFO(name);
+    CHECK(std::find(names.begin(), names.end(), name) != names.end());
+  }
+  const auto& details = doc["samples"][0]["details"];
+  CHECK(details["cognition_base"].get<int>() >= 0);
+  CHECK(details["cognition_base"].get<int>() < 3);
+  REQUIRE(details["cluster_scores"].size() == 3);
+  const auto& scores = details["cluster_scores"];
+  CHECK(scores[details["cognition_base"].get<int>()].get<double>() >=
+        scores[details["cognition_scissors"].get<int>()].get<double>());
+  REQUIRE(details["cluster_masks"].size() == 3);
+  for (const auto& png : details["cluster_masks"]) {
+    CHECK(std::filesystem::file_size(png.get<std::string>()) > 0);
+  }
+  CHECK(lumen::read_npy(dir / "clusters/cluster_masks.npy").shape() == Shape{1, 3, 32, 32});
+  CHECK(lumen::read_npy(dir / "clusters/cluster_scores.npy").shape() == Shape{1, 3});
+  CHECK_THAT(r.out, Contains("detail files to"));
+
+  // Without the flag the numbers are still in the record, the masks only by their shape.
+  REQUIRE(run_lumen(explain_args(shapes_image("spot"), "cluster-cam", dir / "n.npy")).exit_code ==
+          0);
+  const auto plain = read_json(dir / "n.json");
+  CHECK(plain["samples"][0]["details"].contains("cluster_scores"));
+  CHECK_FALSE(plain["samples"][0]["details"].contains("cluster_masks"));
+  CHECK_FALSE(std::filesystem::exists(dir / "n"));
+}
