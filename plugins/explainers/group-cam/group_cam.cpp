@@ -1,0 +1,216 @@
+// Group-CAM (Zhang, Rao, Yang 2021). With Grad-CAM's weights alpha_k = mean_ij d f_c / d A^k_ij,
+// the K maps are split into G groups of consecutive channels; each group's map
+// M_g = ReLU(sum_{k in g} alpha_k A^k) is de-noised (values not above its p-th percentile set to
+// 0), upsampled and min-max scaled to the mask H_g = s(Up(M_g)), which keeps the input against its
+// Gaussian blur: x_g = x * H_g + blur(x) * (1 - H_g). The weight w_g = S_c(x_g) - S_c(blur(x)) (S_c
+// the softmax probability), and L = ReLU(sum_g w_g M^_g), where M^_g is M_g scaled with the same
+// minimum and maximum as H_g, so that Up(sum_g w_g M^_g) = sum_g w_g H_g.
+#include <algorithm>
+#include <cmath>
+#include <lumen/cam.hpp>
+#include <lumen/error.hpp>
+#include <lumen/explainer.hpp>
+#include <lumen/model.hpp>
+#include <lumen/plugin.hpp>
+#include <lumen/propagation.hpp>
+#include <lumen/resample.hpp>
+#include <lumen/trace.hpp>
+#include <utility>
+#include <vector>
+
+#include "gaussian_blur.hpp"
+
+namespace {
+
+// The p-th percentile of `values` with linear interpolation between the sorted values (numpy's
+// default).
+float percentile(std::vector<float> values, double p) {
+  std::sort(values.begin(), values.end());
+  const double position = static_cast<double>(values.size() - 1) * p / 100.0;
+  const auto low = static_cast<std::size_t>(std::floor(position));
+  const std::size_t high = std::min(low + 1, values.size() - 1);
+  const double fraction = position - static_cast<double>(low);
+  return static_cast<float>(values[low] + (values[high] - values[low]) * fraction);
+}
+
+// x * H + b * (1 - H) for the masks `groups[first, first + count)` of one image: x and b are
+// [1,C,H,W], masks [1,G,H,W].
+lumen::Tensor masked_copies(const lumen::Tensor& x, const lumen::Tensor& b,
+                            const lumen::Tensor& masks, const std::vector<std::int64_t>& groups,
+                            std::size_t first, std::size_t count) {
+  const std::int64_t channels = x.dim(1), plane = x.dim(2) * x.dim(3);
+  lumen::Shape shape = x.shape();
+  shape[0] = static_cast<std::int64_t>(count);
+  lumen::Tensor copies(shape);
+  for (std::size_t j = 0; j < count; ++j) {
+    const float* mask = masks.data() + groups[first + j] * plane;
+    for (std::int64_t c = 0; c < channels; ++c) {
+      const float* in = x.data() + c * plane;
+      const float* blurred = b.data() + c * plane;
+      float* out = copies.data() + (static_cast<std::int64_t>(j) * channels + c) * plane;
+      for (std::int64_t p = 0; p < plane; ++p)
+        out[p] = in[p] * mask[p] + blurred[p] * (1.0F - mask[p]);
+    }
+  }
+  return copies;
+}
+
+class GroupCam final : public lumen::Explainer {
+ public:
+  lumen::ExplainerInfo info() const override {
+    using lumen::ParamType;
+    lumen::ExplainerInfo i;
+    i.name = "group-cam";
+    i.family = lumen::Family::cam;
+    i.summary =
+        "Grad-CAM maps summed in groups of channels, each group weighted by the target score of "
+        "the input kept by the group's mask against its blurred copy";
+    i.citation =
+        "Q. Zhang, L. Rao, Y. Yang. Group-CAM: Group Score-Weighted Visual Explanations for Deep "
+        "Convolutional Networks. arXiv:2103.13859, 2021.";
+    i.requirements = lumen::requires_gradients | lumen::requires_layer_access;
+    i.output = lumen::OutputSpace::layer;
+    i.layer_use = lumen::LayerUse::required;
+    i.signed_output = true;
+    i.params = {
+        {"groups",
+         ParamType::integer,
+         "32",
+         "number of groups G of consecutive channels (clamped to the layer's channel count)",
+         1,
+         1 << 20,
+         {}},
+        {"denoise_percentile",
+         ParamType::real,
+         "70",
+         "values of a group map not above this percentile of it are set to 0 (0: no de-noising)",
+         0.0,
+         100.0,
+         {}},
+        {"blur_kernel",
+         ParamType::integer,
+         "51",
+         "size of the Gaussian blur's square kernel (odd)",
+         1,
+         1001,
+         {}},
+        {"blur_sigma",
+         ParamType::real,
+         "50",
+         "standard deviation of the Gaussian blur, in pixels",
+         1e-3,
+         1e6,
+         {}},
+        {"relu", ParamType::boolean, "true", "apply ReLU to the weighted sum", 0, 0, {}},
+        {"batch_size",
+         ParamType::integer,
+         "32",
+         "masked inputs per forward pass (bounds memory)",
+         1,
+         1 << 20,
+         {}},
+    };
+    return i;
+  }
+
+  lumen::Attribution explain(const lumen::ExplainRequest& request,
+                             lumen::Context& context) const override {
+    lumen::ExplanationMeter meter(context);
+    const lumen::Model& model = request.model;
+    const lumen::Tensor& input = request.input;
+    const lumen::NodeId layer = lumen::cam_layer(request, "group-cam");
+    const double denoise = request.params.real("denoise_percentile");
+    const std::int64_t batch = request.params.integer("batch_size");
+    // Checked before any pass runs.
+    const lumen::Tensor blurred = lumen::group_cam::gaussian_blur(
+        input, request.params.integer("blur_kernel"), request.params.real("blur_sigma"));
+
+    const auto run = lumen::propagate_from_targets(model, input, request.targets,
+                                                   lumen::RuleMap(lumen::gradient_rule()),
+                                                   lumen::StartValue::one, {layer}, context);
+    const lumen::Tensor& features = run.trace.output(layer);
+    const lumen::Tensor& gradients = run.signals.at(layer);
+    const auto n = features.dim(0), k = features.dim(1), h = features.dim(2), w = features.dim(3);
+    const auto plane = h * w;
+    const std::int64_t groups = std::min(request.params.integer("groups"), k);
+
+    lumen::Tensor maps({n, groups, h, w});
+    for (std::int64_t s = 0; s < n; ++s)
+      for (std::int64_t g = 0; g < groups; ++g) {
+        float* out = maps.data() + (s * groups + g) * plane;
+        for (std::int64_t c = g * k / groups; c < (g + 1) * k / groups; ++c) {
+          const float* a = features.data() + (s * k + c) * plane;
+          const float* d = gradients.data() + (s * k + c) * plane;
+          double alpha = 0.0;
+          for (std::int64_t p = 0; p < plane; ++p) alpha += d[p];
+          const auto weight = static_cast<float>(alpha / static_cast<double>(plane));
+          for (std::int64_t p = 0; p < plane; ++p) out[p] += weight * a[p];
+        }
+        std::for_each(out, out + plane, [](float& v) { v = std::max(v, 0.0F); });
+        if (denoise > 0.0) {
+          const float threshold = percentile({out, out + plane}, denoise);
+          std::for_each(out, out + plane, [&](float& v) { v = v > threshold ? v : 0.0F; });
+        }
+      }
+
+    // Masks H_g; a constant mask (an all-zero group map, say) gets weight 0 without a pass, as its
+    // masked input would be blur(x) itself.
+    lumen::Tensor masks = lumen::upsample_bilinear(maps, input.dim(2), input.dim(3));
+    const std::int64_t big_plane = input.dim(2) * input.dim(3);
+    std::vector<std::vector<std::int64_t>> active(static_cast<std::size_t>(n));
+    for (std::int64_t s = 0; s < n; ++s)
+      for (std::int64_t g = 0; g < groups; ++g) {
+        float* mask = masks.data() + (s * groups + g) * big_plane;
+        float* map = maps.data() + (s * groups + g) * plane;
+        const auto [low, high] = std::minmax_element(mask, mask + big_plane);
+        const float min = *low, range = *high - *low;
+        if (range > 0.0F) active[static_cast<std::size_t>(s)].push_back(g);
+        for (std::int64_t p = 0; p < big_plane; ++p)
+          mask[p] = range > 0.0F ? (mask[p] - min) / range : 0.0F;
+        for (std::int64_t p = 0; p < plane; ++p)
+          map[p] = range > 0.0F ? (map[p] - min) / range : 0.0F;
+      }
+
+    const auto target_of = [&](std::int64_t s) {
+      return request.targets[static_cast<std::size_t>(s)];
+    };
+    const std::int64_t classes = model.class_count();
+    const lumen::Tensor baseline =
+        lumen::softmax_rows(lumen::predict_logits(model, blurred, context));
+    std::vector<std::pair<std::int64_t, std::size_t>> jobs;  // (sample, first active group)
+    for (std::int64_t s = 0; s < n; ++s)
+      for (std::size_t first = 0; first < active[static_cast<std::size_t>(s)].size();
+           first += static_cast<std::size_t>(batch))
+        jobs.emplace_back(s, first);
+    lumen::Tensor weights({n, groups});
+    context.parallel_for(static_cast<std::int64_t>(jobs.size()), [&](std::int64_t job) {
+      const auto [s, first] = jobs[static_cast<std::size_t>(job)];
+      const auto& list = active[static_cast<std::size_t>(s)];
+      const std::size_t size = std::min(static_cast<std::size_t>(batch), list.size() - first);
+      const lumen::Tensor scores = lumen::softmax_rows(
+          lumen::predict_logits(model,
+                                masked_copies(input.batch_slice(s), blurred.batch_slice(s),
+                                              masks.batch_slice(s), list, first, size),
+                                context));
+      const float reference = baseline[s * classes + target_of(s)];
+      for (std::size_t j = 0; j < size; ++j) {
+        weights[s * groups + list[first + j]] =
+            scores[static_cast<std::int64_t>(j) * classes + target_of(s)] - reference;
+      }
+    });
+    lumen::Attribution result =
+        lumen::cam_attribution(request, layer, maps, weights, request.params.boolean("relu"));
+    result.notes.push_back("groups: " + std::to_string(groups) +
+                           (groups < request.params.integer("groups") ? " (clamped to the layer's "
+                                                                        "channels)"
+                                                                      : ""));
+    meter.finish(result);
+    return result;
+  }
+};
+
+void fill(lumen::Registrar& registrar) { registrar.add_explainer(std::make_shared<GroupCam>()); }
+
+}  // namespace
+
+LUMEN_PLUGIN("group-cam", "0.1.0", fill)

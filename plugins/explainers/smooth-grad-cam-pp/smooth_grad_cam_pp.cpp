@@ -1,0 +1,170 @@
+// Smooth Grad-CAM++ (Omeiza et al. 2019): Grad-CAM++ whose three derivative terms are averaged over
+// M noisy copies x + N(0, sigma^2), sigma = noise_level * (max x - min x), before the weights are
+// formed. In pytorch-grad-cam's exponential-output form (see grad-cam-pp), with g the gradient of
+// the target logit at the layer for one copy and D1, D2, D3 the means of g, g^2, g^3:
+// a_ij = D2 / (2 D2 + (sum_ab A_ab) D3 + 1e-6) (0 where D2 = 0), w_k = sum_ij a_ij ReLU(D1_ij),
+// L = ReLU(sum_k w_k A^k) with A the feature maps of the clean input, upsampled bilinearly.
+#include <algorithm>
+#include <lumen/cam.hpp>
+#include <lumen/error.hpp>
+#include <lumen/explainer.hpp>
+#include <lumen/model.hpp>
+#include <lumen/plugin.hpp>
+#include <lumen/propagation.hpp>
+#include <lumen/trace.hpp>
+#include <random>
+#include <vector>
+
+namespace {
+
+constexpr double denominator_epsilon = 1e-6;
+
+// Copies [first, first + count) of the noisy copies of one image `x` ([1,C,H,W]). Copy m draws
+// from stream m of sample slot 0: the same whatever the image's position in the batch, the
+// batch_size or the thread count (the smoothgrad plugin's convention).
+lumen::Tensor noisy_copies(const lumen::Tensor& x, std::int64_t first, std::int64_t count,
+                           double sigma, const lumen::Context& context) {
+  lumen::Shape shape = x.shape();
+  shape[0] = count;
+  lumen::Tensor out(shape);
+  const std::int64_t per = x.size();
+  for (std::int64_t j = 0; j < count; ++j) {
+    auto rng = context.rng(0, static_cast<std::uint64_t>(first + j));
+    std::normal_distribution<double> normal(0.0, 1.0);
+    for (std::int64_t i = 0; i < per; ++i)
+      out[j * per + i] = static_cast<float>(x[i] + sigma * normal(rng));
+  }
+  return out;
+}
+
+class SmoothGradCamPp final : public lumen::Explainer {
+ public:
+  lumen::ExplainerInfo info() const override {
+    using lumen::ParamType;
+    lumen::ExplainerInfo i;
+    i.name = "smooth-grad-cam-pp";
+    i.family = lumen::Family::cam;
+    i.summary =
+        "Grad-CAM++ with its first, second and third derivative terms averaged over noisy copies "
+        "of the input";
+    i.citation =
+        "D. Omeiza, S. Speakman, C. Cintas, K. Weldemariam. Smooth Grad-CAM++: An Enhanced "
+        "Inference Level Visualization Technique for Deep Convolutional Neural Network Models. "
+        "arXiv:1908.01224, 2019.";
+    i.requirements = lumen::requires_gradients | lumen::requires_layer_access;
+    i.output = lumen::OutputSpace::layer;
+    i.layer_use = lumen::LayerUse::required;
+    i.signed_output = true;
+    i.params = {
+        {"samples", ParamType::integer, "25", "number of noisy copies M per input", 1, 100000, {}},
+        {"noise_level",
+         ParamType::real,
+         "0.15",
+         "noise standard deviation as a fraction of each sample's value range (max x - min x)",
+         0.0,
+         100.0,
+         {}},
+        {"relu", ParamType::boolean, "true", "apply ReLU to the weighted sum", 0, 0, {}},
+        {"batch_size",
+         ParamType::integer,
+         "8",
+         "noisy copies per forward and backward pass (bounds memory)",
+         1,
+         1 << 20,
+         {}},
+    };
+    return i;
+  }
+
+  lumen::Attribution explain(const lumen::ExplainRequest& request,
+                             lumen::Context& context) const override {
+    lumen::ExplanationMeter meter(context);
+    const lumen::Model& model = request.model;
+    const lumen::Tensor& input = request.input;
+    lumen::check_targets(model, input, request.targets);
+    const lumen::NodeId layer = lumen::cam_layer(request, "smooth-grad-cam-pp");
+    const std::int64_t samples = request.params.integer("samples");
+    const std::int64_t batch = request.params.integer("batch_size");
+    const double noise_level = request.params.real("noise_level");
+
+    // The feature maps A come from the clean input: one forward pass per image.
+    lumen::ForwardOptions options;
+    options.keep_all = false;
+    options.keep = {layer};
+    const lumen::Trace trace = lumen::run_forward(model, input, context, options);
+    const lumen::Tensor& features = trace.output(layer);
+    const auto n = features.dim(0), k = features.dim(1);
+    const auto plane = features.dim(2) * features.dim(3);
+    const std::int64_t per_map = k * plane;
+
+    // sums[((s * chunks + chunk) * 3 + power) * per_map + i]: the sum of g^(power+1) over the
+    // copies of one chunk; one job per (sample, chunk) writes its own slots, and the chunks are
+    // added in order afterwards, so the result does not depend on the thread count.
+    const std::int64_t chunks = (samples + batch - 1) / batch;
+    std::vector<double> sums(static_cast<std::size_t>(n * chunks * 3 * per_map), 0.0);
+    context.parallel_for(n * chunks, [&](std::int64_t job) {
+      const std::int64_t s = job / chunks;
+      const std::int64_t first = (job % chunks) * batch;
+      const std::int64_t size = std::min(batch, samples - first);
+      const lumen::Tensor x = input.batch_slice(s);
+      const auto [lo, hi] = std::minmax_element(x.values().begin(), x.values().end());
+      const double sigma = noise_level * (static_cast<double>(*hi) - *lo);
+      const std::vector<std::int64_t> targets(static_cast<std::size_t>(size),
+                                              request.targets[static_cast<std::size_t>(s)]);
+      const auto run = lumen::propagate_from_targets(
+          model, noisy_copies(x, first, size, sigma, context), targets,
+          lumen::RuleMap(lumen::gradient_rule()), lumen::StartValue::one, {layer}, context);
+      const lumen::Tensor& g = run.signals.at(layer);
+      double* out = sums.data() + job * 3 * per_map;
+      for (std::int64_t j = 0; j < size; ++j) {
+        const float* copy = g.data() + j * per_map;
+        for (std::int64_t i = 0; i < per_map; ++i) {
+          const double g1 = copy[i];
+          out[i] += g1;
+          out[per_map + i] += g1 * g1;
+          out[2 * per_map + i] += g1 * g1 * g1;
+        }
+      }
+    });
+
+    lumen::Tensor weights({n, k});
+    const auto count = static_cast<double>(samples);
+    std::vector<double> mean(static_cast<std::size_t>(3 * per_map));
+    for (std::int64_t s = 0; s < n; ++s) {
+      std::fill(mean.begin(), mean.end(), 0.0);
+      for (std::int64_t c = 0; c < chunks; ++c) {
+        const double* part = sums.data() + (s * chunks + c) * 3 * per_map;
+        for (std::int64_t i = 0; i < 3 * per_map; ++i) mean[static_cast<std::size_t>(i)] += part[i];
+      }
+      for (double& v : mean) v /= count;
+      for (std::int64_t m = 0; m < k; ++m) {
+        const float* a = features.data() + (s * k + m) * plane;
+        double total = 0.0;
+        for (std::int64_t p = 0; p < plane; ++p) total += a[p];
+        double weight = 0.0;
+        for (std::int64_t p = 0; p < plane; ++p) {
+          const auto i = static_cast<std::size_t>(m * plane + p);
+          const double d1 = mean[i], d2 = mean[per_map + i], d3 = mean[2 * per_map + i];
+          // a_ij is 0 where D2 = 0 (every copy's gradient is 0) and ReLU(D1) is 0 where D1 <= 0.
+          if (d1 <= 0.0 || d2 == 0.0) continue;
+          weight += d2 / (2.0 * d2 + total * d3 + denominator_epsilon) * d1;
+        }
+        weights[s * k + m] = static_cast<float>(weight);
+      }
+    }
+    lumen::Attribution result =
+        lumen::cam_attribution(request, layer, features, weights, request.params.boolean("relu"));
+    result.notes.push_back(std::to_string(samples) + " noisy copies, noise_level " +
+                           request.params.text("noise_level"));
+    meter.finish(result);
+    return result;
+  }
+};
+
+void fill(lumen::Registrar& registrar) {
+  registrar.add_explainer(std::make_shared<SmoothGradCamPp>());
+}
+
+}  // namespace
+
+LUMEN_PLUGIN("smooth-grad-cam-pp", "0.1.0", fill)
