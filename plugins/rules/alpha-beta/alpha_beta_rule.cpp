@@ -1,0 +1,126 @@
+// LRP-alpha-beta (Bach et al. 2015) in Zennit's form, and z+ as its alpha = 1, beta = 0 member.
+// With x = x+ + x- and W = W+ + W-, the contributions that raise an output and those that lower
+// it are normalised separately:
+//   z+_j = (W+ x+ + W- x-)_j + b+_j,   z-_j = (W- x+ + W+ x-)_j + b-_j,
+//   R_i = alpha (x+_i (W+^T s+)_i + x-_i (W-^T s+)_i) - beta (x+_i (W-^T s-)_i + x-_i (W+^T s-)_i),
+// s+ = R / stab(z+), s- = R / stab(z-), stab(v) = v + 1e-6 sign(v) (sign(0) = +1). A layer keeps
+// alpha - beta = 1 times its upstream relevance wherever an output has contributions of both
+// signs (biases, when present, absorb their share).
+#include <algorithm>
+#include <cmath>
+#include <lumen/error.hpp>
+#include <lumen/layer.hpp>
+#include <lumen/plugin.hpp>
+#include <lumen/registry.hpp>
+#include <lumen/rule.hpp>
+#include <sstream>
+
+namespace {
+
+using lumen::Tensor;
+using lumen::WeightTransform;
+
+constexpr float kStabiliser = 1e-6F;
+constexpr WeightTransform kPositive{WeightTransform::Kind::positive};
+constexpr WeightTransform kNegative{WeightTransform::Kind::negative};
+
+float stabilise(float v) { return v + (v >= 0.0F ? kStabiliser : -kStabiliser); }
+
+class AlphaBetaRule final : public lumen::Rule {
+ public:
+  AlphaBetaRule(std::string name, float alpha, float beta)
+      : name_(std::move(name)), alpha_(alpha), beta_(beta) {}
+  std::string name() const override { return name_; }
+  lumen::Signal signal() const override { return lumen::Signal::relevance; }
+  bool applies_to(const lumen::Layer& layer) const override { return layer.as_linear() != nullptr; }
+  // With beta > 0 a layer whose weights are all positive (average pooling) keeps alpha times its
+  // relevance: nothing lowers its outputs. Only beta = 0 conserves on every linear layer.
+  bool conserves() const override { return beta_ == 0.0F; }
+
+  std::vector<Tensor> propagate(const lumen::RuleInput& in) const override {
+    const lumen::LinearLayer& layer = *in.node.layer->as_linear();
+    const Tensor& x = *in.inputs[0];
+    Tensor xp(x.shape());
+    Tensor xn(x.shape());
+    for (std::int64_t i = 0; i < x.size(); ++i) (x[i] > 0.0F ? xp : xn)[i] = x[i];
+    Tensor r = part(layer, xp, xn, kPositive, kNegative, in);
+    for (float& v : r.values()) v *= alpha_;
+    if (beta_ != 0.0F) {
+      const Tensor lowering = part(layer, xp, xn, kNegative, kPositive, in);
+      for (std::int64_t i = 0; i < r.size(); ++i) r[i] -= beta_ * lowering[i];
+    }
+    return {std::move(r)};
+  }
+
+ private:
+  // The relevance carried by the contributions x+ t_xp(W) + x- t_xn(W) (bias: t_xp(b)),
+  // normalised by their sum.
+  static Tensor part(const lumen::LinearLayer& layer, const Tensor& xp, const Tensor& xn,
+                     WeightTransform t_xp, WeightTransform t_xn, const lumen::RuleInput& in) {
+    const Tensor a = layer.forward_with(xp, t_xp, true, in.backend);
+    const Tensor b = layer.forward_with(xn, t_xn, false, in.backend);
+    Tensor s(a.shape());
+    for (std::int64_t j = 0; j < s.size(); ++j) s[j] = in.upstream[j] / stabilise(a[j] + b[j]);
+    const Tensor gp = layer.backward_with(s, xp.shape(), t_xp, in.backend);
+    const Tensor gn = layer.backward_with(s, xn.shape(), t_xn, in.backend);
+    Tensor r(xp.shape());
+    for (std::int64_t i = 0; i < r.size(); ++i) r[i] = xp[i] * gp[i] + xn[i] * gn[i];
+    return r;
+  }
+
+  std::string name_;
+  float alpha_;
+  float beta_;
+};
+
+std::string number(double v) {
+  std::ostringstream s;
+  s << v;
+  return s.str();
+}
+
+lumen::RuleInfo alpha_beta_info() {
+  lumen::RuleInfo info;
+  info.name = "alpha-beta";
+  info.summary =
+      "LRP-alpha-beta: alpha times the relevance of the raising contributions minus beta times "
+      "that of the lowering ones, each normalised by its own sum (alpha - beta = 1)";
+  info.signal = lumen::Signal::relevance;
+  info.params = {
+      {"alpha", lumen::ParamType::real, "2", "weight of the raising contributions", 1.0, 1e6, {}},
+      {"beta", lumen::ParamType::real, "1", "weight of the lowering contributions", 0.0, 1e6, {}},
+  };
+  info.make = [](const lumen::Params& p) -> std::shared_ptr<const lumen::Rule> {
+    const double alpha = p.real("alpha");
+    const double beta = p.real("beta");
+    if (std::abs(alpha - beta - 1.0) > 1e-9 * std::max(1.0, alpha)) {
+      throw lumen::InvalidArgument("rule alpha-beta: alpha - beta must be 1, got alpha = " +
+                                   number(alpha) + ", beta = " + number(beta));
+    }
+    return std::make_shared<AlphaBetaRule>("alpha-beta", static_cast<float>(alpha),
+                                           static_cast<float>(beta));
+  };
+  return info;
+}
+
+lumen::RuleInfo zplus_info() {
+  lumen::RuleInfo info;
+  info.name = "zplus";
+  info.summary =
+      "LRP-z+: relevance in proportion to the contributions that raise the output "
+      "(alpha-beta with alpha = 1, beta = 0)";
+  info.signal = lumen::Signal::relevance;
+  info.make = [](const lumen::Params&) -> std::shared_ptr<const lumen::Rule> {
+    return std::make_shared<AlphaBetaRule>("zplus", 1.0F, 0.0F);
+  };
+  return info;
+}
+
+void fill(lumen::Registrar& registrar) {
+  registrar.add_rule(alpha_beta_info());
+  registrar.add_rule(zplus_info());
+}
+
+}  // namespace
+
+LUMEN_PLUGIN("alpha-beta", "0.1.0", fill)
