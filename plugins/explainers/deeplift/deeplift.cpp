@@ -1,0 +1,144 @@
+// DeepLIFT (Shrikumar et al. 2017) in Captum's multiplier form: one forward pass on the input x,
+// one on the reference x0, and one backward pass from the target logit (start 1) with the
+// multiplier rule (multiplier_rule.hpp); the attribution is (x - x0) * multiplier, which sums to
+// f_c(x) - f_c(x0) when every non-linearity is element-wise or max-pooling.
+#include <cmath>
+#include <cstdio>
+#include <lumen/error.hpp>
+#include <lumen/explainer.hpp>
+#include <lumen/model.hpp>
+#include <lumen/plugin.hpp>
+#include <lumen/propagation.hpp>
+#include <lumen/trace.hpp>
+
+#include "../integrated-gradients/baseline.hpp"
+#include "multiplier_rule.hpp"
+
+namespace {
+
+std::string summation_note(std::int64_t sample, double sum, double delta) {
+  const double error = std::fabs(sum - delta);
+  char text[256];
+  std::snprintf(text, sizeof text,
+                "sample %lld: summation-to-delta error |sum R - (f_c(x) - f_c(x0))| = %.3g "
+                "(relative %.3g; sum R = %.6g, f_c(x) - f_c(x0) = %.6g)",
+                static_cast<long long>(sample), error, error / std::max(std::fabs(delta), 1e-30),
+                sum, delta);
+  return text;
+}
+
+class DeepLift final : public lumen::Explainer {
+ public:
+  lumen::ExplainerInfo info() const override {
+    using lumen::ParamType;
+    lumen::ExplainerInfo i;
+    i.name = "deeplift";
+    i.family = lumen::Family::propagation;
+    i.summary =
+        "input minus reference times multipliers propagated from the target score with the "
+        "Rescale or RevealCancel rule at the non-linearities";
+    i.citation =
+        "A. Shrikumar, P. Greenside, A. Kundaje. Learning Important Features Through Propagating "
+        "Activation Differences. ICML, 2017.";
+    i.requirements = lumen::requires_gradients | lumen::requires_layer_access;
+    i.output = lumen::OutputSpace::input;
+    i.signed_output = true;
+    i.params = {
+        {"rule",
+         ParamType::choice,
+         "rescale",
+         "rule at the non-linearities: rescale (Captum's DeepLift) or reveal-cancel (positive "
+         "and negative contributions of the activation's input treated separately)",
+         0,
+         0,
+         {"rescale", "reveal-cancel"}},
+        {"baseline",
+         ParamType::choice,
+         "zeros",
+         "the reference input x0: zeros, constant (baseline_value), blur (the input blurred by "
+         "baseline_sigma) or npy (baseline_file)",
+         0,
+         0,
+         {"zeros", "constant", "blur", "npy"}},
+        {"baseline_value",
+         ParamType::real,
+         "0",
+         "value of every element with baseline=constant",
+         -1e6,
+         1e6,
+         {}},
+        {"baseline_sigma",
+         ParamType::real,
+         "5",
+         "standard deviation in pixels of the Gaussian blur with baseline=blur",
+         0.0,
+         1e3,
+         {}},
+        {"baseline_file",
+         ParamType::text,
+         "",
+         "a .npy reference with baseline=npy: [C,H,W], [1,C,H,W] or one per sample [N,C,H,W]",
+         0,
+         0,
+         {}},
+    };
+    return i;
+  }
+
+  lumen::Attribution explain(const lumen::ExplainRequest& request,
+                             lumen::Context& context) const override {
+    lumen::ExplanationMeter meter(context);
+    const lumen::Model& model = request.model;
+    const lumen::Tensor& x = request.input;
+    lumen::check_targets(model, x, request.targets);
+    model.check_input(x);
+    const lumen::Tensor x0 = lumen::ig::make_baselines(request.params, x, context);
+    model.check_input(x0);
+    const auto mode = request.params.text("rule") == "rescale"
+                          ? lumen::deeplift::Mode::rescale
+                          : lumen::deeplift::Mode::reveal_cancel;
+
+    const lumen::Trace trace = lumen::run_forward(model, x, context);
+    const lumen::Trace reference = lumen::run_forward(model, x0, context);
+    const lumen::RuleMap rules(
+        lumen::deeplift::make_multiplier_rule(model, trace, reference, mode));
+    const lumen::NodeId logits = model.logits_node();
+    const lumen::NodeId input = model.graph().input();
+    const lumen::Tensor& scores = trace.output(logits);
+    const std::vector<float> ones(request.targets.size(), 1.0F);
+    auto signals = lumen::propagate(
+        model, trace, rules,
+        {logits, lumen::one_hot_rows(scores.shape(), request.targets, ones), {input}}, context);
+
+    lumen::Attribution result;
+    result.map = std::move(signals.at(input));
+    for (std::int64_t i = 0; i < x.size(); ++i) result.map[i] *= x[i] - x0[i];
+    add_summation_notes(request, reference.output(logits), scores, result);
+    result.notes.push_back("rule: " + request.params.text("rule") +
+                           ", baseline: " + request.params.text("baseline"));
+    meter.finish(result);
+    return result;
+  }
+
+ private:
+  static void add_summation_notes(const lumen::ExplainRequest& request,
+                                  const lumen::Tensor& reference_scores,
+                                  const lumen::Tensor& scores, lumen::Attribution& result) {
+    const std::int64_t n = request.input.dim(0), per = request.input.size() / n;
+    const std::int64_t classes = scores.dim(1);
+    for (std::int64_t s = 0; s < n; ++s) {
+      const auto at = s * classes + request.targets[static_cast<std::size_t>(s)];
+      const double delta =
+          static_cast<double>(scores[at]) - static_cast<double>(reference_scores[at]);
+      double sum = 0.0;
+      for (std::int64_t i = 0; i < per; ++i) sum += result.map[s * per + i];
+      result.notes.push_back(summation_note(s, sum, delta));
+    }
+  }
+};
+
+void fill(lumen::Registrar& registrar) { registrar.add_explainer(std::make_shared<DeepLift>()); }
+
+}  // namespace
+
+LUMEN_PLUGIN("deeplift", "0.1.0", fill)

@@ -1,0 +1,172 @@
+#include "multiplier_rule.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <lumen/layer.hpp>
+
+namespace lumen::deeplift {
+
+namespace {
+
+Tensor difference(const Tensor& a, const Tensor& b) {
+  Tensor d(a.shape());
+  for (std::int64_t i = 0; i < d.size(); ++i) d[i] = a[i] - b[i];
+  return d;
+}
+
+Tensor sum(const Tensor& a, const Tensor& b) {
+  Tensor s(a.shape());
+  for (std::int64_t i = 0; i < s.size(); ++i) s[i] = a[i] + b[i];
+  return s;
+}
+
+// m = upstream * Δy / Δx where |Δx| is above the threshold, else the gradient g.
+Tensor rescale(const Tensor& delta_in, const Tensor& contribution, const Tensor& gradient) {
+  Tensor m(delta_in.shape());
+  for (std::int64_t i = 0; i < m.size(); ++i) {
+    m[i] = std::fabs(delta_in[i]) < kDeltaThreshold ? gradient[i] : contribution[i] / delta_in[i];
+  }
+  return m;
+}
+
+class MultiplierRule final : public Rule {
+ public:
+  MultiplierRule(const Model& model, const Trace& input, const Trace& reference, Mode mode)
+      : model_(model), input_(input), reference_(reference), mode_(mode) {}
+
+  std::string name() const override {
+    return mode_ == Mode::rescale ? "deeplift-rescale" : "deeplift-reveal-cancel";
+  }
+  Signal signal() const override { return Signal::gradient; }
+  bool applies_to(const Layer& layer) const override {
+    if (layer.kind() == LayerKind::activation || layer.op_type() == "MaxPool") return true;
+    return mode_ == Mode::reveal_cancel && layer.as_linear() != nullptr;
+  }
+
+  std::vector<Tensor> propagate(const RuleInput& in) const override {
+    const Layer& layer = *in.node.layer;
+    if (layer.op_type() == "MaxPool") return {max_pool(in)};
+    if (layer.kind() == LayerKind::activation) {
+      // Reveal-cancel is applied one node down, at the linear layer feeding this activation.
+      if (mode_ == Mode::reveal_cancel && splits_into_parts(in.node.inputs[0]))
+        return {in.upstream};
+      return {activation_rescale(in)};
+    }
+    if (splits_into_parts(in.node.id)) return {reveal_cancel(in)};
+    return layer.backward(in.inputs, in.output, in.state, in.upstream, in.backend);
+  }
+
+ private:
+  // Whether node `id` is a linear layer whose only consumer is an element-wise activation: then
+  // the activation's input is split into positive and negative contributions (reveal-cancel).
+  bool splits_into_parts(NodeId id) const {
+    const Graph& g = model_.graph();
+    if (mode_ != Mode::reveal_cancel || !g.node(id).layer->as_linear()) return false;
+    const auto& consumers = g.consumers(id);
+    return consumers.size() == 1 && g.node(consumers[0]).layer->kind() == LayerKind::activation;
+  }
+
+  Tensor activation_rescale(const RuleInput& in) const {
+    const Tensor& x0 = reference_.output(in.node.inputs[0]);
+    const Tensor& y0 = reference_.output(in.node.id);
+    const Tensor gradient =
+        in.node.layer->backward(in.inputs, in.output, in.state, in.upstream, in.backend)[0];
+    Tensor contribution = difference(in.output, y0);
+    for (std::int64_t i = 0; i < contribution.size(); ++i) contribution[i] *= in.upstream[i];
+    return rescale(difference(*in.inputs[0], x0), contribution, gradient);
+  }
+
+  // Captum's max-pool rule: each window's Δy = y - y0 goes to the winner of x when y >= y0 and to
+  // the winner of x0 otherwise, then is divided by Δx there. Overlapping windows add up.
+  Tensor max_pool(const RuleInput& in) const {
+    const Layer& layer = *in.node.layer;
+    const Tensor& x = *in.inputs[0];
+    const Tensor& x0 = reference_.output(in.node.inputs[0]);
+    const Tensor& y = in.output;
+    const Tensor& y0 = reference_.output(in.node.id);
+    Tensor to_x(y.shape()), to_x0(y.shape());
+    for (std::int64_t i = 0; i < y.size(); ++i) {
+      const float high = std::max(y[i], y0[i]);
+      to_x[i] = in.upstream[i] * (high - y0[i]);
+      to_x0[i] = in.upstream[i] * (y[i] - high);
+    }
+    const std::vector<const Tensor*> reference_inputs{&x0};
+    const Tensor at_x = layer.backward(in.inputs, y, in.state, to_x, in.backend)[0];
+    const Tensor at_x0 =
+        layer.backward(reference_inputs, y0, reference_.state(in.node.id), to_x0, in.backend)[0];
+    const Tensor gradient = layer.backward(in.inputs, y, in.state, in.upstream, in.backend)[0];
+    return rescale(difference(x, x0), sum(at_x, at_x0), gradient);
+  }
+
+  // Note [reveal-cancel]
+  // At a linear node z = W x + b feeding an activation y = f(z) (upstream: the multiplier of y,
+  // passed through the activation unchanged), Δz is split into the sums of its positive and of its
+  // negative terms w_ji Δx_i: Δz+ = W+ Δx+ + W- Δx-, Δz- = W- Δx+ + W+ Δx-. Then
+  //   Δy+ = ½(f(z0 + Δz+) - f(z0)) + ½(f(z) - f(z0 + Δz-)),  Δy- likewise with + and - swapped,
+  // m+ = Δy+ / Δz+ and m- = Δy- / Δz- (the gradient f'(z) where |Δz±| is below the threshold), and
+  // input i receives Σ_j w_ji u_j m±_j, with m+ for the terms w_ji Δx_i > 0 and m- for the others:
+  // for Δx_i >= 0 that is (W+^T (u m+) + W-^T (u m-))_i, for Δx_i < 0 the transforms swap.
+  Tensor reveal_cancel(const RuleInput& in) const {
+    const Graph& g = model_.graph();
+    const auto& linear = *in.node.layer->as_linear();
+    const NodeId act_id = g.consumers(in.node.id)[0];
+    const Layer& act = *g.node(act_id).layer;
+    const Tensor& x = *in.inputs[0];
+    const Tensor dx = difference(x, reference_.output(in.node.inputs[0]));
+    Tensor dx_pos(dx.shape()), dx_neg(dx.shape());
+    for (std::int64_t i = 0; i < dx.size(); ++i) (dx[i] >= 0.0F ? dx_pos : dx_neg)[i] = dx[i];
+    const WeightTransform pos{WeightTransform::Kind::positive};
+    const WeightTransform neg{WeightTransform::Kind::negative};
+    const Tensor dz_pos = sum(linear.forward_with(dx_pos, pos, false, in.backend),
+                              linear.forward_with(dx_neg, neg, false, in.backend));
+    const Tensor dz_neg = sum(linear.forward_with(dx_pos, neg, false, in.backend),
+                              linear.forward_with(dx_neg, pos, false, in.backend));
+
+    const Tensor& z = in.output;
+    const Tensor& z0 = reference_.output(in.node.id);
+    const Tensor& y = input_.output(act_id);
+    const Tensor& y0 = reference_.output(act_id);
+    const Tensor f_pos = apply(act, sum(z0, dz_pos), in);
+    const Tensor f_neg = apply(act, sum(z0, dz_neg), in);
+    const std::vector<const Tensor*> act_inputs{&z};
+    const Tensor slope =
+        act.backward(act_inputs, y, input_.state(act_id), Tensor(z.shape(), 1.0F), in.backend)[0];
+    Tensor up_pos(z.shape()), up_neg(z.shape());
+    for (std::int64_t j = 0; j < z.size(); ++j) {
+      const float dy_pos = 0.5F * (f_pos[j] - y0[j]) + 0.5F * (y[j] - f_neg[j]);
+      const float dy_neg = 0.5F * (f_neg[j] - y0[j]) + 0.5F * (y[j] - f_pos[j]);
+      const float m_pos = std::fabs(dz_pos[j]) < kDeltaThreshold ? slope[j] : dy_pos / dz_pos[j];
+      const float m_neg = std::fabs(dz_neg[j]) < kDeltaThreshold ? slope[j] : dy_neg / dz_neg[j];
+      up_pos[j] = in.upstream[j] * m_pos;
+      up_neg[j] = in.upstream[j] * m_neg;
+    }
+    const Tensor pos_pos = linear.backward_with(up_pos, x.shape(), pos, in.backend);
+    const Tensor neg_neg = linear.backward_with(up_neg, x.shape(), neg, in.backend);
+    const Tensor neg_pos = linear.backward_with(up_pos, x.shape(), neg, in.backend);
+    const Tensor pos_neg = linear.backward_with(up_neg, x.shape(), pos, in.backend);
+    Tensor m(x.shape());
+    for (std::int64_t i = 0; i < m.size(); ++i) {
+      m[i] = dx[i] >= 0.0F ? pos_pos[i] + neg_neg[i] : neg_pos[i] + pos_neg[i];
+    }
+    return m;
+  }
+
+  static Tensor apply(const Layer& act, const Tensor& z, const RuleInput& in) {
+    const std::vector<const Tensor*> inputs{&z};
+    return act.forward(inputs, in.backend, nullptr);
+  }
+
+  const Model& model_;
+  const Trace& input_;
+  const Trace& reference_;
+  Mode mode_;
+};
+
+}  // namespace
+
+std::shared_ptr<const Rule> make_multiplier_rule(const Model& model, const Trace& input,
+                                                 const Trace& reference, Mode mode) {
+  return std::make_shared<MultiplierRule>(model, input, reference, mode);
+}
+
+}  // namespace lumen::deeplift
