@@ -63,5 +63,6 @@ Command add_inspect_command(CLI::App& parent);
 Command add_predict_command(CLI::App& parent);
 Command add_explain_command(CLI::App& parent);
 Command add_demo_command(CLI::App& parent);
+Command add_bench_command(CLI::App& parent);
 
 }  // namespace lumen::cli

@@ -33,7 +33,10 @@ TEST_CASE("lumen and every subcommand answer --help", "[cli]") {
       {"explain",
        {"--model", "--input", "--method", "--param", "--target", "--layer", "--raw-layer", "--mean",
         "--std", "--out", "--dump-details", "--dump-clusters"}},
-      {"demo", {"--out"}}};
+      {"demo", {"--out"}},
+      {"bench",
+       {"--model", "--methods", "--input", "--images", "--warmup", "--param", "--layer",
+        "--relative-to", "--json"}}};
   for (const auto& [name, flags] : commands) {
     INFO(name);
     CHECK_THAT(top.out, Contains(name));
@@ -166,4 +169,29 @@ TEST_CASE("lumen plugins reports plugin files that fail to load", "[cli]") {
   REQUIRE(failures != std::string::npos);
   CHECK_THAT(r.out.substr(failures), Contains(dir / "liblumen-broken.so"));
   CHECK_THAT(r.out, Contains("\n  saliency  ["));  // the good plugins still load
+}
+
+TEST_CASE("lumen bench reports time and passes per image and ratios", "[cli]") {
+  const TempDir dir;
+  const Run r = run_lumen("bench --model '" + shapes_model() +
+                          "' --methods grad-cam,cluster-cam --images 3 --warmup 0"
+                          " --param cluster-cam.clusters=2 --relative-to cluster-cam --json '" +
+                          (dir / "bench.json") + "'");
+  REQUIRE(r.exit_code == 0);
+  CHECK_THAT(r.out, Contains("3 image(s)") && Contains("ratios of medians to cluster-cam"));
+  const auto doc = nlohmann::json::parse(read_text(dir / "bench.json"));
+  REQUIRE(doc["methods"].size() == 2);
+  const auto& grad_cam = doc["methods"][0];
+  CHECK(grad_cam["method"] == "grad-cam");
+  CHECK(grad_cam["seconds"].size() == 3);
+  CHECK(grad_cam["forward_per_image"] == 1.0);
+  CHECK(grad_cam["backward_per_image"] == 1.0);
+  const auto& cluster_cam = doc["methods"][1];
+  CHECK(cluster_cam["forward_per_image"] == 3.0);  // the first pass and Q = 2
+  CHECK(cluster_cam["params"]["clusters"] == "2");
+  CHECK(cluster_cam["ratio_to_reference"] == 1.0);
+  CHECK(run_lumen("bench --model '" + shapes_model() + "' --methods grad-cam --param x.y=1")
+            .exit_code == 2);
+  CHECK(run_lumen("bench --model '" + shapes_model() + "' --methods grad-cam --relative-to lime")
+            .exit_code == 2);
 }
