@@ -6,14 +6,15 @@
 // L = ReLU(sum_k w_k A^k) with A the feature maps of the clean input, upsampled bilinearly.
 #include <algorithm>
 #include <lumen/cam.hpp>
-#include <lumen/error.hpp>
-#include <lumen/explainer.hpp>
 #include <lumen/model.hpp>
-#include <lumen/plugin.hpp>
 #include <lumen/propagation.hpp>
 #include <lumen/trace.hpp>
 #include <random>
 #include <vector>
+
+#include "methods.hpp"
+
+namespace lumen::gradient_cams {
 
 namespace {
 
@@ -22,11 +23,11 @@ constexpr double denominator_epsilon = 1e-6;
 // Copies [first, first + count) of the noisy copies of one image `x` ([1,C,H,W]). Copy m draws
 // from stream m of sample slot 0: the same whatever the image's position in the batch, the
 // batch_size or the thread count (the smoothgrad plugin's convention).
-lumen::Tensor noisy_copies(const lumen::Tensor& x, std::int64_t first, std::int64_t count,
-                           double sigma, const lumen::Context& context) {
-  lumen::Shape shape = x.shape();
+Tensor noisy_copies(const Tensor& x, std::int64_t first, std::int64_t count, double sigma,
+                    const Context& context) {
+  Shape shape = x.shape();
   shape[0] = count;
-  lumen::Tensor out(shape);
+  Tensor out(shape);
   const std::int64_t per = x.size();
   for (std::int64_t j = 0; j < count; ++j) {
     auto rng = context.rng(0, static_cast<std::uint64_t>(first + j));
@@ -37,62 +38,58 @@ lumen::Tensor noisy_copies(const lumen::Tensor& x, std::int64_t first, std::int6
   return out;
 }
 
-class SmoothGradCamPp final : public lumen::Explainer {
+class SmoothGradCamPp final : public Explainer {
  public:
-  lumen::ExplainerInfo info() const override {
-    using lumen::ParamType;
-    lumen::ExplainerInfo i;
-    i.name = "smooth-grad-cam-pp";
-    i.family = lumen::Family::cam;
-    i.summary =
+  ExplainerInfo info() const override {
+    return gradient_cam_info(
+        "smooth-grad-cam-pp",
         "Grad-CAM++ with its first, second and third derivative terms averaged over noisy copies "
-        "of the input";
-    i.citation =
+        "of the input",
         "D. Omeiza, S. Speakman, C. Cintas, K. Weldemariam. Smooth Grad-CAM++: An Enhanced "
         "Inference Level Visualization Technique for Deep Convolutional Neural Network Models. "
-        "arXiv:1908.01224, 2019.";
-    i.requirements = lumen::requires_gradients | lumen::requires_layer_access;
-    i.output = lumen::OutputSpace::layer;
-    i.layer_use = lumen::LayerUse::required;
-    i.signed_output = true;
-    i.params = {
-        {"samples", ParamType::integer, "25", "number of noisy copies M per input", 1, 100000, {}},
-        {"noise_level",
-         ParamType::real,
-         "0.15",
-         "noise standard deviation as a fraction of each sample's value range (max x - min x)",
-         0.0,
-         100.0,
-         {}},
-        {"relu", ParamType::boolean, "true", "apply ReLU to the weighted sum", 0, 0, {}},
-        {"batch_size",
-         ParamType::integer,
-         "8",
-         "noisy copies per forward and backward pass (bounds memory)",
-         1,
-         1 << 20,
-         {}},
-    };
-    return i;
+        "arXiv:1908.01224, 2019.",
+        {
+            {"samples",
+             ParamType::integer,
+             "25",
+             "number of noisy copies M per input",
+             1,
+             100000,
+             {}},
+            {"noise_level",
+             ParamType::real,
+             "0.15",
+             "noise standard deviation as a fraction of each sample's value range (max x - min x)",
+             0.0,
+             100.0,
+             {}},
+            relu_param("apply ReLU to the weighted sum"),
+            {"batch_size",
+             ParamType::integer,
+             "8",
+             "noisy copies per forward and backward pass (bounds memory)",
+             1,
+             1 << 20,
+             {}},
+        });
   }
 
-  lumen::Attribution explain(const lumen::ExplainRequest& request,
-                             lumen::Context& context) const override {
-    lumen::ExplanationMeter meter(context);
-    const lumen::Model& model = request.model;
-    const lumen::Tensor& input = request.input;
-    lumen::check_targets(model, input, request.targets);
-    const lumen::NodeId layer = lumen::cam_layer(request, "smooth-grad-cam-pp");
+  Attribution explain(const ExplainRequest& request, Context& context) const override {
+    ExplanationMeter meter(context);
+    const Model& model = request.model;
+    const Tensor& input = request.input;
+    check_targets(model, input, request.targets);
+    const NodeId layer = cam_layer(request, "smooth-grad-cam-pp");
     const std::int64_t samples = request.params.integer("samples");
     const std::int64_t batch = request.params.integer("batch_size");
     const double noise_level = request.params.real("noise_level");
 
     // The feature maps A come from the clean input: one forward pass per image.
-    lumen::ForwardOptions options;
+    ForwardOptions options;
     options.keep_all = false;
     options.keep = {layer};
-    const lumen::Trace trace = lumen::run_forward(model, input, context, options);
-    const lumen::Tensor& features = trace.output(layer);
+    const Trace trace = run_forward(model, input, context, options);
+    const Tensor& features = trace.output(layer);
     const auto n = features.dim(0), k = features.dim(1);
     const auto plane = features.dim(2) * features.dim(3);
     const std::int64_t per_map = k * plane;
@@ -106,15 +103,15 @@ class SmoothGradCamPp final : public lumen::Explainer {
       const std::int64_t s = job / chunks;
       const std::int64_t first = (job % chunks) * batch;
       const std::int64_t size = std::min(batch, samples - first);
-      const lumen::Tensor x = input.batch_slice(s);
+      const Tensor x = input.batch_slice(s);
       const auto [lo, hi] = std::minmax_element(x.values().begin(), x.values().end());
       const double sigma = noise_level * (static_cast<double>(*hi) - *lo);
       const std::vector<std::int64_t> targets(static_cast<std::size_t>(size),
                                               request.targets[static_cast<std::size_t>(s)]);
-      const auto run = lumen::propagate_from_targets(
-          model, noisy_copies(x, first, size, sigma, context), targets,
-          lumen::RuleMap(lumen::gradient_rule()), lumen::StartValue::one, {layer}, context);
-      const lumen::Tensor& g = run.signals.at(layer);
+      const auto run =
+          propagate_from_targets(model, noisy_copies(x, first, size, sigma, context), targets,
+                                 RuleMap(gradient_rule()), StartValue::one, {layer}, context);
+      const Tensor& g = run.signals.at(layer);
       double* out = sums.data() + job * 3 * per_map;
       for (std::int64_t j = 0; j < size; ++j) {
         const float* copy = g.data() + j * per_map;
@@ -127,7 +124,7 @@ class SmoothGradCamPp final : public lumen::Explainer {
       }
     });
 
-    lumen::Tensor weights({n, k});
+    Tensor weights({n, k});
     const auto count = static_cast<double>(samples);
     std::vector<double> mean(static_cast<std::size_t>(3 * per_map));
     for (std::int64_t s = 0; s < n; ++s) {
@@ -152,8 +149,8 @@ class SmoothGradCamPp final : public lumen::Explainer {
         weights[s * k + m] = static_cast<float>(weight);
       }
     }
-    lumen::Attribution result =
-        lumen::cam_attribution(request, layer, features, weights, request.params.boolean("relu"));
+    Attribution result =
+        cam_attribution(request, layer, features, weights, request.params.boolean("relu"));
     result.notes.push_back(std::to_string(samples) + " noisy copies, noise_level " +
                            request.params.text("noise_level"));
     meter.finish(result);
@@ -161,10 +158,10 @@ class SmoothGradCamPp final : public lumen::Explainer {
   }
 };
 
-void fill(lumen::Registrar& registrar) {
-  registrar.add_explainer(std::make_shared<SmoothGradCamPp>());
-}
-
 }  // namespace
 
-LUMEN_PLUGIN("smooth-grad-cam-pp", "0.1.0", fill)
+std::shared_ptr<const Explainer> make_smooth_grad_cam_pp() {
+  return std::make_shared<SmoothGradCamPp>();
+}
+
+}  // namespace lumen::gradient_cams

@@ -1,12 +1,12 @@
 #include <algorithm>
 #include <catch2/catch.hpp>
-#include <lumen/layers.hpp>
 #include <lumen/propagation.hpp>
 #include <lumen/resample.hpp>
 #include <lumen/trace.hpp>
 #include <random>
 
 #include "explain_helpers.hpp"
+#include "gradient_cam_test_helpers.hpp"
 #include "test_models.hpp"
 #include "test_registry.hpp"
 
@@ -16,21 +16,6 @@ using namespace lumen::testing;
 namespace {
 
 using Strings = std::map<std::string, std::string>;
-
-// input [N,2,4,4] -> MaxPool 2 ("features", [N,2,2,2]) -> Flatten -> Linear W [3,8]: the gradient
-// at the features is W[c] whatever the input, so noise cannot change the derivative terms.
-Model pooled_model(const Tensor& w) {
-  Graph g;
-  auto x = g.add_input("input", {2, 4, 4});
-  Pool2dParams pool;
-  pool.kernel = {2, 2};
-  pool.stride = {2, 2};
-  auto f = g.add_node("features", "", make_max_pool2d(pool), {x});
-  auto flat = g.add_node("flatten", "", make_flatten(1), {f});
-  auto fc = g.add_node("fc", "logits", make_linear(w, std::nullopt), {flat});
-  g.finalize(fc);
-  return Model(std::move(g), InputSpec{{2, 4, 4}, {}, {}});
-}
 
 // Smooth Grad-CAM++'s layer map for one image [1,C,H,W] before the ReLU, computed copy by copy:
 // the noise drawn as documented (copy m from stream (0, m) of a context with `seed`), each copy's
@@ -98,7 +83,9 @@ TEST_CASE(
     "constant",
     "[smooth-grad-cam-pp]") {
   const Tensor w = random_tensor({3, 8}, 21);
-  const Model model = pooled_model(w);
+  // Flatten head: the gradient at the features is W[c] whatever the input, so noise cannot change
+  // the derivative terms.
+  const Model model = pooled_model(w, false);
   const Tensor x = random_tensor(model.batch_shape(1), 2);
   for (std::int64_t c = 0; c < 3; ++c) {
     const auto pp = explain("grad-cam-pp", model, x, {c}, {{"relu", "false"}});

@@ -1,0 +1,87 @@
+#include "gradient_cam.hpp"
+
+#include <lumen/cam.hpp>
+#include <lumen/model.hpp>
+#include <lumen/propagation.hpp>
+#include <utility>
+
+namespace lumen::gradient_cams {
+
+namespace {
+
+class GradientCam final : public Explainer {
+ public:
+  explicit GradientCam(GradientCamMethod method) : method_(std::move(method)) {}
+
+  ExplainerInfo info() const override { return method_.info; }
+
+  Attribution explain(const ExplainRequest& request, Context& context) const override {
+    ExplanationMeter meter(context);
+    const NodeId layer = cam_layer(request, method_.info.name);
+    auto run = propagate_from_targets(request.model, request.input, request.targets,
+                                      RuleMap(gradient_rule()), StartValue::one, {layer}, context);
+    const Tensor& features = run.trace.output(layer);
+    const Tensor& gradients = run.signals.at(layer);
+    const bool relu = request.params.boolean("relu");
+    Attribution result =
+        std::holds_alternative<ChannelWeight>(method_.weighting)
+            ? cam_attribution(request, layer, features, channel_weights(features, gradients), relu)
+            : pixel_weighted(request, layer, features, gradients, relu);
+    meter.finish(result);
+    return result;
+  }
+
+ private:
+  // One weight per feature map: [N,K].
+  Tensor channel_weights(const Tensor& features, const Tensor& gradients) const {
+    const ChannelWeight weight = std::get<ChannelWeight>(method_.weighting);
+    const auto plane = static_cast<std::size_t>(features.dim(2) * features.dim(3));
+    Tensor weights({features.dim(0), features.dim(1)});
+    for (std::int64_t i = 0; i < weights.size(); ++i) {
+      const auto offset = static_cast<std::size_t>(i) * plane;
+      weights[i] = static_cast<float>(
+          weight({features.data() + offset, plane}, {gradients.data() + offset, plane}));
+    }
+    return weights;
+  }
+
+  // Per-pixel weights as a weighted sum with unit weights of the maps weight(G) * A.
+  Attribution pixel_weighted(const ExplainRequest& request, NodeId layer, const Tensor& features,
+                             const Tensor& gradients, bool relu) const {
+    const PixelWeight weight = std::get<PixelWeight>(method_.weighting);
+    Tensor weighted(features.shape());
+    for (std::int64_t i = 0; i < features.size(); ++i)
+      weighted[i] = weight(gradients[i]) * features[i];
+    const Tensor ones({features.dim(0), features.dim(1)}, 1.0F);
+    return cam_attribution(request, layer, weighted, ones, relu);
+  }
+
+  GradientCamMethod method_;
+};
+
+}  // namespace
+
+ExplainerInfo gradient_cam_info(std::string name, std::string summary, std::string citation,
+                                std::vector<ParamSpec> params) {
+  ExplainerInfo i;
+  i.name = std::move(name);
+  i.family = Family::cam;
+  i.summary = std::move(summary);
+  i.citation = std::move(citation);
+  i.requirements = requires_gradients | requires_layer_access;
+  i.output = OutputSpace::layer;
+  i.layer_use = LayerUse::required;
+  i.signed_output = true;  // with relu=false; the default (relu) map is not (signed_map)
+  i.params = std::move(params);
+  return i;
+}
+
+ParamSpec relu_param(std::string help) {
+  return {"relu", ParamType::boolean, "true", std::move(help), 0, 0, {}};
+}
+
+std::shared_ptr<const Explainer> make_gradient_cam(GradientCamMethod method) {
+  return std::make_shared<GradientCam>(std::move(method));
+}
+
+}  // namespace lumen::gradient_cams
