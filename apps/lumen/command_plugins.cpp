@@ -3,6 +3,7 @@
 #include <cmath>
 #include <iostream>
 #include <lumen/backend.hpp>
+#include <lumen/dataset.hpp>
 #include <lumen/explainer.hpp>
 #include <lumen/importer.hpp>
 #include <lumen/metric.hpp>
@@ -102,6 +103,16 @@ void print_all(std::ostream& out, const Session& session) {
   for (const auto& name : r.importer_names()) {
     const ImporterInfo i = r.importer(name)->info();
     out << "  " << i.name << "  [" << join(i.extensions, " ") << "]\n    " << i.summary << '\n';
+  }
+  out << "\nDataset kinds (" << r.dataset_kind_names().size() << "):\n";
+  for (const auto& name : r.dataset_kind_names()) {
+    const DatasetKindInfo i = r.dataset_kind(name)->info();
+    out << "  " << i.name;
+    if (!i.aliases.empty()) out << "  (also " << join(i.aliases, ", ") << ")";
+    out << "  [" << i.name
+        << (i.location == DatasetKindInfo::Location::required ? ":LOCATION" : ":")
+        << "?name=value&...]\n    " << i.summary << "\n    options:\n";
+    print_params(out, i.params);
   }
   out << "\nLoad failures (" << session.failures().size() << "):\n";
   for (const auto& f : session.failures())

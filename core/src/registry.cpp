@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "lumen/backend.hpp"
+#include "lumen/dataset.hpp"
 #include "lumen/error.hpp"
 #include "lumen/explainer.hpp"
 #include "lumen/importer.hpp"
@@ -80,6 +81,8 @@ struct Registry::Impl {
   std::map<std::string, Entry<Metric>, std::less<>> metrics;
   std::map<std::string, Entry<Backend>, std::less<>> backends;
   std::map<std::string, Entry<Importer>, std::less<>> importers;
+  /// Names and aliases of dataset kinds, each to its kind.
+  std::map<std::string, Entry<DatasetKind>, std::less<>> datasets;
   std::vector<PluginRecord> plugins;
 };
 
@@ -109,6 +112,10 @@ class PendingRegistrar final : public Registrar {
     if (!i) throw PluginError("add_importer(nullptr)");
     importers.push_back(std::move(i));
   }
+  void add_dataset_kind(std::shared_ptr<const DatasetKind> d) override {
+    if (!d) throw PluginError("add_dataset_kind(nullptr)");
+    datasets.push_back(std::move(d));
+  }
   const Registry& registry() const override { return registry_; }
 
   std::vector<std::shared_ptr<const Explainer>> explainers;
@@ -116,6 +123,7 @@ class PendingRegistrar final : public Registrar {
   std::vector<std::shared_ptr<const Metric>> metrics;
   std::vector<std::shared_ptr<const Backend>> backends;
   std::vector<std::shared_ptr<const Importer>> importers;
+  std::vector<std::shared_ptr<const DatasetKind>> datasets;
 
  private:
   const Registry& registry_;
@@ -208,6 +216,19 @@ void Registry::register_plugin(PluginRecord record, std::shared_ptr<void> librar
     describe("importer", name);
     importers.emplace_back(name, keep_loaded(i, library));
   }
+  claimed.clear();
+  std::vector<std::pair<std::string, std::shared_ptr<const DatasetKind>>> datasets;
+  for (auto& d : pending.datasets) {
+    const DatasetKindInfo info = d->info();
+    auto kept = keep_loaded(d, library);
+    claim(impl_->datasets, claimed, info.name, "dataset kind", origin);
+    describe("dataset", info.name);
+    datasets.emplace_back(info.name, kept);
+    for (const auto& alias : info.aliases) {
+      claim(impl_->datasets, claimed, alias, "dataset kind", origin);
+      datasets.emplace_back(alias, kept);
+    }
+  }
 
   // Everything checked: commit.
   for (auto& [name, e] : explainers)
@@ -227,6 +248,8 @@ void Registry::register_plugin(PluginRecord record, std::shared_ptr<void> librar
     impl_->backends.emplace(name, Entry<Backend>{std::move(b), origin});
   for (auto& [name, i] : importers)
     impl_->importers.emplace(name, Entry<Importer>{std::move(i), origin});
+  for (auto& [name, d] : datasets)
+    impl_->datasets.emplace(name, Entry<DatasetKind>{std::move(d), origin});
   record.items = std::move(items);
   impl_->plugins.push_back(std::move(record));
 }
@@ -243,6 +266,31 @@ std::shared_ptr<const Backend> Registry::backend(std::string_view name) const {
 std::shared_ptr<const Importer> Registry::importer(std::string_view name) const {
   return lookup(impl_->importers, name, "importer").object;
 }
+std::shared_ptr<const DatasetKind> Registry::dataset_kind(std::string_view name) const {
+  auto it = impl_->datasets.find(name);
+  if (it == impl_->datasets.end()) {
+    throw NotFound("no dataset kind named '" + std::string(name) +
+                   "'; registered: " + join(names_of(impl_->datasets)));
+  }
+  return it->second.object;
+}
+
+std::unique_ptr<Dataset> Registry::open_dataset(std::string_view text) const {
+  const DatasetSpec spec = parse_dataset_spec(text);
+  const auto kind = dataset_kind(spec.kind);
+  const DatasetKindInfo info = kind->info();
+  const std::string quoted = "dataset '" + std::string(text) + "'";
+  if (info.location == DatasetKindInfo::Location::required && spec.location.empty()) {
+    throw InvalidArgument(quoted + ": " + info.name + " needs a location, e.g. " + info.name +
+                          ":PATH");
+  }
+  if (info.location == DatasetKindInfo::Location::none && !spec.location.empty()) {
+    throw InvalidArgument(quoted + ": " + info.name + " takes no location (got '" + spec.location +
+                          "'); write " + info.name + ":?name=value");
+  }
+  return kind->open(spec.location, Params::validate(info.params, spec.options, quoted));
+}
+
 const RuleInfo& Registry::rule_info(std::string_view name) const {
   return lookup(impl_->rules, name, "rule").info;
 }
@@ -273,6 +321,12 @@ std::vector<std::string> Registry::rule_names() const { return names_of(impl_->r
 std::vector<std::string> Registry::metric_names() const { return names_of(impl_->metrics); }
 std::vector<std::string> Registry::backend_names() const { return names_of(impl_->backends); }
 std::vector<std::string> Registry::importer_names() const { return names_of(impl_->importers); }
+std::vector<std::string> Registry::dataset_kind_names() const {
+  std::vector<std::string> names;
+  for (const auto& [name, entry] : impl_->datasets)
+    if (entry.object->info().name == name) names.push_back(name);
+  return names;
+}
 const std::vector<PluginRecord>& Registry::plugins() const { return impl_->plugins; }
 
 }  // namespace lumen

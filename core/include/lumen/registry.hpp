@@ -14,6 +14,8 @@
 namespace lumen {
 
 class Backend;
+class Dataset;
+class DatasetKind;
 class Explainer;
 class Importer;
 class Metric;
@@ -46,12 +48,14 @@ class LUMEN_API Registrar {
   virtual void add_metric(std::shared_ptr<const Metric> metric) = 0;
   virtual void add_backend(std::shared_ptr<const Backend> backend) = 0;
   virtual void add_importer(std::shared_ptr<const Importer> importer) = 0;
+  virtual void add_dataset_kind(std::shared_ptr<const DatasetKind> kind) = 0;
   /// The registry being filled, for items that look others up by name when they run (an
   /// explainer making its rules, SmoothGrad wrapping another explainer). It outlives them.
   virtual const Registry& registry() const = 0;
 };
 
-/// Every explainer, rule, metric, backend and importer known to the process, found by name.
+/// Every explainer, rule, metric, backend, importer and dataset kind known to the process, found
+/// by name.
 /// Objects handed out keep their plugin's library loaded for as long as they live. Loading is
 /// done at start-up, before parallel work; lookups are thread-safe once loading is over.
 class LUMEN_API Registry {
@@ -65,6 +69,12 @@ class LUMEN_API Registry {
   std::shared_ptr<const Metric> metric(std::string_view name) const;
   std::shared_ptr<const Backend> backend(std::string_view name) const;
   std::shared_ptr<const Importer> importer(std::string_view name) const;
+  /// A dataset kind by its name or one of its aliases.
+  std::shared_ptr<const DatasetKind> dataset_kind(std::string_view name) const;
+  /// Opens a dataset named `KIND:LOCATION[?name=value&...]` (parse_dataset_spec): finds the kind,
+  /// validates the options against its parameters and the location against its needs. Throws
+  /// InvalidArgument / NotFound quoting the spec.
+  std::unique_ptr<Dataset> open_dataset(std::string_view spec) const;
   const RuleInfo& rule_info(std::string_view name) const;
   /// Makes the rule `name` with `params` (validated against its ParamSpecs).
   std::shared_ptr<const Rule> make_rule(std::string_view name,
@@ -77,6 +87,7 @@ class LUMEN_API Registry {
   std::vector<std::string> metric_names() const;
   std::vector<std::string> backend_names() const;
   std::vector<std::string> importer_names() const;
+  std::vector<std::string> dataset_kind_names() const;  ///< names, without aliases
   const std::vector<PluginRecord>& plugins() const;
 
   /// Registers items under origin `record` (the loader's entry point; `library` is kept alive by
