@@ -1,0 +1,111 @@
+#include <catch2/catch.hpp>
+#include <lumen/error.hpp>
+#include <lumen/layers.hpp>
+
+#include "explain_helpers.hpp"
+#include "test_models.hpp"
+#include "test_registry.hpp"
+
+using namespace lumen;
+using namespace lumen::testing;
+
+namespace {
+
+// x(2) -> W1 = [[1, 1], [-1, 2]] -> ReLU -> W2 = [[2, 1]], no bias.
+Model two_layer() {
+  Graph g;
+  auto x = g.add_input("input", {2, 1, 1});
+  auto f = g.add_node("flatten", "", make_flatten(1), {x});
+  auto a = g.add_node("fc1", "", make_linear(Tensor({2, 2}, {1, 1, -1, 2}), std::nullopt), {f});
+  auto r = g.add_node("relu", "", make_relu(), {a});
+  auto b = g.add_node("fc2", "logits", make_linear(Tensor({1, 2}, {2, 1}), std::nullopt), {r});
+  g.finalize(b);
+  return Model(std::move(g), InputSpec{{2, 1, 1}, {}, {}});
+}
+
+}  // namespace
+
+TEST_CASE("deep-taylor matches hand-computed relevance on a 2-layer network", "[deep-taylor]") {
+  // x = (1, 2): h = (3, 3), f = 2*3 + 1*3 = 9. z+ at fc2: R_h = (6, 3).
+  // fc1 unit 1 (w = (1, 1)) carries 6, unit 2 (w = (-1, 2)) carries 3.
+  const auto model = two_layer();
+  const Tensor x({1, 2, 1, 1}, {1, 2});
+  SECTION("zbox with scalar bounds low = -1, high = 3") {
+    // unit 1: (x - l) w+ = (2, 3), z = 5: (2.4, 3.6). unit 2: (x1 - h) w1 = (1 - 3)(-1) = 2 and
+    // (x2 - l) w2 = 3 * 2 = 6, z = 8: (0.75, 2.25). R_x = (3.15, 5.85), sum 9.
+    const auto a = explain("deep-taylor", model, x, {0}, {{"low", "-1"}, {"high", "3"}});
+    CHECK(a.map[0] == Approx(3.15).epsilon(1e-5));
+    CHECK(a.map[1] == Approx(5.85).epsilon(1e-5));
+  }
+  SECTION("zbox with per-channel bounds low = (-1, 0), high = (3, 3)") {
+    // unit 1: (x - l) = (2, 2), z = 4: (3, 3). unit 2: (1 - 3)(-1) = 2 and (2 - 0) 2 = 4, z = 6:
+    // (1, 2). R_x = (4, 5).
+    const auto a = explain("deep-taylor", model, x, {0}, {{"low", "-1,0"}, {"high", "3,3"}});
+    CHECK(a.map[0] == Approx(4.0).epsilon(1e-5));
+    CHECK(a.map[1] == Approx(5.0).epsilon(1e-5));
+  }
+  SECTION("wsquare") {
+    // unit 1: w^2 = (1, 1) / 2 * 6 = (3, 3). unit 2: w^2 = (1, 4) / 5 * 3 = (0.6, 2.4).
+    const auto a = explain("deep-taylor", model, x, {0}, {{"input_rule", "wsquare"}});
+    CHECK(a.map[0] == Approx(3.6).epsilon(1e-5));
+    CHECK(a.map[1] == Approx(5.4).epsilon(1e-5));
+  }
+}
+
+TEST_CASE("deep-taylor conserves the target logit on bias-free ReLU networks", "[deep-taylor]") {
+  // Inputs in the box [0, 1]: every linear layer is followed by a ReLU (or gives the logits), so
+  // a unit that receives relevance is active, its z+ > 0 and z+ passes on all of it; z-box passes
+  // on what the first layer receives; w^2 does for any input. Max-pooling (winner) and global
+  // average pooling keep the total. (Not the residual net: a convolution feeding an Add without
+  // its own ReLU can receive relevance with z+ = 0, which z+ drops; see docs/methods.)
+  for (std::uint64_t seed : {1U, 2U, 3U}) {
+    for (const auto& model : {conv_net(seed, false), dense_net(seed, false)}) {
+      const Tensor x = random_tensor(model.batch_shape(2), seed + 40, 0.0F, 1.0F);
+      const Tensor scores = logits(model, x);
+      for (const char* input_rule : {"zbox", "wsquare"}) {
+        // The target whose logit has the most positive contributions: the largest logit.
+        std::vector<std::int64_t> targets;
+        for (std::int64_t s = 0; s < 2; ++s) {
+          std::int64_t best = 0;
+          for (std::int64_t k = 1; k < model.class_count(); ++k) {
+            if (scores[s * model.class_count() + k] > scores[s * model.class_count() + best])
+              best = k;
+          }
+          targets.push_back(best);
+        }
+        const auto a = explain("deep-taylor", model, x, targets, {{"input_rule", input_rule}});
+        for (std::int64_t s = 0; s < 2; ++s) {
+          const double f = scores[s * model.class_count() + targets[s]];
+          CAPTURE(seed, input_rule, s, f);
+          CHECK(sum(a.map.batch_slice(s)) == Approx(f).epsilon(1e-4));
+        }
+      }
+    }
+  }
+}
+
+TEST_CASE("deep-taylor refuses bad bounds", "[deep-taylor]") {
+  const auto model = two_layer();
+  const Tensor x({1, 2, 1, 1}, {1, 2});
+  CHECK_THROWS_AS(explain("deep-taylor", model, x, {0}, {{"low", "a"}}), InvalidArgument);
+  CHECK_THROWS_AS(explain("deep-taylor", model, x, {0}, {{"low", "2"}, {"high", "1"}}),
+                  InvalidArgument);
+  CHECK_THROWS_WITH(explain("deep-taylor", model, x, {0}, {{"low", "0,0,0"}}),
+                    Catch::Contains("low"));
+}
+
+TEST_CASE("deep-taylor batch equals one by one and does not depend on threads", "[deep-taylor]") {
+  const auto model = residual_net(9);
+  const Tensor x = random_tensor(model.batch_shape(3), 10, 0.0F, 1.0F);
+  const std::vector<std::int64_t> t{0, 1, 2};
+  for (const char* input_rule : {"zbox", "wsquare"}) {
+    const std::map<std::string, std::string> params{{"input_rule", input_rule}};
+    const auto one_thread = explain("deep-taylor", model, x, t, params, std::nullopt, 1);
+    const auto two_threads = explain("deep-taylor", model, x, t, params, std::nullopt, 2);
+    CHECK(relative_difference(one_thread.map, two_threads.map) == 0.0);
+    for (std::int64_t s = 0; s < 3; ++s) {
+      const auto one = explain("deep-taylor", model, x.batch_slice(s), {t[s]}, params);
+      CHECK(relative_difference(one_thread.map.batch_slice(s), one.map) < 1e-5);
+    }
+  }
+}
