@@ -4,6 +4,7 @@
 // f_c(x) - f_c(x0) when every non-linearity is element-wise or max-pooling.
 #include <cmath>
 #include <cstdio>
+#include <lumen/baseline.hpp>
 #include <lumen/error.hpp>
 #include <lumen/explainer.hpp>
 #include <lumen/model.hpp>
@@ -11,7 +12,6 @@
 #include <lumen/propagation.hpp>
 #include <lumen/trace.hpp>
 
-#include "../integrated-gradients/baseline.hpp"
 #include "multiplier_rule.hpp"
 
 namespace {
@@ -52,36 +52,9 @@ class DeepLift final : public lumen::Explainer {
          0,
          0,
          {"rescale", "reveal-cancel"}},
-        {"baseline",
-         ParamType::choice,
-         "zeros",
-         "the reference input x0: zeros, constant (baseline_value), blur (the input blurred by "
-         "baseline_sigma) or npy (baseline_file)",
-         0,
-         0,
-         {"zeros", "constant", "blur", "npy"}},
-        {"baseline_value",
-         ParamType::real,
-         "0",
-         "value of every element with baseline=constant",
-         -1e6,
-         1e6,
-         {}},
-        {"baseline_sigma",
-         ParamType::real,
-         "5",
-         "standard deviation in pixels of the Gaussian blur with baseline=blur",
-         0.0,
-         1e3,
-         {}},
-        {"baseline_file",
-         ParamType::text,
-         "",
-         "a .npy reference with baseline=npy: [C,H,W], [1,C,H,W] or one per sample [N,C,H,W]",
-         0,
-         0,
-         {}},
     };
+    const auto baseline = lumen::baseline_params({"zeros", "constant", "blur", "npy"});
+    i.params.insert(i.params.end(), baseline.begin(), baseline.end());
     return i;
   }
 
@@ -92,7 +65,7 @@ class DeepLift final : public lumen::Explainer {
     const lumen::Tensor& x = request.input;
     lumen::check_targets(model, x, request.targets);
     model.check_input(x);
-    const lumen::Tensor x0 = lumen::ig::make_baselines(request.params, x, context);
+    const lumen::Tensor x0 = lumen::make_baselines(request.params, x, context, "deeplift");
     model.check_input(x0);
     const auto mode = request.params.text("rule") == "rescale"
                           ? lumen::deeplift::Mode::rescale

@@ -7,6 +7,7 @@
 // minimum and maximum as H_g, so that Up(sum_g w_g M^_g) = sum_g w_g H_g.
 #include <algorithm>
 #include <cmath>
+#include <lumen/blur.hpp>
 #include <lumen/cam.hpp>
 #include <lumen/error.hpp>
 #include <lumen/explainer.hpp>
@@ -15,10 +16,9 @@
 #include <lumen/propagation.hpp>
 #include <lumen/resample.hpp>
 #include <lumen/trace.hpp>
+#include <string>
 #include <utility>
 #include <vector>
-
-#include "gaussian_blur.hpp"
 
 namespace {
 
@@ -122,8 +122,13 @@ class GroupCam final : public lumen::Explainer {
     const double denoise = request.params.real("denoise_percentile");
     const std::int64_t batch = request.params.integer("batch_size");
     // Checked before any pass runs.
-    const lumen::Tensor blurred = lumen::group_cam::gaussian_blur(
-        input, request.params.integer("blur_kernel"), request.params.real("blur_sigma"));
+    const std::int64_t kernel = request.params.integer("blur_kernel");
+    if (kernel % 2 == 0) {
+      throw lumen::InvalidArgument("group-cam: blur_kernel must be odd, got " +
+                                   std::to_string(kernel));
+    }
+    const lumen::Tensor blurred = lumen::gaussian_blur(input, request.params.real("blur_sigma"),
+                                                       kernel, lumen::BlurBorder::reflect);
 
     const auto run = lumen::propagate_from_targets(model, input, request.targets,
                                                    lumen::RuleMap(lumen::gradient_rule()),

@@ -5,13 +5,13 @@
 // the sum beyond the rounding of batched kernels.
 #include <cmath>
 #include <cstdio>
+#include <lumen/baseline.hpp>
 #include <lumen/explainer.hpp>
 #include <lumen/model.hpp>
 #include <lumen/plugin.hpp>
 #include <lumen/propagation.hpp>
 #include <lumen/trace.hpp>
 
-#include "baseline.hpp"
 #include "quadrature.hpp"
 
 namespace {
@@ -42,37 +42,8 @@ class IntegratedGradients final : public lumen::Explainer {
     i.requirements = lumen::requires_gradients;
     i.output = lumen::OutputSpace::input;
     i.signed_output = true;
-    i.params = {
-        {"baseline",
-         ParamType::choice,
-         "zeros",
-         "the reference input x': zeros, constant (baseline_value), blur (the input blurred by "
-         "baseline_sigma), uniform (noise in [min x, max x] per sample, seeded) or npy "
-         "(baseline_file)",
-         0,
-         0,
-         {"zeros", "constant", "blur", "uniform", "npy"}},
-        {"baseline_value",
-         ParamType::real,
-         "0",
-         "value of every element with baseline=constant",
-         -1e6,
-         1e6,
-         {}},
-        {"baseline_sigma",
-         ParamType::real,
-         "5",
-         "standard deviation in pixels of the Gaussian blur with baseline=blur",
-         0.0,
-         1e3,
-         {}},
-        {"baseline_file",
-         ParamType::text,
-         "",
-         "a .npy baseline with baseline=npy: [C,H,W], [1,C,H,W] or one per sample [N,C,H,W]",
-         0,
-         0,
-         {}},
+    i.params = lumen::baseline_params({"zeros", "constant", "blur", "uniform", "npy"});
+    const std::vector<lumen::ParamSpec> own = {
         {"steps", ParamType::integer, "50", "number of points on the path", 1, 100000, {}},
         {"quadrature",
          ParamType::choice,
@@ -90,6 +61,7 @@ class IntegratedGradients final : public lumen::Explainer {
          1e9,
          {}},
     };
+    i.params.insert(i.params.end(), own.begin(), own.end());
     return i;
   }
 
@@ -102,7 +74,8 @@ class IntegratedGradients final : public lumen::Explainer {
     model.check_input(x);
     const auto steps = static_cast<int>(request.params.integer("steps"));
     const auto rule = lumen::ig::quadrature(request.params.text("quadrature"), steps);
-    const lumen::Tensor baselines = lumen::ig::make_baselines(request.params, x, context);
+    const lumen::Tensor baselines =
+        lumen::make_baselines(request.params, x, context, "integrated-gradients");
     model.check_input(baselines);
     std::int64_t chunk = request.params.integer("internal_batch_size");
     if (chunk == 0) chunk = steps;

@@ -232,5 +232,7 @@ TEST_CASE("deeplift refuses a missing or misshapen reference file", "[deeplift]"
   const auto model = conv_net(1);
   const Tensor x = random_tensor(model.batch_shape(1), 2);
   CHECK_THROWS_AS(explain("deeplift", model, x, {0}, {{"baseline", "npy"}}), InvalidArgument);
+  CHECK_THROWS_WITH(explain("deeplift", model, x, {0}, {{"baseline", "npy"}}),
+                    Catch::Contains("deeplift: baseline=npy needs baseline_file"));
   CHECK_THROWS_AS(explain("deeplift", model, x, {0}, {{"rule", "rescale-ish"}}), InvalidArgument);
 }

@@ -7,7 +7,6 @@
 #include <lumen/resample.hpp>
 #include <lumen/trace.hpp>
 
-#include "../gaussian_blur.hpp"
 #include "explain_helpers.hpp"
 #include "test_models.hpp"
 #include "test_registry.hpp"
@@ -129,29 +128,6 @@ Model tiny_model(const Tensor& w) {
 }
 
 }  // namespace
-
-TEST_CASE("group-cam blur: a constant image stays constant, values match an explicit 2-D sum",
-          "[group-cam]") {
-  for (const Shape& shape : {Shape{1, 1, 1, 1}, Shape{2, 3, 5, 7}, Shape{1, 2, 8, 8}}) {
-    for (const auto& [kernel, sigma] :
-         std::vector<std::pair<int, double>>{{1, 1.0}, {3, 0.8}, {5, 2.0}, {51, 50.0}}) {
-      const Tensor constant(shape, 0.37F);
-      const Tensor b = group_cam::gaussian_blur(constant, kernel, sigma);
-      for (float v : b.values()) CHECK(v == Approx(0.37F).epsilon(1e-6));
-      const Tensor x = random_tensor(shape, 4);
-      CHECK(relative_difference(group_cam::gaussian_blur(x, kernel, sigma),
-                                naive_blur(x, kernel, sigma)) < 1e-5);
-    }
-  }
-  // By hand on a row of 3 with kernel 3: out[0] = w1 x0 + 2 w0 x1 (the mirror of -1 is 1).
-  const Tensor row({1, 1, 1, 3}, {1.0F, 2.0F, 4.0F});
-  const double w0 = std::exp(-0.5), w1 = 1.0, total = w1 + 2 * w0;
-  const Tensor b = group_cam::gaussian_blur(row, 3, 1.0);
-  CHECK(b[0] == Approx((w1 * 1 + 2 * w0 * 2) / total));
-  CHECK(b[1] == Approx((w1 * 2 + w0 * 1 + w0 * 4) / total));
-  CHECK(b[2] == Approx((w1 * 4 + 2 * w0 * 2) / total));
-  CHECK_THROWS_AS(group_cam::gaussian_blur(row, 4, 1.0), InvalidArgument);
-}
 
 TEST_CASE("group-cam with G = 1 on a tiny model: one mask, weighted by its score gain",
           "[group-cam]") {

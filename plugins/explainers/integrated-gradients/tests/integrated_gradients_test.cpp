@@ -1,10 +1,11 @@
 #include <catch2/catch.hpp>
 #include <cmath>
 #include <filesystem>
+#include <lumen/baseline.hpp>
+#include <lumen/blur.hpp>
 #include <lumen/error.hpp>
 #include <lumen/io.hpp>
 
-#include "../baseline.hpp"
 #include "explain_helpers.hpp"
 #include "test_models.hpp"
 #include "test_registry.hpp"
@@ -205,27 +206,8 @@ TEST_CASE("integrated-gradients baselines", "[integrated-gradients]") {
           0.0);
     CHECK(relative_difference(half.map, zeros.map) > 1e-2);
   }
-  SECTION("blur is the input under a naive Gaussian blur with replicated edges") {
-    const double sigma = 1.3;
-    const Tensor blurred = ig::gaussian_blur(x, sigma);
-    const std::int64_t h = x.dim(2), w = x.dim(3), r = 4;  // ceil(3 * 1.3)
-    for (std::int64_t p = 0; p < x.dim(0) * x.dim(1); ++p) {
-      for (std::int64_t i = 0; i < h; ++i) {
-        for (std::int64_t j = 0; j < w; ++j) {
-          double acc = 0.0, total = 0.0;
-          for (std::int64_t a = -r; a <= r; ++a) {
-            for (std::int64_t b = -r; b <= r; ++b) {
-              const double k = std::exp(-(a * a + b * b) / (2 * sigma * sigma));
-              const auto ii = std::clamp<std::int64_t>(i + a, 0, h - 1);
-              const auto jj = std::clamp<std::int64_t>(j + b, 0, w - 1);
-              acc += k * x[(p * h + ii) * w + jj];
-              total += k;
-            }
-          }
-          CHECK(blurred[(p * h + i) * w + j] == Approx(acc / total).margin(1e-6));
-        }
-      }
-    }
+  SECTION("blur is the input under the core's Gaussian blur (tests/core/test_blur.cpp)") {
+    const Tensor blurred = gaussian_blur(x, 1.3);
     const auto blur = with({{"baseline", "blur"}, {"baseline_sigma", "1.3"}});
     CHECK(relative_difference(blur.map, from_npy(blurred, "blur").map) < 1e-6);
     CHECK(relative_difference(with({{"baseline", "blur"}, {"baseline_sigma", "0"}}).map,
@@ -235,7 +217,7 @@ TEST_CASE("integrated-gradients baselines", "[integrated-gradients]") {
     auto context = make_context(1, 21);
     Params params = Params::validate(registry().explainer("integrated-gradients")->info().params,
                                      {{"baseline", "uniform"}}, "test");
-    const Tensor b = ig::make_baselines(params, x, *context);
+    const Tensor b = make_baselines(params, x, *context, "integrated-gradients");
     const std::int64_t per = x.size() / 2;
     for (std::int64_t s = 0; s < 2; ++s) {
       const auto [lo, hi] = std::minmax_element(x.data() + s * per, x.data() + (s + 1) * per);
