@@ -107,19 +107,24 @@ void check_spatial_layer(const Model& model, NodeId layer) {
 
 NodeId default_spatial_layer(const Model& model) {
   const Graph& g = model.graph();
-  const auto& order = g.topological_order();
   const NodeId logits = model.logits_node();
-  std::optional<NodeId> found;
-  for (NodeId id : order) {
+  std::optional<NodeId> last_spatial, last_unpooled;
+  for (NodeId id : g.topological_order()) {
     if (id == logits) break;
-    const auto& s = g.node(id).output_shape;
-    if (id != g.input() && s.size() == 4 && s[2] * s[3] > 1) found = id;
+    const Node& node = g.node(id);
+    const auto& s = node.output_shape;
+    if (id == g.input() || s.size() != 4 || s[2] * s[3] <= 1) continue;
+    last_spatial = id;
+    const std::string op = node.layer->op_type();
+    if (node.layer->kind() != LayerKind::pooling && op != "AveragePool" && op != "MaxPool") {
+      last_unpooled = id;
+    }
   }
-  if (!found) {
+  if (!last_spatial) {
     throw InvalidArgument(
         "the model has no layer with a spatial output [N,C,h,w] before its logits");
   }
-  return *found;
+  return last_unpooled ? *last_unpooled : *last_spatial;
 }
 
 }  // namespace lumen

@@ -22,11 +22,15 @@ class LeNet(nn.Module):
 
     def features_and_logits(self, x):
         x = nn.functional.max_pool2d(torch.relu(self.conv1(x)), 2)
-        features = nn.functional.max_pool2d(torch.relu(self.conv2(x)), 2)
-        x = features.view(features.size(0), -1)  # exported as Shape->Gather->Unsqueeze->Concat->Reshape
+        features = torch.relu(self.conv2(x))  # lumen's default layer: the pooling after it is not
+        return features, self.head(features)
+
+    def head(self, features):
+        x = nn.functional.max_pool2d(features, 2)
+        x = x.view(x.size(0), -1)  # exported as Shape->Gather->Unsqueeze->Concat->Reshape
         x = torch.relu(self.fc1(x))
         x = torch.relu(self.fc2(x))
-        return features, self.fc3(x)
+        return self.fc3(x)
 
     def forward(self, x):
         return self.features_and_logits(x)[1]
@@ -47,8 +51,11 @@ class VGG(nn.Module):
             nn.Flatten(), nn.Linear(16 * 4 * 4, 32), nn.ReLU(), nn.Dropout(), nn.Linear(32, 10))
 
     def features_and_logits(self, x):
-        features = self.features(x)
-        return features, self.classifier(features)
+        features = self.features[:-1](x)  # lumen's default layer: the last ReLU, before the pool
+        return features, self.head(features)
+
+    def head(self, features):
+        return self.classifier(self.features[-1](features))
 
     def forward(self, x):
         return self.features_and_logits(x)[1]
@@ -83,7 +90,10 @@ class ResNet(nn.Module):
 
     def features_and_logits(self, x):
         features = self.layer2(self.layer1(self.stem(x)))
-        return features, self.fc(torch.flatten(self.pool(features), 1))
+        return features, self.head(features)
+
+    def head(self, features):
+        return self.fc(torch.flatten(self.pool(features), 1))
 
     def forward(self, x):
         return self.features_and_logits(x)[1]

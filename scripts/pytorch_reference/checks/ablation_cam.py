@@ -1,7 +1,7 @@
 """`ablation-cam relu=false` at lumen's default layer against Ablation-CAM computed in PyTorch.
 
 The model's features_and_logits gives the feature map A (lumen's default layer); the part of each
-reference model after it is written out below, so every ablated score S_c,k is a PyTorch forward
+reference model after it is its head(), so every ablated score S_c,k is a PyTorch forward
 of the head with A^k set to zero. alpha_k = (S_c - S_c,k) / S_c on the target logit, then
 sum_k alpha_k A^k and bilinear upsampling with half-pixel centres.
 """
@@ -13,29 +13,17 @@ from ..common import LumenFailed, relative_difference
 NAME = "ablation-cam"
 
 
-def head(model, features):
-    kind = type(model).__name__
-    if kind == "VGG":
-        return model.classifier(features)
-    if kind == "ResNet":
-        return model.fc(torch.flatten(model.pool(features), 1))
-    if kind == "LeNet":
-        x = features.view(features.size(0), -1)
-        return model.fc3(torch.relu(model.fc2(torch.relu(model.fc1(x)))))
-    raise LumenFailed(f"the ablation-cam check does not know the head of model {kind}")
-
-
 def check(case):
     with torch.no_grad():
         features, logits = case.model.features_and_logits(case.x)
-        if float((head(case.model, features) - logits).abs().max()) > 1e-5:
+        if float((case.model.head(features) - logits).abs().max()) > 1e-5:
             raise LumenFailed("the head written in the check does not reproduce the model")
         score = logits[:, case.target]
         alphas = []
         for k in range(features.shape[1]):
             ablated = features.clone()
             ablated[:, k] = 0
-            alphas.append((score - head(case.model, ablated)[:, case.target]) / score)
+            alphas.append((score - case.model.head(ablated)[:, case.target]) / score)
         alpha = torch.stack(alphas, dim=1)[:, :, None, None]
         cam = (alpha * features).sum(dim=1, keepdim=True)
     if float(cam.abs().max()) == 0.0:

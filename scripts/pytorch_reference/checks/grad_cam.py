@@ -1,6 +1,6 @@
 """`grad-cam relu=false` at lumen's default layer against Grad-CAM computed in PyTorch.
 
-The model's features_and_logits gives the last spatial feature map before the logits (lumen's
+The model's features_and_logits gives the last convolution-like feature map before the logits (lumen's
 default layer): alpha_k = spatial mean of d logit / d A^k, sum_k alpha_k A^k, then bilinear
 upsampling with half-pixel centres. Without the final ReLU, which can zero a whole map and hide
 a difference.
