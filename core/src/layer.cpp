@@ -9,8 +9,19 @@ namespace lumen {
 LayerState::~LayerState() = default;
 Layer::~Layer() = default;
 LinearLayer::~LinearLayer() = default;
+TrainingLayer::~TrainingLayer() = default;
 
 std::int64_t Layer::flops(std::span<const Shape>, const Shape&) const { return 0; }
+
+std::vector<Tensor> Layer::parameter_gradients(TensorRefs, const Tensor&, const LayerState*,
+                                               const Tensor&, const Backend&) const {
+  return {};
+}
+
+std::shared_ptr<const Layer> Layer::with_parameters(std::vector<Tensor> values) const {
+  throw InvalidArgument(op_type() + " has no parameters to replace (given " +
+                        std::to_string(values.size()) + ")");
+}
 
 namespace {
 void require_one_input(const Layer& layer, std::size_t count) {

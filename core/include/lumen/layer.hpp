@@ -12,6 +12,7 @@ namespace lumen {
 
 class Backend;
 class LinearLayer;
+class TrainingLayer;
 
 /// What a layer does, as the propagation rules and the CLI need to know it.
 enum class LayerKind {
@@ -60,6 +61,46 @@ class LUMEN_API Layer {
   virtual std::string describe() const { return {}; }
   /// This layer as a LinearLayer, or null. (A kind() query, not a dynamic_cast across plugins.)
   virtual const LinearLayer* as_linear() const { return nullptr; }
+
+  // Training. Layers stay immutable: a training step makes new layers with with_parameters().
+
+  /// The trainable parameters in a fixed order (Conv/Gemm: weight, then bias when present;
+  /// BatchNormalization: scale, bias). Empty for layers without parameters. The pointers live as
+  /// long as the layer.
+  virtual std::vector<const Tensor*> parameters() const { return {}; }
+  /// For each parameter, in parameters() order and shape, the gradient of sum(grad_output *
+  /// output) with respect to it, summed over the batch; arguments as for backward(). The default
+  /// (no parameters) returns an empty vector.
+  virtual std::vector<Tensor> parameter_gradients(TensorRefs inputs, const Tensor& output,
+                                                  const LayerState* state,
+                                                  const Tensor& grad_output,
+                                                  const Backend& backend) const;
+  /// A new layer like this one with `values` as its parameters (parameters() order and shapes).
+  /// Throws InvalidArgument naming the parameter whose shape differs, or when the count differs
+  /// (the default: a layer without parameters accepts none and is not copied, so it throws).
+  virtual std::shared_ptr<const Layer> with_parameters(std::vector<Tensor> values) const;
+  /// This layer as a TrainingLayer (its forward differs while training), or null.
+  virtual const TrainingLayer* as_training() const { return nullptr; }
+};
+
+/// A layer whose forward pass differs while training: BatchNormalization normalises with the
+/// statistics of the batch it is given and keeps running statistics for inference. Inference
+/// (forward) is unchanged; the training forward records a state, and backward() and
+/// parameter_gradients() given that state differentiate the training-mode function.
+class LUMEN_API TrainingLayer {
+ public:
+  virtual ~TrainingLayer();
+  /// The training-mode forward. `state` must not be null: it receives what backward(),
+  /// parameter_gradients() and with_running_statistics() need. Throws ShapeError when the batch
+  /// is too small to have statistics (one value per channel).
+  virtual Tensor forward_training(TensorRefs inputs, const Backend& backend,
+                                  std::unique_ptr<LayerState>* state) const = 0;
+  /// A new layer like this one whose running statistics moved towards the batch statistics that
+  /// forward_training recorded in `states` (averaged in the given order, so the result does not
+  /// depend on scheduling): running = (1 - momentum) * running + momentum * batch, momentum in
+  /// [0, 1]. Throws InvalidArgument for an empty list or a state of another kind.
+  virtual std::shared_ptr<const Layer> with_running_statistics(
+      std::span<const LayerState* const> states, float momentum) const = 0;
 };
 
 /// An element-wise change applied to a linear layer's weights and bias, as the LRP rules need:

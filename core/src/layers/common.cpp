@@ -40,6 +40,26 @@ std::string pair_to_string(std::int64_t a, std::int64_t b) {
   return a == b ? std::to_string(a) : std::to_string(a) + "x" + std::to_string(b);
 }
 
+void require_parameters(const Layer& layer, const std::vector<Tensor>& values,
+                        std::span<const char* const> names,
+                        std::span<const Tensor* const> current) {
+  if (values.size() != current.size()) {
+    std::string list;
+    for (std::size_t i = 0; i < current.size(); ++i) {
+      list += (list.empty() ? "" : ", ") + std::string(names[i]);
+    }
+    throw InvalidArgument(layer.op_type() + ": expects " + std::to_string(current.size()) +
+                          " parameters (" + list + "), got " + std::to_string(values.size()));
+  }
+  for (std::size_t i = 0; i < values.size(); ++i) {
+    if (values[i].shape() != current[i]->shape()) {
+      throw InvalidArgument(layer.op_type() + ": parameter '" + names[i] + "' has shape " +
+                            lumen::to_string(values[i].shape()) + ", expected " +
+                            lumen::to_string(current[i]->shape()));
+    }
+  }
+}
+
 Tensor transformed(const Tensor& tensor, const WeightTransform& t) {
   Tensor out(tensor.shape());
   for (std::int64_t i = 0; i < tensor.size(); ++i) out[i] = t(tensor[i]);

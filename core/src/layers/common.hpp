@@ -24,6 +24,10 @@ std::vector<Shape> shapes_of(TensorRefs inputs);
 inline std::size_t at(std::int64_t value) { return static_cast<std::size_t>(value); }
 /// "2" when both are equal, "2x1" otherwise.
 std::string pair_to_string(std::int64_t a, std::int64_t b);
+/// Throws InvalidArgument unless `values` has one tensor per name, shaped like `current`, e.g.
+/// "Conv: parameter 'bias' has shape [3], expected [4]" (with_parameters' checks).
+void require_parameters(const Layer& layer, const std::vector<Tensor>& values,
+                        std::span<const char* const> names, std::span<const Tensor* const> current);
 /// A copy of the tensor with t applied to every value.
 Tensor transformed(const Tensor& tensor, const WeightTransform& t);
 

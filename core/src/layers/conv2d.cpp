@@ -83,6 +83,37 @@ class Conv2d final : public LinearLayer {
     return p_.weight.size() + (p_.bias ? p_.bias->size() : 0);
   }
 
+  std::vector<const Tensor*> parameters() const override {
+    if (p_.bias) return {&p_.weight, &*p_.bias};
+    return {&p_.weight};
+  }
+
+  std::vector<Tensor> parameter_gradients(TensorRefs inputs, const Tensor&, const LayerState*,
+                                          const Tensor& grad_output,
+                                          const Backend& backend) const override {
+    layers::require_input_count(*this, inputs.size(), 1);
+    const auto g = geometry(inputs[0]->shape());
+    if (grad_output.shape() != Shape{g.batch, g.out_channels, g.out_h, g.out_w}) {
+      throw ShapeError(label(*this) + ": output gradient " + to_string(grad_output.shape()) +
+                       " does not match the output of input " + to_string(inputs[0]->shape()));
+    }
+    Tensor dw(p_.weight.shape());
+    Tensor db({g.out_channels});
+    backend.conv2d_backward_weights(g, inputs[0]->data(), grad_output.data(), dw.data(),
+                                    p_.bias ? db.data() : nullptr);
+    if (p_.bias) return {std::move(dw), std::move(db)};
+    return {std::move(dw)};
+  }
+
+  std::shared_ptr<const Layer> with_parameters(std::vector<Tensor> values) const override {
+    static constexpr const char* names[] = {"weight", "bias"};
+    layers::require_parameters(*this, values, names, parameters());
+    Conv2dParams p = p_;
+    p.weight = std::move(values[0]);
+    if (p.bias) p.bias = std::move(values[1]);
+    return std::make_shared<const Conv2d>(std::move(p));
+  }
+
   std::int64_t flops(std::span<const Shape>, const Shape& output) const override {
     const auto& w = p_.weight.shape();
     return 2 * element_count(output) * w[1] * w[2] * w[3];

@@ -71,6 +71,44 @@ class Linear final : public LinearLayer {
     return weight_.size() + (bias_ ? bias_->size() : 0);
   }
 
+  std::vector<const Tensor*> parameters() const override {
+    if (bias_) return {&weight_, &*bias_};
+    return {&weight_};
+  }
+
+  // dW = grad_y^T x and db = the column sums of grad_y.
+  std::vector<Tensor> parameter_gradients(TensorRefs inputs, const Tensor&, const LayerState*,
+                                          const Tensor& grad_output,
+                                          const Backend& backend) const override {
+    layers::require_input_count(*this, inputs.size(), 1);
+    const Tensor& x = *inputs[0];
+    check_input(x.shape());
+    const auto n = x.dim(0), in = weight_.dim(1), out = weight_.dim(0);
+    if (grad_output.shape() != Shape{n, out}) {
+      throw ShapeError(label(*this) + ": output gradient " + to_string(grad_output.shape()) +
+                       " does not match the output of input " + to_string(x.shape()));
+    }
+    Tensor dw(weight_.shape());
+    backend.gemm(true, false, out, in, n, 1.0F, grad_output.data(), out, x.data(), in, 0.0F,
+                 dw.data(), in);
+    if (!bias_) return {std::move(dw)};
+    Tensor db({out});
+    for (std::int64_t j = 0; j < out; ++j) {
+      double sum = 0.0;
+      for (std::int64_t i = 0; i < n; ++i) sum += grad_output[i * out + j];
+      db[j] = static_cast<float>(sum);
+    }
+    return {std::move(dw), std::move(db)};
+  }
+
+  std::shared_ptr<const Layer> with_parameters(std::vector<Tensor> values) const override {
+    static constexpr const char* names[] = {"weight", "bias"};
+    layers::require_parameters(*this, values, names, parameters());
+    std::optional<Tensor> bias;
+    if (bias_) bias = std::move(values[1]);
+    return std::make_shared<const Linear>(std::move(values[0]), std::move(bias));
+  }
+
   std::int64_t flops(std::span<const Shape> inputs, const Shape&) const override {
     return inputs.empty() || inputs[0].empty() ? 0 : 2 * inputs[0][0] * weight_.size();
   }
