@@ -64,5 +64,6 @@ Command add_predict_command(CLI::App& parent);
 Command add_explain_command(CLI::App& parent);
 Command add_demo_command(CLI::App& parent);
 Command add_bench_command(CLI::App& parent);
+Command add_data_command(CLI::App& parent);
 
 }  // namespace lumen::cli

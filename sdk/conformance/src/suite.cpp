@@ -18,11 +18,14 @@
 
 namespace lumen::conformance {
 
+// Info, and the contract of a dataset opened with its defaults (dataset_checks.cpp).
+void check_dataset(const Registry& registry, const Subject& item, Report& report);
+
 namespace {
 
 namespace fs = std::filesystem;
 
-constexpr const char* kinds[] = {"explainer", "rule", "metric", "backend", "importer"};
+constexpr const char* kinds[] = {"explainer", "rule", "metric", "backend", "importer", "dataset"};
 constexpr const char* core_origin = "lumen core";
 
 int kind_rank(const std::string& kind) {
@@ -43,6 +46,7 @@ std::vector<std::string> names_of(const Registry& registry, const std::string& k
   if (kind == "rule") return registry.rule_names();
   if (kind == "metric") return registry.metric_names();
   if (kind == "backend") return registry.backend_names();
+  if (kind == "dataset") return registry.dataset_kind_names();
   return registry.importer_names();
 }
 
@@ -108,6 +112,7 @@ void check_item(const Registry& registry, const Subject& item, const SuiteOption
   if (item.kind == "metric") check_metric(registry, item, report);
   if (item.kind == "backend") check_backend(registry, item, report);
   if (item.kind == "importer") check_importer(registry, item, options.sample_models, report);
+  if (item.kind == "dataset") check_dataset(registry, item, report);
 }
 
 // Sample models that no checked importer reads are said to be unused, never silently ignored.
