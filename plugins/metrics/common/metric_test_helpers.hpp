@@ -1,0 +1,53 @@
+#pragma once
+// Runs a registered metric the way a host does: parameters validated against its info(), the
+// case filled with what the caller gives. For the metric plugins' tests (header-only).
+#include <lumen/explainer.hpp>
+#include <lumen/metric.hpp>
+#include <lumen/model.hpp>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "test_models.hpp"
+#include "test_registry.hpp"
+
+namespace lumen::testing {
+
+struct MetricInputs {
+  const Model* model = nullptr;
+  const Tensor* input = nullptr;
+  std::vector<std::int64_t> targets;
+  const Tensor* attribution = nullptr;
+  const Tensor* mask = nullptr;
+  const Tensor* reference = nullptr;
+  std::string explainer;  ///< a registered explainer to re-run, or empty
+  std::map<std::string, std::string> explainer_params;
+};
+
+inline MetricResult run_metric(const std::string& name, const MetricInputs& in,
+                               const std::map<std::string, std::string>& params = {},
+                               std::uint64_t seed = 0, int threads = 1) {
+  const auto metric = registry().metric(name);
+  const Params validated = Params::validate(metric->info().params, params, name);
+  Params explainer_params;
+  std::shared_ptr<const Explainer> explainer;
+  if (!in.explainer.empty()) {
+    explainer = registry().explainer(in.explainer);
+    explainer_params =
+        Params::validate(explainer->info().params, in.explainer_params, in.explainer);
+  }
+  MetricCase c;
+  c.model = in.model;
+  c.explainer = explainer.get();
+  c.explainer_params = &explainer_params;
+  c.input = in.input;
+  c.targets = in.targets;
+  c.attribution = in.attribution;
+  c.mask = in.mask;
+  c.reference = in.reference;
+  c.params = &validated;
+  auto context = make_context(threads, seed);
+  return metric->evaluate(c, *context);
+}
+
+}  // namespace lumen::testing

@@ -1,0 +1,101 @@
+// XAI entropy ("file size", the SAR study): how complex a heatmap looks, as the size of its PNG
+// (measure=png-kb) or the Shannon entropy of its 256 display levels (measure=shannon). The
+// heatmap is core display_map of the sample (channels combined automatically); the map counts as
+// signed when it has a negative value (MetricCase does not carry Attribution::signed_map).
+#include <unistd.h>
+#include <atomic>
+#include <cmath>
+#include <filesystem>
+#include <limits>
+#include <lumen/io.hpp>
+#include <lumen/plugin.hpp>
+
+#include "../common/pixel_maps.hpp"
+
+namespace {
+
+struct Display {
+  lumen::Tensor map;  ///< [H,W]
+  bool signed_map = false;
+};
+
+Display display_of(const lumen::Tensor& attribution, std::int64_t n) {
+  lumen::Tensor sample = attribution.batch_slice(n);
+  sample = sample.reshaped({sample.dim(1), sample.dim(2), sample.dim(3)});
+  Display d;
+  for (const float v : sample.values()) d.signed_map = d.signed_map || v < 0.0F;
+  d.map = lumen::display_map(sample, d.signed_map);
+  return d;
+}
+
+/// Size in KB (1024 bytes) of the heatmap PNG written by core write_heatmap_png.
+double png_kilobytes(const Display& d) {
+  static std::atomic<std::uint64_t> counter{0};
+  const auto path =
+      std::filesystem::temp_directory_path() / ("lumen-xai-entropy-" + std::to_string(::getpid()) +
+                                                "-" + std::to_string(counter++) + ".png");
+  lumen::write_heatmap_png(path, d.map, d.signed_map);
+  const auto bytes = std::filesystem::file_size(path);
+  std::filesystem::remove(path);
+  return static_cast<double>(bytes) / 1024.0;
+}
+
+/// Shannon entropy in bits of the display values quantised to 256 levels ([0,1] or [-1,1]).
+double shannon_bits(const Display& d) {
+  std::vector<double> counts(256, 0.0);
+  for (const float v : d.map.values()) {
+    const double unit = d.signed_map ? (static_cast<double>(v) + 1.0) / 2.0 : v;
+    counts[static_cast<std::size_t>(std::clamp(std::floor(unit * 256.0), 0.0, 255.0))] += 1.0;
+  }
+  const auto total = static_cast<double>(d.map.size());
+  double bits = 0.0;
+  for (const double count : counts) {
+    if (count > 0.0) bits -= count / total * std::log2(count / total);
+  }
+  return std::max(bits, 0.0);
+}
+
+class XaiEntropy final : public lumen::Metric {
+ public:
+  lumen::MetricInfo info() const override {
+    constexpr double inf = std::numeric_limits<double>::infinity();
+    lumen::MetricInfo i;
+    i.name = "xai-entropy";
+    i.summary =
+        "complexity of the heatmap: its PNG size in KB (default) or the Shannon entropy in bits "
+        "of its 256 display levels";
+    i.citation =
+        "SAR study (Table 1, XAI entropy as the compressed heatmap's file size); C. E. Shannon. A "
+        "mathematical theory of communication. Bell System Technical Journal, 1948.";
+    i.direction = lumen::Direction::lower_is_better;
+    i.min = 0.0;
+    i.max = inf;
+    i.params = {{"measure",
+                 lumen::ParamType::choice,
+                 "png-kb",
+                 "png-kb: KB (1024 bytes) of the RGB heatmap PNG (stb, zlib level 8); shannon: "
+                 "bits of the 256-level display map",
+                 -inf,
+                 inf,
+                 {"png-kb", "shannon"}}};
+    return i;
+  }
+
+  lumen::MetricResult evaluate(const lumen::MetricCase& c, lumen::Context&) const override {
+    lumen::metrics::check_case(c, 0, "xai-entropy");
+    const bool png = c.params->text("measure") == "png-kb";
+    lumen::MetricResult result;
+    for (std::int64_t n = 0; n < c.input->dim(0); ++n) {
+      const Display d = display_of(*c.attribution, n);
+      result.per_sample.push_back(png ? png_kilobytes(d) : shannon_bits(d));
+    }
+    result.aggregate = lumen::metrics::mean(result.per_sample);
+    return result;
+  }
+};
+
+void fill(lumen::Registrar& registrar) { registrar.add_metric(std::make_shared<XaiEntropy>()); }
+
+}  // namespace
+
+LUMEN_PLUGIN("xai-entropy", "0.1.0", fill)
