@@ -90,9 +90,11 @@ int run_explain(const ExplainOptions& o, Session& session) {
   if (info.layer_use == LayerUse::none && !o.layer.empty()) {
     throw UsageError("--layer: method '" + info.name + "' does not work at a layer");
   }
-  if (o.raw_layer && !layer_space) {
-    throw UsageError("--raw-layer: method '" + info.name +
-                     "' explains in input space and has no layer map");
+  // Input-space methods have a layer map only when given a layer (LayerUse::optional, e.g. lrp).
+  if (o.raw_layer && !layer_space && (info.layer_use == LayerUse::none || o.layer.empty())) {
+    throw UsageError(
+        "--raw-layer: method '" + info.name + "' explains in input space and has " +
+        (info.layer_use == LayerUse::none ? "no layer map" : "a layer map only with --layer"));
   }
   if (o.channels != "auto" && npy_out) {
     throw UsageError("--channels chooses how PNG heatmaps show channels; .npy output is raw");
@@ -200,9 +202,12 @@ Command add_explain_command(CLI::App& parent) {
       ->allow_extra_args(false);
   o->target_option = app->add_option("--target", o->target,
                                      "Class to explain (default: each sample's prediction)");
-  app->add_option("--layer", o->layer, "Layer-space methods: node name or output tensor name");
+  app->add_option("--layer", o->layer,
+                  "Methods that work at a layer (layer-space methods, lrp): node name or output "
+                  "tensor name");
   app->add_flag("--raw-layer", o->raw_layer,
-                "Layer-space methods with .npy output: write the map at the layer resolution");
+                "With .npy output: write the layer map (layer-space methods: the map at the "
+                "layer resolution; lrp with --layer: the relevance at the layer, [N,C,h,w])");
   app->add_option("--channels", o->channels,
                   "PNG output: how channels are shown: auto (max for unsigned maps, sum for "
                   "signed), max, sum, or none (one heatmap per channel)")

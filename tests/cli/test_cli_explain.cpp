@@ -101,6 +101,33 @@ TEST_CASE("explain with a layer-space method writes upsampled or raw layer maps"
   }
 }
 
+TEST_CASE("explain --raw-layer with lrp --layer writes the relevance at the layer", "[cli]") {
+  const TempDir dir;
+  const std::string image = shapes_image("spot");
+  const std::string layer_args = explain_args(image, "lrp", dir / "layer.npy") + " --layer conv1";
+  REQUIRE(run_lumen(layer_args + " --raw-layer").exit_code == 0);
+  const lumen::Tensor layer_map = lumen::read_npy(dir / "layer.npy");
+  REQUIRE(layer_map.dim(0) == 1);
+  CHECK(layer_map.dim(1) > 1);  // every channel, not a channel summary
+  CHECK(layer_map.shape() == Shape{1, layer_map.dim(1), 32, 32});
+  const auto doc = read_json(dir / "layer.json");
+  CHECK(doc["layer"] == "conv1");
+  CHECK(doc["raw_layer"] == true);
+  CHECK(doc["output_shape"] == layer_map.shape());
+
+  // Without --raw-layer the input relevance is written, the same as without --layer.
+  REQUIRE(run_lumen(layer_args).exit_code == 0);
+  REQUIRE(run_lumen(explain_args(image, "lrp", dir / "plain.npy")).exit_code == 0);
+  CHECK(read_text(dir / "layer.npy") == read_text(dir / "plain.npy"));
+  CHECK(lumen::read_npy(dir / "plain.npy").shape() == Shape{1, 1, 32, 32});
+  CHECK(read_json(dir / "plain.json")["layer"].is_null());
+
+  // lrp has a layer map only at a requested layer.
+  const Run refused = run_lumen(explain_args(image, "lrp", dir / "no.npy") + " --raw-layer");
+  CHECK(refused.exit_code == 2);
+  CHECK_THAT(refused.err, Contains("--layer"));
+}
+
 TEST_CASE("explain of an .npy batch writes one heatmap per sample", "[cli]") {
   const TempDir dir;
   const lumen::Tensor h = lumen::read_image(shapes_image("horizontal-bar"));

@@ -33,7 +33,9 @@ enum class OutputSpace { input, layer };
 /// --layer`).
 enum class LayerUse {
   none,      ///< never: a request with a layer is refused
-  optional,  ///< may explain at a requested layer; runs on any model without one
+  optional,  ///< runs on any model without a layer; given one (a spatial layer [N,C,h,w]), it
+             ///< may also return that layer's own signal in Attribution::layer_map (input-space
+             ///< methods, e.g. lrp's relevance at the layer)
   required,  ///< needs a spatial layer [N,C,h,w] (the requested one, or a default it finds) and
              ///< refuses, with InvalidArgument, a model that has none. Layer-space methods use
              ///< this.
@@ -52,13 +54,14 @@ struct ExplainerInfo {
 };
 
 /// One explanation job: a batch, a target class per sample, validated parameters, and for
-/// layer-space methods the layer.
+/// methods that work at a layer the layer.
 struct ExplainRequest {
   const Model& model;
   const Tensor& input;                    ///< [N,C,H,W], already preprocessed
   std::span<const std::int64_t> targets;  ///< one class per sample
   const Params& params;                   ///< validated against info().params
-  std::optional<NodeId> layer;            ///< layer-space methods: empty means the method's default
+  std::optional<NodeId> layer;  ///< layer-space methods: empty means the method's default;
+                                ///< LayerUse::optional methods: the layer to report as well
 };
 
 /// Something an explainer reports about how it reached its map, beyond the map itself (e.g.
@@ -73,9 +76,13 @@ struct AttributionDetail {
 
 /// The raw result of an explanation (before any display normalisation).
 struct Attribution {
-  Tensor map;        ///< input space: [N,C,H,W]; layer space: [N,1,H,W] upsampled to the input
-  Tensor layer_map;  ///< layer space only: [N,1,h,w] at the layer
-  std::optional<NodeId> layer;  ///< layer space: the layer used
+  Tensor map;  ///< input space: [N,C,H,W]; layer space: [N,1,H,W] upsampled to the input
+  /// Layer space: [N,1,h,w] at the layer. Input space: empty, or, when a LayerUse::optional
+  /// method was given a layer, that layer's signal with the layer's full shape [N,C,h,w] (e.g.
+  /// lrp's relevance there; `map` stays the input's).
+  Tensor layer_map;
+  std::optional<NodeId> layer;  ///< the layer used: always in layer space, with layer_map in input
+                                ///< space
   bool signed_map = true;       ///< whether this map can be negative (saliency abs=true: no)
   PassCounts passes;            ///< forward/backward passes this explanation ran
   double seconds = 0.0;

@@ -3,7 +3,8 @@
 // the core propagation engine with a registered relevance rule per node: one rule everywhere or
 // one of Zennit's composites (rule_plan.cpp), then per-node overrides. Batch-norm is folded into
 // the preceding layer first (lumen::fold_batch_norm). Other layers route relevance as Note
-// [relevance routing] in core/src/propagation.cpp describes.
+// [relevance routing] in core/src/propagation.cpp describes. Given a layer, the same backward pass
+// also returns the relevance at that layer's output ([N,C,h,w], Attribution::layer_map).
 #include <lumen/canonize.hpp>
 #include <lumen/error.hpp>
 #include <lumen/explainer.hpp>
@@ -52,6 +53,7 @@ class Lrp final : public lumen::Explainer {
     i.requirements = lumen::requires_layer_access;
     i.output = lumen::OutputSpace::input;
     i.signed_output = true;
+    i.layer_use = lumen::LayerUse::optional;
     i.params = own_params();
     for (auto& spec : rule_params()) i.params.push_back(std::move(spec));
     return i;
@@ -100,9 +102,20 @@ class Lrp final : public lumen::Explainer {
     }
     maker.check_all_used();
 
+    // Folding keeps every node's id, so the request's layer names the same node in `model`.
     const lumen::NodeId input = g.input();
+    std::vector<lumen::NodeId> collect{input};
+    if (request.layer) {
+      lumen::check_spatial_layer(model, *request.layer);
+      collect.push_back(*request.layer);
+    }
     auto run = lumen::propagate_from_targets(model, request.input, request.targets, rules,
-                                             lumen::StartValue::logit, {input}, context);
+                                             lumen::StartValue::logit, collect, context);
+    if (request.layer) {
+      // Copied: the layer may be the input node itself.
+      a.layer_map = run.signals.at(*request.layer);
+      a.layer = request.layer;
+    }
     a.map = std::move(run.signals.at(input));
     meter.finish(a);
     return a;

@@ -38,10 +38,11 @@ struct Runner {
   const Model& model;
   std::shared_ptr<const Backend> backend;
   Params params;
+  std::optional<NodeId> layer;  ///< the request's layer (none: the method's default)
 
   Run run(const Tensor& input, std::span<const std::int64_t> targets, int threads) const {
     Context context(backend, threads, seed);
-    const ExplainRequest request{model, input, targets, params, std::nullopt};
+    const ExplainRequest request{model, input, targets, params, layer};
     Run r{explainer.explain(request, context), {}};
     r.counted = context.counts();
     return r;
@@ -74,6 +75,28 @@ double difference(const Attribution& a, const Attribution& b) {
   return worst;
 }
 
+// Checks Attribution::layer names a node of the model and returns it.
+const Node& attribution_layer(const Attribution& a, const Model& model, const std::string& what) {
+  if (!a.layer) fail(what + " must name its layer (Attribution::layer is empty)");
+  if (*a.layer >= model.graph().size()) {
+    fail("Attribution::layer " + std::to_string(*a.layer) + " is not a node of the model");
+  }
+  return model.graph().node(*a.layer);
+}
+
+// An input-space method's optional layer map: the layer's signal with the layer's output shape.
+std::string input_layer_map_check(const Attribution& a, const Model& model, const Tensor& input) {
+  const Node& node = attribution_layer(a, model, "an input-space attribution with a layer map");
+  Shape expected = node.output_shape;
+  if (expected.empty()) fail("its layer '" + node.name + "' has no output shape");
+  expected[0] = input.dim(0);
+  if (a.layer_map.shape() != expected) {
+    fail("the layer map at '" + node.name + "' must have the layer's output shape " +
+         to_string(expected) + ", got " + to_string(a.layer_map.shape()));
+  }
+  return ", layer map " + to_string(a.layer_map.shape()) + " at '" + node.name + "'";
+}
+
 std::string shape_check(const ExplainerInfo& info, const Attribution& a, const Model& model,
                         const Tensor& input) {
   const Shape& in = input.shape();
@@ -82,12 +105,11 @@ std::string shape_check(const ExplainerInfo& info, const Attribution& a, const M
       fail("an input-space map must have the input's shape " + to_string(in) + ", got " +
            to_string(a.map.shape()));
     }
-    return "map " + to_string(a.map.shape());
+    const std::string layer_text =
+        a.layer_map.empty() ? std::string() : input_layer_map_check(a, model, input);
+    return "map " + to_string(a.map.shape()) + layer_text;
   }
-  if (!a.layer) fail("a layer-space attribution must name its layer (Attribution::layer is empty)");
-  if (*a.layer >= model.graph().size()) {
-    fail("Attribution::layer " + std::to_string(*a.layer) + " is not a node of the model");
-  }
+  attribution_layer(a, model, "a layer-space attribution");
   const Shape expected_map{in[0], 1, in[2], in[3]};
   if (a.map.shape() != expected_map) {
     fail("a layer-space map must be [N,1,H,W] = " + to_string(expected_map) + ", got " +
@@ -277,7 +299,7 @@ void check_explainer_runs(const Explainer& explainer, const ExplainerInfo& info,
   const Tensor logits_before = probe_logits(model, backend);
   const Tensor input = sample_input(model, batch, 21);
   const std::vector<std::int64_t> targets = sample_targets(model, batch, 21);
-  Runner runner{explainer, model, backend, {}};
+  Runner runner{explainer, model, backend, {}, std::nullopt};
 
   const bool must_refuse = (info.layer_use == LayerUse::required && !has_spatial_layer(model)) ||
                            ((info.requirements & requires_gap_head) != 0U && !has_gap_head(model));
@@ -330,6 +352,22 @@ void check_explainer_runs(const Explainer& explainer, const ExplainerInfo& info,
   });
   report.run(item, "concurrent calls equal sequential ones" + on,
              [&] { return concurrency_check(runner, model); });
+  if (info.layer_use == LayerUse::optional && has_spatial_layer(model)) {
+    const NodeId layer = default_spatial_layer(model);
+    const std::string& name = model.graph().node(layer).name;
+    report.run(item, "runs at a layer (layer_use optional)" + on, [&]() -> std::string {
+      Runner at_layer = runner;
+      at_layer.layer = layer;
+      const Attribution b = at_layer.run(input, targets, 1).attribution;
+      std::string text = "at '" + name + "': " + shape_check(info, b, model, input);
+      if (!b.layer_map.empty() && b.layer != layer) {
+        fail("asked for layer '" + name + "', the layer map is at '" +
+             model.graph().node(*b.layer).name + "'");
+      }
+      finite_check(b);
+      return text + "; batch of 3 equals one-by-one: " + batch_check(at_layer, input, targets, b);
+    });
+  }
   report.run(item, "the model is unchanged afterwards" + on, [&]() -> std::string {
     const Tensor logits_after = probe_logits(model, backend);
     if (!bit_identical(logits_after, logits_before)) {
