@@ -3,6 +3,7 @@
 
 #include "layers/common.hpp"
 #include "lumen/error.hpp"
+#include "lumen/layer_config.hpp"
 #include "lumen/layers.hpp"
 
 namespace lumen {
@@ -12,6 +13,7 @@ namespace {
 template <class Function>
 class Activation final : public Layer {
  public:
+  const Function& function() const { return f_; }
   Activation(std::string op_type, Function function, std::string description = {})
       : op_type_(std::move(op_type)), f_(function), description_(std::move(description)) {}
 
@@ -105,5 +107,12 @@ std::shared_ptr<const Layer> make_sigmoid() {
 }
 
 std::shared_ptr<const Layer> make_tanh() { return make_activation("Tanh", TanhFunction{}); }
+
+std::optional<float> leaky_relu_alpha(const Layer& layer) {
+  if (const auto* leaky = dynamic_cast<const Activation<LeakyReluFunction>*>(&layer)) {
+    return leaky->function().alpha;
+  }
+  return std::nullopt;
+}
 
 }  // namespace lumen

@@ -1,8 +1,14 @@
 #include "layers/common.hpp"
 #include "layers/pool_geometry.hpp"
 #include "lumen/error.hpp"
+#include "lumen/layer_config.hpp"
 
 namespace lumen {
+namespace layers {
+// Defined beside the max-pooling layer (max_pool2d.cpp).
+std::optional<Pool2dParams> max_pool2d_params(const Layer& layer);
+}  // namespace layers
+
 namespace {
 
 using layers::at;
@@ -99,6 +105,7 @@ class AverageLayer : public LinearLayer {
 
 class AvgPool2d final : public AverageLayer {
  public:
+  const Pool2dParams& params() const { return p_; }
   explicit AvgPool2d(Pool2dParams p) : p_(p) { layers::validate_pool_params("AveragePool", p_); }
 
   std::string op_type() const override { return "AveragePool"; }
@@ -197,6 +204,11 @@ std::shared_ptr<const Layer> make_avg_pool2d(Pool2dParams params) {
 
 std::shared_ptr<const Layer> make_global_average_pool() {
   return std::make_shared<const GlobalAveragePool>();
+}
+
+std::optional<Pool2dParams> pool2d_params(const Layer& layer) {
+  if (const auto* pool = dynamic_cast<const AvgPool2d*>(&layer)) return pool->params();
+  return layers::max_pool2d_params(layer);
 }
 
 }  // namespace lumen

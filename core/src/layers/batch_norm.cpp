@@ -3,6 +3,7 @@
 
 #include "layers/common.hpp"
 #include "lumen/error.hpp"
+#include "lumen/layer_config.hpp"
 #include "lumen/layers.hpp"
 
 namespace lumen {
@@ -22,6 +23,7 @@ struct BatchStatistics final : LayerState {
 // normalises with the batch's own statistics (see forward_training).
 class BatchNorm final : public LinearLayer, public TrainingLayer {
  public:
+  BatchNormParams params() const { return {scale_, bias_, mean_, variance_, epsilon_}; }
   BatchNorm(Tensor scale, Tensor bias, Tensor mean, Tensor variance, float epsilon)
       : scale_(std::move(scale)),
         bias_(std::move(bias)),
@@ -287,6 +289,11 @@ std::shared_ptr<const Layer> make_batch_norm(Tensor scale, Tensor bias, Tensor m
                                              Tensor variance, float epsilon) {
   return std::make_shared<const BatchNorm>(std::move(scale), std::move(bias), std::move(mean),
                                            std::move(variance), epsilon);
+}
+
+std::optional<BatchNormParams> batch_norm_params(const Layer& layer) {
+  if (const auto* bn = dynamic_cast<const BatchNorm*>(&layer)) return bn->params();
+  return std::nullopt;
 }
 
 }  // namespace lumen

@@ -12,6 +12,7 @@ using layers::label;
 
 class Concat final : public Layer {
  public:
+  std::int64_t axis() const { return axis_; }
   explicit Concat(std::int64_t axis) : axis_(axis) {
     if (axis == 0) {
       throw InvalidArgument("Concat: axis 0 is the batch axis, which cannot be concatenated");
@@ -105,5 +106,12 @@ class Concat final : public Layer {
 std::shared_ptr<const Layer> make_concat(std::int64_t axis) {
   return std::make_shared<const Concat>(axis);
 }
+
+namespace layers {
+std::optional<std::int64_t> concat_axis(const Layer& layer) {
+  if (const auto* concat = dynamic_cast<const Concat*>(&layer)) return concat->axis();
+  return std::nullopt;
+}
+}  // namespace layers
 
 }  // namespace lumen

@@ -3,6 +3,7 @@
 #include "layers/common.hpp"
 #include "lumen/backend.hpp"
 #include "lumen/error.hpp"
+#include "lumen/layer_config.hpp"
 #include "lumen/layers.hpp"
 
 namespace lumen {
@@ -12,6 +13,7 @@ using layers::label;
 
 class Conv2d final : public LinearLayer {
  public:
+  const Conv2dParams& params() const { return p_; }
   explicit Conv2d(Conv2dParams p) : p_(std::move(p)) {
     const auto& w = p_.weight;
     if (w.rank() != 4 || w.empty()) {
@@ -178,6 +180,11 @@ class Conv2d final : public LinearLayer {
 
 std::shared_ptr<const Layer> make_conv2d(Conv2dParams params) {
   return std::make_shared<const Conv2d>(std::move(params));
+}
+
+std::optional<Conv2dParams> conv2d_params(const Layer& layer) {
+  if (const auto* conv = dynamic_cast<const Conv2d*>(&layer)) return conv->params();
+  return std::nullopt;
 }
 
 }  // namespace lumen

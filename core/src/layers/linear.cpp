@@ -1,6 +1,7 @@
 #include "layers/common.hpp"
 #include "lumen/backend.hpp"
 #include "lumen/error.hpp"
+#include "lumen/layer_config.hpp"
 #include "lumen/layers.hpp"
 
 namespace lumen {
@@ -11,6 +12,7 @@ using layers::label;
 // y[N, out] = x[N, in] W^T + b with W [out, in] (ONNX Gemm with transB = 1).
 class Linear final : public LinearLayer {
  public:
+  LinearParams params() const { return {weight_, bias_}; }
   Linear(Tensor weight, std::optional<Tensor> bias)
       : weight_(std::move(weight)), bias_(std::move(bias)) {
     if (weight_.rank() != 2 || weight_.empty()) {
@@ -135,6 +137,11 @@ class Linear final : public LinearLayer {
 
 std::shared_ptr<const Layer> make_linear(Tensor weight, std::optional<Tensor> bias) {
   return std::make_shared<const Linear>(std::move(weight), std::move(bias));
+}
+
+std::optional<LinearParams> linear_params(const Layer& layer) {
+  if (const auto* linear = dynamic_cast<const Linear*>(&layer)) return linear->params();
+  return std::nullopt;
 }
 
 }  // namespace lumen

@@ -21,6 +21,7 @@ MaxPoolState::~MaxPoolState() = default;
 
 class MaxPool2d final : public Layer {
  public:
+  const Pool2dParams& params() const { return p_; }
   explicit MaxPool2d(Pool2dParams p) : p_(p) {
     p_.count_include_pad = false;
     layers::validate_pool_params("MaxPool", p_);
@@ -92,5 +93,12 @@ class MaxPool2d final : public Layer {
 std::shared_ptr<const Layer> make_max_pool2d(Pool2dParams params) {
   return std::make_shared<const MaxPool2d>(params);
 }
+
+namespace layers {
+std::optional<Pool2dParams> max_pool2d_params(const Layer& layer) {
+  if (const auto* pool = dynamic_cast<const MaxPool2d*>(&layer)) return pool->params();
+  return std::nullopt;
+}
+}  // namespace layers
 
 }  // namespace lumen

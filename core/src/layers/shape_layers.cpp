@@ -1,8 +1,15 @@
 #include "layers/common.hpp"
 #include "lumen/error.hpp"
+#include "lumen/layer_config.hpp"
 #include "lumen/layers.hpp"
 
 namespace lumen {
+namespace layers {
+// Defined beside their layers (concat.cpp, softmax.cpp).
+std::optional<std::int64_t> concat_axis(const Layer& layer);
+std::optional<std::int64_t> softmax_axis(const Layer& layer);
+}  // namespace layers
+
 namespace {
 
 using layers::label;
@@ -33,6 +40,7 @@ class ShapeOnly : public Layer {
 
 class Flatten final : public ShapeOnly {
  public:
+  std::int64_t axis() const { return axis_; }
   explicit Flatten(std::int64_t axis) : axis_(axis) {
     if (axis == 0 || axis > 1) throw InvalidArgument(unsupported(axis));
   }
@@ -62,6 +70,7 @@ class Flatten final : public ShapeOnly {
 
 class Reshape final : public ShapeOnly {
  public:
+  const Shape& sample_shape() const { return sample_shape_; }
   explicit Reshape(Shape sample_shape) : sample_shape_(std::move(sample_shape)) {
     int inferred = 0;
     for (auto d : sample_shape_) {
@@ -148,6 +157,17 @@ std::shared_ptr<const Layer> make_reshape(Shape sample_shape) {
 
 std::shared_ptr<const Layer> make_identity(std::string op_type) {
   return std::make_shared<const Identity>(std::move(op_type));
+}
+
+std::optional<Shape> reshape_shape(const Layer& layer) {
+  if (const auto* reshape = dynamic_cast<const Reshape*>(&layer)) return reshape->sample_shape();
+  return std::nullopt;
+}
+
+std::optional<std::int64_t> layer_axis(const Layer& layer) {
+  if (const auto* flatten = dynamic_cast<const Flatten*>(&layer)) return flatten->axis();
+  if (auto axis = layers::concat_axis(layer)) return axis;
+  return layers::softmax_axis(layer);
 }
 
 }  // namespace lumen

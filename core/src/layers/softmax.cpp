@@ -14,6 +14,7 @@ using layers::label;
 // position of the dimensions after axis 1 independently.
 class Softmax final : public Layer {
  public:
+  std::int64_t axis() const { return axis_; }
   explicit Softmax(std::int64_t axis) : axis_(axis) {
     if (axis == 0) {
       throw InvalidArgument(
@@ -105,5 +106,12 @@ class Softmax final : public Layer {
 std::shared_ptr<const Layer> make_softmax(std::int64_t axis) {
   return std::make_shared<const Softmax>(axis);
 }
+
+namespace layers {
+std::optional<std::int64_t> softmax_axis(const Layer& layer) {
+  if (const auto* softmax = dynamic_cast<const Softmax*>(&layer)) return softmax->axis();
+  return std::nullopt;
+}
+}  // namespace layers
 
 }  // namespace lumen
