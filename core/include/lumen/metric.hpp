@@ -6,6 +6,7 @@
 
 #include "lumen/context.hpp"
 #include "lumen/export.hpp"
+#include "lumen/graph.hpp"
 #include "lumen/params.hpp"
 #include "lumen/tensor.hpp"
 
@@ -46,6 +47,9 @@ struct MetricCase {
   const Tensor* mask = nullptr;         ///< ground truth [N,1,H,W]
   const Tensor* reference = nullptr;    ///< a reference map
   const Params* params = nullptr;       ///< the metric's validated parameters
+  bool signed_map = true;  ///< whether the attribution can be negative (Attribution::signed_map)
+  std::optional<NodeId> layer;  ///< the layer the explainer worked at (Attribution::layer), so
+                                ///< metrics re-running it ask for the same one
 };
 
 struct MetricResult {

@@ -1,7 +1,7 @@
 // Dice under attack: how much of an explanation survives an adversarial perturbation. The input
 // is perturbed by FGSM or DeepFool (attacks.hpp), the case's explainer re-runs on x_adv with its
-// parameters, and the top q% pixels of the two maps (summed over channels) are compared by Dice,
-// 2 |A n B| / (|A| + |B|).
+// parameters (at the case's layer), and the top q% pixels of the two maps (summed over channels)
+// are compared by Dice, 2 |A n B| / (|A| + |B|).
 #include <limits>
 #include <lumen/error.hpp>
 #include <lumen/explainer.hpp>
@@ -95,7 +95,8 @@ class DiceUnderAttack final : public lumen::Metric {
                   *c.model, *c.input, c.targets,
                   {p.integer("max_iterations"), p.real("overshoot"), p.integer("candidates")},
                   context);
-    const lumen::ExplainRequest request{*c.model, adversarial, c.targets, *c.explainer_params, {}};
+    const lumen::ExplainRequest request{*c.model, adversarial, c.targets, *c.explainer_params,
+                                        c.layer};
     const lumen::Attribution attacked = c.explainer->explain(request, context);
     if (attacked.map.rank() != 4 || attacked.map.dim(0) != c.input->dim(0) ||
         attacked.map.dim(2) != c.input->dim(2) || attacked.map.dim(3) != c.input->dim(3)) {

@@ -1,7 +1,8 @@
 // Max-sensitivity (Yeh et al. 2019): max over x' in the L-infinity ball of radius r around x of
 // ||Phi(x') - Phi(x)||, estimated by Monte Carlo over `samples` points drawn uniformly in the
 // ball, optionally divided by ||Phi(x)|| (Quantus normalises, Captum's sensitivity_max does not).
-// Phi(x) is the case's attribution; Phi(x') re-runs the case's explainer with its parameters.
+// Phi(x) is the case's attribution; Phi(x') re-runs the case's explainer with its parameters, at
+// the case's layer.
 #include <cmath>
 #include <limits>
 #include <lumen/error.hpp>
@@ -87,7 +88,8 @@ class MaxSensitivity final : public lumen::Metric {
       lumen::Tensor perturbed = x;
       for (std::int64_t i = 0; i < x.size(); ++i)
         perturbed[i] += noise[static_cast<std::size_t>(i % sample_size)];
-      const lumen::ExplainRequest request{*c.model, perturbed, c.targets, *c.explainer_params, {}};
+      const lumen::ExplainRequest request{*c.model, perturbed, c.targets, *c.explainer_params,
+                                          c.layer};
       const lumen::Attribution moved = c.explainer->explain(request, context);
       if (moved.map.shape() != phi.shape()) {
         throw lumen::ShapeError(

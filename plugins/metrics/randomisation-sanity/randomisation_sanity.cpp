@@ -136,7 +136,8 @@ class RandomisationSanity final : public lumen::Metric {
       for (const lumen::Tensor* p : layer->parameters()) values.push_back(redrawn(*p, rng));
       replaced[cascade[l]] = layer->with_parameters(std::move(values));
       const lumen::Model randomised = with_layers(model, replaced);
-      const lumen::ExplainRequest request{randomised, *c.input, c.targets, *c.explainer_params, {}};
+      const lumen::ExplainRequest request{randomised, *c.input, c.targets, *c.explainer_params,
+                                          c.layer};
       const lumen::Attribution a = c.explainer->explain(request, context);
       for (std::int64_t s = 0; s < n; ++s) {
         total[static_cast<std::size_t>(s)] += lumen::metrics::pearson(

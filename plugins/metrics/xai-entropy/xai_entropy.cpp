@@ -1,7 +1,8 @@
 // XAI entropy ("file size", the SAR study): how complex a heatmap looks, as the size of its PNG
 // (measure=png-kb) or the Shannon entropy of its 256 display levels (measure=shannon). The
-// heatmap is core display_map of the sample (channels combined automatically); the map counts as
-// signed when it has a negative value (MetricCase does not carry Attribution::signed_map).
+// heatmap is core display_map of the sample (channels combined automatically), signed or not as
+// the case says (MetricCase::signed_map, from Attribution::signed_map), like lumen explain draws
+// it.
 #include <unistd.h>
 #include <atomic>
 #include <cmath>
@@ -19,11 +20,11 @@ struct Display {
   bool signed_map = false;
 };
 
-Display display_of(const lumen::Tensor& attribution, std::int64_t n) {
+Display display_of(const lumen::Tensor& attribution, std::int64_t n, bool signed_map) {
   lumen::Tensor sample = attribution.batch_slice(n);
   sample = sample.reshaped({sample.dim(1), sample.dim(2), sample.dim(3)});
   Display d;
-  for (const float v : sample.values()) d.signed_map = d.signed_map || v < 0.0F;
+  d.signed_map = signed_map;
   d.map = lumen::display_map(sample, d.signed_map);
   return d;
 }
@@ -86,7 +87,7 @@ class XaiEntropy final : public lumen::Metric {
     const bool png = c.params->text("measure") == "png-kb";
     lumen::MetricResult result;
     for (std::int64_t n = 0; n < c.input->dim(0); ++n) {
-      const Display d = display_of(*c.attribution, n);
+      const Display d = display_of(*c.attribution, n, c.signed_map);
       result.per_sample.push_back(png ? png_kilobytes(d) : shannon_bits(d));
     }
     result.aggregate = lumen::metrics::mean(result.per_sample);

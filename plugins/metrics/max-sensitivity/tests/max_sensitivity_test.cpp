@@ -96,3 +96,30 @@ TEST_CASE("max-sensitivity is seeded and independent of batch position", "[max-s
   // targets are all 0 in both runs
   CHECK(second.per_sample[0] == Approx(a.per_sample[1]).epsilon(1e-6));
 }
+
+TEST_CASE("max-sensitivity re-runs the explainer at the case's layer", "[max-sensitivity]") {
+  const Model model = conv_net(3);
+  const Tensor x = random_tensor({1, 3, 8, 8}, 5);
+  const std::vector<std::int64_t> targets{1};
+  const NodeId first_conv = model.graph().topological_order().at(1);
+  const Attribution a = explain("grad-cam", model, x, targets, {}, first_conv);
+  REQUIRE(a.layer == first_conv);
+  const auto metric = registry().metric("max-sensitivity");
+  const Params params = Params::validate(
+      metric->info().params, {{"radius", "0"}, {"samples", "1"}, {"normalised", "false"}}, "test");
+  const auto explainer = registry().explainer("grad-cam");
+  const Params explainer_params = Params::validate(explainer->info().params, {}, "grad-cam");
+  MetricCase c;
+  c.model = &model;
+  c.explainer = explainer.get();
+  c.explainer_params = &explainer_params;
+  c.input = &x;
+  c.targets = targets;
+  c.attribution = &a.map;
+  c.params = &params;
+  c.layer = a.layer;
+  // Radius 0 re-explains the same input: at the same layer the map cannot move.
+  CHECK(metric->evaluate(c, *make_context()).per_sample[0] == 0.0);
+  c.layer.reset();  // the default (last) layer gives another map
+  CHECK(metric->evaluate(c, *make_context()).per_sample[0] > 0.0);
+}

@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <cmath>
 #include <filesystem>
@@ -10,13 +11,20 @@ using namespace lumen::testing;
 
 namespace {
 
+// The map is drawn signed when it has a negative value, as its explainer would declare it.
 MetricResult entropy(const Tensor& map, const std::string& measure) {
+  const auto metric = registry().metric("xai-entropy");
+  const Params params = Params::validate(metric->info().params, {{"measure", measure}}, "test");
   const Tensor x({map.dim(0), 1, map.dim(2), map.dim(3)});
-  MetricInputs in;
-  in.input = &x;
-  in.targets.assign(static_cast<std::size_t>(map.dim(0)), 0);
-  in.attribution = &map;
-  return run_metric("xai-entropy", in, {{"measure", measure}});
+  const std::vector<std::int64_t> targets(static_cast<std::size_t>(map.dim(0)), 0);
+  MetricCase c;
+  c.input = &x;
+  c.targets = targets;
+  c.attribution = &map;
+  c.params = &params;
+  c.signed_map =
+      std::any_of(map.values().begin(), map.values().end(), [](float v) { return v < 0.0F; });
+  return metric->evaluate(c, *make_context());
 }
 
 }  // namespace
@@ -53,6 +61,30 @@ TEST_CASE("xai-entropy png-kb is the size of core's heatmap PNG of the display m
     write_heatmap_png(path, display_map(sample, true), true);
     CHECK(result.per_sample[static_cast<std::size_t>(n)] ==
           Approx(static_cast<double>(std::filesystem::file_size(path)) / 1024.0));
+    std::filesystem::remove(path);
+  }
+}
+
+TEST_CASE("xai-entropy draws the map signed or not as the case says", "[xai-entropy]") {
+  // A non-negative map: the sequential colours when unsigned, the diverging ones when signed.
+  Tensor ramp({1, 1, 16, 16});
+  for (std::int64_t i = 0; i < ramp.size(); ++i) ramp[i] = static_cast<float>(i % 7);
+  const auto metric = registry().metric("xai-entropy");
+  const Params params = Params::validate(metric->info().params, {{"measure", "png-kb"}}, "test");
+  const Tensor x({1, 1, 16, 16});
+  const std::vector<std::int64_t> targets{0};
+  MetricCase c;
+  c.input = &x;
+  c.targets = targets;
+  c.attribution = &ramp;
+  c.params = &params;
+  const auto dir = std::filesystem::temp_directory_path();
+  for (const bool is_signed : {false, true}) {
+    c.signed_map = is_signed;
+    const double kb = metric->evaluate(c, *make_context()).per_sample[0];
+    const auto path = dir / "xai_entropy_signed_test.png";
+    write_heatmap_png(path, display_map(ramp.reshaped({1, 16, 16}), is_signed), is_signed);
+    CHECK(kb == Approx(static_cast<double>(std::filesystem::file_size(path)) / 1024.0));
     std::filesystem::remove(path);
   }
 }
