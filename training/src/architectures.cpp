@@ -23,6 +23,17 @@ class Builder {
     if (o.classes < 2) {
       throw InvalidArgument("architecture: classes " + std::to_string(o.classes) + " must be >= 2");
     }
+    const auto channels = static_cast<std::size_t>(o.sample_shape[0]);
+    if (o.mean.size() != o.std.size() || (!o.mean.empty() && o.mean.size() != channels)) {
+      throw InvalidArgument("architecture: mean and std need one value per channel (" +
+                            std::to_string(channels) + "), got " + std::to_string(o.mean.size()) +
+                            " and " + std::to_string(o.std.size()));
+    }
+    for (const float s : o.std) {
+      if (!(s > 0.0F)) {
+        throw InvalidArgument("architecture: std " + std::to_string(s) + " must be > 0");
+      }
+    }
     last_ = graph_.add_input("input", o.sample_shape);
   }
 
@@ -69,7 +80,7 @@ class Builder {
 
   Model finish(const ArchitectureOptions& o) {
     graph_.finalize(last_);
-    return Model(std::move(graph_), InputSpec{o.sample_shape, {}, {}}, o.labels);
+    return Model(std::move(graph_), InputSpec{o.sample_shape, o.mean, o.std}, o.labels);
   }
 
  private:

@@ -25,7 +25,7 @@ Model autoencoder(const Model& classifier, std::uint64_t seed) {
   const auto hidden = g.node(code).output_shape[1];
   // Glorot-uniform decoder weights [pixels, hidden] (architectures.hpp's convention): the encoder
   // of a sparse-autoencoder architecture on `hidden` inputs with `pixels` code units.
-  const ArchitectureOptions decoder_options{{1, 1, hidden}, 2, {}, seed + 1, pixels};
+  const ArchitectureOptions decoder_options{{1, 1, hidden}, 2, {}, seed + 1, pixels, {}, {}};
   const Model decoder_source = build_architecture("sparse-autoencoder", decoder_options);
   const Graph& d = decoder_source.graph();
   const NodeId decoder = g.add_node("decoder", "decoder", d.node(d.at("encoder")).layer, {code});

@@ -17,6 +17,10 @@ struct ArchitectureOptions {
   std::vector<std::string> labels;  ///< class names (optional; else numbers)
   std::uint64_t seed = 0;
   std::int64_t hidden = 100;  ///< sparse-autoencoder: code size
+  /// The model's input normalisation (InputSpec mean/std, one value per channel), applied by the
+  /// trainer and by every host; both empty (the default) for none.
+  std::vector<float> mean;
+  std::vector<float> std;
 };
 
 /// The names accepted by build_architecture: "sar-cnn", "alexnet-small", "resnet-small",
