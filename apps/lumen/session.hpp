@@ -65,5 +65,8 @@ Command add_explain_command(CLI::App& parent);
 Command add_demo_command(CLI::App& parent);
 Command add_bench_command(CLI::App& parent);
 Command add_data_command(CLI::App& parent);
+Command add_evaluate_command(CLI::App& parent);
+Command add_train_command(CLI::App& parent);
+Command add_protocol_command(CLI::App& parent);
 
 }  // namespace lumen::cli

@@ -33,7 +33,7 @@ TEST_CASE("lumen and every subcommand answer --help", "[cli]") {
       {"explain",
        {"--model", "--input", "--method", "--param", "--target", "--layer", "--raw-layer", "--mean",
         "--std", "--out", "--dump-details", "--dump-clusters"}},
-      {"demo", {"--out"}},
+      {"demo", {"--out", "--per-class"}},
       {"bench",
        {"--model", "--methods", "--input", "--images", "--warmup", "--param", "--layer",
         "--relative-to", "--json"}}};
@@ -137,27 +137,102 @@ TEST_CASE("lumen predict gives the right class for every example image", "[cli]"
   }
 }
 
-TEST_CASE("lumen demo writes non-empty heatmaps of the bundled examples", "[cli]") {
-  const TempDir dir;
-  const Run r = run_lumen("demo --out '" + (dir / "demo") + "'");
-  REQUIRE(r.exit_code == 0);
-  for (const auto& image : example_labels) {
-    for (const std::string suffix : {"", "_saliency", "_grad-cam", "_lrp"}) {
-      const std::filesystem::path file = dir / ("demo/" + image + suffix + ".png");
-      INFO(file);
-      REQUIRE(std::filesystem::exists(file));
-      CHECK(std::filesystem::file_size(file) > 100);
-      CHECK_THAT(r.out, Contains("wrote " + file.string()));
-    }
-    CHECK_THAT(r.out, Contains(image + ": predicted " + image));
+namespace {
+
+// The demo's panel: one method per family at least (all are built in this tree).
+const std::vector<std::string> demo_panel{"saliency",
+                                          "integrated-gradients",
+                                          "guided-backprop",
+                                          "grad-cam",
+                                          "score-cam",
+                                          "cluster-cam",
+                                          "lrp",
+                                          "cnn-lrp",
+                                          "occlusion"};
+
+// Every src="..." and href="..." value of a page.
+std::vector<std::string> links_of(const std::string& html) {
+  std::vector<std::string> links;
+  const std::regex link(R"re((?:src|href)="([^"]*)")re");
+  for (auto it = std::sregex_iterator(html.begin(), html.end(), link); it != std::sregex_iterator();
+       ++it) {
+    links.push_back((*it)[1].str());
   }
+  return links;
 }
 
-TEST_CASE("lumen demo says where it looked for missing examples", "[cli]") {
+std::size_t count_of(const std::string& text, const std::string& part) {
+  std::size_t n = 0;
+  for (auto at = text.find(part); at != std::string::npos; at = text.find(part, at + 1)) ++n;
+  return n;
+}
+
+}  // namespace
+
+TEST_CASE("lumen demo writes an index of every chip explained by every method", "[cli]") {
+  const TempDir dir;
+  const Run r = run_lumen("--threads 2 demo --per-class 1 --out '" + (dir / "demo") + "'");
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
+  const std::filesystem::path index = dir.path / "demo" / "index.html";
+  REQUIRE(std::filesystem::exists(index));
+  CHECK_THAT(r.out, Contains("open " + index.string()));
+  const std::string html = read_text(index);
+
+  // One row per chip: 1 per class of the bundled 10-class model, in class order.
+  CHECK(count_of(html, "<tr><td>chip") == 10);
+  const std::vector<std::string> classes{"tank", "truck", "apc", "bulldozer", "l-shape"};
+  std::size_t previous = 0;
+  for (const auto& c : classes) {
+    const auto at = html.find("-" + c + "</td>");
+    INFO(c);
+    REQUIRE(at != std::string::npos);
+    CHECK(at > previous);
+    previous = at;
+  }
+  // Every method of the panel has a column with its time, and none failed.
+  for (const auto& method : demo_panel) {
+    INFO(method);
+    CHECK_THAT(html, Contains("<b>" + method + "</b>"));
+    CHECK_THAT(r.out, Contains(method));
+  }
+  CHECK(count_of(html, " ms/chip") == demo_panel.size());
+  CHECK_THAT(html, !Contains("failed:"));
+
+  // Per chip: input, mask, and per method a heatmap and an overlay, each a link and an image;
+  // every link is relative and names a PNG that was written.
+  const auto links = links_of(html);
+  CHECK(links.size() == 10 * 2 * (2 + 2 * demo_panel.size()));
+  for (const auto& link : links) {
+    INFO(link);
+    CHECK(link.find("://") == std::string::npos);
+    CHECK(link.front() != '/');
+    const std::filesystem::path file = dir.path / "demo" / link;
+    REQUIRE(std::filesystem::exists(file));
+    CHECK(std::filesystem::file_size(file) > 100);
+  }
+  CHECK(count_of(html, "_overlay.png\"") == 10 * 2 * demo_panel.size());
+  CHECK(count_of(html, "_mask.png\"") == 10 * 2);
+}
+
+TEST_CASE("lumen demo says where it looked for a missing model", "[cli]") {
   const Run r = run_lumen("demo --out /tmp/never-written", "LUMEN_EXAMPLES_DIR=/no/such/examples");
   CHECK(r.exit_code == 1);
-  CHECK_THAT(r.err, Contains("lumen: error:") && Contains("/no/such/examples"));
+  CHECK_THAT(r.err, Contains("lumen: error:") && Contains("/no/such/examples") &&
+                        Contains("sar/model.onnx"));
   CHECK(!std::filesystem::exists("/tmp/never-written"));
+}
+
+TEST_CASE("lumen demo refuses a model that does not take synthetic SAR chips", "[cli]") {
+  const TempDir dir;
+  std::filesystem::create_directories(dir.path / "sar");
+  std::filesystem::copy_file(shapes_model(), dir.path / "sar" / "model.onnx");
+  const Run r = run_lumen("demo --out '" + (dir / "demo") + "'",
+                          "LUMEN_EXAMPLES_DIR='" + dir.path.string() + "'");
+  CHECK(r.exit_code == 1);
+  CHECK_THAT(r.err, Contains("model.onnx") && Contains("synthetic-sar model"));
+  CHECK(!std::filesystem::exists(dir.path / "demo"));
+  CHECK(run_lumen("demo --per-class 0").exit_code == 2);
 }
 
 TEST_CASE("lumen plugins reports plugin files that fail to load", "[cli]") {

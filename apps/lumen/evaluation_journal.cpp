@@ -1,0 +1,140 @@
+#include "evaluation_journal.hpp"
+
+#include <cmath>
+#include <limits>
+#include <lumen/error.hpp>
+#include <sstream>
+
+#include "session.hpp"
+
+namespace lumen::cli {
+namespace {
+
+namespace fs = std::filesystem;
+
+nlohmann::json to_json(const ResultRecord& r) {
+  nlohmann::json metrics = nlohmann::json::object();
+  for (const auto& [name, value] : r.metrics) {
+    metrics[name] = std::isfinite(value) ? nlohmann::json(value) : nlohmann::json(nullptr);
+  }
+  return {{"sample", r.sample},       {"id", r.id},
+          {"label", r.label},         {"target", r.target},
+          {"predicted", r.predicted}, {"method", r.method},
+          {"seconds", r.seconds},     {"forward", r.forward},
+          {"backward", r.backward},   {"metrics", metrics},
+          {"failed", r.failed},       {"error", r.error}};
+}
+
+ResultRecord from_json(const nlohmann::json& j) {
+  ResultRecord r;
+  r.sample = j.at("sample").get<std::int64_t>();
+  r.id = j.at("id").get<std::string>();
+  r.label = j.at("label").get<std::int64_t>();
+  r.target = j.at("target").get<std::int64_t>();
+  r.predicted = j.at("predicted").get<std::int64_t>();
+  r.method = j.at("method").get<std::string>();
+  r.seconds = j.at("seconds").get<double>();
+  r.forward = j.at("forward").get<std::int64_t>();
+  r.backward = j.at("backward").get<std::int64_t>();
+  r.failed = j.at("failed").get<bool>();
+  r.error = j.at("error").get<std::string>();
+  for (const auto& [name, value] : j.at("metrics").items()) {
+    r.metrics[name] =
+        value.is_null() ? std::numeric_limits<double>::quiet_NaN() : value.get<double>();
+  }
+  return r;
+}
+
+// The complete lines of `file` (each ended by '\n'); `complete_bytes` is where they end.
+std::vector<std::string> complete_lines(const fs::path& file, std::uintmax_t& complete_bytes) {
+  std::ifstream in(file, std::ios::binary);
+  if (!in) throw IoError("cannot read the journal '" + file.string() + "'");
+  std::stringstream buffer;
+  buffer << in.rdbuf();
+  const std::string text = buffer.str();
+  std::vector<std::string> lines;
+  std::size_t start = 0;
+  for (std::size_t end; (end = text.find('\n', start)) != std::string::npos; start = end + 1) {
+    lines.push_back(text.substr(start, end - start));
+  }
+  complete_bytes = start;
+  return lines;
+}
+
+nlohmann::json parse_line(const std::string& line, const fs::path& file, std::size_t number) {
+  try {
+    return nlohmann::json::parse(line);
+  } catch (const nlohmann::json::exception& e) {
+    throw IoError("journal '" + file.string() + "' line " + std::to_string(number) +
+                  " is not JSON (" + e.what() + "); remove the directory or use --force");
+  }
+}
+
+// The first top-level key whose value differs, for the refusal message.
+std::string first_difference(const nlohmann::json& a, const nlohmann::json& b) {
+  for (const auto& [key, value] : a.items()) {
+    if (!b.contains(key) || b.at(key) != value) return key;
+  }
+  for (const auto& [key, value] : b.items()) {
+    if (!a.contains(key)) return key;
+  }
+  return "?";
+}
+
+}  // namespace
+
+std::vector<ResultRecord> read_journal(const fs::path& file) {
+  std::uintmax_t bytes = 0;
+  const auto lines = complete_lines(file, bytes);
+  std::vector<ResultRecord> records;
+  for (std::size_t i = 1; i < lines.size(); ++i) {
+    try {
+      records.push_back(from_json(parse_line(lines[i], file, i + 1)));
+    } catch (const nlohmann::json::exception& e) {
+      throw IoError("journal '" + file.string() + "' line " + std::to_string(i + 1) +
+                    " is not a result record (" + e.what() + ")");
+    }
+  }
+  return records;
+}
+
+Journal::Journal(const fs::path& dir, const nlohmann::json& header, bool force) {
+  const fs::path file = file_in(dir);
+  const nlohmann::json first{{"lumen_evaluate_journal", 1}, {"arguments", header}};
+  std::error_code ec;
+  if (fs::exists(file, ec)) {
+    std::uintmax_t bytes = 0;
+    const auto lines = complete_lines(file, bytes);
+    const nlohmann::json found = lines.empty() ? nlohmann::json() : parse_line(lines[0], file, 1);
+    if (found != first && !force) {
+      const nlohmann::json old = found.is_object() && found.contains("arguments")
+                                     ? found.at("arguments")
+                                     : nlohmann::json::object();
+      throw UsageError("'" + dir.string() +
+                       "' holds a run with other arguments (first "
+                       "difference: '" +
+                       first_difference(header, old) +
+                       "'); re-run with the same arguments to resume it, pass --force to start "
+                       "over, or choose another --out");
+    }
+    if (found == first) {
+      fs::resize_file(file, bytes);  // drops a line cut short by an interruption
+      resumed_ = read_journal(file);
+      for (const auto& r : resumed_) done_.insert({r.sample, r.method});
+      out_.open(file, std::ios::binary | std::ios::app);
+    }
+  }
+  if (!out_.is_open()) {
+    out_.open(file, std::ios::binary | std::ios::trunc);
+    out_ << first.dump() << '\n' << std::flush;
+  }
+  if (!out_) throw IoError("cannot write the journal '" + file.string() + "'");
+}
+
+void Journal::append(const ResultRecord& record) {
+  out_ << to_json(record).dump() << '\n' << std::flush;
+  if (!out_) throw IoError("cannot append to the journal (disk full?)");
+  done_.insert({record.sample, record.method});
+}
+
+}  // namespace lumen::cli

@@ -1,0 +1,58 @@
+#pragma once
+// The journal of `lumen evaluate` (DIR/.journal.jsonl): a header line with the run's arguments,
+// then one line per finished (sample, method), flushed as soon as it is known, so an interrupted
+// run resumes where it stopped.
+#include <cstdint>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace lumen::cli {
+
+/// One method explained on one sample, and every metric's value for that attribution.
+struct ResultRecord {
+  std::int64_t sample = 0;  ///< index in the dataset
+  std::string id;
+  std::int64_t label = 0, target = 0, predicted = 0;
+  std::string method;
+  double seconds = 0.0;
+  std::int64_t forward = 0, backward = 0;  ///< the explanation's passes
+  std::map<std::string, double> metrics;   ///< NaN where a value is not finite or failed
+  bool failed = false;  ///< the method refused the sample: no map, no timing, every metric NaN
+  std::string error;    ///< why the method or a metric failed, empty when nothing did
+};
+
+class Journal {
+ public:
+  /// Opens DIR/.journal.jsonl. An existing journal written with the same `header` is resumed
+  /// (a last line cut short by an interruption is dropped); one with another header is refused
+  /// with UsageError naming the first differing argument, unless `force` (then it is replaced).
+  Journal(const std::filesystem::path& dir, const nlohmann::json& header, bool force);
+
+  /// What earlier runs finished, in journal order.
+  const std::vector<ResultRecord>& resumed() const { return resumed_; }
+  bool done(std::int64_t sample, const std::string& method) const {
+    return done_.count({sample, method}) != 0U;
+  }
+  /// Appends one line and flushes it. Not thread-safe (the writer node is serial).
+  void append(const ResultRecord& record);
+
+  static std::filesystem::path file_in(const std::filesystem::path& dir) {
+    return dir / ".journal.jsonl";
+  }
+
+ private:
+  std::ofstream out_;
+  std::vector<ResultRecord> resumed_;
+  std::set<std::pair<std::int64_t, std::string>> done_;
+};
+
+/// Every record of a journal file (after its header), dropping a cut-short last line.
+std::vector<ResultRecord> read_journal(const std::filesystem::path& file);
+
+}  // namespace lumen::cli

@@ -1,0 +1,311 @@
+#include "evaluation_pipeline.hpp"
+
+#include <oneapi/tbb/flow_graph.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <limits>
+#include <lumen/dataset.hpp>
+#include <lumen/error.hpp>
+#include <lumen/explainer.hpp>
+#include <lumen/io.hpp>
+#include <lumen/metric.hpp>
+#include <lumen/model.hpp>
+#include <memory>
+
+#include "explanation.hpp"
+#include "prediction.hpp"
+#include "session.hpp"
+
+namespace lumen::cli {
+namespace {
+
+namespace flow = oneapi::tbb::flow;
+constexpr double nan = std::numeric_limits<double>::quiet_NaN();
+
+struct Resolved {
+  std::vector<std::shared_ptr<const Explainer>> explainers;
+  std::vector<std::shared_ptr<const Metric>> metrics;
+  std::vector<unsigned> metric_needs;
+  bool needs_reference = false;
+  std::optional<NodeId> layer;
+};
+
+// One sample on its way through the graph.
+struct Job {
+  std::int64_t index = 0;
+  Sample sample;
+  Tensor input;                      ///< [1,C,H,W]
+  std::vector<std::size_t> pending;  ///< methods not in the journal yet
+  std::int64_t target = 0, predicted = 0;
+  std::vector<std::optional<Attribution>> attributions;  ///< one per pending method, or empty
+  std::vector<std::string> errors;                       ///< why, when it is empty
+  std::optional<Attribution> reference;  ///< the first method's map, for needs_reference_map
+  std::vector<ResultRecord> records;     ///< one per pending method
+};
+using JobPtr = std::shared_ptr<Job>;
+
+// "[#####-----] 12/40 results  30%  ETA 0:01:05" on one stderr line.
+class ProgressBar {
+ public:
+  explicit ProgressBar(std::int64_t total) : total_(total), start_(clock::now()) {}
+  void advance() {
+    ++done_;
+    const auto now = clock::now();
+    if (done_ < total_ && now - last_ < std::chrono::milliseconds(200)) return;
+    last_ = now;
+    const double elapsed = std::chrono::duration<double>(now - start_).count();
+    const double fraction = total_ > 0 ? static_cast<double>(done_) / total_ : 1.0;
+    const auto eta = static_cast<std::int64_t>(elapsed / std::max(fraction, 1e-9) - elapsed);
+    constexpr int width = 30;
+    const int filled = static_cast<int>(fraction * width);
+    std::fprintf(stderr, "\r[%s%s] %lld/%lld results %3d%%  ETA %lld:%02lld:%02lld",
+                 std::string(static_cast<std::size_t>(filled), '#').c_str(),
+                 std::string(static_cast<std::size_t>(width - filled), '-').c_str(),
+                 static_cast<long long>(done_), static_cast<long long>(total_),
+                 static_cast<int>(fraction * 100.0), static_cast<long long>(eta / 3600),
+                 static_cast<long long>(eta / 60 % 60), static_cast<long long>(eta % 60));
+    if (done_ == total_) std::fprintf(stderr, "\n");
+    std::fflush(stderr);
+  }
+  void stop() {
+    if (done_ < total_) std::fprintf(stderr, "\n");
+  }
+
+ private:
+  using clock = std::chrono::steady_clock;
+  std::int64_t total_, done_ = 0;
+  clock::time_point start_, last_{};
+};
+
+Resolved resolve(const PipelineRun& run) {
+  Resolved r;
+  const Registry& registry = run.session.registry();
+  for (const auto& m : run.plan.methods) r.explainers.push_back(registry.explainer(m.name));
+  for (const auto& m : run.plan.metrics) {
+    r.metrics.push_back(registry.metric(m.name));
+    r.metric_needs.push_back(r.metrics.back()->info().needs);
+    r.needs_reference = r.needs_reference || (r.metric_needs.back() & needs_reference_map) != 0U;
+  }
+  if (!run.plan.layer.empty()) r.layer = run.model.graph().at(run.plan.layer);
+  return r;
+}
+
+// The input drawn behind heatmaps: the sample grey, min-max scaled to [0,1].
+Tensor background_of(const Tensor& input) {
+  const std::int64_t channels = input.dim(1), plane = input.dim(2) * input.dim(3);
+  Tensor grey({1, 1, input.dim(2), input.dim(3)});
+  for (std::int64_t p = 0; p < plane; ++p) {
+    float sum = 0.0F;
+    for (std::int64_t c = 0; c < channels; ++c) sum += input[c * plane + p];
+    grey[p] = sum / static_cast<float>(channels);
+  }
+  const auto [lo, hi] = std::minmax_element(grey.values().begin(), grey.values().end());
+  const float low = *lo, range = *hi - *lo;
+  for (float& v : grey.values()) v = range > 0.0F ? (v - low) / range : 0.0F;
+  return grey;
+}
+
+// [1,C,H,W] as the model takes it: (x - mean[c]) / std[c] when the model records its input
+// normalisation (as lumen train does), the dataset's values otherwise.
+Tensor model_input(const Model& model, const Tensor& image) {
+  const InputSpec& spec = model.input_spec();
+  Tensor x = image.reshaped({1, image.dim(0), image.dim(1), image.dim(2)});
+  if (spec.mean.empty() || spec.std.empty()) return x;
+  const std::int64_t plane = image.dim(1) * image.dim(2);
+  for (std::int64_t i = 0; i < x.size(); ++i) {
+    const auto c = static_cast<std::size_t>(i / plane);
+    x[i] = (x[i] - spec.mean.at(c)) / spec.std.at(c);
+  }
+  return x;
+}
+
+std::optional<NodeId> layer_for(const Explainer& e, const std::optional<NodeId>& layer) {
+  return e.info().layer_use == LayerUse::none ? std::nullopt : layer;
+}
+
+void explain(const PipelineRun& run, const Resolved& r, Job& job) {
+  const auto context = run.session.make_context();
+  const std::vector<Prediction> top =
+      top_predictions(run.model, predict(run.model, job.input, *context));
+  job.predicted = top.at(0).target;
+  job.target = run.plan.target == "label" ? job.sample.label : job.predicted;
+  const std::vector<std::int64_t> targets{job.target};
+  // A method that refuses one sample (e.g. a zero target score) is recorded as failed there,
+  // with its reason, and the run goes on; other exceptions stop it.
+  auto explain_with = [&](std::size_t m, std::string& error) -> std::optional<Attribution> {
+    const auto one = run.session.make_context();  // its own pass counters
+    try {
+      return run_explainer(*r.explainers[m], run.model, job.input, targets,
+                           run.plan.methods[m].params, layer_for(*r.explainers[m], r.layer), *one);
+    } catch (const Error& e) {
+      error = e.what();
+      return std::nullopt;
+    }
+  };
+  for (const std::size_t m : job.pending) {
+    std::string error;
+    job.attributions.push_back(explain_with(m, error));
+    job.errors.push_back(error);
+  }
+  if (r.needs_reference) {
+    std::string ignored;  // reported as the missing reference of every metric needing it
+    job.reference = !job.pending.empty() && job.pending.front() == 0
+                        ? job.attributions.front()
+                        : explain_with(0, ignored);  // done by an earlier run: same map again
+  }
+}
+
+void score(const PipelineRun& run, const Resolved& r, Job& job) {
+  std::optional<Tensor> mask;
+  if (job.sample.mask) {
+    const Tensor& m = *job.sample.mask;
+    mask = m.reshaped({1, m.dim(0), m.dim(1), m.dim(2)});
+  }
+  const std::vector<std::int64_t> targets{job.target};
+  for (std::size_t k = 0; k < job.pending.size(); ++k) {
+    const std::size_t m = job.pending[k];
+    ResultRecord record;
+    record.sample = job.index;
+    record.id = job.sample.id;
+    record.label = job.sample.label;
+    record.target = job.target;
+    record.predicted = job.predicted;
+    record.method = run.plan.methods[m].name;
+    if (!job.attributions[k]) {
+      record.failed = true;
+      record.error = job.errors[k];
+      for (const auto& metric : run.plan.metrics) record.metrics[metric.name] = nan;
+      job.records.push_back(std::move(record));
+      continue;
+    }
+    const Attribution& a = *job.attributions[k];
+    record.seconds = a.seconds;
+    record.forward = a.passes.forward;
+    record.backward = a.passes.backward;
+    for (std::size_t q = 0; q < r.metrics.size(); ++q) {
+      const std::string& name = run.plan.metrics[q].name;
+      if ((r.metric_needs[q] & needs_reference_map) != 0U && !job.reference) {
+        record.metrics[name] = nan;
+        record.error += name + ": no reference map (" + run.plan.methods[0].name + " failed); ";
+        continue;
+      }
+      MetricCase c;
+      c.model = &run.model;
+      c.explainer = r.explainers[m].get();
+      c.explainer_params = &run.plan.methods[m].params;
+      c.input = &job.input;
+      c.targets = targets;
+      c.attribution = &a.map;
+      c.mask = mask ? &*mask : nullptr;
+      c.reference = job.reference ? &job.reference->map : nullptr;
+      c.params = &run.plan.metrics[q].params;
+      c.signed_map = a.signed_map;
+      c.layer = a.layer;
+      const auto context = run.session.make_context();
+      double value = nan;
+      try {
+        context->run([&] { value = r.metrics[q]->evaluate(c, *context).per_sample.at(0); });
+      } catch (const Error& e) {
+        record.error += name + ": " + e.what() + "; ";
+      }
+      record.metrics[name] = value;
+    }
+    job.records.push_back(std::move(record));
+  }
+}
+
+void draw(const PipelineRun& run, const Job& job) {
+  if (job.index >= run.plan.gallery) return;
+  std::filesystem::create_directories(run.gallery);
+  const Tensor& image = job.sample.image;
+  const Tensor background =
+      background_of(image.reshaped({1, image.dim(0), image.dim(1), image.dim(2)}));
+  write_image_png(run.gallery / gallery_file(job.index, "input"),
+                  background.reshaped({1, image.dim(1), image.dim(2)}));
+  for (std::size_t k = 0; k < job.pending.size(); ++k) {
+    if (!job.attributions[k]) continue;
+    const Attribution& a = *job.attributions[k];
+    write_heatmaps(run.gallery / gallery_file(job.index, run.plan.methods[job.pending[k]].name),
+                   a.map, a.signed_map, background);
+  }
+}
+
+}  // namespace
+
+void check_metrics_fit(const EvaluationPlan& plan, const Session& session, const Dataset& dataset) {
+  for (const auto& m : plan.metrics) {
+    const unsigned needs = session.registry().metric(m.name)->info().needs;
+    if ((needs & needs_mask) != 0U && !dataset.has_masks()) {
+      throw InvalidArgument("metric " + m.name + " needs ground-truth masks, and the dataset '" +
+                            plan.data + "' has none");
+    }
+  }
+}
+
+bool run_pipeline(const PipelineRun& run, Journal& journal) {
+  const Resolved r = resolve(run);
+  std::int64_t total = 0;
+  for (std::int64_t i = 0; i < run.samples; ++i) {
+    for (const auto& m : run.plan.methods) total += journal.done(i, m.name) ? 0 : 1;
+  }
+  ProgressBar progress(total);
+  std::atomic<bool> stopped{false};
+  std::int64_t written = 0;
+  std::int64_t next = 0;
+  const auto context = run.session.make_context();
+  const auto in_flight = static_cast<std::size_t>(2 * std::max(1, context->threads()));
+
+  context->run([&] {
+    flow::graph graph;
+    flow::input_node<JobPtr> source(graph, [&](oneapi::tbb::flow_control& control) -> JobPtr {
+      while (next < run.samples && !stopped) {
+        auto job = std::make_shared<Job>();
+        job->index = next++;
+        for (std::size_t m = 0; m < run.plan.methods.size(); ++m) {
+          if (!journal.done(job->index, run.plan.methods[m].name)) job->pending.push_back(m);
+        }
+        if (job->pending.empty()) continue;
+        job->sample = run.dataset.get(job->index);
+        job->input = model_input(run.model, job->sample.image);
+        return job;
+      }
+      control.stop();
+      return nullptr;
+    });
+    flow::limiter_node<JobPtr> limiter(graph, in_flight);
+    flow::function_node<JobPtr, JobPtr> explainer(graph, flow::unlimited, [&](JobPtr job) {
+      explain(run, r, *job);
+      return job;
+    });
+    flow::function_node<JobPtr, JobPtr> scorer(graph, flow::unlimited, [&](JobPtr job) {
+      score(run, r, *job);
+      return job;
+    });
+    flow::function_node<JobPtr, flow::continue_msg> writer(
+        graph, flow::serial, [&](const JobPtr& job) {
+          if (!stopped) draw(run, *job);
+          for (const auto& record : job->records) {
+            if (stopped) break;
+            journal.append(record);
+            progress.advance();
+            stopped = run.stop_after > 0 && ++written >= run.stop_after;
+          }
+          return flow::continue_msg{};
+        });
+    flow::make_edge(source, limiter);
+    flow::make_edge(limiter, explainer);
+    flow::make_edge(explainer, scorer);
+    flow::make_edge(scorer, writer);
+    flow::make_edge(writer, limiter.decrementer());
+    source.activate();
+    graph.wait_for_all();
+  });
+  progress.stop();
+  return !stopped;
+}
+
+}  // namespace lumen::cli
