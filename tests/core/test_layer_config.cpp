@@ -150,3 +150,20 @@ TEST_CASE("each layer answers to at most its own accessor", "[layer_config]") {
   CHECK_FALSE(lumen::pool2d_params(*lumen::make_global_average_pool()));
   CHECK_FALSE(lumen::leaky_relu_alpha(*lumen::make_relu()));
 }
+
+TEST_CASE("pool2d_windows lists the input rows and columns each output reads", "[layer_config]") {
+  lumen::Pool2dParams p;
+  p.kernel = {3, 2};
+  p.stride = {2, 1};
+  p.pads = {1, 0, 1, 0};
+  p.dilation = {1, 2};
+  const auto windows = lumen::pool2d_windows(*lumen::make_max_pool2d(p), 5, 5);
+  REQUIRE(windows.has_value());
+  // Rows: out = floor((5 + 2 - 3) / 2) + 1 = 3; output row o reads 2o - 1 .. 2o + 1 in [0, 5).
+  CHECK(windows->rows == std::vector<std::vector<std::int64_t>>{{0, 1}, {1, 2, 3}, {3, 4}});
+  // Columns: dilation 2, kernel 2: out = 5 - 2 = 3; output column o reads o and o + 2.
+  CHECK(windows->cols == std::vector<std::vector<std::int64_t>>{{0, 2}, {1, 3}, {2, 4}});
+  CHECK(lumen::pool2d_windows(*lumen::make_avg_pool2d(p), 5, 5)->rows == windows->rows);
+  CHECK_FALSE(lumen::pool2d_windows(*lumen::make_relu(), 5, 5).has_value());
+  CHECK_FALSE(lumen::pool2d_windows(*lumen::make_global_average_pool(), 5, 5).has_value());
+}

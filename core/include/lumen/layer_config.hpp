@@ -6,6 +6,7 @@
 /// every function is thread-safe (layers are immutable).
 #include <cstdint>
 #include <optional>
+#include <vector>
 
 #include "lumen/export.hpp"
 #include "lumen/layer.hpp"
@@ -35,6 +36,17 @@ LUMEN_API std::optional<Conv2dParams> conv2d_params(const Layer& layer);
 /// to make_max_pool2d / make_avg_pool2d (op_type() tells which); nothing for global average
 /// pooling, which has none. Thread-safe.
 LUMEN_API std::optional<Pool2dParams> pool2d_params(const Layer& layer);
+/// The windows of a 2-D pooling: rows[i] are the input rows (padding excluded) that output row i
+/// reads, cols[j] the input columns output column j reads; window (i, j) is their product.
+struct PoolWindows {
+  std::vector<std::vector<std::int64_t>> rows;
+  std::vector<std::vector<std::int64_t>> cols;
+};
+/// The windows of a max- or average-pooling layer (pool2d_params) on an input of `height` x
+/// `width`, with the layer's own output size (ceil mode included); nothing for other layers.
+/// Thread-safe.
+LUMEN_API std::optional<PoolWindows> pool2d_windows(const Layer& layer, std::int64_t height,
+                                                    std::int64_t width);
 /// The weight and bias of a fully connected layer ("Gemm"), as given to make_linear; thread-safe.
 LUMEN_API std::optional<LinearParams> linear_params(const Layer& layer);
 /// The statistics, affine parameters and epsilon of a batch-norm layer ("BatchNormalization"), as

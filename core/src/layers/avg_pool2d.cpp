@@ -211,4 +211,26 @@ std::optional<Pool2dParams> pool2d_params(const Layer& layer) {
   return layers::max_pool2d_params(layer);
 }
 
+std::optional<PoolWindows> pool2d_windows(const Layer& layer, std::int64_t height,
+                                          std::int64_t width) {
+  const auto p = pool2d_params(layer);
+  if (!p) return std::nullopt;
+  const Shape input{1, 1, height, width};
+  const Shape out = layer.output_shape(std::span<const Shape>(&input, 1));
+  // Output position o of an axis reads o * stride - pad + k * dilation, k < kernel, inside [0, n).
+  const auto axis = [](std::int64_t outputs, std::int64_t n, std::int64_t kernel,
+                       std::int64_t stride, std::int64_t pad, std::int64_t dilation) {
+    std::vector<std::vector<std::int64_t>> reads(static_cast<std::size_t>(outputs));
+    for (std::int64_t o = 0; o < outputs; ++o) {
+      for (std::int64_t k = 0; k < kernel; ++k) {
+        const std::int64_t i = o * stride - pad + k * dilation;
+        if (i >= 0 && i < n) reads[static_cast<std::size_t>(o)].push_back(i);
+      }
+    }
+    return reads;
+  };
+  return PoolWindows{axis(out[2], height, p->kernel[0], p->stride[0], p->pads[0], p->dilation[0]),
+                     axis(out[3], width, p->kernel[1], p->stride[1], p->pads[1], p->dilation[1])};
+}
+
 }  // namespace lumen

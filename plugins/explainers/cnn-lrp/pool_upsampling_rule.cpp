@@ -2,8 +2,7 @@
 
 #include <lumen/error.hpp>
 #include <lumen/layer.hpp>
-
-#include "../../rules/max-pool/pool_windows.hpp"
+#include <lumen/layer_config.hpp>
 
 namespace lumen::cnn_lrp {
 
@@ -28,7 +27,12 @@ class PoolUpsamplingRule final : public Rule {
     const std::int64_t w = x.dim(3);
     const std::int64_t oh = in.output.dim(2);
     const std::int64_t ow = in.output.dim(3);
-    const auto windows = max_pool::probe_windows(*in.node.layer, h, w, in.backend);
+    const auto found = pool2d_windows(*in.node.layer, h, w);
+    if (!found) {
+      throw ShapeError("cnn-lrp: node '" + in.node.name + "' (" + in.node.layer->op_type() +
+                       ") is not a core 2-D pooling layer");
+    }
+    const auto& windows = *found;
     Tensor r(x.shape());
     for (std::int64_t plane = 0; plane < x.dim(0) * x.dim(1); ++plane) {
       const float* up = in.upstream.data() + plane * oh * ow;

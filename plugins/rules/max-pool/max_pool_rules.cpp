@@ -8,11 +8,10 @@
 //    positive value splits its relevance evenly over its inputs. Both keep each window's total.
 #include <lumen/error.hpp>
 #include <lumen/layer.hpp>
+#include <lumen/layer_config.hpp>
 #include <lumen/plugin.hpp>
 #include <lumen/registry.hpp>
 #include <lumen/rule.hpp>
-
-#include "pool_windows.hpp"
 
 namespace {
 
@@ -48,7 +47,12 @@ class ProportionalRule final : public lumen::Rule {
     const std::int64_t w = x.dim(3);
     const std::int64_t oh = in.output.dim(2);
     const std::int64_t ow = in.output.dim(3);
-    const auto windows = lumen::max_pool::probe_windows(*in.node.layer, h, w, in.backend);
+    const auto found = lumen::pool2d_windows(*in.node.layer, h, w);
+    if (!found) {
+      throw lumen::ShapeError("rule proportional: node '" + in.node.name + "' (" +
+                              in.node.layer->op_type() + ") is not a core 2-D pooling layer");
+    }
+    const auto& windows = *found;
     Tensor r(x.shape());
     for (std::int64_t plane = 0; plane < x.dim(0) * x.dim(1); ++plane) {
       const float* a = x.data() + plane * h * w;
