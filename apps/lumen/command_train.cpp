@@ -162,33 +162,6 @@ struct Trained {
   bool stopped_early = false;
 };
 
-// Per-channel mean and standard deviation over at most 512 training samples (the first of
-// `indices`), which become the model's input normalisation.
-std::pair<std::vector<float>, std::vector<float>> channel_statistics(
-    const Dataset& data, std::span<const std::int64_t> indices) {
-  const auto channels = static_cast<std::size_t>(data.sample_shape()[0]);
-  std::vector<double> sum(channels), square(channels);
-  std::int64_t per_channel = 0;
-  for (std::size_t k = 0; k < std::min<std::size_t>(indices.size(), 512); ++k) {
-    const Tensor image = data.get(indices[k]).image;
-    const auto plane = image.size() / static_cast<std::int64_t>(channels);
-    for (std::int64_t i = 0; i < image.size(); ++i) {
-      const auto c = static_cast<std::size_t>(i / plane);
-      sum[c] += image[i];
-      square[c] += static_cast<double>(image[i]) * image[i];
-    }
-    per_channel += plane;
-  }
-  std::vector<float> mean(channels), sd(channels);
-  for (std::size_t c = 0; c < channels; ++c) {
-    const double m = sum[c] / static_cast<double>(per_channel);
-    const double variance = square[c] / static_cast<double>(per_channel) - m * m;
-    mean[c] = static_cast<float>(m);
-    sd[c] = static_cast<float>(std::sqrt(std::max(variance, 1e-12)));
-  }
-  return {mean, sd};
-}
-
 Trained train_architecture(const TrainCommandOptions& o, const Dataset& data, std::uint64_t seed,
                            Context& context) {
   training::ArchitectureOptions arch;
@@ -198,7 +171,7 @@ Trained train_architecture(const TrainCommandOptions& o, const Dataset& data, st
   arch.seed = seed;
   if (!o.no_normalise) {
     const auto split = training::split_indices(data.size(), o.val_split, seed);
-    std::tie(arch.mean, arch.std) = channel_statistics(data, split.train);
+    std::tie(arch.mean, arch.std) = training::channel_statistics(data, split.train);
   }
   const Model start = training::build_architecture(o.arch, arch);
   auto options = train_options(o, seed);

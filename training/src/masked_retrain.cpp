@@ -5,6 +5,7 @@
 #include <limits>
 #include <numeric>
 #include <string>
+#include <tuple>
 
 #include "lumen/error.hpp"
 #include "lumen/trace.hpp"
@@ -270,6 +271,10 @@ ModelTrainer architecture_trainer(const std::string& name, const TrainOptions& o
     arch.labels = data.class_names();
     arch.seed = seed;
     arch.hidden = hidden;
+    // Standardised inputs, as lumen train does: raw SAR intensities train far more slowly.
+    std::vector<std::int64_t> all(static_cast<std::size_t>(data.size()));
+    std::iota(all.begin(), all.end(), std::int64_t{0});
+    std::tie(arch.mean, arch.std) = channel_statistics(data, all);
     return train(build_architecture(name, arch), data, options, context).model;
   };
 }

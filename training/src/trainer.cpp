@@ -1,5 +1,6 @@
 #include "lumen/training/trainer.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <numeric>
 #include <random>
@@ -44,6 +45,31 @@ Split split_indices(std::int64_t size, double fraction, std::uint64_t seed) {
   s.validation.assign(all.begin(), all.begin() + static_cast<std::ptrdiff_t>(held));
   s.train.assign(all.begin() + static_cast<std::ptrdiff_t>(held), all.end());
   return s;
+}
+
+std::pair<std::vector<float>, std::vector<float>> channel_statistics(
+    const Dataset& data, std::span<const std::int64_t> indices) {
+  const auto channels = static_cast<std::size_t>(data.sample_shape()[0]);
+  std::vector<double> sum(channels), square(channels);
+  std::int64_t per_channel = 0;
+  for (std::size_t k = 0; k < std::min<std::size_t>(indices.size(), 512); ++k) {
+    const Tensor image = data.get(indices[k]).image;
+    const auto plane = image.size() / static_cast<std::int64_t>(channels);
+    for (std::int64_t i = 0; i < image.size(); ++i) {
+      const auto c = static_cast<std::size_t>(i / plane);
+      sum[c] += image[i];
+      square[c] += static_cast<double>(image[i]) * image[i];
+    }
+    per_channel += plane;
+  }
+  std::vector<float> mean(channels), sd(channels);
+  for (std::size_t c = 0; c < channels; ++c) {
+    const double m = sum[c] / static_cast<double>(per_channel);
+    const double variance = square[c] / static_cast<double>(per_channel) - m * m;
+    mean[c] = static_cast<float>(m);
+    sd[c] = static_cast<float>(std::sqrt(std::max(variance, 1e-12)));
+  }
+  return {mean, sd};
 }
 
 }  // namespace lumen::training

@@ -11,6 +11,7 @@
 #include <functional>
 #include <span>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "lumen/context.hpp"
@@ -88,5 +89,11 @@ Split split_indices(std::int64_t size, double fraction, std::uint64_t seed);
 /// Shuffles `values` in place with a Fisher-Yates shuffle driven by a std::mt19937_64 seeded
 /// with `seed` (the same on every platform).
 void shuffle(std::vector<std::int64_t>& values, std::uint64_t seed);
+
+/// Per-channel mean and standard deviation of the images at the first (at most) 512 of
+/// `indices`: the input standardisation lumen train records in a model (ArchitectureOptions'
+/// mean and std). A constant channel gets std 1e-6.
+std::pair<std::vector<float>, std::vector<float>> channel_statistics(
+    const Dataset& data, std::span<const std::int64_t> indices);
 
 }  // namespace lumen::training
