@@ -213,7 +213,7 @@ int run_protocol(const ProtocolOptions& o, Session& session) {
 
   std::ostringstream header;
   header << "Training data `" << o.data << "` (" << train.size() << " samples), test data `"
-         << (o.test.empty() ? o.data + "` (held-out part" : o.test + "` (") << ", " << test.size()
+         << (o.test.empty() ? o.data + "` (held-out part, " : o.test + "` (") << test.size()
          << " samples); " << o.epochs << " epoch(s), Adam " << o.learning_rate << ", batch "
          << o.batch_size << "; masks keep " << o.keep << " of the positive cnn-lrp relevance ("
          << o.keep_rule << " rule), training masks for "
