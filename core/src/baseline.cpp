@@ -1,6 +1,7 @@
 #include "lumen/baseline.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <random>
 
@@ -139,6 +140,28 @@ Tensor make_baselines(const Params& params, const Tensor& input, const Context& 
   if (kind == "uniform") return uniform(input, context);
   if (kind == "npy") return from_file(file, input, method);
   throw InvalidArgument(method + ": unknown baseline '" + kind + "'");
+}
+
+std::vector<std::string> delta_notes(const Tensor& map, std::span<const std::int64_t> targets,
+                                     const Tensor& logits, const Tensor& reference_logits,
+                                     std::string_view property) {
+  const std::int64_t n = map.dim(0), per = map.size() / n, classes = logits.dim(1);
+  std::vector<std::string> notes;
+  for (std::int64_t s = 0; s < n; ++s) {
+    const auto at = s * classes + targets[static_cast<std::size_t>(s)];
+    const double delta =
+        static_cast<double>(logits[at]) - static_cast<double>(reference_logits[at]);
+    double sum = 0.0;
+    for (std::int64_t i = 0; i < per; ++i) sum += map[s * per + i];
+    const double error = std::fabs(sum - delta);
+    char text[160];
+    std::snprintf(text, sizeof text,
+                  " error |sum R - (f_c(x) - f_c(x'))| = %.3g (relative %.3g; sum R = %.6g, "
+                  "f_c(x) - f_c(x') = %.6g)",
+                  error, error / std::max(std::fabs(delta), 1e-30), sum, delta);
+    notes.push_back("sample " + std::to_string(s) + ": " + std::string(property) + text);
+  }
+  return notes;
 }
 
 }  // namespace lumen

@@ -144,3 +144,25 @@ TEST_CASE("make_baselines errors name the calling method and the parameter", "[b
   CHECK_THROWS_AS(lumen::make_baselines(params({}), Tensor({4, 4}), *context, "m"),
                   lumen::ShapeError);
 }
+
+TEST_CASE("delta_notes compares each sample's total with its target's score change", "[baseline]") {
+  // Two samples of 3 values; targets 1 and 0; score changes 6 - 1 = 5 and 2 - 4 = -2.
+  const Tensor map({2, 3}, {1.0F, 2.0F, 2.0F, -1.0F, -0.5F, -0.5F});
+  const Tensor logits({2, 2}, {0.0F, 6.0F, 2.0F, 9.0F});
+  const Tensor reference({2, 2}, {0.0F, 1.0F, 4.0F, 9.0F});
+  const std::vector<std::int64_t> targets{1, 0};
+  const auto notes = delta_notes(map, targets, logits, reference, "completeness");
+  REQUIRE(notes.size() == 2);
+  CHECK(notes[0] ==
+        "sample 0: completeness error |sum R - (f_c(x) - f_c(x'))| = 0 (relative 0; sum R = 5, "
+        "f_c(x) - f_c(x') = 5)");
+  CHECK(notes[1] ==
+        "sample 1: completeness error |sum R - (f_c(x) - f_c(x'))| = 0 (relative 0; sum R = -2, "
+        "f_c(x) - f_c(x') = -2)");
+  const Tensor off({2, 3}, {1.0F, 2.0F, 3.0F, 0.0F, 0.0F, 0.0F});
+  const auto wrong = delta_notes(off, targets, logits, reference, "summation-to-delta");
+  CHECK(wrong[0] ==
+        "sample 0: summation-to-delta error |sum R - (f_c(x) - f_c(x'))| = 1 (relative 0.2; sum R "
+        "= 6, f_c(x) - f_c(x') = 5)");
+  CHECK(wrong[1].find("= 2 (relative 1;") != std::string::npos);
+}

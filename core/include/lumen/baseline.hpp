@@ -2,6 +2,7 @@
 // The reference input ("baseline") x' that path and difference methods (integrated-gradients,
 // deeplift, ...) compare the input with, from parameters shared by those methods.
 #include <cstdint>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -35,5 +36,14 @@ LUMEN_API std::vector<ParamSpec> baseline_params(const std::vector<std::string>&
 /// the io errors of reading the file. Thread-safe.
 LUMEN_API Tensor make_baselines(const Params& params, const Tensor& input, const Context& context,
                                 std::string_view method);
+
+/// One note per sample on how far the attribution's total is from the target score's change,
+/// for methods whose maps should sum to it: "sample s: <property> error |sum R - (f_c(x) -
+/// f_c(x'))| = E (relative E/|delta|; sum R = ..., f_c(x) - f_c(x') = ...)". `map` is [N, ...],
+/// `logits` and `reference_logits` are [N, classes] for the input and the baseline. Thread-safe.
+LUMEN_API std::vector<std::string> delta_notes(const Tensor& map,
+                                               std::span<const std::int64_t> targets,
+                                               const Tensor& logits, const Tensor& reference_logits,
+                                               std::string_view property);
 
 }  // namespace lumen

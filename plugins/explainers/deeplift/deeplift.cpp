@@ -3,7 +3,6 @@
 // multiplier rule (multiplier_rule.hpp); the attribution is (x - x0) * multiplier, which sums to
 // f_c(x) - f_c(x0) when every non-linearity is element-wise or max-pooling.
 #include <cmath>
-#include <cstdio>
 #include <lumen/baseline.hpp>
 #include <lumen/error.hpp>
 #include <lumen/explainer.hpp>
@@ -15,17 +14,6 @@
 #include "multiplier_rule.hpp"
 
 namespace {
-
-std::string summation_note(std::int64_t sample, double sum, double delta) {
-  const double error = std::fabs(sum - delta);
-  char text[256];
-  std::snprintf(text, sizeof text,
-                "sample %lld: summation-to-delta error |sum R - (f_c(x) - f_c(x0))| = %.3g "
-                "(relative %.3g; sum R = %.6g, f_c(x) - f_c(x0) = %.6g)",
-                static_cast<long long>(sample), error, error / std::max(std::fabs(delta), 1e-30),
-                sum, delta);
-  return text;
-}
 
 class DeepLift final : public lumen::Explainer {
  public:
@@ -86,27 +74,13 @@ class DeepLift final : public lumen::Explainer {
     lumen::Attribution result;
     result.map = std::move(signals.at(input));
     for (std::int64_t i = 0; i < x.size(); ++i) result.map[i] *= x[i] - x0[i];
-    add_summation_notes(request, reference.output(logits), scores, result);
+    const auto notes = lumen::delta_notes(result.map, request.targets, scores,
+                                          reference.output(logits), "summation-to-delta");
+    result.notes.insert(result.notes.end(), notes.begin(), notes.end());
     result.notes.push_back("rule: " + request.params.text("rule") +
                            ", baseline: " + request.params.text("baseline"));
     meter.finish(result);
     return result;
-  }
-
- private:
-  static void add_summation_notes(const lumen::ExplainRequest& request,
-                                  const lumen::Tensor& reference_scores,
-                                  const lumen::Tensor& scores, lumen::Attribution& result) {
-    const std::int64_t n = request.input.dim(0), per = request.input.size() / n;
-    const std::int64_t classes = scores.dim(1);
-    for (std::int64_t s = 0; s < n; ++s) {
-      const auto at = s * classes + request.targets[static_cast<std::size_t>(s)];
-      const double delta =
-          static_cast<double>(scores[at]) - static_cast<double>(reference_scores[at]);
-      double sum = 0.0;
-      for (std::int64_t i = 0; i < per; ++i) sum += result.map[s * per + i];
-      result.notes.push_back(summation_note(s, sum, delta));
-    }
   }
 };
 

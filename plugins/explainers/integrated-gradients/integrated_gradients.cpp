@@ -4,7 +4,6 @@
 // internal_batch_size; the gradients are summed in point order, so the batching does not change
 // the sum beyond the rounding of batched kernels.
 #include <cmath>
-#include <cstdio>
 #include <lumen/baseline.hpp>
 #include <lumen/explainer.hpp>
 #include <lumen/model.hpp>
@@ -15,17 +14,6 @@
 #include "quadrature.hpp"
 
 namespace {
-
-std::string completeness_note(std::int64_t sample, double sum, double delta) {
-  const double error = std::fabs(sum - delta);
-  char text[256];
-  std::snprintf(text, sizeof text,
-                "sample %lld: completeness error |sum R - (f_c(x) - f_c(x'))| = %.3g (relative "
-                "%.3g; sum R = %.6g, f_c(x) - f_c(x') = %.6g)",
-                static_cast<long long>(sample), error, error / std::max(std::fabs(delta), 1e-30),
-                sum, delta);
-  return text;
-}
 
 class IntegratedGradients final : public lumen::Explainer {
  public:
@@ -135,16 +123,10 @@ class IntegratedGradients final : public lumen::Explainer {
     const std::vector<lumen::Tensor> both{request.input, baselines};
     const lumen::Tensor logits =
         lumen::predict_logits(request.model, lumen::Tensor::concat_batch(both), context);
-    const std::int64_t n = request.input.dim(0), per = request.input.size() / n;
-    const std::int64_t classes = logits.dim(1);
-    for (std::int64_t s = 0; s < n; ++s) {
-      const auto c = request.targets[static_cast<std::size_t>(s)];
-      const double delta = static_cast<double>(logits[s * classes + c]) -
-                           static_cast<double>(logits[(n + s) * classes + c]);
-      double sum = 0.0;
-      for (std::int64_t i = 0; i < per; ++i) sum += result.map[s * per + i];
-      result.notes.push_back(completeness_note(s, sum, delta));
-    }
+    const std::int64_t n = request.input.dim(0);
+    const auto notes = lumen::delta_notes(result.map, request.targets, logits.batch_slice(0, n),
+                                          logits.batch_slice(n, n), "completeness");
+    result.notes.insert(result.notes.end(), notes.begin(), notes.end());
   }
 };
 

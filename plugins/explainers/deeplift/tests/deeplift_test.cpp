@@ -103,12 +103,17 @@ TEST_CASE("deeplift sums to f_c(x) - f_c(x0) on conv, residual and dense network
                     1e-5 * std::max(std::fabs(delta), 1e-2));
             }
             // The explainer's own summation notes (which use its x0) report the same property.
+            std::int64_t reported = 0;
             for (const auto& note : a.notes) {
               const auto at = note.find("(relative ");
               if (at == std::string::npos) continue;
               CAPTURE(rule, seed, bias, note);
+              CHECK(note.rfind("sample " + std::to_string(reported) + ": summation-to-delta", 0) ==
+                    0);
               CHECK(std::stod(note.substr(at + 10)) < 1e-4);
+              ++reported;
             }
+            CHECK(reported == x.dim(0));
           }
         }
       }
