@@ -39,15 +39,8 @@ Tensor dataset_batch(const Model& model, const Dataset& data, std::int64_t first
       throw InvalidArgument("sample '" + s.id + "' has shape " + to_string(s.image.shape()) +
                             "; the model takes " + to_string(spec.sample_shape));
     }
-    const auto plane = per_sample / spec.sample_shape[0];
-    for (std::int64_t j = 0; j < per_sample; ++j) {
-      float v = s.image[j];
-      if (!spec.mean.empty() && !spec.std.empty()) {
-        const auto c = static_cast<std::size_t>(j / plane);
-        v = (v - spec.mean[c]) / spec.std[c];
-      }
-      batch.values()[static_cast<std::size_t>(i * per_sample + j)] = v;
-    }
+    const Tensor x = standardise(spec, s.image);
+    std::copy(x.values().begin(), x.values().end(), batch.data() + i * per_sample);
     labels.push_back(s.label);
   }
   return batch;

@@ -157,7 +157,8 @@ double accuracy_on(const Model& model, const Dataset& data, std::span<const std:
 struct Trained {
   Model model;
   std::vector<training::EpochRecord> history;
-  std::vector<training::EpochRecord> autoencoder_history;  // sparse-autoencoder's first stage
+  std::vector<training::EpochRecord> autoencoder_history;  // sparse-autoencoder's stage 1
+  std::vector<training::EpochRecord> classifier_history;   // and stage 2 (`history`: stage 3)
   int best_epoch = 0;
   bool stopped_early = false;
 };
@@ -179,10 +180,10 @@ Trained train_architecture(const TrainCommandOptions& o, const Dataset& data, st
   options.on_epoch = [&](const training::EpochRecord& r) { bar.finish(r, true); };
   context.set_progress_callback([&](double f) { bar.update(f); });
   auto r = training::train(start, data, options, context);
-  return {std::move(r.model), std::move(r.history), {}, r.best_epoch, r.stopped_early};
+  return {std::move(r.model), std::move(r.history), {}, {}, r.best_epoch, r.stopped_early};
 }
 
-// The two stages of sparse_autoencoder.hpp, each with the command's epochs and optimizer.
+// The three stages of sparse_autoencoder.hpp, each with the command's epochs and optimizer.
 Trained train_sparse_autoencoder(const TrainCommandOptions& o, const Dataset& data,
                                  std::uint64_t seed, Context& context) {
   training::SparseAutoencoderOptions sae;
@@ -190,29 +191,33 @@ Trained train_sparse_autoencoder(const TrainCommandOptions& o, const Dataset& da
   sae.seed = seed;
   sae.autoencoder = train_options(o, seed);
   sae.classifier = sae.autoencoder;
-  ProgressBar stage1("auto-encoder ", o.epochs), stage2("classifier ", o.epochs);
+  sae.fine_tune = sae.autoencoder;
+  ProgressBar stage1("auto-encoder ", o.epochs), stage2("classifier ", o.epochs),
+      stage3("fine-tuning ", o.epochs);
   sae.autoencoder.on_epoch = [&](const training::EpochRecord& r) { stage1.finish(r, false); };
   sae.classifier.on_epoch = [&](const training::EpochRecord& r) { stage2.finish(r, true); };
-  // Each stage reports progress from 0 to 1: a step back means the classifier stage began.
+  sae.fine_tune.on_epoch = [&](const training::EpochRecord& r) { stage3.finish(r, true); };
+  // Each stage reports progress from 0 to 1: a step back means the next stage began.
   double last = 0.0;
-  bool second = false;
+  int stage = 0;
   context.set_progress_callback([&](double f) {
-    second = second || f < last;
+    if (f < last) stage = std::min(stage + 1, 2);
     last = f;
-    second ? stage2.update(f) : stage1.update(f);
+    (stage == 0 ? stage1 : stage == 1 ? stage2 : stage3).update(f);
   });
   auto r = training::train_sparse_autoencoder(data, sae, context);
-  // The classifier stage kept its best epoch by the trainer's rule (the first lowest monitored
-  // loss); the result does not say which, so it is recovered from the history.
+  // The last stage kept its best epoch by the trainer's rule (the first lowest monitored loss);
+  // the result does not say which, so it is recovered from the history.
+  auto& history = r.fine_tune_history.empty() ? r.classifier_history : r.fine_tune_history;
   int best_epoch = 0;
   double best = std::numeric_limits<double>::infinity();
-  for (const auto& e : r.classifier_history) {
+  for (const auto& e : history) {
     const double monitored = std::isnan(e.validation_loss) ? e.train_loss : e.validation_loss;
     if (monitored < best) best = monitored, best_epoch = e.epoch;
   }
-  const bool stopped = static_cast<int>(r.classifier_history.size()) < o.epochs;
-  return {std::move(r.classifier), std::move(r.classifier_history),
-          std::move(r.autoencoder_history), best_epoch, stopped};
+  const bool stopped = static_cast<int>(history.size()) < o.epochs;
+  return {std::move(r.classifier),         std::move(history), std::move(r.autoencoder_history),
+          std::move(r.classifier_history), best_epoch,         stopped};
 }
 
 int run_train(const TrainCommandOptions& o, Session& session) {
@@ -291,6 +296,7 @@ int run_train(const TrainCommandOptions& o, Session& session) {
   if (o.arch == "sparse-autoencoder") {
     doc["hyper_parameters"]["hidden"] = o.hidden;
     doc["autoencoder_history"] = history_json(result.autoencoder_history);
+    doc["classifier_history"] = history_json(result.classifier_history);
   }
   auto json_path = out;
   json_path.replace_extension(".json");

@@ -109,20 +109,6 @@ Tensor background_of(const Tensor& input) {
   return grey;
 }
 
-// [1,C,H,W] as the model takes it: (x - mean[c]) / std[c] when the model records its input
-// normalisation (as lumen train does), the dataset's values otherwise.
-Tensor model_input(const Model& model, const Tensor& image) {
-  const InputSpec& spec = model.input_spec();
-  Tensor x = image.reshaped({1, image.dim(0), image.dim(1), image.dim(2)});
-  if (spec.mean.empty() || spec.std.empty()) return x;
-  const std::int64_t plane = image.dim(1) * image.dim(2);
-  for (std::int64_t i = 0; i < x.size(); ++i) {
-    const auto c = static_cast<std::size_t>(i / plane);
-    x[i] = (x[i] - spec.mean.at(c)) / spec.std.at(c);
-  }
-  return x;
-}
-
 std::optional<NodeId> layer_for(const Explainer& e, const std::optional<NodeId>& layer) {
   return e.info().layer_use == LayerUse::none ? std::nullopt : layer;
 }
@@ -270,7 +256,10 @@ bool run_pipeline(const PipelineRun& run, Journal& journal) {
         }
         if (job->pending.empty()) continue;
         job->sample = run.dataset.get(job->index);
-        job->input = model_input(run.model, job->sample.image);
+        // [1,C,H,W] as the graph takes it (standardised as the model records, if it does).
+        const Tensor& image = job->sample.image;
+        job->input = standardise(run.model.input_spec(), image)
+                         .reshaped({1, image.dim(0), image.dim(1), image.dim(2)});
         return job;
       }
       control.stop();

@@ -34,6 +34,22 @@ Model::Model(Graph graph, InputSpec input, std::vector<std::string> labels)
   }
 }
 
+Tensor standardise(const InputSpec& spec, Tensor images) {
+  if (spec.mean.empty() || spec.std.empty()) return images;
+  const auto channels = static_cast<std::int64_t>(spec.mean.size());
+  const auto rank = images.rank();
+  if ((rank != 3 && rank != 4) || images.dim(rank - 3) != channels) {
+    throw ShapeError("standardise: images " + to_string(images.shape()) + " do not have the " +
+                     std::to_string(channels) + " channels of the input normalisation");
+  }
+  const std::int64_t plane = images.dim(rank - 2) * images.dim(rank - 1);
+  for (std::int64_t i = 0; i < images.size(); ++i) {
+    const auto c = static_cast<std::size_t>((i / plane) % channels);
+    images[i] = (images[i] - spec.mean[c]) / spec.std[c];
+  }
+  return images;
+}
+
 Model::~Model() = default;
 Model::Model(Model&&) noexcept = default;
 Model& Model::operator=(Model&&) noexcept = default;

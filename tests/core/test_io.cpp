@@ -314,6 +314,23 @@ TEST_CASE("read_image errors name the file and the reason", "[io]") {
       dir / "cut.png", [&] { lumen::read_image(dir / "cut.png"); }, "cannot read image");
 }
 
+TEST_CASE("standardise applies the spec's mean and std per channel, [C,H,W] and [N,C,H,W]",
+          "[io]") {
+  const lumen::InputSpec spec{{2, 1, 2}, {1.0F, -1.0F}, {2.0F, 0.5F}};
+  const Tensor one({2, 1, 2}, std::vector<float>{3, 5, 0, 1});
+  const auto values = [](const Tensor& t) {
+    return std::vector<float>(t.values().begin(), t.values().end());
+  };
+  CHECK(values(lumen::standardise(spec, one)) == std::vector<float>{1, 2, 2, 4});
+  const Tensor two({2, 2, 1, 2}, std::vector<float>{3, 5, 0, 1, 1, 1, -1, -1});
+  CHECK(values(lumen::standardise(spec, two)) == std::vector<float>{1, 2, 2, 4, 0, 0, 0, 0});
+  // Without both statistics the images pass unchanged; another channel count is an error.
+  CHECK(values(lumen::standardise(lumen::InputSpec{{2, 1, 2}, {1.0F, 1.0F}, {}}, one)) ==
+        values(one));
+  REQUIRE_THROWS_AS(lumen::standardise(spec, Tensor({3, 1, 2})), lumen::ShapeError);
+  REQUIRE_THROWS_AS(lumen::standardise(spec, Tensor({4})), lumen::ShapeError);
+}
+
 TEST_CASE("prepare_input replicates grey, normalises per channel and resizes", "[io]") {
   Tensor grey({1, 1, 2, 2}, std::vector<float>{0.0F, 0.25F, 0.5F, 1.0F});
   const lumen::InputSpec spec{{3, 2, 2}, {0.5F, 0.25F, 0.0F}, {0.5F, 0.25F, 2.0F}};

@@ -39,15 +39,7 @@ Tensor prepared_image(const Model& model, const Sample& s) {
     throw InvalidArgument("train: sample '" + s.id + "' is " + to_string(s.image.shape()) +
                           ", the model expects " + to_string(spec.sample_shape));
   }
-  if (spec.mean.empty() || spec.std.empty()) return s.image;
-  Tensor x = s.image;
-  const auto channels = static_cast<std::int64_t>(spec.mean.size());
-  const auto plane = x.size() / channels;
-  for (std::int64_t i = 0; i < x.size(); ++i) {
-    const auto c = static_cast<std::size_t>(i / plane);
-    x[i] = (x[i] - spec.mean[c]) / spec.std[c];
-  }
-  return x;
+  return standardise(spec, s.image);
 }
 
 std::vector<Tensor> sum_in_order(std::vector<std::vector<Tensor>>& parts) {

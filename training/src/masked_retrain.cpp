@@ -44,18 +44,6 @@ void mask_one(const std::vector<double>& relevance, const MaskOptions& options, 
   for (std::size_t k = 0; k < kept; ++k) mask[positive[k]] = 1.0F;
 }
 
-Tensor prepared(const Model& model, const Tensor& image) {
-  const auto& spec = model.input_spec();
-  if (spec.mean.empty() || spec.std.empty()) return image;
-  Tensor x = image;
-  const auto plane = x.size() / static_cast<std::int64_t>(spec.mean.size());
-  for (std::int64_t i = 0; i < x.size(); ++i) {
-    const auto c = static_cast<std::size_t>(i / plane);
-    x[i] = (x[i] - spec.mean[c]) / spec.std[c];
-  }
-  return x;
-}
-
 // Samples [first, first + count) as a model input batch, with their labels.
 Tensor load_batch(const Model& model, const Dataset& data, std::int64_t first, std::int64_t count,
                   std::vector<std::int64_t>& labels) {
@@ -63,12 +51,8 @@ Tensor load_batch(const Model& model, const Dataset& data, std::int64_t first, s
   for (std::int64_t i = first; i < first + count; ++i) {
     Sample s = data.get(i);
     labels.push_back(s.label);
-    Tensor x = prepared(model, s.image);
-    images.push_back(x.reshaped([&] {
-      Shape shape{1};
-      shape.insert(shape.end(), x.shape().begin(), x.shape().end());
-      return shape;
-    }()));
+    const Tensor x = standardise(model.input_spec(), s.image);
+    images.push_back(x.reshaped({1, x.dim(0), x.dim(1), x.dim(2)}));
   }
   return Tensor::concat_batch(images);
 }
@@ -263,6 +247,7 @@ ModelTrainer architecture_trainer(const std::string& name, const TrainOptions& o
       o.seed = seed;
       o.autoencoder = options;
       o.classifier = options;
+      o.fine_tune = options;
       return train_sparse_autoencoder(data, o, context).classifier;
     }
     ArchitectureOptions arch;

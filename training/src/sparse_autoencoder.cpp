@@ -1,7 +1,10 @@
 #include "lumen/training/sparse_autoencoder.hpp"
 
+#include <algorithm>
 #include <cmath>
+#include <numeric>
 #include <string>
+#include <tuple>
 
 #include "fit.hpp"
 #include "lumen/error.hpp"
@@ -11,9 +14,10 @@
 namespace lumen::training {
 namespace {
 
-// Stage 1's model: flatten - "encoder" - sigmoid "code" - "decoder" - sigmoid "reconstruction",
-// with the encoder of `classifier` (the same initialisation as the final model's).
-Model autoencoder(const Model& classifier, std::uint64_t seed) {
+// Stage 1's model: flatten - "encoder" - sigmoid "code" - "decoder" [- sigmoid] "reconstruction"
+// (the sigmoid only when `sigmoid_decoder`), with the encoder of `classifier` (the same
+// initialisation as the final model's).
+Model autoencoder(const Model& classifier, std::uint64_t seed, bool sigmoid_decoder) {
   const Graph& c = classifier.graph();
   const auto& spec = classifier.input_spec();
   Graph g;
@@ -28,8 +32,11 @@ Model autoencoder(const Model& classifier, std::uint64_t seed) {
   const ArchitectureOptions decoder_options{{1, 1, hidden}, 2, {}, seed + 1, pixels, {}, {}};
   const Model decoder_source = build_architecture("sparse-autoencoder", decoder_options);
   const Graph& d = decoder_source.graph();
-  const NodeId decoder = g.add_node("decoder", "decoder", d.node(d.at("encoder")).layer, {code});
-  const NodeId out = g.add_node("reconstruction", "reconstruction", make_sigmoid(), {decoder});
+  const auto decoder_layer = d.node(d.at("encoder")).layer;
+  const NodeId out = sigmoid_decoder
+                         ? g.add_node("reconstruction", "reconstruction", make_sigmoid(),
+                                      {g.add_node("decoder", "decoder", decoder_layer, {code})})
+                         : g.add_node("reconstruction", "reconstruction", decoder_layer, {code});
   g.finalize(out);
   return Model(std::move(g), spec);
 }
@@ -65,6 +72,8 @@ detail::Objective autoencoder_objective(const Model& model, float target, float 
   };
 }
 
+constexpr double rho_floor = 1e-6;
+
 }  // namespace
 
 SparsityPenalty kl_sparsity_penalty(const Tensor& activations, float target, float weight) {
@@ -80,9 +89,9 @@ SparsityPenalty kl_sparsity_penalty(const Tensor& activations, float target, flo
   std::vector<double> rho(static_cast<std::size_t>(h), 0.0);
   for (std::int64_t i = 0; i < activations.size(); ++i) {
     const float a = activations[i];
-    if (!(a > 0.0F && a < 1.0F)) {
+    if (!(a >= 0.0F && a <= 1.0F)) {
       throw InvalidArgument("kl_sparsity_penalty: activation " + std::to_string(a) +
-                            " is not in (0, 1)");
+                            " is not in [0, 1]");
     }
     rho[static_cast<std::size_t>(i % h)] += a;
   }
@@ -90,7 +99,9 @@ SparsityPenalty kl_sparsity_penalty(const Tensor& activations, float target, flo
   p.gradient = Tensor(activations.shape());
   const double t = target;
   for (std::int64_t j = 0; j < h; ++j) {
-    const double r = rho[static_cast<std::size_t>(j)] / static_cast<double>(n);
+    // A float sigmoid saturates to exactly 0 or 1; the mean is kept off the log's poles.
+    const double r = std::clamp(rho[static_cast<std::size_t>(j)] / static_cast<double>(n),
+                                rho_floor, 1.0 - rho_floor);
     p.value += weight * (t * std::log(t / r) + (1.0 - t) * std::log((1.0 - t) / (1.0 - r)));
     const auto g = static_cast<float>(weight * (-t / r + (1.0 - t) / (1.0 - r)) / n);
     for (std::int64_t i = 0; i < n; ++i) p.gradient[i * h + j] = g;
@@ -107,13 +118,18 @@ SparseAutoencoderResult train_sparse_autoencoder(const Dataset& data,
   arch.labels = data.class_names();
   arch.seed = options.seed;
   arch.hidden = options.hidden;
+  if (options.standardise) {
+    std::vector<std::int64_t> all(static_cast<std::size_t>(data.size()));
+    std::iota(all.begin(), all.end(), 0);
+    std::tie(arch.mean, arch.std) = channel_statistics(data, all);
+  }
   const Model classifier = build_architecture("sparse-autoencoder", arch);
   if (!(options.sparsity_target > 0.0F && options.sparsity_target < 1.0F)) {
     throw InvalidArgument("sparse-autoencoder: sparsity_target " +
                           std::to_string(options.sparsity_target) + " must be in (0, 1)");
   }
 
-  const Model ae = autoencoder(classifier, options.seed);
+  const Model ae = autoencoder(classifier, options.seed, !options.standardise);
   auto stage1 = detail::fit(
       ae, data, options.autoencoder,
       autoencoder_objective(ae, options.sparsity_target, options.sparsity_weight), context);
@@ -127,7 +143,12 @@ SparseAutoencoderResult train_sparse_autoencoder(const Dataset& data,
   TrainOptions second = options.classifier;
   second.frozen.push_back("encoder");
   auto stage2 = train(start, data, second, context);
-  return {std::move(stage2.model), std::move(stage1.history), std::move(stage2.history)};
+  if (options.fine_tune.epochs == 0) {
+    return {std::move(stage2.model), std::move(stage1.history), std::move(stage2.history), {}};
+  }
+  auto stage3 = train(stage2.model, data, options.fine_tune, context);
+  return {std::move(stage3.model), std::move(stage1.history), std::move(stage2.history),
+          std::move(stage3.history)};
 }
 
 }  // namespace lumen::training

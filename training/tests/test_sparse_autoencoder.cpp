@@ -1,5 +1,5 @@
-// The sparse auto-encoder: the KL penalty's gradient by finite differences, and the two-stage
-// training (the encoder is trained, then frozen under a softmax classifier).
+// The sparse auto-encoder: the KL penalty's gradient by finite differences, and the three-stage
+// training (the encoder is trained, frozen under a softmax classifier, then fine-tuned with it).
 #include <catch2/catch.hpp>
 #include <cmath>
 #include <random>
@@ -48,7 +48,12 @@ TEST_CASE("KL sparsity penalty: value and gradient by finite differences") {
   const auto zero = kl_sparsity_penalty(Tensor({3, 2}, target), target, weight);
   CHECK(zero.value == Approx(0.0).margin(1e-7));
   CHECK(zero.gradient[0] == Approx(0.0).margin(1e-5));
-  CHECK_THROWS_AS(kl_sparsity_penalty(Tensor({2, 2}, 1.0F), target, weight), InvalidArgument);
+  // Saturated units (a float sigmoid reaches exactly 1) give a finite penalty pushing them down.
+  const auto saturated = kl_sparsity_penalty(Tensor({2, 2}, 1.0F), target, weight);
+  CHECK(std::isfinite(saturated.value));
+  CHECK(saturated.value > 0.0);
+  CHECK(saturated.gradient[0] > 0.0F);
+  CHECK_THROWS_AS(kl_sparsity_penalty(Tensor({2, 2}, 1.5F), target, weight), InvalidArgument);
   CHECK_THROWS_AS(kl_sparsity_penalty(a, 0.0F, weight), InvalidArgument);
 }
 
@@ -83,4 +88,43 @@ TEST_CASE("sparse auto-encoder: reconstruction improves, then the frozen code is
   for (std::size_t k = 0; k < p.size(); ++k) {
     for (std::int64_t i = 0; i < p[k].size(); ++i) REQUIRE(p[k][i] == q[k][i]);
   }
+}
+
+TEST_CASE("sparse auto-encoder: fine-tuning is stage 3, standardisation is recorded") {
+  const auto data = separable(3, 8, 6, 5);
+  SparseAutoencoderOptions o;
+  o.hidden = 6;
+  o.seed = 2;
+  o.autoencoder.epochs = 3;
+  o.autoencoder.batch_size = 8;
+  o.autoencoder.optimizer.learning_rate = 0.02F;
+  o.classifier = o.autoencoder;
+  o.fine_tune = o.autoencoder;
+  o.fine_tune.epochs = 0;
+  Context context(naive_backend(), 2);
+  const auto two_stages = train_sparse_autoencoder(data, o, context);
+  CHECK(two_stages.fine_tune_history.empty());
+  o.fine_tune.epochs = 4;
+  const auto three_stages = train_sparse_autoencoder(data, o, context);
+  REQUIRE(three_stages.fine_tune_history.size() == 4);
+  // Stages 1 and 2 are the same; stage 3 moves the encoder and lowers the classification loss.
+  CHECK(three_stages.classifier_history.back().train_loss ==
+        two_stages.classifier_history.back().train_loss);
+  const auto before = model_parameters(two_stages.classifier);
+  const auto after = model_parameters(three_stages.classifier);
+  bool encoder_moved = false;
+  for (std::int64_t i = 0; i < before[0].size(); ++i) encoder_moved |= before[0][i] != after[0][i];
+  CHECK(encoder_moved);
+  CHECK(three_stages.fine_tune_history.back().train_loss <
+        two_stages.classifier_history.back().train_loss);
+
+  // The model standardises its input with the training data's statistics, unless told not to.
+  std::vector<std::int64_t> all(static_cast<std::size_t>(data.size()));
+  for (std::size_t i = 0; i < all.size(); ++i) all[i] = static_cast<std::int64_t>(i);
+  const auto [mean, stdev] = channel_statistics(data, all);
+  CHECK(three_stages.classifier.input_spec().mean == mean);
+  CHECK(three_stages.classifier.input_spec().std == stdev);
+  o.standardise = false;
+  const auto raw = train_sparse_autoencoder(data, o, context);
+  CHECK(raw.classifier.input_spec().mean.empty());
 }

@@ -15,6 +15,11 @@ struct InputSpec {
   std::vector<float> std;   ///< per channel; empty when unknown
 };
 
+/// `images` ([C,H,W] or [N,C,H,W] with the spec's channels) as the graph takes them:
+/// (x - mean[c]) / std[c] when the spec knows both, unchanged otherwise. Throws ShapeError when
+/// the channel count differs from the spec's normalisation.
+LUMEN_API Tensor standardise(const InputSpec& spec, Tensor images);
+
 /// A loaded model: the graph, its input specification and class labels. Immutable and safe to
 /// share between threads once built.
 class LUMEN_API Model {

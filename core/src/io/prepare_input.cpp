@@ -71,17 +71,7 @@ Tensor prepare_input(const Tensor& image, const InputSpec& spec,
 
   Tensor out = upsample_bilinear(convert_channels(image, channels), spec.sample_shape[1],
                                  spec.sample_shape[2]);
-  if (!mean.empty() && !stdev.empty()) {
-    const std::int64_t plane = out.dim(2) * out.dim(3);
-    for (std::int64_t s = 0; s < out.dim(0); ++s) {
-      for (std::int64_t c = 0; c < channels; ++c) {
-        float* p = out.data() + (s * channels + c) * plane;
-        const auto ci = static_cast<std::size_t>(c);
-        for (std::int64_t i = 0; i < plane; ++i) p[i] = (p[i] - mean[ci]) / stdev[ci];
-      }
-    }
-  }
-  return out;
+  return standardise(InputSpec{spec.sample_shape, mean, stdev}, std::move(out));
 }
 
 }  // namespace lumen
