@@ -60,6 +60,7 @@ std::string needs(unsigned n) {
   if (n & needs_explainer) names.emplace_back("explainer");
   if (n & needs_mask) names.emplace_back("mask");
   if (n & needs_reference_map) names.emplace_back("reference map");
+  if (n & needs_datasets) names.emplace_back("training and test datasets");
   return names.empty() ? "nothing" : join(names, ", ");
 }
 

@@ -158,8 +158,8 @@ int run_protocol(const ProtocolOptions& o, Session& session) {
   std::map<std::string, std::string> given;
   for (const auto& p : o.params) given.insert(parse_assignment(p));
   const auto explainer = session.registry().explainer("cnn-lrp");
-  const ExplainerChoice method{explainer.get(),
-                               Params::validate(explainer->info().params, given, "cnn-lrp")};
+  const ExplainerChoice method{
+      explainer.get(), Params::validate(explainer->info().params, given, "cnn-lrp"), std::nullopt};
   const std::uint64_t seed = session.options().seed;
 
   const auto data = session.registry().open_dataset(o.data);

@@ -181,7 +181,7 @@ std::vector<Tensor> explanation_masks(const Model& model, const Dataset& data,
     const auto chosen = targets == TargetChoice::label
                             ? labels
                             : argmax_rows(predict_logits(model, input, context));
-    const ExplainRequest request{model, input, chosen, method.params, std::nullopt};
+    const ExplainRequest request{model, input, chosen, method.params, method.layer};
     const Tensor batch_masks =
         relevance_masks(method.explainer->explain(request, context).map, options);
     for (std::int64_t i = 0; i < count; ++i) {
@@ -225,6 +225,8 @@ ClassificationReport classification_report(const Model& model, const Dataset& da
     correct += truth[i] == predicted[i] ? 1 : 0;
   }
   r.accuracy = n > 0 ? static_cast<double>(correct) / static_cast<double>(n) : 0.0;
+  r.labels = std::move(truth);
+  r.predictions = std::move(predicted);
   for (std::size_t c = 0; c < k; ++c) {
     r.class_accuracy.push_back(r.class_count[c] > 0 ? static_cast<double>(r.confusion[c][c]) /
                                                           static_cast<double>(r.class_count[c])

@@ -77,7 +77,7 @@ TEST_CASE("initialisation is seeded: He-normal conv weights, zero biases") {
 }
 
 TEST_CASE("every architecture trains on a tiny problem") {
-  const auto data = lumen::training::testing::separable(2, 4, 16, 1);
+  const auto data = lumen::testing::separable(2, 4, 16, 1);
   for (const auto& name : architecture_names()) {
     INFO(name);
     ArchitectureOptions o;
@@ -99,4 +99,43 @@ TEST_CASE("every architecture trains on a tiny problem") {
     for (const auto& e : r.history) UNSCOPED_INFO("epoch " << e.epoch << " loss " << e.train_loss);
     CHECK(r.history.back().train_loss < r.history.front().train_loss);
   }
+}
+
+TEST_CASE("reinitialised: same architecture, fresh seeded parameters within the He-uniform bound") {
+  ArchitectureOptions o;
+  o.sample_shape = {1, 16, 16};
+  o.classes = 3;
+  o.seed = 4;
+  o.mean = {0.5F};
+  o.std = {0.25F};
+  const Model trained = build_architecture("resnet-small", o);
+  const Model fresh = reinitialised(trained, 9);
+  REQUIRE(fresh.graph().size() == trained.graph().size());
+  CHECK(fresh.input_spec().mean == trained.input_spec().mean);
+  const auto before = model_parameters(trained), after = model_parameters(fresh);
+  const auto owners = parameter_owners(fresh);
+  REQUIRE(after.size() == before.size());
+  bool moved = false;
+  for (std::size_t k = 0; k < after.size(); ++k) {
+    REQUIRE(after[k].shape() == before[k].shape());
+    const std::string op = fresh.graph().node(owners[k]).layer->op_type();
+    const bool first = k == 0 || owners[k - 1] != owners[k];
+    for (std::int64_t i = 0; i < after[k].size(); ++i) {
+      if (op == "BatchNormalization") {
+        REQUIRE(after[k][i] == (first ? 1.0F : 0.0F));
+      } else if (!first) {
+        REQUIRE(after[k][i] == 0.0F);
+      } else {
+        const double fan_in = static_cast<double>(after[k].size() / after[k].dim(0));
+        REQUIRE(std::abs(after[k][i]) <= std::sqrt(6.0 / fan_in));
+        moved = moved || after[k][i] != before[k][i];
+      }
+    }
+  }
+  CHECK(moved);
+  // The seed alone decides the values.
+  const auto again = model_parameters(reinitialised(trained, 9));
+  const auto other = model_parameters(reinitialised(trained, 10));
+  CHECK(again[0].values()[0] == after[0].values()[0]);
+  CHECK(other[0].values()[0] != after[0].values()[0]);
 }

@@ -20,7 +20,7 @@
 using namespace lumen;
 using namespace lumen::training;
 using lumen::testing::naive_backend;
-using lumen::training::testing::separable;
+using lumen::testing::separable;
 
 namespace {
 
@@ -188,7 +188,7 @@ TEST_CASE("explanation masks: per sample, independent of the batch size, targets
     return build_architecture("sparse-autoencoder", a);
   }();
   const EchoExplainer echo;
-  const ExplainerChoice method{&echo, Params{}};
+  const ExplainerChoice method{&echo, Params{}, std::nullopt};
   Context context(naive_backend(), 2);
   const MaskOptions keep{0.7, KeepRule::mass};
   const auto by3 = explanation_masks(model, data, method, TargetChoice::label, keep, context, 3);
@@ -226,6 +226,8 @@ TEST_CASE("classification report matches per-sample predictions", "[masked-retra
     std::int64_t best = 0;
     for (std::int64_t c = 1; c < 3; ++c) best = l[c] > l[best] ? c : best;
     ++confusion[static_cast<std::size_t>(s.label)][static_cast<std::size_t>(best)];
+    CHECK(r.predictions[static_cast<std::size_t>(i)] == best);
+    CHECK(r.labels[static_cast<std::size_t>(i)] == s.label);
     correct += best == s.label ? 1 : 0;
   }
   CHECK(r.confusion == confusion);
@@ -241,7 +243,7 @@ TEST_CASE("masked retraining trains on image * mask and reproduces from its seed
   const auto train = separable(2, 6, 6, 21);
   const auto test = separable(2, 3, 6, 22);
   const EchoExplainer echo;
-  const ExplainerChoice method{&echo, Params{}};
+  const ExplainerChoice method{&echo, Params{}, std::nullopt};
   Context one(naive_backend(), 1), two(naive_backend(), 2);
   const Model model = architecture_trainer("sparse-autoencoder", quick(5), 5, 8)(train, two);
 

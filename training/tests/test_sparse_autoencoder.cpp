@@ -14,7 +14,7 @@
 using namespace lumen;
 using namespace lumen::training;
 using lumen::testing::naive_backend;
-using lumen::training::testing::separable;
+using lumen::testing::separable;
 
 TEST_CASE("KL sparsity penalty: value and gradient by finite differences") {
   std::mt19937_64 rng(1);

@@ -17,7 +17,7 @@
 using namespace lumen;
 using namespace lumen::training;
 using lumen::testing::naive_backend;
-using lumen::training::testing::separable;
+using lumen::testing::separable;
 
 namespace {
 

@@ -12,6 +12,7 @@
 
 namespace lumen {
 
+class Dataset;
 class Explainer;
 class Model;
 
@@ -23,6 +24,11 @@ enum MetricNeed : unsigned {
   needs_explainer = 1U << 1U,
   needs_mask = 1U << 2U,
   needs_reference_map = 1U << 3U,
+  /// A dataset-level metric: scored once per explainer over whole datasets instead of batch by
+  /// batch. Its MetricCase has model, explainer, explainer_params, params, train_data and
+  /// test_data (input, targets and attribution are null/empty); per_sample holds one value per
+  /// test_data sample, in order.
+  needs_datasets = 1U << 4U,
 };
 
 struct MetricInfo {
@@ -50,6 +56,8 @@ struct MetricCase {
   bool signed_map = true;  ///< whether the attribution can be negative (Attribution::signed_map)
   std::optional<NodeId> layer;  ///< the layer the explainer worked at (Attribution::layer), so
                                 ///< metrics re-running it ask for the same one
+  const Dataset* train_data = nullptr;  ///< needs_datasets: data to train fresh models on
+  const Dataset* test_data = nullptr;   ///< needs_datasets: the samples being scored
 };
 
 struct MetricResult {

@@ -6,6 +6,7 @@
 #include "check_support.hpp"
 #include "lumen/conformance/checks.hpp"
 #include "lumen/conformance/test_models.hpp"
+#include "lumen/dataset.hpp"
 #include "lumen/error.hpp"
 #include "lumen/explainer.hpp"
 #include "lumen/metric.hpp"
@@ -17,6 +18,8 @@ namespace lumen::conformance {
 namespace {
 
 using detail::fail;
+using detail::sample_input;
+using detail::sample_targets;
 
 /// The explainer given to metrics that re-run one.
 constexpr const char* metric_explainer = "saliency";
@@ -40,7 +43,8 @@ std::string info_complete(const MetricInfo& info, const std::string& key) {
     problems.push_back("the range [" + detail::number(info.min) + ", " + detail::number(info.max) +
                        "] does not have min < max");
   }
-  constexpr unsigned known = needs_model | needs_explainer | needs_mask | needs_reference_map;
+  constexpr unsigned known =
+      needs_model | needs_explainer | needs_mask | needs_reference_map | needs_datasets;
   if ((info.needs & ~known) != 0U) problems.push_back("needs holds unknown flags");
   for (auto& p : detail::param_spec_problems(info.params, info.name)) problems.push_back(p);
   if (!problems.empty()) fail(detail::join(problems, "; "));
@@ -63,6 +67,34 @@ void check_value(double value, const MetricInfo& info, const std::string& what) 
          detail::number(info.min) + ", " + detail::number(info.max) + "]");
   }
 }
+
+// Samples of sample_input with targets cycling through the classes: what a dataset-level metric
+// trains on and scores.
+class SampleDataset final : public Dataset {
+ public:
+  SampleDataset(const Model& model, std::int64_t n, std::uint64_t seed)
+      : images_(sample_input(model, n, seed)),
+        labels_(sample_targets(model, n, seed)),
+        classes_(model.class_count()) {}
+  std::int64_t size() const override { return images_.dim(0); }
+  std::vector<std::string> class_names() const override {
+    std::vector<std::string> names;
+    for (std::int64_t c = 0; c < classes_; ++c) names.push_back("class " + std::to_string(c));
+    return names;
+  }
+  Shape sample_shape() const override { return {images_.dim(1), images_.dim(2), images_.dim(3)}; }
+  bool has_masks() const override { return false; }
+  Sample get(std::int64_t index) const override {
+    const Tensor image = images_.batch_slice(index, 1);
+    return {image.reshaped(sample_shape()), labels_.at(static_cast<std::size_t>(index)),
+            std::nullopt, "conformance#" + std::to_string(index)};
+  }
+
+ private:
+  Tensor images_;
+  std::vector<std::int64_t> labels_;
+  std::int64_t classes_;
+};
 
 struct Material {
   std::shared_ptr<const Backend> backend;
@@ -94,6 +126,15 @@ std::string range_check(const Metric& metric, const MetricInfo& info, const Mode
     }
     if (info.needs & needs_mask) c.mask = &mask;
     if (info.needs & needs_reference_map) c.reference = &reference;
+    // A dataset-level metric scores whole datasets instead of the batch.
+    const SampleDataset train(model, 4 * batch, 90 + seed), test(model, batch, 95 + seed);
+    if (info.needs & needs_datasets) {
+      c.input = nullptr;
+      c.targets = {};
+      c.attribution = nullptr;
+      c.train_data = &train;
+      c.test_data = &test;
+    }
     Context context(material.backend, 1, seed);
     const MetricResult result = metric.evaluate(c, context);
     const std::string where = " (seed " + std::to_string(seed) + ")";

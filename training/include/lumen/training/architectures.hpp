@@ -43,4 +43,12 @@ std::vector<std::string> architecture_names();
 /// small for the architecture.
 Model build_architecture(std::string_view name, const ArchitectureOptions& options);
 
+/// A fresh, untrained model of `model`'s architecture (any graph, e.g. an imported ONNX file):
+/// the same graph, input spec and labels, every Conv and Gemm weight re-drawn He-uniform,
+/// U(+-sqrt(6 / fan_in)) with fan_in the weight's size over its first dimension, from a stream
+/// seeded by `seed`; biases zero; batch-norm scale 1 and shift 0. Batch-norm running statistics
+/// stay the model's: training replaces them (each step keeps 1 - momentum of them). Throws
+/// InvalidArgument naming the node when another kind of layer has parameters.
+Model reinitialised(const Model& model, std::uint64_t seed);
+
 }  // namespace lumen::training

@@ -13,6 +13,7 @@
 /// never kept; an image without positive relevance gets an empty mask.
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -67,10 +68,11 @@ enum class TargetChoice {
   prediction,  ///< the model's predicted class (no label information reaches the mask)
 };
 
-/// An explainer and its validated parameters.
+/// An explainer, its validated parameters and the layer it works at (empty: its default).
 struct ExplainerChoice {
   const Explainer* explainer = nullptr;
   Params params;
+  std::optional<NodeId> layer;
 };
 
 /// Explains every sample of `data` with `model` in fixed batches of `batch_size` samples,
@@ -89,6 +91,7 @@ struct ClassificationReport {
   std::vector<std::int64_t> class_count;  ///< samples per true class
   /// confusion[true][predicted] = sample count.
   std::vector<std::vector<std::int64_t>> confusion;
+  std::vector<std::int64_t> labels, predictions;  ///< per sample, in dataset order
 };
 
 /// Classifies every sample of `data` (inference mode, batches of `batch_size` in parallel).

@@ -2,7 +2,7 @@
 
 #include <random>
 
-namespace lumen::training::testing {
+namespace lumen::testing {
 
 ToyDataset::ToyDataset(Shape sample_shape, std::int64_t classes, std::vector<Sample> samples)
     : shape_(std::move(sample_shape)), classes_(classes), samples_(std::move(samples)) {}
@@ -44,4 +44,4 @@ ToyDataset separable(std::int64_t classes, std::int64_t per_class, std::int64_t 
   return ToyDataset({channels, size, size}, classes, std::move(samples));
 }
 
-}  // namespace lumen::training::testing
+}  // namespace lumen::testing

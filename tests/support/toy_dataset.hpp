@@ -1,12 +1,12 @@
 #pragma once
-// An in-memory Dataset for the training tests, and a separable toy problem.
+// An in-memory Dataset for tests (training, masked retraining), and a separable toy problem.
 #include <cstdint>
 #include <string>
 #include <vector>
 
 #include "lumen/dataset.hpp"
 
-namespace lumen::training::testing {
+namespace lumen::testing {
 
 class ToyDataset final : public Dataset {
  public:
@@ -28,4 +28,4 @@ class ToyDataset final : public Dataset {
 ToyDataset separable(std::int64_t classes, std::int64_t per_class, std::int64_t size,
                      std::uint64_t seed, std::int64_t channels = 1);
 
-}  // namespace lumen::training::testing
+}  // namespace lumen::testing
