@@ -9,6 +9,7 @@
 #include <lumen/explainer.hpp>
 #include <lumen/metric.hpp>
 #include <lumen/model.hpp>
+#include <memory>
 
 #include "evaluation_journal.hpp"
 #include "evaluation_pipeline.hpp"
@@ -98,7 +99,13 @@ int run_evaluate(const EvaluateOptions& o, Session& session) {
     std::cerr << "resuming: " << journal.resumed().size() << " of " << total
               << " results are already in " << Journal::file_in(o.out).string() << '\n';
   }
-  const PipelineRun run{plan, session, model, *dataset, samples, o.out / "gallery", o.stop_after};
+  std::unique_ptr<Dataset> train_data;
+  if (!plan.train_data.empty()) {
+    train_data = session.registry().open_dataset(plan.train_data);
+    check_shapes(model, *train_data, plan.train_data);
+  }
+  const PipelineRun run{plan,    session,           model,       *dataset, train_data.get(),
+                        samples, o.out / "gallery", o.stop_after};
   if (!run_pipeline(run, journal)) {
     std::cerr << "stopped after " << o.stop_after
               << " new results (--stop-after); run the same command again to resume\n";
@@ -144,6 +151,9 @@ Command add_evaluate_command(CLI::App& parent) {
   app->add_option(
       "--data", o->data,
       "Dataset KIND:LOCATION[?name=value&...] (default with --preset: " + demo_data + ")");
+  app->add_option("--train-data", o->train_data,
+                  "Training data of dataset-level metrics (masked-retrain-accuracy), "
+                  "KIND:LOCATION[?name=value&...]");
   app->add_option("--methods", o->methods, "Explainers, comma-separated");
   app->add_option("--metrics", o->metrics, "Metrics, comma-separated");
   std::string preset_help = "A paper's evaluation instead of --methods/--metrics:";

@@ -12,17 +12,47 @@ namespace {
 
 namespace fs = std::filesystem;
 
+nlohmann::json finite_or_null(double value) {
+  return std::isfinite(value) ? nlohmann::json(value) : nlohmann::json(nullptr);
+}
+
+double value_or_nan(const nlohmann::json& value) {
+  return value.is_null() ? std::numeric_limits<double>::quiet_NaN() : value.get<double>();
+}
+
 nlohmann::json to_json(const ResultRecord& r) {
   nlohmann::json metrics = nlohmann::json::object();
-  for (const auto& [name, value] : r.metrics) {
-    metrics[name] = std::isfinite(value) ? nlohmann::json(value) : nlohmann::json(nullptr);
-  }
+  for (const auto& [name, value] : r.metrics) metrics[name] = finite_or_null(value);
   return {{"sample", r.sample},       {"id", r.id},
           {"label", r.label},         {"target", r.target},
           {"predicted", r.predicted}, {"method", r.method},
           {"seconds", r.seconds},     {"forward", r.forward},
           {"backward", r.backward},   {"metrics", metrics},
           {"failed", r.failed},       {"error", r.error}};
+}
+
+nlohmann::json to_json(const DatasetMetricRecord& r) {
+  nlohmann::json values = nlohmann::json::array();
+  for (const double v : r.values) values.push_back(finite_or_null(v));
+  return {{"dataset_metric", r.metric},
+          {"method", r.method},
+          {"values", values},
+          {"seconds", r.seconds},
+          {"error", r.error}};
+}
+
+DatasetMetricRecord dataset_metric_from_json(const nlohmann::json& j) {
+  DatasetMetricRecord r;
+  r.metric = j.at("dataset_metric").get<std::string>();
+  r.method = j.at("method").get<std::string>();
+  for (const auto& v : j.at("values")) r.values.push_back(value_or_nan(v));
+  r.seconds = j.at("seconds").get<double>();
+  r.error = j.at("error").get<std::string>();
+  return r;
+}
+
+bool is_dataset_metric(const nlohmann::json& j) {
+  return j.is_object() && j.contains("dataset_metric");
 }
 
 ResultRecord from_json(const nlohmann::json& j) {
@@ -38,10 +68,7 @@ ResultRecord from_json(const nlohmann::json& j) {
   r.backward = j.at("backward").get<std::int64_t>();
   r.failed = j.at("failed").get<bool>();
   r.error = j.at("error").get<std::string>();
-  for (const auto& [name, value] : j.at("metrics").items()) {
-    r.metrics[name] =
-        value.is_null() ? std::numeric_limits<double>::quiet_NaN() : value.get<double>();
-  }
+  for (const auto& [name, value] : j.at("metrics").items()) r.metrics[name] = value_or_nan(value);
   return r;
 }
 
@@ -89,7 +116,8 @@ std::vector<ResultRecord> read_journal(const fs::path& file) {
   std::vector<ResultRecord> records;
   for (std::size_t i = 1; i < lines.size(); ++i) {
     try {
-      records.push_back(from_json(parse_line(lines[i], file, i + 1)));
+      const nlohmann::json j = parse_line(lines[i], file, i + 1);
+      if (!is_dataset_metric(j)) records.push_back(from_json(j));
     } catch (const nlohmann::json::exception& e) {
       throw IoError("journal '" + file.string() + "' line " + std::to_string(i + 1) +
                     " is not a result record (" + e.what() + ")");
@@ -121,6 +149,17 @@ Journal::Journal(const fs::path& dir, const nlohmann::json& header, bool force) 
       fs::resize_file(file, bytes);  // drops a line cut short by an interruption
       resumed_ = read_journal(file);
       for (const auto& r : resumed_) done_.insert({r.sample, r.method});
+      for (std::size_t i = 1; i < lines.size(); ++i) {
+        const nlohmann::json j = parse_line(lines[i], file, i + 1);
+        if (!is_dataset_metric(j)) continue;
+        try {
+          auto r = dataset_metric_from_json(j);
+          dataset_metrics_[{r.method, r.metric}] = std::move(r);
+        } catch (const nlohmann::json::exception& e) {
+          throw IoError("journal '" + file.string() + "' line " + std::to_string(i + 1) +
+                        " is not a dataset-metric record (" + e.what() + ")");
+        }
+      }
       out_.open(file, std::ios::binary | std::ios::app);
     }
   }
@@ -129,6 +168,18 @@ Journal::Journal(const fs::path& dir, const nlohmann::json& header, bool force) 
     out_ << first.dump() << '\n' << std::flush;
   }
   if (!out_) throw IoError("cannot write the journal '" + file.string() + "'");
+}
+
+const DatasetMetricRecord* Journal::dataset_metric(const std::string& method,
+                                                   const std::string& metric) const {
+  const auto it = dataset_metrics_.find({method, metric});
+  return it == dataset_metrics_.end() ? nullptr : &it->second;
+}
+
+void Journal::append(const DatasetMetricRecord& record) {
+  out_ << to_json(record).dump() << '\n' << std::flush;
+  if (!out_) throw IoError("cannot append to the journal (disk full?)");
+  dataset_metrics_[{record.method, record.metric}] = record;
 }
 
 void Journal::append(const ResultRecord& record) {

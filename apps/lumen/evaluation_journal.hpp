@@ -1,7 +1,7 @@
 #pragma once
 // The journal of `lumen evaluate` (DIR/.journal.jsonl): a header line with the run's arguments,
-// then one line per finished (sample, method), flushed as soon as it is known, so an interrupted
-// run resumes where it stopped.
+// then one line per finished (sample, method) and one per dataset-level metric and method, each
+// flushed as soon as it is known, so an interrupted run resumes where it stopped.
 #include <cstdint>
 #include <filesystem>
 #include <fstream>
@@ -27,6 +27,14 @@ struct ResultRecord {
   std::string error;    ///< why the method or a metric failed, empty when nothing did
 };
 
+/// A dataset-level metric (needs_datasets) scored for one method: one value per evaluated sample.
+struct DatasetMetricRecord {
+  std::string method, metric;
+  std::vector<double> values;  ///< NaN where not finite; empty when it failed
+  double seconds = 0.0;
+  std::string error;  ///< why it failed, empty when it did not
+};
+
 class Journal {
  public:
   /// Opens DIR/.journal.jsonl. An existing journal written with the same `header` is resumed
@@ -39,8 +47,12 @@ class Journal {
   bool done(std::int64_t sample, const std::string& method) const {
     return done_.count({sample, method}) != 0U;
   }
+  /// What an earlier run recorded for a dataset-level metric and method, or null.
+  const DatasetMetricRecord* dataset_metric(const std::string& method,
+                                            const std::string& metric) const;
   /// Appends one line and flushes it. Not thread-safe (the writer node is serial).
   void append(const ResultRecord& record);
+  void append(const DatasetMetricRecord& record);
 
   static std::filesystem::path file_in(const std::filesystem::path& dir) {
     return dir / ".journal.jsonl";
@@ -50,9 +62,11 @@ class Journal {
   std::ofstream out_;
   std::vector<ResultRecord> resumed_;
   std::set<std::pair<std::int64_t, std::string>> done_;
+  std::map<std::pair<std::string, std::string>, DatasetMetricRecord> dataset_metrics_;
 };
 
-/// Every record of a journal file (after its header), dropping a cut-short last line.
+/// Every (sample, method) record of a journal file (after its header), dropping a cut-short last
+/// line.
 std::vector<ResultRecord> read_journal(const std::filesystem::path& file);
 
 }  // namespace lumen::cli

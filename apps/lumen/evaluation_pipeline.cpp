@@ -7,6 +7,8 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <iomanip>
+#include <iostream>
 #include <limits>
 #include <lumen/dataset.hpp>
 #include <lumen/error.hpp>
@@ -32,6 +34,25 @@ struct Resolved {
   std::vector<unsigned> metric_needs;
   bool needs_reference = false;
   std::optional<NodeId> layer;
+  /// [method][metric]: a dataset-level metric's values, once scored (null for other metrics).
+  std::vector<std::vector<const DatasetMetricRecord*>> dataset_values;
+};
+
+bool dataset_level(unsigned needs) { return (needs & needs_datasets) != 0U; }
+
+// The first `count` samples of a dataset: what dataset-level metrics score.
+class FirstSamples final : public Dataset {
+ public:
+  FirstSamples(const Dataset& source, std::int64_t count) : source_(source), count_(count) {}
+  std::int64_t size() const override { return count_; }
+  std::vector<std::string> class_names() const override { return source_.class_names(); }
+  Shape sample_shape() const override { return source_.sample_shape(); }
+  bool has_masks() const override { return source_.has_masks(); }
+  Sample get(std::int64_t index) const override { return source_.get(index); }
+
+ private:
+  const Dataset& source_;
+  std::int64_t count_;
 };
 
 // One sample on its way through the graph.
@@ -174,6 +195,13 @@ void score(const PipelineRun& run, const Resolved& r, Job& job) {
     record.backward = a.passes.backward;
     for (std::size_t q = 0; q < r.metrics.size(); ++q) {
       const std::string& name = run.plan.metrics[q].name;
+      if (dataset_level(r.metric_needs[q])) {
+        const DatasetMetricRecord& d = *r.dataset_values[m][q];
+        const auto index = static_cast<std::size_t>(job.index);
+        record.metrics[name] = index < d.values.size() ? d.values[index] : nan;
+        if (!d.error.empty()) record.error += name + ": " + d.error + "; ";
+        continue;
+      }
       if ((r.metric_needs[q] & needs_reference_map) != 0U && !job.reference) {
         record.metrics[name] = nan;
         record.error += name + ": no reference map (" + run.plan.methods[0].name + " failed); ";
@@ -232,8 +260,54 @@ void check_metrics_fit(const EvaluationPlan& plan, const Session& session, const
   }
 }
 
+// Scores every dataset-level metric for every method the journal lacks, in plan order.
+void score_datasets(const PipelineRun& run, Resolved& r, Journal& journal) {
+  const FirstSamples test(run.dataset, run.samples);
+  r.dataset_values.assign(run.plan.methods.size(),
+                          std::vector<const DatasetMetricRecord*>(r.metrics.size(), nullptr));
+  for (std::size_t m = 0; m < run.plan.methods.size(); ++m) {
+    for (std::size_t q = 0; q < r.metrics.size(); ++q) {
+      if (!dataset_level(r.metric_needs[q])) continue;
+      const std::string &method = run.plan.methods[m].name, &metric = run.plan.metrics[q].name;
+      if (!journal.dataset_metric(method, metric)) {
+        std::cerr << metric << " for " << method << " (" << run.samples << " samples, training on "
+                  << run.train_data->size() << ") ..." << std::flush;
+        MetricCase c;
+        c.model = &run.model;
+        c.explainer = r.explainers[m].get();
+        c.explainer_params = &run.plan.methods[m].params;
+        c.params = &run.plan.metrics[q].params;
+        c.layer = layer_for(*r.explainers[m], r.layer);
+        c.train_data = run.train_data;
+        c.test_data = &test;
+        DatasetMetricRecord record{method, metric, {}, 0.0, {}};
+        const auto context = run.session.make_context();
+        const auto start = std::chrono::steady_clock::now();
+        try {
+          context->run([&] { record.values = r.metrics[q]->evaluate(c, *context).per_sample; });
+          if (static_cast<std::int64_t>(record.values.size()) != run.samples) {
+            record.error = "it returned " + std::to_string(record.values.size()) + " values for " +
+                           std::to_string(run.samples) + " samples";
+            record.values.clear();
+          }
+        } catch (const Error& e) {
+          record.error = e.what();
+        }
+        record.seconds =
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+        std::cerr << (record.error.empty() ? " done" : " failed: " + record.error) << " ("
+                  << std::fixed << std::setprecision(1) << record.seconds << std::defaultfloat
+                  << " s)\n";
+        journal.append(record);
+      }
+      r.dataset_values[m][q] = journal.dataset_metric(method, metric);
+    }
+  }
+}
+
 bool run_pipeline(const PipelineRun& run, Journal& journal) {
-  const Resolved r = resolve(run);
+  Resolved r = resolve(run);
+  score_datasets(run, r, journal);
   std::int64_t total = 0;
   for (std::int64_t i = 0; i < run.samples; ++i) {
     for (const auto& m : run.plan.methods) total += journal.done(i, m.name) ? 0 : 1;

@@ -2,6 +2,8 @@
 // The streaming part of `lumen evaluate`: a oneTBB flow graph that reads samples by index,
 // explains each with every method, scores every attribution with every metric and hands the
 // results, one (sample, method) at a time, to a serial writer (journal, gallery, progress).
+// Dataset-level metrics (needs_datasets) are scored first, once per method over the evaluated
+// samples, and their per-sample values join each (sample, method) record.
 #include <cstdint>
 #include <filesystem>
 #include <string>
@@ -21,6 +23,7 @@ struct PipelineRun {
   const Session& session;
   const Model& model;
   const Dataset& dataset;
+  const Dataset* train_data;      ///< for dataset-level metrics; null when none is planned
   std::int64_t samples;           ///< the first `samples` of the dataset
   std::filesystem::path gallery;  ///< where the gallery PNGs go
   std::int64_t stop_after = 0;    ///< >0: stop after this many new results (tests)
@@ -31,8 +34,9 @@ inline std::string gallery_file(std::int64_t index, const std::string& method) {
   return "s" + std::to_string(index) + "-" + method + ".png";
 }
 
-/// Runs every (sample, method) the journal does not hold yet, appending each to it. Returns
-/// false when stopped early by stop_after. Samples in flight are bounded (2 per thread), so
+/// Scores every dataset-level metric for every method the journal does not hold yet (appending
+/// each), then runs every (sample, method) the journal does not hold yet (appending each).
+/// Returns false when stopped early by stop_after. Samples in flight are bounded (2 per thread), so
 /// memory does not grow with the dataset.
 bool run_pipeline(const PipelineRun& run, Journal& journal);
 

@@ -140,6 +140,22 @@ EvaluationPlan make_plan(const EvaluateOptions& o, const Session& session) {
         metric_params.count(m) != 0U ? metric_params.at(m) : std::map<std::string, std::string>{};
     plan.metrics.push_back({m, Params::validate(metric->info().params, given, m)});
   }
+  std::string dataset_level;
+  for (const auto& m : plan.metrics) {
+    if ((session.registry().metric(m.name)->info().needs & needs_datasets) != 0U) {
+      dataset_level += (dataset_level.empty() ? "" : ", ") + m.name;
+    }
+  }
+  if (!dataset_level.empty() && o.train_data.empty()) {
+    throw UsageError("metric " + dataset_level +
+                     " trains fresh models: give the training data with --train-data SPEC");
+  }
+  if (dataset_level.empty() && !o.train_data.empty()) {
+    throw UsageError(
+        "--train-data is only used by dataset-level metrics (such as "
+        "masked-retrain-accuracy), and none is planned");
+  }
+  plan.train_data = o.train_data;
   return plan;
 }
 
@@ -154,6 +170,7 @@ nlohmann::json to_json(const EvaluationPlan& plan, const Session& session) {
   const fs::path model = fs::absolute(plan.model, ec);
   return {{"model", ec ? plan.model.string() : model.lexically_normal().string()},
           {"data", plan.data},
+          {"train_data", plan.train_data},
           {"samples", plan.samples},
           {"target", plan.target},
           {"layer", plan.layer},

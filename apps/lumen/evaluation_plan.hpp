@@ -15,7 +15,7 @@ class Session;
 
 /// The command line of `lumen evaluate`, as given.
 struct EvaluateOptions {
-  std::string model, data, methods, metrics, preset, layer, target = "label";
+  std::string model, data, train_data, methods, metrics, preset, layer, target = "label";
   std::filesystem::path out;
   std::vector<std::string> params, metric_params;
   std::int64_t samples = 0;  ///< 0: every sample of the dataset
@@ -41,6 +41,7 @@ struct PlannedItem {
 struct EvaluationPlan {
   std::filesystem::path model;
   std::string data, layer, target;
+  std::string train_data;    ///< what dataset-level metrics train on; empty when none is planned
   std::int64_t samples = 0;  ///< 0: every sample
   std::int64_t gallery = 0;
   std::vector<PlannedItem> methods, metrics;

@@ -171,8 +171,13 @@ std::string markdown(const ReportInput& in, const std::map<std::string, MethodSu
   out << "# lumen evaluate\n\n"
       << "Model `" << in.arguments.at("model").get<std::string>() << "`, data `"
       << in.arguments.at("data").get<std::string>() << "`, " << samples
-      << " samples, target: " << in.arguments.at("target").get<std::string>() << ".\n\n";
-  out << "| method |";
+      << " samples, target: " << in.arguments.at("target").get<std::string>() << ".";
+  const auto train_data = in.arguments.value("train_data", std::string());
+  if (!train_data.empty()) {
+    out << " Dataset-level metrics trained fresh models on `" << train_data
+        << "` (their time is not in the time per image).";
+  }
+  out << "\n\n| method |";
   for (const auto& m : in.metrics) out << ' ' << m.name << ' ' << arrow(m.direction) << " |";
   out << " time per image (s) ↓ | forward passes per image ↓ | backward passes per image ↓ "
          "|\n|---|";
@@ -258,6 +263,10 @@ std::string html(const ReportInput& in, const std::map<std::string, MethodSummar
       << "<code>" << html_escape(in.arguments.at("model").get<std::string>())
       << "</code>, data <code>" << html_escape(in.arguments.at("data").get<std::string>())
       << "</code>, target: " << html_escape(in.arguments.at("target").get<std::string>())
+      << (in.arguments.value("train_data", std::string()).empty()
+              ? std::string()
+              : ", training data of dataset-level metrics <code>" +
+                    html_escape(in.arguments.at("train_data").get<std::string>()) + "</code>")
       << ". Files: <a href=\"results.csv\">results.csv</a>, <a href=\"results.json\">results.json"
       << "</a>, <a "
          "href=\"table.md\">table.md</a>.</p>\n<h2>Table</h2>\n<table>\n<tr><th>method</th>";

@@ -162,6 +162,61 @@ TEST_CASE("lumen evaluate resumes an interrupted run and redoes no finished work
   CHECK(lines_of(out / "results.csv").size() == 1 + 2 * 2 * 2);
 }
 
+TEST_CASE("lumen evaluate scores a dataset-level metric once per method and resumes it",
+          "[cli][evaluate]") {
+  const TempDir dir;
+  const std::string data = write_dataset(dir);
+  const auto args = [&](const fs::path& out) {
+    return "evaluate --model '" + shapes_model() + "' --data " + data + " --train-data " + data +
+           " --methods saliency,grad-cam --metrics masked-retrain-accuracy,xai-entropy"
+           " --metric-param masked-retrain-accuracy.epochs=2 --out '" +
+           out.string() + "'";
+  };
+  const Run clean = run_lumen(args(dir / "clean"));
+  INFO(clean.err);
+  REQUIRE(clean.exit_code == 0);
+  // Scored once per method before the stream, then one 0/1 value per (sample, method).
+  CHECK_THAT(clean.err,
+             Contains("masked-retrain-accuracy for saliency (4 samples, training on 4)"));
+  CHECK_THAT(clean.err, Contains("masked-retrain-accuracy for grad-cam"));
+  const auto doc = nlohmann::json::parse(read_text(dir.path / "clean" / "results.json"));
+  for (const auto& sample : doc.at("samples")) {
+    for (const char* method : {"saliency", "grad-cam"}) {
+      const double v =
+          sample.at("methods").at(method).at("metrics").at("masked-retrain-accuracy").get<double>();
+      CHECK((v == 0.0 || v == 1.0));
+    }
+  }
+  std::int64_t dataset_lines = 0;
+  for (const auto& line : lines_of(dir.path / "clean" / ".journal.jsonl")) {
+    dataset_lines += line.find("\"dataset_metric\"") != std::string::npos ? 1 : 0;
+  }
+  CHECK(dataset_lines == 2);
+  CHECK_THAT(read_text(dir.path / "clean" / "table.md"),
+             Contains("| method | masked-retrain-accuracy ↑ | xai-entropy ↓ |") &&
+                 Contains("trained fresh models on `npy:"));
+
+  // Interrupted after the metric was journalled: the rerun does not train again.
+  const fs::path out = dir.path / "resumed";
+  const Run stopped = run_lumen(args(out) + " --stop-after 2");
+  CHECK(stopped.exit_code == 3);
+  const Run resumed = run_lumen(args(out));
+  INFO(resumed.err);
+  REQUIRE(resumed.exit_code == 0);
+  CHECK(resumed.err.find("masked-retrain-accuracy for") == std::string::npos);
+  CHECK(csv_values(out / "results.csv") == csv_values(dir.path / "clean" / "results.csv"));
+
+  // --train-data is required by such a metric, and refused without one.
+  const std::string base = "evaluate --model '" + shapes_model() + "' --data " + data +
+                           " --methods saliency --out '" + (dir / "refused") + "'";
+  const Run missing = run_lumen(base + " --metrics masked-retrain-accuracy");
+  CHECK(missing.exit_code == 2);
+  CHECK_THAT(missing.err, Contains("masked-retrain-accuracy") && Contains("--train-data"));
+  const Run unused = run_lumen(base + " --metrics xai-entropy --train-data " + data);
+  CHECK(unused.exit_code == 2);
+  CHECK_THAT(unused.err, Contains("--train-data is only used by dataset-level metrics"));
+}
+
 TEST_CASE("lumen evaluate presets expand to the papers' methods and metrics", "[cli][evaluate]") {
   const Run sar = run_lumen("evaluate --preset sar-study --dry-run");
   REQUIRE(sar.exit_code == 0);

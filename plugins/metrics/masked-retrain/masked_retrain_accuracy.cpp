@@ -47,8 +47,9 @@ class MaskedRetrainAccuracy final : public lumen::Metric {
         "training images masked to their most relevant pixels (per sample: 1 when classified "
         "correctly)";
     i.citation =
-        "L. Zhu et al. CNN-LRP: understanding convolutional neural networks performance for "
-        "target recognition in SAR images. Sensors, 2021 (masked-data retraining, Table 1).";
+        "B. Zang, L. Ding, Z. Feng, M. Zhu, T. Lei, M. Xing, X. Zhou. CNN-LRP: Understanding "
+        "Convolutional Neural Networks Performance for Target Recognition in SAR Images. "
+        "Sensors 21(13), 4536, 2021 (masked-data retraining, Table 1).";
     i.direction = lumen::Direction::higher_is_better;
     i.min = 0.0;
     i.max = 1.0;
