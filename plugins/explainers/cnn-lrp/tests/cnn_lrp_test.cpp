@@ -7,6 +7,7 @@
 #include <lumen/registry.hpp>
 
 #include "explain_helpers.hpp"
+#include "rule_helpers.hpp"
 #include "test_models.hpp"
 #include "test_registry.hpp"
 
@@ -14,14 +15,6 @@ using namespace lumen;
 using namespace lumen::testing;
 
 namespace {
-
-Tensor relevance(const Model& model, const RuleMap& rules, const Tensor& x,
-                 const std::vector<std::int64_t>& targets) {
-  auto context = make_context();
-  const NodeId in = model.graph().input();
-  auto run = propagate_from_targets(model, x, targets, rules, StartValue::logit, {in}, *context);
-  return run.signals.at(in);
-}
 
 // Each sample divided by its max |value|: cnn-lrp's output normalisation, done independently.
 Tensor normalised(Tensor t) {

@@ -3,6 +3,7 @@
 #include <lumen/layers.hpp>
 
 #include "explain_helpers.hpp"
+#include "rule_helpers.hpp"
 #include "test_models.hpp"
 #include "test_registry.hpp"
 
@@ -12,16 +13,7 @@ using namespace lumen::testing;
 namespace {
 
 // x(2) -> W1 = [[1, 1], [-1, 2]] -> ReLU -> W2 = [[2, 1]], no bias.
-Model two_layer() {
-  Graph g;
-  auto x = g.add_input("input", {2, 1, 1});
-  auto f = g.add_node("flatten", "", make_flatten(1), {x});
-  auto a = g.add_node("fc1", "", make_linear(Tensor({2, 2}, {1, 1, -1, 2}), std::nullopt), {f});
-  auto r = g.add_node("relu", "", make_relu(), {a});
-  auto b = g.add_node("fc2", "logits", make_linear(Tensor({1, 2}, {2, 1}), std::nullopt), {r});
-  g.finalize(b);
-  return Model(std::move(g), InputSpec{{2, 1, 1}, {}, {}});
-}
+Model two_layer() { return two_layer_relu_net(Tensor({1, 2}, {2, 1})); }
 
 }  // namespace
 

@@ -5,6 +5,7 @@
 #include <lumen/registry.hpp>
 
 #include "explain_helpers.hpp"
+#include "rule_helpers.hpp"
 #include "test_models.hpp"
 #include "test_registry.hpp"
 
@@ -13,25 +14,8 @@ using namespace lumen::testing;
 
 namespace {
 
-Tensor relevance(const Model& model, const RuleMap& rules, const Tensor& x,
-                 const std::vector<std::int64_t>& targets, int threads = 1) {
-  auto context = make_context(threads);
-  const NodeId in = model.graph().input();
-  auto run = propagate_from_targets(model, x, targets, rules, StartValue::logit, {in}, *context);
-  return run.signals.at(in);
-}
-
 // x(2) -> W1 = [[1, 1], [-1, 2]] -> ReLU -> W2 = [[2, -1]], no bias.
-Model two_layer() {
-  Graph g;
-  auto x = g.add_input("input", {2, 1, 1});
-  auto f = g.add_node("flatten", "", make_flatten(1), {x});
-  auto a = g.add_node("fc1", "", make_linear(Tensor({2, 2}, {1, 1, -1, 2}), std::nullopt), {f});
-  auto r = g.add_node("relu", "", make_relu(), {a});
-  auto b = g.add_node("fc2", "logits", make_linear(Tensor({1, 2}, {2, -1}), std::nullopt), {r});
-  g.finalize(b);
-  return Model(std::move(g), InputSpec{{2, 1, 1}, {}, {}});
-}
+Model two_layer() { return two_layer_relu_net(Tensor({1, 2}, {2, -1})); }
 
 RuleMap first(const char* name) {
   return RuleMap(registry().make_rule("zero", {})).for_first_linear(registry().make_rule(name, {}));

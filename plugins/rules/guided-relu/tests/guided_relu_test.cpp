@@ -4,28 +4,12 @@
 #include <lumen/registry.hpp>
 #include <lumen/rule.hpp>
 
+#include "rule_helpers.hpp"
 #include "test_models.hpp"
 #include "test_registry.hpp"
 
 using namespace lumen;
 using namespace lumen::testing;
-
-namespace {
-
-// The rule's output at a ReLU node with forward input x and upstream signal u.
-Tensor apply(const Rule& rule, const Tensor& x, const Tensor& u) {
-  const auto relu = make_relu();
-  const Node node{0, "relu", "relu_out", relu, {}, {}};
-  const auto context = make_context();
-  const Tensor y = relu->forward(std::vector<const Tensor*>{&x}, context->backend(), nullptr);
-  const std::vector<const Tensor*> inputs{&x};
-  const RuleInput in{node, inputs, y, nullptr, u, context->backend()};
-  auto out = rule.propagate(in);
-  REQUIRE(out.size() == 1);
-  return out[0];
-}
-
-}  // namespace
 
 TEST_CASE("guided-relu is registered as a parameterless gradient rule", "[guided-relu]") {
   const RuleInfo& info = registry().rule_info("guided-relu");
@@ -51,7 +35,7 @@ TEST_CASE("guided-relu matches hand-computed values", "[guided-relu]") {
   const Tensor x({1, 8}, {-1.0F, 0.0F, 2.0F, 3.0F, -0.5F, 1.0F, 0.5F, -2.0F});
   const Tensor u({1, 8}, {1.0F, 2.0F, -1.0F, 4.0F, -3.0F, 0.0F, 0.25F, -1.0F});
   const Tensor expected({1, 8}, {0.0F, 0.0F, 0.0F, 4.0F, 0.0F, 0.0F, 0.25F, 0.0F});
-  const Tensor g = apply(*rule, x, u);
+  const Tensor g = apply_at_relu(*rule, x, u);
   REQUIRE(g.shape() == x.shape());
   for (std::int64_t i = 0; i < g.size(); ++i) CHECK(g[i] == expected[i]);
 }
@@ -69,7 +53,7 @@ TEST_CASE("guided-relu is the ReLU gradient of the rectified upstream", "[guided
     const std::vector<const Tensor*> inputs{&x};
     const Tensor y = relu->forward(inputs, context->backend(), nullptr);
     const Tensor reference = relu->backward(inputs, y, nullptr, rectified, context->backend())[0];
-    const Tensor g = apply(*rule, x, u);
+    const Tensor g = apply_at_relu(*rule, x, u);
     std::int64_t passed = 0;
     for (std::int64_t i = 0; i < g.size(); ++i) {
       CHECK(g[i] == reference[i]);
