@@ -189,6 +189,7 @@ Trained train_sparse_autoencoder(const TrainCommandOptions& o, const Dataset& da
   training::SparseAutoencoderOptions sae;
   sae.hidden = o.hidden;
   sae.seed = seed;
+  sae.standardise = !o.no_normalise;
   sae.autoencoder = train_options(o, seed);
   sae.classifier = sae.autoencoder;
   sae.fine_tune = sae.autoencoder;

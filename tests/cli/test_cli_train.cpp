@@ -63,17 +63,27 @@ TEST_CASE("lumen train writes an ONNX model and its record; predict reproduces t
   CHECK_THAT(text.out, Contains("accuracy") && Contains("confusion matrix"));
 }
 
-TEST_CASE("lumen train trains the sparse auto-encoder in two stages", "[cli][train]") {
+TEST_CASE("lumen train trains the sparse auto-encoder in three stages", "[cli][train]") {
   TempDir dir;
   const std::string model = dir / "sae.onnx";
   const Run r = run_lumen("train --arch sparse-autoencoder --hidden 8 --data " + train_spec +
                           " --epochs 1 --val-split 0.25 --out " + model);
   INFO(r.out << r.err);
   REQUIRE(r.exit_code == 0);
-  CHECK_THAT(r.out, Contains("auto-encoder epoch 1/1") && Contains("classifier epoch 1/1"));
+  CHECK_THAT(r.out, Contains("auto-encoder epoch 1/1") && Contains("classifier epoch 1/1") &&
+                        Contains("fine-tuning epoch 1/1"));
   const auto record = nlohmann::json::parse(read_text(dir / "sae.json"));
   CHECK(record.at("autoencoder_history").size() == 1);
+  CHECK(record.at("classifier_history").size() == 1);
+  CHECK(record.at("history").size() == 1);
   CHECK(record.at("validation_accuracy").is_number());
+  // Standardised input by default, recorded in the model; raw pixels with --no-normalise.
+  CHECK(record.at("hyper_parameters").at("input_mean").size() == 1);
+  const Run raw = run_lumen("train --arch sparse-autoencoder --hidden 8 --data " + train_spec +
+                            " --epochs 1 --no-normalise --out " + (dir / "raw.onnx"));
+  REQUIRE(raw.exit_code == 0);
+  const auto raw_record = nlohmann::json::parse(read_text(dir / "raw.json"));
+  CHECK(raw_record.at("hyper_parameters").at("input_mean").empty());
 }
 
 TEST_CASE("lumen train refuses an unknown architecture, a bad spec and a non-ONNX output",
