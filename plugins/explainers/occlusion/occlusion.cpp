@@ -58,14 +58,15 @@ class Occlusion final : public lumen::Explainer {
         {"window",
          lumen::ParamType::text,
          "3,3",
-         "window size as c,h,w or h,w (h,w spans every channel)",
+         "window size as c,h,w, h,w (spanning every channel) or k (k,k)",
          0,
          0,
          {}},
         {"stride",
          lumen::ParamType::text,
          "1,1",
-         "window step as c,h,w or h,w (h,w steps channels by 1); at most the window where the "
+         "window step as c,h,w, h,w (steps channels by 1) or k (k,k); at most the window where "
+         "the "
          "window does not cover the axis",
          0,
          0,

@@ -20,17 +20,18 @@ std::vector<std::int64_t> parse_list(const std::string& name, const std::string&
     const auto [end, error] = std::from_chars(item.data(), item.data() + item.size(), v);
     if (item.empty() || error != std::errc() || end != item.data() + item.size() || v <= 0) {
       throw InvalidArgument("occlusion: parameter '" + name + "' = '" + text +
-                            "' must be 2 or 3 positive integers separated by commas (h,w or "
-                            "c,h,w)");
+                            "' must be 1, 2 or 3 positive integers separated by commas (k for "
+                            "k,k, h,w or c,h,w)");
     }
     values.push_back(v);
     if (comma == std::string::npos) break;
     start = comma + 1;
   }
-  if (values.size() != 2 && values.size() != 3) {
+  if (values.size() > 3) {
     throw InvalidArgument("occlusion: parameter '" + name + "' = '" + text +
-                          "' must have 2 (h,w) or 3 (c,h,w) entries");
+                          "' must have 1 (k for k,k), 2 (h,w) or 3 (c,h,w) entries");
   }
+  if (values.size() == 1) values.push_back(values.front());  // a square window or step
   return values;
 }
 

@@ -1,4 +1,6 @@
 #include <catch2/catch.hpp>
+
+#include <algorithm>
 #include <cmath>
 #include <lumen/error.hpp>
 #include <lumen/layers.hpp>
@@ -157,9 +159,12 @@ TEST_CASE("occlusion refuses bad windows and strides, naming the parameter", "[o
   CHECK_THROWS_WITH(run("4,3,3", "1,1"),
                     Catch::Contains("'window'") && Catch::Contains("channels"));
   CHECK_THROWS_WITH(run("3,x", "1,1"), Catch::Contains("'window'") && Catch::Contains("3,x"));
-  CHECK_THROWS_WITH(run("3", "1,1"), Catch::Contains("'window'"));
+  CHECK_THROWS_WITH(run("3,3,3,3", "1,1"), Catch::Contains("'window'"));
   CHECK_THROWS_WITH(run("3,3", "0,1"), Catch::Contains("'stride'"));
   CHECK_THROWS_WITH(run("3,3", "1,1,1,1"), Catch::Contains("'stride'"));
   CHECK_THROWS_WITH(run("3,3", "4,1"), Catch::Contains("'stride'") && Catch::Contains("height"));
   CHECK_NOTHROW(run("8,8", "5,5"));  // the window covers the whole plane: any stride
+  // One number is a square window or step.
+  const auto square = run("3", "2").map, explicit_pair = run("3,3", "2,2").map;
+  CHECK(std::equal(square.values().begin(), square.values().end(), explicit_pair.values().begin()));
 }
