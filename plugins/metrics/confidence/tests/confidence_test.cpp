@@ -2,7 +2,7 @@
 #include <cmath>
 #include <lumen/layers.hpp>
 
-#include "../../common/metric_test_helpers.hpp"
+#include "metric_helpers.hpp"
 #include "test_models.hpp"
 
 using namespace lumen;

@@ -3,7 +3,7 @@
 #include <lumen/blur.hpp>
 #include <lumen/layers.hpp>
 
-#include "../../common/metric_test_helpers.hpp"
+#include "metric_helpers.hpp"
 #include "test_models.hpp"
 
 using namespace lumen;

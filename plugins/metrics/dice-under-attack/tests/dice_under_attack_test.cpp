@@ -3,9 +3,9 @@
 #include <lumen/layers.hpp>
 #include <lumen/trace.hpp>
 
-#include "../../common/metric_test_helpers.hpp"
 #include "../attacks.hpp"
 #include "explain_helpers.hpp"
+#include "metric_helpers.hpp"
 
 using namespace lumen;
 using namespace lumen::testing;

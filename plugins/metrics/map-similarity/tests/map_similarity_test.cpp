@@ -1,7 +1,7 @@
 #include <catch2/catch.hpp>
 #include <cmath>
 
-#include "../../common/metric_test_helpers.hpp"
+#include "metric_helpers.hpp"
 
 using namespace lumen;
 using namespace lumen::testing;

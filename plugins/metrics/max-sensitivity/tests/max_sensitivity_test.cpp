@@ -2,8 +2,8 @@
 #include <cmath>
 #include <lumen/layers.hpp>
 
-#include "../../common/metric_test_helpers.hpp"
 #include "explain_helpers.hpp"
+#include "metric_helpers.hpp"
 
 using namespace lumen;
 using namespace lumen::testing;

@@ -1,7 +1,7 @@
 #include <catch2/catch.hpp>
 
-#include "../../common/metric_test_helpers.hpp"
 #include "explain_helpers.hpp"
+#include "metric_helpers.hpp"
 
 using namespace lumen;
 using namespace lumen::testing;

@@ -4,7 +4,7 @@
 #include <filesystem>
 #include <lumen/io.hpp>
 
-#include "../../common/metric_test_helpers.hpp"
+#include "metric_helpers.hpp"
 
 using namespace lumen;
 using namespace lumen::testing;

@@ -5,6 +5,7 @@
 #include <lumen/metric.hpp>
 #include <lumen/model.hpp>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -20,6 +21,8 @@ struct MetricInputs {
   const Tensor* attribution = nullptr;
   const Tensor* mask = nullptr;
   const Tensor* reference = nullptr;
+  bool signed_map = true;
+  std::optional<NodeId> layer;
   std::string explainer;  ///< a registered explainer to re-run, or empty
   std::map<std::string, std::string> explainer_params;
 };
@@ -45,6 +48,8 @@ inline MetricResult run_metric(const std::string& name, const MetricInputs& in,
   c.attribution = in.attribution;
   c.mask = in.mask;
   c.reference = in.reference;
+  c.signed_map = in.signed_map;
+  c.layer = in.layer;
   c.params = &validated;
   auto context = make_context(threads, seed);
   return metric->evaluate(c, *context);
