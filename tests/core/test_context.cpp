@@ -29,7 +29,16 @@ TEST_CASE("the context runs work in an arena of the requested size and can be ca
   std::vector<int> hits(100, 0);
   two.parallel_for(100, [&](std::int64_t i) { hits[static_cast<std::size_t>(i)] += 1; });
   CHECK(std::count(hits.begin(), hits.end(), 1) == 100);
+  // Contexts share one arena per thread count; nesting another size still gets that size.
+  two.run([&] {
+    const Context inner(testing::naive_backend(), 1);
+    inner.run([&] { seen = tbb::this_task_arena::max_concurrency(); });
+  });
+  CHECK(seen == 1);
   two.cancel();
   CHECK_THROWS_AS(two.parallel_for(10, [](std::int64_t) {}), Cancelled);
+  // Cancelling one context does not reach another sharing its arena.
+  const Context other(testing::naive_backend(), 2);
+  CHECK_NOTHROW(other.parallel_for(10, [](std::int64_t) {}));
   CHECK_THROWS_AS(Context(nullptr), InvalidArgument);
 }
