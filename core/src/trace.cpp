@@ -75,11 +75,15 @@ Trace run_forward(const Model& model, const Tensor& input, Context& context,
   return trace;
 }
 
-Tensor predict_logits(const Model& model, const Tensor& input, Context& context) {
+Tensor node_output(const Model& model, const Tensor& input, NodeId node, Context& context) {
   ForwardOptions options;
   options.keep_all = false;
-  options.keep = {model.logits_node()};
-  return run_forward(model, input, context, options).output(model.logits_node());
+  options.keep = {node};
+  return run_forward(model, input, context, options).output(node);
+}
+
+Tensor predict_logits(const Model& model, const Tensor& input, Context& context) {
+  return node_output(model, input, model.logits_node(), context);
 }
 
 namespace {

@@ -39,6 +39,9 @@ class LUMEN_API Trace {
 /// Runs the model on `input` ([N,C,H,W], checked against the model) and counts N forward passes.
 LUMEN_API Trace run_forward(const Model& model, const Tensor& input, Context& context,
                             const ForwardOptions& options = {});
+/// The output of `node` for `input`, from one forward pass that keeps nothing else.
+LUMEN_API Tensor node_output(const Model& model, const Tensor& input, NodeId node,
+                             Context& context);
 /// The logits [N, classes] of the model for `input` (keeps nothing else).
 LUMEN_API Tensor predict_logits(const Model& model, const Tensor& input, Context& context);
 /// The nodes whose outputs run_head reads from the trace instead of recomputing them: the inputs,

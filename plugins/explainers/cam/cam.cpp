@@ -49,11 +49,7 @@ class Cam final : public lumen::Explainer {
           "' was requested");
     }
     lumen::check_spatial_layer(model, head.features);
-    lumen::ForwardOptions keep;
-    keep.keep_all = false;
-    keep.keep = {head.features};
-    const lumen::Trace trace = lumen::run_forward(model, request.input, context, keep);
-    const lumen::Tensor& features = trace.output(head.features);
+    const lumen::Tensor features = lumen::node_output(model, request.input, head.features, context);
     const auto n = features.dim(0), k = features.dim(1);
 
     // Row c of W for every sample: W^T e_c, shaped like the linear layer's input [N,K].

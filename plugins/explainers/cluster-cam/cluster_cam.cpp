@@ -233,11 +233,7 @@ class ClusterCam final : public lumen::Explainer {
     const lumen::NodeId layer = lumen::cam_layer(request, "cluster-cam");
     const std::string& layer_name = model.graph().node(layer).name;
 
-    lumen::ForwardOptions forward;
-    forward.keep_all = false;
-    forward.keep = {layer};
-    const lumen::Trace trace = lumen::run_forward(model, input, context, forward);
-    const lumen::Tensor& features = trace.output(layer);
+    const lumen::Tensor features = lumen::node_output(model, input, layer, context);
     const auto n = features.dim(0), k = features.dim(1);
     const auto h = features.dim(2), w = features.dim(3), plane = h * w;
     const Options o = read_options(request.params, k, layer_name);

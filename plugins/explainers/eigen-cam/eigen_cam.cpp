@@ -69,11 +69,7 @@ class EigenCam final : public lumen::Explainer {
     const lumen::Model& model = request.model;
     lumen::check_targets(model, request.input, request.targets);
     const lumen::NodeId layer = lumen::cam_layer(request, "eigen-cam");
-    lumen::ForwardOptions options;
-    options.keep_all = false;
-    options.keep = {layer};
-    const lumen::Trace trace = lumen::run_forward(model, request.input, context, options);
-    const lumen::Tensor& features = trace.output(layer);
+    const lumen::Tensor features = lumen::node_output(model, request.input, layer, context);
     const auto n = features.dim(0), k = features.dim(1);
     const auto plane = features.dim(2) * features.dim(3);
     lumen::Tensor projections({n, 1, features.dim(2), features.dim(3)});

@@ -85,11 +85,7 @@ class SmoothGradCamPp final : public Explainer {
     const double noise_level = request.params.real("noise_level");
 
     // The feature maps A come from the clean input: one forward pass per image.
-    ForwardOptions options;
-    options.keep_all = false;
-    options.keep = {layer};
-    const Trace trace = run_forward(model, input, context, options);
-    const Tensor& features = trace.output(layer);
+    const Tensor features = node_output(model, input, layer, context);
     const auto n = features.dim(0), k = features.dim(1);
     const auto plane = features.dim(2) * features.dim(3);
     const std::int64_t per_map = k * plane;

@@ -68,11 +68,7 @@ class ScoreCam final : public lumen::Explainer {
                                        : lumen::MaskScore::logit;
     const bool softmax_weights = request.params.text("weights") == "softmax";
 
-    lumen::ForwardOptions options;
-    options.keep_all = false;
-    options.keep = {layer};
-    const lumen::Trace trace = lumen::run_forward(model, input, context, options);
-    const lumen::Tensor& features = trace.output(layer);
+    const lumen::Tensor features = lumen::node_output(model, input, layer, context);
     const auto n = features.dim(0), k = features.dim(1);
     const std::int64_t classes = model.class_count();
     lumen::Tensor masks = lumen::upsample_bilinear(features, input.dim(2), input.dim(3));

@@ -74,10 +74,7 @@ TEST_CASE("cluster-cam with one cluster per map is Score-CAM's best map minus it
   for (std::uint64_t seed : {3U, 4U}) {
     const Tensor x = random_tensor(model.batch_shape(1), seed);
     auto context = make_context();
-    ForwardOptions options;
-    options.keep_all = false;
-    options.keep = {layer};
-    const Tensor features = run_forward(model, x, *context, options).output(layer);
+    const Tensor features = node_output(model, x, layer, *context);
     const std::int64_t k = features.dim(1), plane = features.dim(2) * features.dim(3);
     Tensor masks = upsample_bilinear(features, 8, 8);
     std::vector<float> scores;
