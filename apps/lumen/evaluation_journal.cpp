@@ -108,22 +108,38 @@ std::string first_difference(const nlohmann::json& a, const nlohmann::json& b) {
   return "?";
 }
 
+struct JournalRecords {
+  std::vector<ResultRecord> results;
+  std::vector<DatasetMetricRecord> dataset_metrics;
+};
+
+// Every record after the header of `lines` (complete lines of `file`), of either kind.
+JournalRecords parse_records(const std::vector<std::string>& lines, const fs::path& file) {
+  JournalRecords records;
+  for (std::size_t i = 1; i < lines.size(); ++i) {
+    const nlohmann::json j = parse_line(lines[i], file, i + 1);
+    const bool dataset_metric = is_dataset_metric(j);
+    try {
+      if (dataset_metric) {
+        records.dataset_metrics.push_back(dataset_metric_from_json(j));
+      } else {
+        records.results.push_back(from_json(j));
+      }
+    } catch (const nlohmann::json::exception& e) {
+      throw IoError(
+          "journal '" + file.string() + "' line " + std::to_string(i + 1) +
+          (dataset_metric ? " is not a dataset-metric record (" : " is not a result record (") +
+          e.what() + ")");
+    }
+  }
+  return records;
+}
+
 }  // namespace
 
 std::vector<ResultRecord> read_journal(const fs::path& file) {
   std::uintmax_t bytes = 0;
-  const auto lines = complete_lines(file, bytes);
-  std::vector<ResultRecord> records;
-  for (std::size_t i = 1; i < lines.size(); ++i) {
-    try {
-      const nlohmann::json j = parse_line(lines[i], file, i + 1);
-      if (!is_dataset_metric(j)) records.push_back(from_json(j));
-    } catch (const nlohmann::json::exception& e) {
-      throw IoError("journal '" + file.string() + "' line " + std::to_string(i + 1) +
-                    " is not a result record (" + e.what() + ")");
-    }
-  }
-  return records;
+  return parse_records(complete_lines(file, bytes), file).results;
 }
 
 Journal::Journal(const fs::path& dir, const nlohmann::json& header, bool force) {
@@ -147,18 +163,11 @@ Journal::Journal(const fs::path& dir, const nlohmann::json& header, bool force) 
     }
     if (found == first) {
       fs::resize_file(file, bytes);  // drops a line cut short by an interruption
-      resumed_ = read_journal(file);
+      auto records = parse_records(lines, file);
+      resumed_ = std::move(records.results);
       for (const auto& r : resumed_) done_.insert({r.sample, r.method});
-      for (std::size_t i = 1; i < lines.size(); ++i) {
-        const nlohmann::json j = parse_line(lines[i], file, i + 1);
-        if (!is_dataset_metric(j)) continue;
-        try {
-          auto r = dataset_metric_from_json(j);
-          dataset_metrics_[{r.method, r.metric}] = std::move(r);
-        } catch (const nlohmann::json::exception& e) {
-          throw IoError("journal '" + file.string() + "' line " + std::to_string(i + 1) +
-                        " is not a dataset-metric record (" + e.what() + ")");
-        }
+      for (auto& r : records.dataset_metrics) {
+        dataset_metrics_[{r.method, r.metric}] = std::move(r);
       }
       out_.open(file, std::ios::binary | std::ios::app);
     }

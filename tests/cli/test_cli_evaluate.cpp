@@ -179,19 +179,31 @@ TEST_CASE("lumen evaluate scores a dataset-level metric once per method and resu
   CHECK_THAT(clean.err,
              Contains("masked-retrain-accuracy for saliency (4 samples, training on 4)"));
   CHECK_THAT(clean.err, Contains("masked-retrain-accuracy for grad-cam"));
+  // The journal holds one line per method with a value per sample; each (sample, method)
+  // record carries the value of its own sample.
+  std::map<std::string, nlohmann::json> journalled;
+  for (const auto& line : lines_of(dir.path / "clean" / ".journal.jsonl")) {
+    const auto j = nlohmann::json::parse(line);
+    if (j.contains("dataset_metric")) journalled[j.at("method").get<std::string>()] = j;
+  }
+  REQUIRE(journalled.size() == 2);
   const auto doc = nlohmann::json::parse(read_text(dir.path / "clean" / "results.json"));
-  for (const auto& sample : doc.at("samples")) {
-    for (const char* method : {"saliency", "grad-cam"}) {
+  REQUIRE(doc.at("samples").size() == samples);
+  for (const char* method : {"saliency", "grad-cam"}) {
+    const auto& values = journalled.at(method).at("values");
+    REQUIRE(values.size() == samples);
+    double hits = 0.0;
+    for (std::size_t i = 0; i < samples; ++i) {
+      const auto& sample = doc.at("samples").at(i);
       const double v =
           sample.at("methods").at(method).at("metrics").at("masked-retrain-accuracy").get<double>();
       CHECK((v == 0.0 || v == 1.0));
+      CHECK(v == values.at(i).get<double>());
+      hits += v;
     }
+    CHECK(doc.at("aggregate").at(method).at("metrics").at("masked-retrain-accuracy").at("mean") ==
+          Approx(hits / samples));
   }
-  std::int64_t dataset_lines = 0;
-  for (const auto& line : lines_of(dir.path / "clean" / ".journal.jsonl")) {
-    dataset_lines += line.find("\"dataset_metric\"") != std::string::npos ? 1 : 0;
-  }
-  CHECK(dataset_lines == 2);
   CHECK_THAT(read_text(dir.path / "clean" / "table.md"),
              Contains("| method | masked-retrain-accuracy ↑ | xai-entropy ↓ |") &&
                  Contains("trained fresh models on `npy:"));
