@@ -165,11 +165,7 @@ struct Trained {
 
 Trained train_architecture(const TrainCommandOptions& o, const Dataset& data, std::uint64_t seed,
                            Context& context) {
-  training::ArchitectureOptions arch;
-  arch.sample_shape = data.sample_shape();
-  arch.classes = static_cast<std::int64_t>(data.class_names().size());
-  arch.labels = data.class_names();
-  arch.seed = seed;
+  training::ArchitectureOptions arch = training::architecture_options(data, seed);
   if (!o.no_normalise) {
     const auto split = training::split_indices(data.size(), o.val_split, seed);
     std::tie(arch.mean, arch.std) = training::channel_statistics(data, split.train);

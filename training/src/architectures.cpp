@@ -169,6 +169,15 @@ Model sparse_autoencoder(const ArchitectureOptions& o) {
 
 }  // namespace
 
+ArchitectureOptions architecture_options(const Dataset& data, std::uint64_t seed) {
+  ArchitectureOptions o;
+  o.sample_shape = data.sample_shape();
+  o.classes = static_cast<std::int64_t>(data.class_names().size());
+  o.labels = data.class_names();
+  o.seed = seed;
+  return o;
+}
+
 std::vector<std::string> architecture_names() {
   return {"sar-cnn", "alexnet-small", "resnet-small", "sparse-autoencoder"};
 }

@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
-#include <numeric>
 #include <string>
 #include <tuple>
 
@@ -252,16 +251,10 @@ ModelTrainer architecture_trainer(const std::string& name, const TrainOptions& o
       o.fine_tune = options;
       return train_sparse_autoencoder(data, o, context).classifier;
     }
-    ArchitectureOptions arch;
-    arch.sample_shape = data.sample_shape();
-    arch.classes = static_cast<std::int64_t>(data.class_names().size());
-    arch.labels = data.class_names();
-    arch.seed = seed;
+    ArchitectureOptions arch = architecture_options(data, seed);
     arch.hidden = hidden;
     // Standardised inputs, as lumen train does: raw SAR intensities train far more slowly.
-    std::vector<std::int64_t> all(static_cast<std::size_t>(data.size()));
-    std::iota(all.begin(), all.end(), std::int64_t{0});
-    std::tie(arch.mean, arch.std) = channel_statistics(data, all);
+    std::tie(arch.mean, arch.std) = channel_statistics(data);
     return train(build_architecture(name, arch), data, options, context).model;
   };
 }

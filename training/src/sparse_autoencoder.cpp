@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <numeric>
 #include <string>
 #include <tuple>
 
@@ -112,17 +111,9 @@ SparsityPenalty kl_sparsity_penalty(const Tensor& activations, float target, flo
 SparseAutoencoderResult train_sparse_autoencoder(const Dataset& data,
                                                  const SparseAutoencoderOptions& options,
                                                  Context& context) {
-  ArchitectureOptions arch;
-  arch.sample_shape = data.sample_shape();
-  arch.classes = static_cast<std::int64_t>(data.class_names().size());
-  arch.labels = data.class_names();
-  arch.seed = options.seed;
+  ArchitectureOptions arch = architecture_options(data, options.seed);
   arch.hidden = options.hidden;
-  if (options.standardise) {
-    std::vector<std::int64_t> all(static_cast<std::size_t>(data.size()));
-    std::iota(all.begin(), all.end(), 0);
-    std::tie(arch.mean, arch.std) = channel_statistics(data, all);
-  }
+  if (options.standardise) std::tie(arch.mean, arch.std) = channel_statistics(data);
   const Model classifier = build_architecture("sparse-autoencoder", arch);
   if (!(options.sparsity_target > 0.0F && options.sparsity_target < 1.0F)) {
     throw InvalidArgument("sparse-autoencoder: sparsity_target " +

@@ -72,4 +72,10 @@ std::pair<std::vector<float>, std::vector<float>> channel_statistics(
   return {mean, sd};
 }
 
+std::pair<std::vector<float>, std::vector<float>> channel_statistics(const Dataset& data) {
+  std::vector<std::int64_t> all(static_cast<std::size_t>(data.size()));
+  std::iota(all.begin(), all.end(), 0);
+  return channel_statistics(data, all);
+}
+
 }  // namespace lumen::training

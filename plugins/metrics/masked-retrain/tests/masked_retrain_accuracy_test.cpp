@@ -42,10 +42,7 @@ class ConstantExplainer final : public Explainer {
 };
 
 Model small_cnn(const Dataset& data) {
-  training::ArchitectureOptions o;
-  o.sample_shape = data.sample_shape();
-  o.classes = static_cast<std::int64_t>(data.class_names().size());
-  o.seed = 3;
+  training::ArchitectureOptions o = training::architecture_options(data, 3);
   o.mean = {0.2F};
   o.std = {0.3F};
   return training::build_architecture("sar-cnn", o);

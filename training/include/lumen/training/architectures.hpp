@@ -6,6 +6,7 @@
 #include <string_view>
 #include <vector>
 
+#include "lumen/dataset.hpp"
 #include "lumen/model.hpp"
 #include "lumen/tensor.hpp"
 
@@ -22,6 +23,10 @@ struct ArchitectureOptions {
   std::vector<float> mean;
   std::vector<float> std;
 };
+
+/// Options for a model of `data`: its sample shape, class count and class names, and `seed`
+/// (no input normalisation).
+ArchitectureOptions architecture_options(const Dataset& data, std::uint64_t seed);
 
 /// The names accepted by build_architecture: "sar-cnn", "alexnet-small", "resnet-small",
 /// "sparse-autoencoder".

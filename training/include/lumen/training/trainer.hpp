@@ -95,5 +95,7 @@ void shuffle(std::vector<std::int64_t>& values, std::uint64_t seed);
 /// mean and std). A constant channel gets std 1e-6.
 std::pair<std::vector<float>, std::vector<float>> channel_statistics(
     const Dataset& data, std::span<const std::int64_t> indices);
+/// The same over the whole dataset (its first 512 samples).
+std::pair<std::vector<float>, std::vector<float>> channel_statistics(const Dataset& data);
 
 }  // namespace lumen::training
