@@ -8,17 +8,6 @@
 
 namespace lumen::cli_test {
 
-TempDir::TempDir() {
-  std::random_device rd;
-  path = std::filesystem::temp_directory_path() / ("lumen-cli-test-" + std::to_string(rd()));
-  std::filesystem::create_directories(path);
-}
-
-TempDir::~TempDir() {
-  std::error_code ec;
-  std::filesystem::remove_all(path, ec);
-}
-
 std::string read_text(const std::filesystem::path& file) {
   std::ifstream in(file, std::ios::binary);
   return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};

@@ -2,6 +2,8 @@
 #include <filesystem>
 #include <string>
 
+#include "temp_dir.hpp"
+
 namespace lumen::cli_test {
 
 /// What one run of the lumen binary did.
@@ -16,14 +18,7 @@ struct Run {
 Run run_lumen(const std::string& args, const std::string& env = {});
 
 /// A fresh directory, removed with its content at the end of the test.
-struct TempDir {
-  std::filesystem::path path;
-  TempDir();
-  ~TempDir();
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  std::string operator/(const std::string& name) const { return (path / name).string(); }
-};
+using lumen::testing::TempDir;
 
 /// The bundled example's directory (model.onnx and the three images).
 std::filesystem::path shapes_dir();

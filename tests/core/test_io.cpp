@@ -8,30 +8,18 @@
 
 #include "lumen/error.hpp"
 #include "lumen/io.hpp"
+#include "temp_dir.hpp"
 
 namespace fs = std::filesystem;
 using lumen::Shape;
 using lumen::Tensor;
+using lumen::testing::TempDir;
 
 namespace {
 
-// A fresh directory, removed with everything in it at the end of the test.
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    std::random_device rd;
-    path = fs::temp_directory_path() / ("lumen-test-io-" + std::to_string(rd()));
-    fs::create_directories(path);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-  fs::path operator/(const std::string& name) const { return path / name; }
-  std::size_t entries() const {
-    return static_cast<std::size_t>(std::distance(fs::directory_iterator(path), {}));
-  }
-};
+std::size_t entries(const fs::path& dir) {
+  return static_cast<std::size_t>(std::distance(fs::directory_iterator(dir), {}));
+}
 
 Tensor random_tensor(Shape shape, unsigned seed) {
   Tensor t(std::move(shape));
@@ -146,7 +134,7 @@ TEST_CASE("write_npy then read_npy gives back the same tensor", "[io]") {
     REQUIRE(std::equal(back.values().begin(), back.values().end(), t.values().begin(),
                        t.values().end()));
   }
-  REQUIRE(dir.entries() == 1);  // no temporary left behind
+  REQUIRE(entries(dir.path) == 1);  // no temporary left behind
 }
 
 TEST_CASE("write_npy writes a NumPy-compatible version 1 header", "[io]") {
@@ -241,11 +229,11 @@ TEST_CASE("read_npy rejects malformed files with an IoError naming the file", "[
 
 TEST_CASE("write_npy into a missing directory fails naming the file and leaves nothing", "[io]") {
   TempDir dir;
-  const auto file = dir / "no" / "such" / "out.npy";
+  const auto file = dir.path / "no" / "such" / "out.npy";
   require_io_error_naming(
       file, [&] { lumen::write_npy(file, Tensor({2}, 1.0F)); }, "does not exist");
   REQUIRE_THROWS_AS(lumen::write_npy(dir / "empty.npy", Tensor()), lumen::ShapeError);
-  REQUIRE(dir.entries() == 0);
+  REQUIRE(entries(dir.path) == 0);
 }
 
 TEST_CASE("write_npy replaces an existing file in one step", "[io]") {
@@ -253,7 +241,7 @@ TEST_CASE("write_npy replaces an existing file in one step", "[io]") {
   lumen::write_npy(dir / "x.npy", Tensor({3}, 1.0F));
   lumen::write_npy(dir / "x.npy", Tensor({2, 2}, 2.0F));
   REQUIRE(lumen::read_npy(dir / "x.npy").shape() == Shape{2, 2});
-  REQUIRE(dir.entries() == 1);
+  REQUIRE(entries(dir.path) == 1);
 }
 
 TEST_CASE("read_image reads grey, grey+alpha, RGB and RGBA PNGs into [1,C,H,W] / 255", "[io]") {
@@ -497,7 +485,7 @@ TEST_CASE("write_heatmap_png colours the map and blends it over the background",
                     lumen::InvalidArgument);
   REQUIRE_THROWS_AS(lumen::write_heatmap_png(dir / "x.png", Tensor({1, 2, 3}), false),
                     lumen::ShapeError);
-  REQUIRE(dir.entries() == 3);
+  REQUIRE(entries(dir.path) == 3);
 }
 
 TEST_CASE("display_map combines channels as asked, whatever the sign", "[io]") {

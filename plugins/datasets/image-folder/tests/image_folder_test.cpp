@@ -6,24 +6,16 @@
 #include <lumen/io.hpp>
 #include <random>
 
+#include "temp_dir.hpp"
 #include "test_registry.hpp"
 
 using namespace lumen;
 using lumen::testing::registry;
+using lumen::testing::TempDir;
 namespace fs = std::filesystem;
 using Catch::Contains;
 
 namespace {
-
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    std::random_device entropy;
-    path = fs::temp_directory_path() / ("lumen-folder-test-" + std::to_string(entropy()));
-    fs::create_directories(path);
-  }
-  ~TempDir() { fs::remove_all(path); }
-};
 
 // A [C,H,W] image whose value at (c, p) is ((c * 7 + p * 3) % 256) / 255: exact in 8 bits.
 Tensor pattern(std::int64_t c, std::int64_t h, std::int64_t w, int offset) {

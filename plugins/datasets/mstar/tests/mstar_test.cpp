@@ -10,24 +10,16 @@
 #include <random>
 
 #include "../phoenix_file.hpp"
+#include "temp_dir.hpp"
 #include "test_registry.hpp"
 
 using namespace lumen;
 using lumen::testing::registry;
+using lumen::testing::TempDir;
 namespace fs = std::filesystem;
 using Catch::Contains;
 
 namespace {
-
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    std::random_device entropy;
-    path = fs::temp_directory_path() / ("lumen-mstar-test-" + std::to_string(entropy()));
-    fs::create_directories(path);
-  }
-  ~TempDir() { fs::remove_all(path); }
-};
 
 // Big-endian bytes of a float, written out by hand from its bit pattern.
 std::string be(float v) {

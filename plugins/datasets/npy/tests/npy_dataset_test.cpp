@@ -5,25 +5,16 @@
 #include <lumen/io.hpp>
 #include <random>
 
+#include "temp_dir.hpp"
 #include "test_registry.hpp"
 
 using namespace lumen;
 using lumen::testing::registry;
+using lumen::testing::TempDir;
 namespace fs = std::filesystem;
 using Catch::Contains;
 
 namespace {
-
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    std::random_device entropy;
-    path = fs::temp_directory_path() / ("lumen-npy-test-" + std::to_string(entropy()));
-    fs::create_directories(path);
-  }
-  ~TempDir() { fs::remove_all(path); }
-  std::string operator/(const std::string& name) const { return (path / name).string(); }
-};
 
 Tensor ramp(Shape shape) {
   Tensor t(std::move(shape));

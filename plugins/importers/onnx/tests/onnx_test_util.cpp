@@ -1,7 +1,5 @@
 #include "onnx_test_util.hpp"
 
-#include <unistd.h>
-
 #include <algorithm>
 #include <catch2/catch.hpp>
 #include <cmath>
@@ -11,6 +9,7 @@
 #include "lumen/trace.hpp"
 #include "naive_backend.hpp"
 #include "onnx_importer.hpp"
+#include "temp_dir.hpp"
 
 namespace lumen::onnx_test {
 
@@ -19,18 +18,8 @@ namespace {
 using I = std::int64_t;
 
 // The process's scratch directory, removed at exit.
-struct TempDir {
-  std::filesystem::path path =
-      std::filesystem::temp_directory_path() / ("lumen-onnx-tests-" + std::to_string(::getpid()));
-  TempDir() { std::filesystem::create_directories(path); }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path, ec);
-  }
-};
-
 const std::filesystem::path& temp_dir() {
-  static const TempDir dir;
+  static const lumen::testing::TempDir dir;
   return dir.path;
 }
 
