@@ -45,8 +45,7 @@ class Fem final : public lumen::Explainer {
     const lumen::Model& model = request.model;
     lumen::check_targets(model, request.input, request.targets);
     const lumen::NodeId layer = lumen::cam_layer(request, "fem");
-    const lumen::Trace trace = lumen::run_forward(model, request.input, context, {false, {layer}});
-    const lumen::Tensor& features = trace.output(layer);
+    const lumen::Tensor features = lumen::node_output(model, request.input, layer, context);
     const double k_sigma = request.params.real("k");
     const auto planes = features.dim(0) * features.dim(1);
     const auto plane = features.dim(2) * features.dim(3);
