@@ -19,6 +19,7 @@
 #include <sstream>
 
 #include "session.hpp"
+#include "subset_dataset.hpp"
 
 namespace lumen::cli {
 namespace {
@@ -36,24 +37,6 @@ struct ProtocolOptions {
   std::string keep_rule = "mass";
   std::string test_targets = "prediction";
   double test_fraction = 0.2;
-};
-
-// Samples `indices` of another dataset, in that order.
-class Subset final : public Dataset {
- public:
-  Subset(const Dataset& source, std::vector<std::int64_t> indices)
-      : source_(source), indices_(std::move(indices)) {}
-  std::int64_t size() const override { return static_cast<std::int64_t>(indices_.size()); }
-  std::vector<std::string> class_names() const override { return source_.class_names(); }
-  Shape sample_shape() const override { return source_.sample_shape(); }
-  bool has_masks() const override { return source_.has_masks(); }
-  Sample get(std::int64_t i) const override {
-    return source_.get(indices_.at(static_cast<std::size_t>(i)));
-  }
-
- private:
-  const Dataset& source_;
-  std::vector<std::int64_t> indices_;
 };
 
 // One of the paper's two model families and what the protocol measured on it.
@@ -173,8 +156,8 @@ int run_protocol(const ProtocolOptions& o, Session& session) {
       throw UsageError("--test-fraction " + std::to_string(o.test_fraction) + " of " +
                        std::to_string(data->size()) + " samples leaves an empty part");
     }
-    test_data = std::make_unique<Subset>(*data, std::move(split.validation));
-    train_part = std::make_unique<Subset>(*data, std::move(split.train));
+    test_data = std::make_unique<SubsetDataset>(*data, std::move(split.validation));
+    train_part = std::make_unique<SubsetDataset>(*data, std::move(split.train));
   }
   const Dataset& train = train_part ? *train_part : *data;
   const Dataset& test = *test_data;

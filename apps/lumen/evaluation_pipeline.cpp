@@ -21,6 +21,7 @@
 #include "explanation.hpp"
 #include "prediction.hpp"
 #include "session.hpp"
+#include "subset_dataset.hpp"
 
 namespace lumen::cli {
 namespace {
@@ -39,21 +40,6 @@ struct Resolved {
 };
 
 bool dataset_level(unsigned needs) { return (needs & needs_datasets) != 0U; }
-
-// The first `count` samples of a dataset: what dataset-level metrics score.
-class FirstSamples final : public Dataset {
- public:
-  FirstSamples(const Dataset& source, std::int64_t count) : source_(source), count_(count) {}
-  std::int64_t size() const override { return count_; }
-  std::vector<std::string> class_names() const override { return source_.class_names(); }
-  Shape sample_shape() const override { return source_.sample_shape(); }
-  bool has_masks() const override { return source_.has_masks(); }
-  Sample get(std::int64_t index) const override { return source_.get(index); }
-
- private:
-  const Dataset& source_;
-  std::int64_t count_;
-};
 
 // One sample on its way through the graph.
 struct Job {
@@ -262,7 +248,7 @@ void check_metrics_fit(const EvaluationPlan& plan, const Session& session, const
 
 // Scores every dataset-level metric for every method the journal lacks, in plan order.
 void score_datasets(const PipelineRun& run, Resolved& r, Journal& journal) {
-  const FirstSamples test(run.dataset, run.samples);
+  const SubsetDataset test = first_samples(run.dataset, run.samples);
   r.dataset_values.assign(run.plan.methods.size(),
                           std::vector<const DatasetMetricRecord*>(r.metrics.size(), nullptr));
   for (std::size_t m = 0; m < run.plan.methods.size(); ++m) {
