@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "evaluation_pipeline.hpp"
+#include "html.hpp"
 
 namespace lumen::cli {
 namespace {
@@ -47,20 +48,6 @@ nlohmann::json to_json(const Summary& s) {
           {"mean", finite_or_null(s.mean)},
           {"std", finite_or_null(s.std)},
           {"ci95", {finite_or_null(s.low), finite_or_null(s.high)}}};
-}
-
-std::string html_escape(const std::string& text) {
-  std::string out;
-  for (const char c : text) {
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      default: out += c;
-    }
-  }
-  return out;
 }
 
 std::string csv_field(const std::string& text) {
