@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 #include <lumen/layers.hpp>
 
+#include "explain_helpers.hpp"
 #include "test_registry.hpp"
 
 namespace lumen::testing {
@@ -13,6 +14,18 @@ Tensor relevance(const Model& model, const RuleMap& rules, const Tensor& x,
   const NodeId in = model.graph().input();
   auto run = propagate_from_targets(model, x, targets, rules, StartValue::logit, {in}, *context);
   return run.signals.at(in);
+}
+
+void check_batch_and_threads(const Model& model, const RuleMap& rules, const Tensor& x,
+                             const std::vector<std::int64_t>& targets) {
+  const Tensor batch = relevance(model, rules, x, targets);
+  const Tensor two = relevance(model, rules, x, targets, 2);
+  for (std::int64_t i = 0; i < batch.size(); ++i) REQUIRE(batch[i] == two[i]);
+  for (std::int64_t s = 0; s < x.dim(0); ++s) {
+    const Tensor one =
+        relevance(model, rules, x.batch_slice(s), {targets[static_cast<std::size_t>(s)]});
+    CHECK(relative_difference(batch.batch_slice(s), one) < 1e-5);
+  }
 }
 
 Model two_layer_relu_net(const Tensor& second) {

@@ -99,11 +99,5 @@ TEST_CASE("zbox: a batch equals one-by-one and 1 thread equals 2", "[zbox]") {
   const auto model = dense_net(5, true);
   const Tensor x = random_tensor(model.batch_shape(3), 6);
   const std::vector<std::int64_t> targets{0, 1, 2};
-  const Tensor batch = relevance(model, rules, x, targets);
-  const Tensor two = relevance(model, rules, x, targets, 2);
-  for (std::int64_t i = 0; i < batch.size(); ++i) REQUIRE(batch[i] == two[i]);
-  for (std::int64_t s = 0; s < 3; ++s) {
-    CHECK(relative_difference(batch.batch_slice(s),
-                              relevance(model, rules, x.batch_slice(s), {targets[s]})) < 1e-5);
-  }
+  check_batch_and_threads(model, rules, x, targets);
 }

@@ -123,11 +123,5 @@ TEST_CASE("zero: a batch equals one-by-one and 1 thread equals 2", "[zero]") {
   const auto model = mixed_net(9);
   const Tensor x = random_tensor(model.batch_shape(3), 10);
   const std::vector<std::int64_t> targets{0, 1, 2};
-  const Tensor batch = relevance(model, rules, x, targets);
-  const Tensor two = relevance(model, rules, x, targets, 2);
-  for (std::int64_t i = 0; i < batch.size(); ++i) REQUIRE(batch[i] == two[i]);
-  for (std::int64_t s = 0; s < 3; ++s) {
-    const Tensor one = relevance(model, rules, x.batch_slice(s), {targets[s]});
-    CHECK(relative_difference(batch.batch_slice(s), one) < 1e-5);
-  }
+  check_batch_and_threads(model, rules, x, targets);
 }
