@@ -15,12 +15,14 @@
 #include "lumen/training/backprop.hpp"
 #include "lumen/training/masked_retrain.hpp"
 #include "naive_backend.hpp"
+#include "same_parameters.hpp"
 #include "toy_dataset.hpp"
 
 using namespace lumen;
 using namespace lumen::training;
 using lumen::testing::naive_backend;
 using lumen::testing::separable;
+using lumen::training::testing::identical;
 
 namespace {
 
@@ -58,17 +60,6 @@ class EchoExplainer final : public Explainer {
     return a;
   }
 };
-
-bool identical(const Model& a, const Model& b) {
-  const auto pa = model_parameters(a), pb = model_parameters(b);
-  if (pa.size() != pb.size()) return false;
-  for (std::size_t k = 0; k < pa.size(); ++k) {
-    for (std::int64_t i = 0; i < pa[k].size(); ++i) {
-      if (pa[k][i] != pb[k][i]) return false;
-    }
-  }
-  return true;
-}
 
 TrainOptions quick(std::uint64_t seed) {
   TrainOptions o;

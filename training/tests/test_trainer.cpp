@@ -12,12 +12,14 @@
 #include "lumen/training/loss.hpp"
 #include "lumen/training/trainer.hpp"
 #include "naive_backend.hpp"
+#include "same_parameters.hpp"
 #include "toy_dataset.hpp"
 
 using namespace lumen;
 using namespace lumen::training;
 using lumen::testing::naive_backend;
 using lumen::testing::separable;
+using lumen::training::testing::identical;
 
 namespace {
 
@@ -41,17 +43,6 @@ Model mlp(const Shape& sample, std::int64_t hidden, std::int64_t classes, std::u
                              make_linear(random({classes, hidden}), random({classes})), {r});
   g.finalize(d2);
   return Model(std::move(g), InputSpec{sample, {}, {}});
-}
-
-bool identical(const Model& a, const Model& b) {
-  const auto pa = model_parameters(a), pb = model_parameters(b);
-  if (pa.size() != pb.size()) return false;
-  for (std::size_t k = 0; k < pa.size(); ++k) {
-    for (std::int64_t i = 0; i < pa[k].size(); ++i) {
-      if (pa[k][i] != pb[k][i]) return false;
-    }
-  }
-  return true;
 }
 
 std::vector<std::int64_t> all_indices(const Dataset& data) {
