@@ -9,6 +9,7 @@
 #include "../ridge.hpp"
 #include "../segmentation.hpp"
 #include "explain_helpers.hpp"
+#include "linear_model.hpp"
 #include "test_models.hpp"
 
 using namespace lumen;
@@ -26,13 +27,7 @@ struct LinearModel {
 // b_s = sum_{i in s} W_ci (x_i - fill_i).
 LinearModel linear_model(const Shape& sample, std::int64_t classes, std::uint64_t seed) {
   Tensor weight = random_tensor({classes, element_count(sample)}, seed);
-  Graph g;
-  auto x = g.add_input("input", sample);
-  auto flat = g.add_node("flatten", "", make_flatten(1), {x});
-  auto fc =
-      g.add_node("fc", "logits", make_linear(weight, random_tensor({classes}, seed + 1)), {flat});
-  g.finalize(fc);
-  return {Model(std::move(g), InputSpec{sample, {}, {}}), weight};
+  return {linear_classifier(sample, weight, random_tensor({classes}, seed + 1)), weight};
 }
 
 // The expected coefficient painted at every value: b_s of the value's segment.

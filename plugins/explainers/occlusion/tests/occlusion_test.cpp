@@ -8,6 +8,7 @@
 
 #include "../sliding_windows.hpp"
 #include "explain_helpers.hpp"
+#include "linear_model.hpp"
 #include "test_models.hpp"
 
 using namespace lumen;
@@ -24,13 +25,7 @@ struct LinearModel {
 LinearModel linear_model(const Shape& sample, std::int64_t classes, std::uint64_t seed) {
   const std::int64_t inputs = element_count(sample);
   Tensor weight = random_tensor({classes, inputs}, seed);
-  Graph g;
-  auto x = g.add_input("input", sample);
-  auto flat = g.add_node("flatten", "", make_flatten(1), {x});
-  auto fc =
-      g.add_node("fc", "logits", make_linear(weight, random_tensor({classes}, seed + 1)), {flat});
-  g.finalize(fc);
-  return {Model(std::move(g), InputSpec{sample, {}, {}}), weight};
+  return {linear_classifier(sample, weight, random_tensor({classes}, seed + 1)), weight};
 }
 
 // The closed form on a linear model: occluding the set w changes the logit by

@@ -2,6 +2,7 @@
 #include <cmath>
 #include <lumen/layers.hpp>
 
+#include "linear_model.hpp"
 #include "metric_helpers.hpp"
 #include "test_models.hpp"
 
@@ -13,15 +14,7 @@ namespace {
 double sigmoid(double z) { return 1.0 / (1.0 + std::exp(-z)); }
 
 // [N,1,1,3] -> Flatten -> Linear: f0 = x0 - x1 + x2, f1 = 0, so S_0 = sigmoid(f0).
-Model linear_model() {
-  Graph g;
-  auto x = g.add_input("input", {1, 1, 3});
-  auto flat = g.add_node("flatten", "", make_flatten(1), {x});
-  const Tensor w({2, 3}, {1, -1, 1, 0, 0, 0});
-  auto fc = g.add_node("fc", "logits", make_linear(w, std::nullopt), {flat});
-  g.finalize(fc);
-  return Model(std::move(g), InputSpec{{1, 1, 3}, {}, {}});
-}
+Model linear_model() { return linear_classifier({1, 1, 3}, Tensor({2, 3}, {1, -1, 1, 0, 0, 0})); }
 
 }  // namespace
 

@@ -3,6 +3,7 @@
 #include <lumen/blur.hpp>
 #include <lumen/layers.hpp>
 
+#include "linear_model.hpp"
 #include "metric_helpers.hpp"
 #include "test_models.hpp"
 
@@ -16,13 +17,7 @@ double sigmoid(double z) { return 1.0 / (1.0 + std::exp(-z)); }
 // [N,1,2,2] -> Flatten -> Linear: f0 = 4 x0 + 3 x1 + 2 x2 + x3, f1 = 0, so S_0 = sigmoid(f0) and
 // the probability after changing any set of pixels is known in closed form.
 Model linear_model() {
-  Graph g;
-  auto x = g.add_input("input", {1, 2, 2});
-  auto flat = g.add_node("flatten", "", make_flatten(1), {x});
-  const Tensor w({2, 4}, {4, 3, 2, 1, 0, 0, 0, 0});
-  auto fc = g.add_node("fc", "logits", make_linear(w, std::nullopt), {flat});
-  g.finalize(fc);
-  return Model(std::move(g), InputSpec{{1, 2, 2}, {}, {}});
+  return linear_classifier({1, 2, 2}, Tensor({2, 4}, {4, 3, 2, 1, 0, 0, 0, 0}));
 }
 
 /// The trapezoid area under sigmoid(z_k) over k / (size - 1).

@@ -5,6 +5,7 @@
 
 #include "../attacks.hpp"
 #include "explain_helpers.hpp"
+#include "linear_model.hpp"
 #include "metric_helpers.hpp"
 
 using namespace lumen;
@@ -15,13 +16,7 @@ namespace {
 // [N,1,1,4] -> Flatten -> Linear (4 -> classes) with bias: logits f = W x + b.
 Model linear_model(const std::vector<float>& w, const std::vector<float>& b) {
   const auto classes = static_cast<std::int64_t>(b.size());
-  Graph g;
-  auto x = g.add_input("input", {1, 1, 4});
-  auto flat = g.add_node("flatten", "", make_flatten(1), {x});
-  auto fc = g.add_node("fc", "logits", make_linear(Tensor({classes, 4}, w), Tensor({classes}, b)),
-                       {flat});
-  g.finalize(fc);
-  return Model(std::move(g), InputSpec{{1, 1, 4}, {}, {}});
+  return linear_classifier({1, 1, 4}, Tensor({classes, 4}, w), Tensor({classes}, b));
 }
 
 }  // namespace

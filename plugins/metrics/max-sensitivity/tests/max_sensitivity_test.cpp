@@ -3,6 +3,7 @@
 #include <lumen/layers.hpp>
 
 #include "explain_helpers.hpp"
+#include "linear_model.hpp"
 #include "metric_helpers.hpp"
 
 using namespace lumen;
@@ -14,14 +15,9 @@ namespace {
 // input-x-gradient is x * w, so a perturbation u changes it by exactly u * w.
 Model linear_model(const std::vector<float>& w) {
   const auto k = static_cast<std::int64_t>(w.size());
-  Graph g;
-  auto x = g.add_input("input", {1, 1, k});
-  auto flat = g.add_node("flatten", "", make_flatten(1), {x});
   std::vector<float> weights = w;
   weights.resize(2 * w.size(), 0.0F);
-  auto fc = g.add_node("fc", "logits", make_linear(Tensor({2, k}, weights), std::nullopt), {flat});
-  g.finalize(fc);
-  return Model(std::move(g), InputSpec{{1, 1, k}, {}, {}});
+  return linear_classifier({1, 1, k}, Tensor({2, k}, weights));
 }
 
 MetricResult sensitivity(const Model& model, const Tensor& x, const std::string& method,
