@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "explain_helpers.hpp"
 #include "test_models.hpp"
 #include "test_registry.hpp"
 
@@ -53,6 +54,23 @@ inline MetricResult run_metric(const std::string& name, const MetricInputs& in,
   c.params = &validated;
   auto context = make_context(threads, seed);
   return metric->evaluate(c, *context);
+}
+
+/// Explains `x` for `targets` with the registered `method` (its defaults), then scores that map
+/// with `metric`, which may re-run the method.
+inline MetricResult score_explanation(const std::string& metric, const std::string& method,
+                                      const Model& model, const Tensor& x,
+                                      const std::vector<std::int64_t>& targets,
+                                      const std::map<std::string, std::string>& params = {},
+                                      std::uint64_t seed = 0) {
+  const Attribution a = explain(method, model, x, targets);
+  MetricInputs in;
+  in.model = &model;
+  in.input = &x;
+  in.targets = targets;
+  in.attribution = &a.map;
+  in.explainer = method;
+  return run_metric(metric, in, params, seed);
 }
 
 }  // namespace lumen::testing

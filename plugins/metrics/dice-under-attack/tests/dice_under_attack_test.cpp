@@ -96,27 +96,15 @@ TEST_CASE(
   const Model model = linear_model({4, -3, 2, 1, 0, 0, 0, 0}, {0, 0});
   const Tensor x({1, 1, 1, 4}, {1, 1, 1, 1});
   for (const char* attack : {"fgsm", "deepfool"}) {
-    const Attribution a = explain("saliency", model, x, {0});
-    MetricInputs in;
-    in.model = &model;
-    in.input = &x;
-    in.targets = {0};
-    in.attribution = &a.map;
-    in.explainer = "saliency";
-    CHECK(run_metric("dice-under-attack", in, {{"attack", attack}, {"top_percent", "50"}})
+    CHECK(score_explanation("dice-under-attack", "saliency", model, x, {0},
+                            {{"attack", attack}, {"top_percent", "50"}})
               .aggregate == 1.0);
   }
   // input-x-gradient x * w = [4,-3,2,1]: top half {0, 2}. FGSM with epsilon 2 moves x by
   // -2 sign(w) = [-2,2,-2,-2] to [-1,3,-1,-1]: map [-4,-9,-2,-1], top half {3, 2}: Dice 2*1/4.
-  const Attribution a = explain("input-x-gradient", model, x, {0});
-  MetricInputs in;
-  in.model = &model;
-  in.input = &x;
-  in.targets = {0};
-  in.attribution = &a.map;
-  in.explainer = "input-x-gradient";
-  CHECK(run_metric("dice-under-attack", in, {{"epsilon", "2"}, {"top_percent", "50"}}).aggregate ==
-        Approx(0.5));
+  CHECK(score_explanation("dice-under-attack", "input-x-gradient", model, x, {0},
+                          {{"epsilon", "2"}, {"top_percent", "50"}})
+            .aggregate == Approx(0.5));
 }
 
 TEST_CASE("deepfool on a batch equals one-by-one, whatever the thread count", "[deepfool]") {

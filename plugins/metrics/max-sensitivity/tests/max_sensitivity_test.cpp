@@ -23,14 +23,7 @@ Model linear_model(const std::vector<float>& w) {
 MetricResult sensitivity(const Model& model, const Tensor& x, const std::string& method,
                          const std::map<std::string, std::string>& params, std::uint64_t seed = 0) {
   const std::vector<std::int64_t> targets(static_cast<std::size_t>(x.dim(0)), 0);
-  const Attribution a = explain(method, model, x, targets);
-  MetricInputs in;
-  in.model = &model;
-  in.input = &x;
-  in.targets = targets;
-  in.attribution = &a.map;
-  in.explainer = method;
-  return run_metric("max-sensitivity", in, params, seed);
+  return score_explanation("max-sensitivity", method, model, x, targets, params, seed);
 }
 
 }  // namespace

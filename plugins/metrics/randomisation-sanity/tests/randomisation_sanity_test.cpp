@@ -11,14 +11,7 @@ namespace {
 MetricResult sanity(const Model& model, const Tensor& x, const std::vector<std::int64_t>& targets,
                     const std::string& method, std::uint64_t seed,
                     const std::map<std::string, std::string>& params = {}) {
-  const Attribution a = explain(method, model, x, targets);
-  MetricInputs in;
-  in.model = &model;
-  in.input = &x;
-  in.targets = targets;
-  in.attribution = &a.map;
-  in.explainer = method;
-  return run_metric("randomisation-sanity", in, params, seed);
+  return score_explanation("randomisation-sanity", method, model, x, targets, params, seed);
 }
 
 }  // namespace
