@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <iomanip>
 #include <iostream>
+#include <lumen/backend.hpp>
 #include <lumen/error.hpp>
 #include <lumen/io.hpp>
 #include <lumen/model.hpp>
@@ -102,8 +103,8 @@ int run_bench(const BenchOptions& o, Session& session) {
       top_predictions(model, predict(model, inputs, *context));
 
   std::cout << "lumen bench: " << o.model << ", " << n << " image(s) " << to_string(inputs.shape())
-            << ", " << context->threads() << " thread(s), backend " << session.options().backend
-            << ", warm-up " << o.warmup << " run(s) per method\n";
+            << ", " << context->threads() << " thread(s), backend "
+            << context->backend().info().name << ", warm-up " << o.warmup << " run(s) per method\n";
   std::vector<MethodResult> results;
   for (std::size_t m = 0; m < methods.size(); ++m) {
     const auto& [explainer, p] = explainers[m];
@@ -133,7 +134,7 @@ int run_bench(const BenchOptions& o, Session& session) {
                      {"images", n},
                      {"input_shape", inputs.shape()},
                      {"threads", context->threads()},
-                     {"backend", session.options().backend},
+                     {"backend", context->backend().info().name},
                      {"warmup", o.warmup},
                      {"methods", nlohmann::json::array()}};
   const MethodResult* reference = nullptr;

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <iomanip>
 #include <iostream>
+#include <lumen/backend.hpp>
 #include <lumen/error.hpp>
 #include <lumen/io.hpp>
 #include <map>
@@ -167,7 +168,7 @@ int run_explain(const ExplainOptions& o, Session& session) {
       {"details", details.summary},
       {"outputs", outputs},
       {"colour_map", colour_map},
-      {"backend", session.options().backend},
+      {"backend", context->backend().info().name},
       {"threads", context->threads()},
       {"seed", session.options().seed}};
   auto json_file = out;

@@ -96,9 +96,16 @@ void print_all(std::ostream& out, const Session& session) {
         << i.summary << "\n    " << i.citation << "\n    parameters:\n";
     print_params(out, i.params);
   }
-  out << "\nBackends (" << r.backend_names().size() << "):\n";
-  for (const auto& name : r.backend_names()) {
-    out << "  " << name << "\n    " << r.backend(name)->info().summary << '\n';
+  out << "\nBackends (" << r.backend_names().size()
+      << "), in the order tried; a kernel a backend lacks runs on the next one:\n";
+  for (const auto& name : r.backend_order()) {
+    const auto backend = r.backend(name);
+    std::vector<std::string> kernels;
+    for (const Kernel kernel : all_kernels)
+      if (backend->implements(kernel)) kernels.emplace_back(to_string(kernel));
+    out << "  " << name << "  [preference " << backend->info().preference << "; "
+        << (kernels.size() == all_kernels.size() ? "every kernel" : join(kernels, " ")) << "]\n    "
+        << backend->info().summary << '\n';
   }
   out << "\nImporters (" << r.importer_names().size() << "):\n";
   for (const auto& name : r.importer_names()) {

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <lumen/backend.hpp>
 #include <lumen/error.hpp>
 #include <lumen/explainer.hpp>
 #include <lumen/metric.hpp>
@@ -176,7 +177,7 @@ nlohmann::json to_json(const EvaluationPlan& plan, const Session& session) {
           {"layer", plan.layer},
           {"gallery", plan.gallery},
           {"seed", session.options().seed},
-          {"backend", session.options().backend},
+          {"backend", session.backend()->info().name},
           {"methods", items(plan.methods)},
           {"metrics", items(plan.metrics)}};
 }

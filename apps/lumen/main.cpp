@@ -18,8 +18,9 @@ int main(int argc, char** argv) {
       ->check(CLI::NonNegativeNumber)
       ->capture_default_str();
   app.add_option("--seed", globals.seed, "Seed of every random choice")->capture_default_str();
-  app.add_option("--backend", globals.backend, "Kernel backend (see `lumen plugins`)")
-      ->capture_default_str();
+  app.add_option("--backend", globals.backend,
+                 "Kernel backends to try first, comma-separated; the others follow in the "
+                 "default order that `lumen plugins` shows");
 
   const std::vector<Command> commands{add_plugins_command(app), add_inspect_command(app),
                                       add_predict_command(app), add_explain_command(app),

@@ -1,5 +1,7 @@
 #include "session.hpp"
 
+#include <sstream>
+
 #include <spdlog/spdlog.h>
 #include <lumen/error.hpp>
 #include <lumen/importer.hpp>
@@ -22,9 +24,18 @@ Model Session::load_model(const std::filesystem::path& file) const {
   return registry_.importer_for(file)->load(file);
 }
 
+std::shared_ptr<const Backend> Session::backend() const {
+  std::vector<std::string> first;
+  std::stringstream names(options_.backend);
+  for (std::string name; std::getline(names, name, ',');) {
+    if (name.empty()) throw UsageError("--backend: empty name in '" + options_.backend + "'");
+    first.push_back(name);
+  }
+  return registry_.backend_chain(first);
+}
+
 std::unique_ptr<Context> Session::make_context() const {
-  return std::make_unique<Context>(registry_.backend(options_.backend), options_.threads,
-                                   options_.seed);
+  return std::make_unique<Context>(backend(), options_.threads, options_.seed);
 }
 
 }  // namespace lumen::cli

@@ -22,7 +22,9 @@ struct GlobalOptions {
   std::string log_level = "warn";
   int threads = 0;  ///< 0: all hardware threads
   std::uint64_t seed = 0;
-  std::string backend = "cpu-reference";
+  /// Backends to try first, comma-separated; the rest follow in the default order. Empty: the
+  /// default order (`lumen plugins` shows it).
+  std::string backend;
 };
 
 /// A command line mistake found after parsing (exit code 2, like CLI11's own usage errors).
@@ -43,8 +45,10 @@ class Session {
 
   /// Loads a model with the importer registered for its extension.
   Model load_model(const std::filesystem::path& file) const;
-  /// A context with the chosen backend, thread count and seed.
+  /// A context with the chosen backends, thread count and seed.
   std::unique_ptr<Context> make_context() const;
+  /// The backend chain --backend selects: its name lists the backends in the order tried.
+  std::shared_ptr<const Backend> backend() const;
 
  private:
   GlobalOptions options_;

@@ -320,6 +320,34 @@ std::vector<std::string> Registry::explainer_names() const { return names_of(imp
 std::vector<std::string> Registry::rule_names() const { return names_of(impl_->rules); }
 std::vector<std::string> Registry::metric_names() const { return names_of(impl_->metrics); }
 std::vector<std::string> Registry::backend_names() const { return names_of(impl_->backends); }
+std::vector<std::string> Registry::backend_order() const {
+  std::vector<std::pair<int, std::string>> ranked;
+  for (const auto& [name, entry] : impl_->backends)
+    ranked.emplace_back(-entry.object->info().preference, name);
+  std::sort(ranked.begin(), ranked.end());
+  std::vector<std::string> names;
+  for (auto& [rank, name] : ranked) names.push_back(std::move(name));
+  return names;
+}
+
+std::shared_ptr<const Backend> Registry::backend_chain(
+    const std::vector<std::string>& first) const {
+  std::vector<std::string> names;
+  for (const auto& name : first) {
+    if (std::find(names.begin(), names.end(), name) != names.end()) {
+      throw InvalidArgument("backend '" + name + "' is named twice");
+    }
+    backend(name);  // NotFound naming the registered ones
+    names.push_back(name);
+  }
+  for (auto& name : backend_order()) {
+    if (std::find(names.begin(), names.end(), name) == names.end()) names.push_back(name);
+  }
+  std::vector<std::shared_ptr<const Backend>> ordered;
+  for (const auto& name : names) ordered.push_back(backend(name));
+  return std::make_shared<const BackendChain>(std::move(ordered));
+}
+
 std::vector<std::string> Registry::importer_names() const { return names_of(impl_->importers); }
 std::vector<std::string> Registry::dataset_kind_names() const {
   std::vector<std::string> names;

@@ -71,7 +71,7 @@ TEST_CASE("lumen plugins lists the explainers with their parameters", "[cli]") {
     CHECK_THAT(section, Contains(name));
   }
   CHECK_THAT(section, Contains("abs  boolean  default true"));
-  CHECK_THAT(r.out, Contains("Backends (") && Contains("cpu-reference"));
+  CHECK_THAT(r.out, Contains("Backends (") && Contains("cpu-blas"));
   CHECK_THAT(r.out, Contains("Importers (") && Contains(".onnx"));
   CHECK_THAT(r.out, Contains("Load failures (0)"));
   CHECK_THAT(r.out, Contains("liblumen-explainers-saliency.so"));

@@ -63,7 +63,7 @@ TEST_CASE("the shapes example classifies each of its images correctly", "[cli][e
   Loaded l;
   REQUIRE(l.model->labels() == labels);
   REQUIRE(l.model->input_spec().sample_shape == lumen::Shape{1, 32, 32});
-  lumen::Context context(l.registry.backend("cpu-reference"), 1);
+  lumen::Context context(l.registry.backend_chain(), 1);
   for (std::int64_t c = 0; c < 3; ++c) {
     INFO(labels[static_cast<std::size_t>(c)]);
     const Tensor image = lumen::read_image(shapes_image(labels[static_cast<std::size_t>(c)]));
@@ -77,7 +77,7 @@ TEST_CASE("the shapes example classifies each of its images correctly", "[cli][e
 TEST_CASE("saliency and grad-cam of the shapes example concentrate on the object",
           "[cli][example]") {
   Loaded l;
-  lumen::Context context(l.registry.backend("cpu-reference"), 1);
+  lumen::Context context(l.registry.backend_chain(), 1);
   std::size_t checked = 0;
   for (const char* method : {"saliency", "grad-cam"}) {
     const auto explainer = l.registry.explainer(method);

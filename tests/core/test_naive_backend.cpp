@@ -45,7 +45,7 @@ Pool2dGeometry pool_2x2_stride_2(std::int64_t pad, std::int64_t out) {
 }  // namespace
 
 TEST_CASE("naive backend names itself", "[naive]") {
-  CHECK(naive_backend()->info().name == "naive-test");
+  CHECK(naive_backend()->info().name == "cpu-naive");
 }
 
 TEST_CASE("naive conv2d forward on hand-computed examples", "[naive]") {

@@ -135,6 +135,6 @@ TEST_CASE("LUMEN_PLUGIN_PATH is searched first and failures do not hide good plu
   CHECK(failures[0].file.filename() == "liblumen-fixture-wrong_abi.so");
   CHECK(registry.explainer("fixture-good")->info().name == "fixture-good");
   // The build's own plugins come after, from the directory next to liblumen_core.so.
-  CHECK(registry.backend("cpu-reference")->info().name == "cpu-reference");
+  CHECK(registry.backend("cpu-blas")->info().name == "cpu-blas");
   fs::remove_all(dir);
 }

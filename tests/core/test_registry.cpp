@@ -18,7 +18,7 @@ TEST_CASE("the build's plugins register the foundation's items, each from its ow
   const Registry& r = testing::registry();
   for (const char* name : {"saliency", "grad-cam", "lrp"})
     CHECK(r.explainer(name)->info().name == name);
-  CHECK(r.backend("cpu-reference")->info().name == "cpu-reference");
+  CHECK(r.backend("cpu-blas")->info().name == "cpu-blas");
   CHECK(r.importer("onnx")->info().name == "onnx");
   CHECK(r.rule_info("epsilon").signal == Signal::relevance);
   CHECK(r.rule_info("gradient").signal == Signal::gradient);
@@ -27,7 +27,7 @@ TEST_CASE("the build's plugins register the foundation's items, each from its ow
     CHECK_FALSE(p.items.empty());
     files.insert(p.file);
   }
-  for (const char* item : {"explainer saliency", "explainer lrp", "backend cpu-reference",
+  for (const char* item : {"explainer saliency", "explainer lrp", "backend cpu-blas",
                            "importer onnx", "rule epsilon"}) {
     const auto& plugins = r.plugins();
     const auto owner = std::find_if(plugins.begin(), plugins.end(), [&](const PluginRecord& p) {

@@ -153,7 +153,7 @@ elseif(STEP STREQUAL "plugins")
   require_in("${OUT}" "rise 0.1.0  ${EXPLAINER_BUILD}/liblumen-explainers-rise.so"
              "lumen plugins lists the example plugin from LUMEN_PLUGIN_PATH")
   require_in("${OUT}" "registers: explainer rise" "the example plugin registers rise")
-  require_in("${OUT}" "${PREFIX}/${LIBDIR}/lumen/plugins/liblumen-backends-cpu-reference.so"
+  require_in("${OUT}" "${PREFIX}/${LIBDIR}/lumen/plugins/liblumen-backends-cpu-blas.so"
              "the installed lumen loads the installed plugins")
   if(ERR MATCHES "not loaded")
     message(FATAL_ERROR "a plugin failed to load:\n${ERR}")

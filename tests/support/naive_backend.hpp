@@ -5,10 +5,8 @@
 
 namespace lumen::testing {
 
-/// A Backend written as plain textbook loops (single thread, double accumulation): the oracle
-/// that optimised backends and the layers are tested against. info().name is "naive-test".
-/// Average pooling divides by the number of window positions inside the input, or by
-/// kernel_h * kernel_w when count_include_pad; a window without any input position yields 0.
+/// The cpu-naive backend (plugins/backends/cpu-naive), compiled into the test support: the oracle
+/// that optimised backends and the layers are tested against, without loading a plugin.
 std::shared_ptr<const Backend> naive_backend();
 
 }  // namespace lumen::testing

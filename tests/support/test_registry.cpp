@@ -1,5 +1,6 @@
 #include "test_registry.hpp"
 
+#include <cstdlib>
 #include <lumen/error.hpp>
 #include <lumen/plugin_loader.hpp>
 #include <string>
@@ -20,8 +21,17 @@ const Registry& registry() {
   return *instance;
 }
 
+std::shared_ptr<const Backend> test_backend() {
+  static const auto chain = [] {
+    const char* first = std::getenv("LUMEN_TEST_BACKEND");
+    if (first == nullptr || *first == '\0') return registry().backend_chain();
+    return registry().backend_chain({first});
+  }();
+  return chain;
+}
+
 std::unique_ptr<Context> make_context(int threads, std::uint64_t seed) {
-  return std::make_unique<Context>(registry().backend("cpu-reference"), threads, seed);
+  return std::make_unique<Context>(test_backend(), threads, seed);
 }
 
 }  // namespace lumen::testing

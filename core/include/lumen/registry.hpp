@@ -86,6 +86,13 @@ class LUMEN_API Registry {
   std::vector<std::string> rule_names() const;
   std::vector<std::string> metric_names() const;
   std::vector<std::string> backend_names() const;
+  /// Backend names in the default order: highest BackendInfo::preference first, ties by name.
+  std::vector<std::string> backend_order() const;
+  /// The backends named in `first`, in that order, then every other registered backend in the
+  /// default order, as one BackendChain (each kernel runs on the first that implements it).
+  /// Throws NotFound for an unknown name, InvalidArgument for a name given twice or when no
+  /// backend implements some kernel.
+  std::shared_ptr<const Backend> backend_chain(const std::vector<std::string>& first = {}) const;
   std::vector<std::string> importer_names() const;
   std::vector<std::string> dataset_kind_names() const;  ///< names, without aliases
   const std::vector<PluginRecord>& plugins() const;

@@ -17,7 +17,7 @@ constexpr std::string_view usage =
     "  --sample-model FILE  a model file importers declaring its extension must load, and refuse\n"
     "                       when truncated (repeatable)\n"
     "Plugins of the search path (LUMEN_PLUGIN_PATH, then lumen's plugin directory) are loaded\n"
-    "first; the cpu-reference backend among them is the reference the checks run on.\n"
+    "first; the cpu-naive backend among them is the reference the checks run on.\n"
     "Exit status: 0 when no check failed and at least one ran, 1 otherwise, 2 on a usage error.\n";
 
 int usage_error(const std::string& message) {

@@ -40,7 +40,7 @@ int run(const std::filesystem::path& model_file, const std::filesystem::path& im
   const lumen::Tensor input = lumen::prepare_input(image, model.input_spec());
 
   // The context: backend, threads (0 = all) and seed. One per concurrent explanation.
-  lumen::Context context(registry.backend("cpu-reference"), 0, 0);
+  lumen::Context context(registry.backend_chain(), 0, 0);
   const lumen::Tensor probabilities =
       lumen::softmax_rows(lumen::predict_logits(model, input, context));
   const auto [target, probability] = top_class(probabilities);

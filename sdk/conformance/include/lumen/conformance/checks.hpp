@@ -1,7 +1,7 @@
 #pragma once
 /// The checks of the conformance suite, one family per kind of registered item. Each records its
 /// results into a Report and never throws. Explainers, rules and metrics run on the registry's
-/// "cpu-reference" backend, which backends are also compared with.
+/// "cpu-naive" backend, which backends are also compared with.
 #include <filesystem>
 #include <span>
 #include <string>
@@ -16,7 +16,7 @@ class Registry;
 namespace lumen::conformance {
 
 /// The registered name of the backend every other one is compared with.
-inline constexpr const char* reference_backend = "cpu-reference";
+inline constexpr const char* reference_backend = "cpu-naive";
 
 /// Info, parameter validation, and runs on the conv, residual and dense test models: shape, sign,
 /// finiteness, batch vs one-by-one, 1 vs 2 threads, seed, model unchanged, pass counts,

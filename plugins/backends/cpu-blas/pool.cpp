@@ -1,0 +1,136 @@
+#include "pool.hpp"
+
+#include <tbb/blocked_range.h>
+#include <tbb/parallel_for.h>
+
+#include <algorithm>
+#include <string>
+
+#include "lumen/error.hpp"
+#include "window.hpp"
+
+namespace lumen::cpu_blas {
+namespace {
+
+/// The taps of one pooling window that fall inside the input: kernel rows [kh_begin, kh_end) and
+/// columns [kw_begin, kw_end). Tap (kh, kw) reads the plane index
+/// (top + kh * dilation_h) * in_w + left + kw * dilation_w.
+struct Window {
+  Index top, left, kh_begin, kh_end, kw_begin, kw_end;
+  Index inside() const { return (kh_end - kh_begin) * (kw_end - kw_begin); }
+};
+
+Window window_at(const Pool2dGeometry& g, Index oh, Index ow) {
+  Window w{};
+  w.top = oh * g.stride_h - g.pad_top;
+  w.left = ow * g.stride_w - g.pad_left;
+  w.kh_begin = first_inside(w.top, g.dilation_h);
+  w.kh_end = std::max(w.kh_begin, end_inside(w.top, g.dilation_h, g.in_h, g.kernel_h));
+  w.kw_begin = first_inside(w.left, g.dilation_w);
+  w.kw_end = std::max(w.kw_begin, end_inside(w.left, g.dilation_w, g.in_w, g.kernel_w));
+  return w;
+}
+
+/// Calls visit(index) for the plane index of every tap of w inside the input, in scan order.
+template <typename Visit>
+void for_each_tap(const Pool2dGeometry& g, const Window& w, Visit&& visit) {
+  for (Index kh = w.kh_begin; kh < w.kh_end; ++kh) {
+    const Index row = (w.top + kh * g.dilation_h) * g.in_w + w.left;
+    for (Index kw = w.kw_begin; kw < w.kw_end; ++kw) visit(row + kw * g.dilation_w);
+  }
+}
+
+/// Calls body(plane) for every (n, c) plane, in parallel.
+template <typename Body>
+void for_each_plane(const Pool2dGeometry& g, Body&& body) {
+  tbb::parallel_for(tbb::blocked_range<Index>(0, g.batch * g.channels),
+                    [&](const tbb::blocked_range<Index>& planes) {
+                      for (Index plane = planes.begin(); plane != planes.end(); ++plane) {
+                        body(plane);
+                      }
+                    });
+}
+
+/// Divisor of an average: the whole kernel, or only the taps inside the input.
+Index divisor(const Pool2dGeometry& g, const Window& w) {
+  return g.count_include_pad ? g.kernel_h * g.kernel_w : w.inside();
+}
+
+}  // namespace
+
+void max_pool2d_forward(const Pool2dGeometry& g, const float* x, float* y, std::int32_t* argmax) {
+  const Index in_plane = g.in_h * g.in_w, out_plane = g.out_h * g.out_w;
+  for_each_plane(g, [&](Index plane) {
+    const float* xp = x + plane * in_plane;
+    for (Index oh = 0; oh < g.out_h; ++oh) {
+      for (Index ow = 0; ow < g.out_w; ++ow) {
+        float best = 0.0F;  // the value of a window that lies entirely in the padding
+        Index best_index = -1;
+        for_each_tap(g, window_at(g, oh, ow), [&](Index index) {
+          // Strictly greater: a tie keeps the first winner in scan order.
+          if (best_index < 0 || xp[index] > best) {
+            best = xp[index];
+            best_index = index;
+          }
+        });
+        const Index o = plane * out_plane + oh * g.out_w + ow;
+        y[o] = best;
+        if (argmax) argmax[o] = static_cast<std::int32_t>(best_index);
+      }
+    }
+  });
+}
+
+void max_pool2d_backward(const Pool2dGeometry& g, const float* dy, const std::int32_t* argmax,
+                         float* dx) {
+  const Index in_plane = g.in_h * g.in_w, out_plane = g.out_h * g.out_w;
+  for_each_plane(g, [&](Index plane) {
+    float* dxp = dx + plane * in_plane;
+    std::fill(dxp, dxp + in_plane, 0.0F);
+    for (Index o = plane * out_plane; o < (plane + 1) * out_plane; ++o) {
+      const Index winner = argmax[o];
+      if (winner < -1 || winner >= in_plane) {
+        throw InvalidArgument("cpu-blas max_pool2d_backward: argmax[" + std::to_string(o) +
+                              "] = " + std::to_string(winner) + " is outside the input plane of " +
+                              std::to_string(in_plane) + " elements");
+      }
+      if (winner >= 0) dxp[winner] += dy[o];
+    }
+  });
+}
+
+void avg_pool2d_forward(const Pool2dGeometry& g, const float* x, float* y) {
+  const Index in_plane = g.in_h * g.in_w, out_plane = g.out_h * g.out_w;
+  for_each_plane(g, [&](Index plane) {
+    const float* xp = x + plane * in_plane;
+    for (Index oh = 0; oh < g.out_h; ++oh) {
+      for (Index ow = 0; ow < g.out_w; ++ow) {
+        const Window w = window_at(g, oh, ow);
+        float sum = 0.0F;
+        for_each_tap(g, w, [&](Index index) { sum += xp[index]; });
+        const Index count = divisor(g, w);
+        y[plane * out_plane + oh * g.out_w + ow] =
+            count == 0 ? 0.0F : sum / static_cast<float>(count);
+      }
+    }
+  });
+}
+
+void avg_pool2d_backward(const Pool2dGeometry& g, const float* dy, float* dx) {
+  const Index in_plane = g.in_h * g.in_w, out_plane = g.out_h * g.out_w;
+  for_each_plane(g, [&](Index plane) {
+    float* dxp = dx + plane * in_plane;
+    std::fill(dxp, dxp + in_plane, 0.0F);
+    for (Index oh = 0; oh < g.out_h; ++oh) {
+      for (Index ow = 0; ow < g.out_w; ++ow) {
+        const Window w = window_at(g, oh, ow);
+        const Index count = divisor(g, w);
+        if (count == 0) continue;
+        const float share = dy[plane * out_plane + oh * g.out_w + ow] / static_cast<float>(count);
+        for_each_tap(g, w, [&](Index index) { dxp[index] += share; });
+      }
+    }
+  });
+}
+
+}  // namespace lumen::cpu_blas
