@@ -12,9 +12,10 @@ packages=(
   libtbb-dev libspdlog-dev catch2
   libonnx-dev libprotobuf-dev protobuf-compiler libopenblas-dev liblapack-dev
   libstb-dev nlohmann-json3-dev libcli11-dev libeigen3-dev python3
+  libdnnl-dev ocl-icd-opencl-dev opencl-c-headers
 )
 if [[ "${1:-}" == "--with-pytorch" ]]; then
-  packages+=(python3-torch python3-onnx python3-numpy)
+  packages+=(python3-torch python3-torchvision python3-onnx python3-numpy)
 fi
 
 missing=()

@@ -1,0 +1,58 @@
+#include "cpu_onednn_backend.hpp"
+
+#include <string>
+
+#include "convolution.hpp"
+
+namespace lumen {
+namespace {
+
+// A bad geometry is refused with lumen's error before oneDNN sees it: its own message
+// ("could not create a descriptor") does not say what is wrong.
+void validate(const char* kernel, const Conv2dGeometry& g) {
+  check_conv_geometry(std::string("cpu-onednn ") + kernel, g);
+}
+
+class CpuOnednnBackend final : public Backend {
+ public:
+  BackendInfo info() const override {
+    return {"cpu-onednn",
+            "convolutions (forward, backward-data, backward-weights) on oneDNN in its blocked "
+            "layouts, primitives cached per geometry; OpenMP threads sized by the context",
+            20};
+  }
+
+  bool implements(Kernel kernel) const override {
+    return kernel == Kernel::conv2d_forward || kernel == Kernel::conv2d_backward_data ||
+           kernel == Kernel::conv2d_backward_weights;
+  }
+
+  void conv2d_forward(const Conv2dGeometry& g, const float* x, const float* w, const float* bias,
+                      float* y) const override {
+    validate("conv2d_forward", g);
+    convolutions_.forward(g, x, w, bias, y);
+  }
+
+  void conv2d_backward_data(const Conv2dGeometry& g, const float* dy, const float* w,
+                            float* dx) const override {
+    validate("conv2d_backward_data", g);
+    convolutions_.backward_data(g, dy, w, dx);
+  }
+
+  void conv2d_backward_weights(const Conv2dGeometry& g, const float* x, const float* dy, float* dw,
+                               float* db) const override {
+    validate("conv2d_backward_weights", g);
+    convolutions_.backward_weights(g, x, dy, dw, db);
+  }
+
+ private:
+  cpu_onednn::Convolutions convolutions_;
+};
+
+}  // namespace
+
+std::shared_ptr<const Backend> make_cpu_onednn_backend() {
+  return std::make_shared<const CpuOnednnBackend>();
+}
+
+}  // namespace lumen
