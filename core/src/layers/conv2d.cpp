@@ -1,6 +1,7 @@
 #include <sstream>
 
 #include "layers/common.hpp"
+#include "layers/transformed_weights.hpp"
 #include "lumen/backend.hpp"
 #include "lumen/error.hpp"
 #include "lumen/layer_config.hpp"
@@ -56,12 +57,12 @@ class Conv2d final : public LinearLayer {
     const auto g = geometry(x.shape());
     Tensor y({g.batch, g.out_channels, g.out_h, g.out_w});
     const bool plain = t.kind == WeightTransform::Kind::identity;
-    const Tensor weight = plain ? Tensor() : layers::transformed(p_.weight, t);
+    const auto weight = plain ? nullptr : weights_.get(p_.weight, t);
     const Tensor bias =
         plain || !with_bias || !p_.bias ? Tensor() : layers::transformed(*p_.bias, t);
     const float* bias_data = nullptr;
     if (with_bias && p_.bias) bias_data = plain ? p_.bias->data() : bias.data();
-    backend.conv2d_forward(g, x.data(), plain ? p_.weight.data() : weight.data(), bias_data,
+    backend.conv2d_forward(g, x.data(), plain ? p_.weight.data() : weight->data(), bias_data,
                            y.data());
     return y;
   }
@@ -75,8 +76,8 @@ class Conv2d final : public LinearLayer {
     }
     Tensor dx(input_shape);
     const bool plain = t.kind == WeightTransform::Kind::identity;
-    const Tensor weight = plain ? Tensor() : layers::transformed(p_.weight, t);
-    backend.conv2d_backward_data(g, grad_y.data(), plain ? p_.weight.data() : weight.data(),
+    const auto weight = plain ? nullptr : weights_.get(p_.weight, t);
+    backend.conv2d_backward_data(g, grad_y.data(), plain ? p_.weight.data() : weight->data(),
                                  dx.data());
     return dx;
   }
@@ -174,6 +175,7 @@ class Conv2d final : public LinearLayer {
   }
 
   Conv2dParams p_;
+  layers::TransformedWeights weights_;
 };
 
 }  // namespace

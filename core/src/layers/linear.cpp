@@ -1,4 +1,5 @@
 #include "layers/common.hpp"
+#include "layers/transformed_weights.hpp"
 #include "lumen/backend.hpp"
 #include "lumen/error.hpp"
 #include "lumen/layer_config.hpp"
@@ -40,7 +41,7 @@ class Linear final : public LinearLayer {
     check_input(x.shape());
     const auto n = x.dim(0), in = weight_.dim(1), out = weight_.dim(0);
     const bool plain = t.kind == WeightTransform::Kind::identity;
-    const Tensor weight = plain ? Tensor() : layers::transformed(weight_, t);
+    const auto weight = plain ? nullptr : weights_.get(weight_, t);
     Tensor y({n, out});
     const bool add_bias = with_bias && bias_;
     if (add_bias) {
@@ -49,7 +50,8 @@ class Linear final : public LinearLayer {
       }
     }
     backend.gemm(false, true, n, out, in, 1.0F, x.data(), in,
-                 plain ? weight_.data() : weight.data(), in, add_bias ? 1.0F : 0.0F, y.data(), out);
+                 plain ? weight_.data() : weight->data(), in, add_bias ? 1.0F : 0.0F, y.data(),
+                 out);
     return y;
   }
 
@@ -62,10 +64,10 @@ class Linear final : public LinearLayer {
                        " does not match the output of input " + to_string(input_shape));
     }
     const bool plain = t.kind == WeightTransform::Kind::identity;
-    const Tensor weight = plain ? Tensor() : layers::transformed(weight_, t);
+    const auto weight = plain ? nullptr : weights_.get(weight_, t);
     Tensor dx(input_shape);
     backend.gemm(false, false, n, in, out, 1.0F, grad_y.data(), out,
-                 plain ? weight_.data() : weight.data(), in, 0.0F, dx.data(), in);
+                 plain ? weight_.data() : weight->data(), in, 0.0F, dx.data(), in);
     return dx;
   }
 
@@ -131,6 +133,7 @@ class Linear final : public LinearLayer {
 
   Tensor weight_;
   std::optional<Tensor> bias_;
+  layers::TransformedWeights weights_;
 };
 
 }  // namespace
