@@ -55,16 +55,30 @@ class AlphaBetaRule final : public lumen::Rule {
  private:
   // The relevance carried by the contributions x+ t_xp(W) + x- t_xn(W) (bias: t_xp(b)),
   // normalised by their sum.
+  // An input without negative values (any input after a ReLU) has x- = 0: its terms are zero,
+  // exactly, and are not computed; likewise x+ for an input without positive values.
   static Tensor part(const lumen::LinearLayer& layer, const Tensor& xp, const Tensor& xn,
                      WeightTransform t_xp, WeightTransform t_xn, const lumen::RuleInput& in) {
-    const Tensor a = layer.forward_with(xp, t_xp, true, in.backend);
-    const Tensor b = layer.forward_with(xn, t_xn, false, in.backend);
-    Tensor s(a.shape());
-    for (std::int64_t j = 0; j < s.size(); ++j) s[j] = in.upstream[j] / stabilise(a[j] + b[j]);
-    const Tensor gp = layer.backward_with(s, xp.shape(), t_xp, in.backend);
-    const Tensor gn = layer.backward_with(s, xn.shape(), t_xn, in.backend);
+    const auto nonzero = [](const Tensor& t) {
+      return std::any_of(t.values().begin(), t.values().end(), [](float v) { return v != 0.0F; });
+    };
+    const bool with_xn = nonzero(xn);
+    Tensor z = layer.forward_with(xp, t_xp, true, in.backend);
+    if (with_xn) {
+      const Tensor b = layer.forward_with(xn, t_xn, false, in.backend);
+      for (std::int64_t j = 0; j < z.size(); ++j) z[j] += b[j];
+    }
+    Tensor s(z.shape());
+    for (std::int64_t j = 0; j < s.size(); ++j) s[j] = in.upstream[j] / stabilise(z[j]);
     Tensor r(xp.shape());
-    for (std::int64_t i = 0; i < r.size(); ++i) r[i] = xp[i] * gp[i] + xn[i] * gn[i];
+    if (nonzero(xp)) {
+      const Tensor gp = layer.backward_with(s, xp.shape(), t_xp, in.backend);
+      for (std::int64_t i = 0; i < r.size(); ++i) r[i] = xp[i] * gp[i];
+    }
+    if (with_xn) {
+      const Tensor gn = layer.backward_with(s, xn.shape(), t_xn, in.backend);
+      for (std::int64_t i = 0; i < r.size(); ++i) r[i] += xn[i] * gn[i];
+    }
     return r;
   }
 
