@@ -29,7 +29,11 @@ class Activation final : public Layer {
     layers::require_input_count(*this, inputs.size(), 1);
     const Tensor& x = *inputs[0];
     Tensor y(x.shape());
-    for (std::int64_t i = 0; i < x.size(); ++i) y[i] = f_.value(x[i]);
+    // Raw pointers: through operator[] the compiler cannot rule out aliasing, and does not
+    // vectorise.
+    const float* in = x.data();
+    float* out = y.data();
+    for (std::int64_t i = 0, n = x.size(); i < n; ++i) out[i] = f_.value(in[i]);
     return y;
   }
 
@@ -43,9 +47,11 @@ class Activation final : public Layer {
                        to_string(grad_output.shape()) + " must have the same shape");
     }
     Tensor dx(x.shape());
-    for (std::int64_t i = 0; i < x.size(); ++i) {
-      dx[i] = grad_output[i] * f_.derivative(x[i], output[i]);
-    }
+    const float* in = x.data();
+    const float* out = output.data();
+    const float* dy = grad_output.data();
+    float* d = dx.data();
+    for (std::int64_t i = 0, n = x.size(); i < n; ++i) d[i] = dy[i] * f_.derivative(in[i], out[i]);
     return {dx};
   }
 

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <string>
+#include <vector>
 
 #include "lumen/error.hpp"
 #include "window.hpp"
@@ -20,16 +21,38 @@ struct Window {
   Index inside() const { return (kh_end - kh_begin) * (kw_end - kw_begin); }
 };
 
-Window window_at(const Pool2dGeometry& g, Index oh, Index ow) {
-  Window w{};
-  w.top = oh * g.stride_h - g.pad_top;
-  w.left = ow * g.stride_w - g.pad_left;
-  w.kh_begin = first_inside(w.top, g.dilation_h);
-  w.kh_end = std::max(w.kh_begin, end_inside(w.top, g.dilation_h, g.in_h, g.kernel_h));
-  w.kw_begin = first_inside(w.left, g.dilation_w);
-  w.kw_end = std::max(w.kw_begin, end_inside(w.left, g.dilation_w, g.in_w, g.kernel_w));
-  return w;
-}
+/// The windows of every output position. Along each axis the taps inside the input depend on
+/// that axis' output index only, so they are found once per call (with divisions) and combined
+/// per position (without).
+class Windows {
+ public:
+  explicit Windows(const Pool2dGeometry& g)
+      : rows_(spans(g.out_h, g.stride_h, g.pad_top, g.dilation_h, g.in_h, g.kernel_h)),
+        cols_(spans(g.out_w, g.stride_w, g.pad_left, g.dilation_w, g.in_w, g.kernel_w)) {}
+
+  Window at(Index oh, Index ow) const {
+    const Span& r = rows_[static_cast<std::size_t>(oh)];
+    const Span& c = cols_[static_cast<std::size_t>(ow)];
+    return {r.start, c.start, r.begin, r.end, c.begin, c.end};
+  }
+
+ private:
+  struct Span {
+    Index start, begin, end;
+  };
+  static std::vector<Span> spans(Index out, Index stride, Index pad, Index dilation, Index in,
+                                 Index kernel) {
+    std::vector<Span> result(static_cast<std::size_t>(out));
+    for (Index o = 0; o < out; ++o) {
+      Span& s = result[static_cast<std::size_t>(o)];
+      s.start = o * stride - pad;
+      s.begin = first_inside(s.start, dilation);
+      s.end = std::max(s.begin, end_inside(s.start, dilation, in, kernel));
+    }
+    return result;
+  }
+  std::vector<Span> rows_, cols_;
+};
 
 /// Calls visit(index) for the plane index of every tap of w inside the input, in scan order.
 template <typename Visit>
@@ -40,10 +63,12 @@ void for_each_tap(const Pool2dGeometry& g, const Window& w, Visit&& visit) {
   }
 }
 
-/// Calls body(plane) for every (n, c) plane, in parallel.
+/// Calls body(plane) for every (n, c) plane, in parallel, a few thousand outputs per task at
+/// least (planes are independent, so the grouping cannot change a result).
 template <typename Body>
 void for_each_plane(const Pool2dGeometry& g, Body&& body) {
-  tbb::parallel_for(tbb::blocked_range<Index>(0, g.batch * g.channels),
+  const Index grain = std::max<Index>(1, 4096 / std::max<Index>(1, g.out_h * g.out_w));
+  tbb::parallel_for(tbb::blocked_range<Index>(0, g.batch * g.channels, grain),
                     [&](const tbb::blocked_range<Index>& planes) {
                       for (Index plane = planes.begin(); plane != planes.end(); ++plane) {
                         body(plane);
@@ -60,13 +85,14 @@ Index divisor(const Pool2dGeometry& g, const Window& w) {
 
 void max_pool2d_forward(const Pool2dGeometry& g, const float* x, float* y, std::int32_t* argmax) {
   const Index in_plane = g.in_h * g.in_w, out_plane = g.out_h * g.out_w;
+  const Windows windows(g);
   for_each_plane(g, [&](Index plane) {
     const float* xp = x + plane * in_plane;
     for (Index oh = 0; oh < g.out_h; ++oh) {
       for (Index ow = 0; ow < g.out_w; ++ow) {
         float best = 0.0F;  // the value of a window that lies entirely in the padding
         Index best_index = -1;
-        for_each_tap(g, window_at(g, oh, ow), [&](Index index) {
+        for_each_tap(g, windows.at(oh, ow), [&](Index index) {
           // Strictly greater: a tie keeps the first winner in scan order.
           if (best_index < 0 || xp[index] > best) {
             best = xp[index];
@@ -101,11 +127,12 @@ void max_pool2d_backward(const Pool2dGeometry& g, const float* dy, const std::in
 
 void avg_pool2d_forward(const Pool2dGeometry& g, const float* x, float* y) {
   const Index in_plane = g.in_h * g.in_w, out_plane = g.out_h * g.out_w;
+  const Windows windows(g);
   for_each_plane(g, [&](Index plane) {
     const float* xp = x + plane * in_plane;
     for (Index oh = 0; oh < g.out_h; ++oh) {
       for (Index ow = 0; ow < g.out_w; ++ow) {
-        const Window w = window_at(g, oh, ow);
+        const Window w = windows.at(oh, ow);
         float sum = 0.0F;
         for_each_tap(g, w, [&](Index index) { sum += xp[index]; });
         const Index count = divisor(g, w);
@@ -118,12 +145,13 @@ void avg_pool2d_forward(const Pool2dGeometry& g, const float* x, float* y) {
 
 void avg_pool2d_backward(const Pool2dGeometry& g, const float* dy, float* dx) {
   const Index in_plane = g.in_h * g.in_w, out_plane = g.out_h * g.out_w;
+  const Windows windows(g);
   for_each_plane(g, [&](Index plane) {
     float* dxp = dx + plane * in_plane;
     std::fill(dxp, dxp + in_plane, 0.0F);
     for (Index oh = 0; oh < g.out_h; ++oh) {
       for (Index ow = 0; ow < g.out_w; ++ow) {
-        const Window w = window_at(g, oh, ow);
+        const Window w = windows.at(oh, ow);
         const Index count = divisor(g, w);
         if (count == 0) continue;
         const float share = dy[plane * out_plane + oh * g.out_w + ow] / static_cast<float>(count);
