@@ -37,6 +37,12 @@ int main(int argc, char** argv) {
   app.add_option("--backend", globals.backend,
                  "Kernel backends to try first, comma-separated; the others follow in the "
                  "default order that `lumen plugins` shows");
+  app.add_option("--pass-memory", globals.pass_memory_mib,
+                 "MiB one batched pass may use: methods that run many copies of an input "
+                 "(integrated gradients, SmoothGrad, Score-CAM, ...) cut them into passes this "
+                 "size; each thread may run one")
+      ->check(CLI::Range(std::int64_t{1}, std::int64_t{1} << 30))
+      ->capture_default_str();
 
   const std::vector<Command> commands{add_plugins_command(app), add_inspect_command(app),
                                       add_predict_command(app), add_explain_command(app),
@@ -45,7 +51,8 @@ int main(int argc, char** argv) {
                                       add_train_command(app),   add_evaluate_command(app)};
   for (auto* sub : app.get_subcommands({})) {
     sub->footer(
-        "Global flags (--log-level, --threads, --seed, --backend) may also follow the "
+        "Global flags (--log-level, --threads, --seed, --backend, --pass-memory) may also follow "
+        "the "
         "subcommand; see lumen --help.");
   }
   try {

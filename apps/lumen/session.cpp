@@ -35,7 +35,9 @@ std::shared_ptr<const Backend> Session::backend() const {
 }
 
 std::unique_ptr<Context> Session::make_context() const {
-  return std::make_unique<Context>(backend(), options_.threads, options_.seed);
+  auto context = std::make_unique<Context>(backend(), options_.threads, options_.seed);
+  context->set_pass_memory(options_.pass_memory_mib << 20);
+  return context;
 }
 
 }  // namespace lumen::cli

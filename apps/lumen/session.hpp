@@ -25,6 +25,8 @@ struct GlobalOptions {
   /// Backends to try first, comma-separated; the rest follow in the default order. Empty: the
   /// default order (`lumen plugins` shows it).
   std::string backend;
+  /// Memory one batched pass may use, in MiB (Context::pass_memory).
+  std::int64_t pass_memory_mib = 512;
 };
 
 /// A command line mistake found after parsing (exit code 2, like CLI11's own usage errors).

@@ -1,5 +1,7 @@
 #include "lumen/cam.hpp"
 
+#include "lumen/batching.hpp"
+
 #include <algorithm>
 
 #include "lumen/error.hpp"
@@ -87,10 +89,11 @@ Tensor masked_scores(const Model& model, const Tensor& input, const Tensor& mask
     throw ShapeError("masked_scores: masks " + to_string(masks.shape()) + " do not fit the input " +
                      to_string(input.shape()));
   }
-  if (batch_size < 1) {
-    throw InvalidArgument("masked_scores: batch_size must be at least 1, got " +
+  if (batch_size < 0) {
+    throw InvalidArgument("masked_scores: batch_size must be 0 (automatic) or positive, got " +
                           std::to_string(batch_size));
   }
+  if (batch_size == 0) batch_size = samples_per_pass(model, context, PassKind::forward, m);
   const std::int64_t classes = model.class_count();
   const std::int64_t chunks = (m + batch_size - 1) / batch_size;
   Tensor scores({n, m});

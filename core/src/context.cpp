@@ -4,6 +4,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <string>
 
 #include <tbb/parallel_for.h>
 #include <tbb/task_arena.h>
@@ -105,6 +106,14 @@ std::uint64_t mix(std::uint64_t x) {
 
 std::mt19937_64 Context::rng(std::uint64_t sample, std::uint64_t stream) const {
   return std::mt19937_64(mix(mix(mix(seed_) ^ sample) ^ stream));
+}
+
+void Context::set_pass_memory(std::int64_t bytes) {
+  if (bytes <= 0) {
+    throw InvalidArgument("the pass memory must be positive, got " + std::to_string(bytes) +
+                          " bytes");
+  }
+  pass_memory_ = bytes;
 }
 
 void Context::set_progress_callback(std::function<void(double)> callback) {

@@ -30,8 +30,9 @@ enum class MaskScore { probability, logit };
 
 /// The target score of each sample times each of its masks: scores[n,m] = S_c(x_n * masks[n,m])
 /// for `input` [N,C,H,W] and `masks` [N,M,H,W] (one mask for all channels). Runs N*M forward
-/// passes in batches of at most `batch_size` masked copies, in parallel over (sample, batch) jobs
-/// with a fixed split, so the result does not depend on the thread count. Returns [N,M].
+/// passes in batches of at most `batch_size` masked copies (0: samples_per_pass, as many as the
+/// context's pass memory holds), in parallel over (sample, batch) jobs with a fixed split, so the
+/// result does not depend on the thread count. Returns [N,M].
 LUMEN_API Tensor masked_scores(const Model& model, const Tensor& input, const Tensor& masks,
                                std::span<const std::int64_t> targets, MaskScore score,
                                std::int64_t batch_size, Context& context);

@@ -49,6 +49,14 @@ class LUMEN_API Context {
   void set_progress_callback(std::function<void(double)> callback);
   void report_progress(double fraction) const;
 
+  /// Memory one batched pass may use, in bytes (default 512 MiB): methods that push many copies
+  /// of an input cut them into passes of samples_per_pass() samples (lumen/batching.hpp). Each
+  /// of the threads may run such a pass at once. Not synchronised with running work: set it
+  /// before.
+  std::int64_t pass_memory() const { return pass_memory_; }
+  /// Throws InvalidArgument unless bytes > 0.
+  void set_pass_memory(std::int64_t bytes);
+
   void cancel() { cancelled_ = true; }
   bool cancelled() const { return cancelled_.load(); }
   /// Throws Cancelled when cancel() was called.
@@ -63,6 +71,7 @@ class LUMEN_API Context {
   std::atomic<std::int64_t> forward_{0};
   std::atomic<std::int64_t> backward_{0};
   std::atomic<bool> cancelled_{false};
+  std::int64_t pass_memory_ = std::int64_t{512} << 20;
   std::function<void(double)> progress_;
 };
 

@@ -5,6 +5,7 @@
 // the sum beyond the rounding of batched kernels.
 #include <cmath>
 #include <lumen/baseline.hpp>
+#include <lumen/batching.hpp>
 #include <lumen/explainer.hpp>
 #include <lumen/model.hpp>
 #include <lumen/plugin.hpp>
@@ -44,7 +45,8 @@ class IntegratedGradients final : public lumen::Explainer {
         {"internal_batch_size",
          ParamType::integer,
          "0",
-         "most interpolated inputs per forward/backward pass; 0 runs all steps of a sample at once",
+         "most interpolated inputs per forward/backward pass; 0: as many as the context's pass "
+         "memory holds (--pass-memory)",
          0,
          1e9,
          {}},
@@ -66,7 +68,8 @@ class IntegratedGradients final : public lumen::Explainer {
         lumen::make_baselines(request.params, x, context, "integrated-gradients");
     model.check_input(baselines);
     std::int64_t chunk = request.params.integer("internal_batch_size");
-    if (chunk == 0) chunk = steps;
+    if (chunk == 0)
+      chunk = lumen::samples_per_pass(model, context, lumen::PassKind::gradient, steps);
 
     const std::int64_t n = x.dim(0), per = x.size() / n;
     const lumen::NodeId input_node = model.graph().input();
@@ -109,8 +112,8 @@ class IntegratedGradients final : public lumen::Explainer {
     }
     add_completeness_notes(request, baselines, result, context);
     result.notes.push_back("quadrature: " + request.params.text("quadrature") + ", " +
-                           std::to_string(steps) +
-                           " steps, baseline: " + request.params.text("baseline"));
+                           std::to_string(steps) + " steps (" + std::to_string(chunk) +
+                           " per pass), baseline: " + request.params.text("baseline"));
     meter.finish(result);
     return result;
   }

@@ -47,9 +47,10 @@ class ScoreCam final : public lumen::Explainer {
         {"relu", lumen::ParamType::boolean, "true", "apply ReLU to the weighted sum", 0, 0, {}},
         {"batch_size",
          lumen::ParamType::integer,
-         "64",
-         "masked inputs per forward pass",
-         1,
+         "0",
+         "masked inputs per forward pass; 0: as many as the context's pass memory holds "
+         "(--pass-memory)",
+         0,
          1 << 20,
          {}},
     };

@@ -3,6 +3,7 @@
 // of each sample; variants squared (mean of squares) and VarGrad (variance), as Captum's
 // NoiseTunnel (whose stdevs is the absolute sigma instead).
 #include <algorithm>
+#include <lumen/batching.hpp>
 #include <lumen/error.hpp>
 #include <lumen/explainer.hpp>
 #include <lumen/model.hpp>
@@ -91,18 +92,33 @@ class SmoothGrad final : public lumen::Explainer {
     const double noise_level = request.params.real("noise_level");
     const std::string& variant = request.params.text("variant");
     const std::int64_t n = x.dim(0), per = x.size() / n;
+    const std::int64_t chunk =
+        lumen::samples_per_pass(model, context, lumen::PassKind::gradient, samples);
     lumen::Attribution result;
     result.map = lumen::Tensor(x.shape());
     bool base_signed = false;
     for (std::int64_t s = 0; s < n; ++s) {
       context.check_cancelled();
       const lumen::Tensor copies = noisy_copies(x.batch_slice(s), samples, noise_level, context);
-      const std::vector<std::int64_t> targets(static_cast<std::size_t>(samples),
-                                              request.targets[static_cast<std::size_t>(s)]);
-      const lumen::ExplainRequest inner{model, copies, targets, base_params, std::nullopt};
-      const lumen::Attribution maps = base->explain(inner, context);
-      base_signed = base_signed || maps.signed_map;
-      reduce(maps.map, samples, variant, result.map.data() + s * per);
+      // The copies go to the base explainer in passes that fit the context's pass memory.
+      lumen::Tensor maps;
+      for (std::int64_t first = 0; first < samples; first += chunk) {
+        const std::int64_t count = std::min(chunk, samples - first);
+        const std::vector<std::int64_t> targets(static_cast<std::size_t>(count),
+                                                request.targets[static_cast<std::size_t>(s)]);
+        const lumen::ExplainRequest inner{model, copies.batch_slice(first, count), targets,
+                                          base_params, std::nullopt};
+        const lumen::Attribution part = base->explain(inner, context);
+        base_signed = base_signed || part.signed_map;
+        if (maps.empty()) {
+          lumen::Shape shape = part.map.shape();
+          shape[0] = samples;
+          maps = lumen::Tensor(shape);
+        }
+        std::copy(part.map.values().begin(), part.map.values().end(),
+                  maps.data() + first * (part.map.size() / count));
+      }
+      reduce(maps, samples, variant, result.map.data() + s * per);
       context.report_progress(static_cast<double>(s + 1) / static_cast<double>(n));
     }
     result.signed_map = variant == "mean" && base_signed;
