@@ -42,6 +42,14 @@ void Backend::conv2d_backward_data(const Conv2dGeometry&, const float*, const fl
                                    float*) const {
   not_implemented(*this, Kernel::conv2d_backward_data);
 }
+void Backend::conv2d_forward_cached(const Conv2dGeometry& g, const float* x, const float* w,
+                                    const WeightCache&, const float* bias, float* y) const {
+  conv2d_forward(g, x, w, bias, y);
+}
+void Backend::conv2d_backward_data_cached(const Conv2dGeometry& g, const float* dy, const float* w,
+                                          const WeightCache&, float* dx) const {
+  conv2d_backward_data(g, dy, w, dx);
+}
 void Backend::conv2d_backward_weights(const Conv2dGeometry&, const float*, const float*, float*,
                                       float*) const {
   not_implemented(*this, Kernel::conv2d_backward_weights);
@@ -114,6 +122,16 @@ void BackendChain::conv2d_forward(const Conv2dGeometry& g, const float* x, const
 void BackendChain::conv2d_backward_data(const Conv2dGeometry& g, const float* dy, const float* w,
                                         float* dx) const {
   implementer(Kernel::conv2d_backward_data).conv2d_backward_data(g, dy, w, dx);
+}
+void BackendChain::conv2d_forward_cached(const Conv2dGeometry& g, const float* x, const float* w,
+                                         const WeightCache& cache, const float* bias,
+                                         float* y) const {
+  implementer(Kernel::conv2d_forward).conv2d_forward_cached(g, x, w, cache, bias, y);
+}
+void BackendChain::conv2d_backward_data_cached(const Conv2dGeometry& g, const float* dy,
+                                               const float* w, const WeightCache& cache,
+                                               float* dx) const {
+  implementer(Kernel::conv2d_backward_data).conv2d_backward_data_cached(g, dy, w, cache, dx);
 }
 void BackendChain::conv2d_backward_weights(const Conv2dGeometry& g, const float* x, const float* dy,
                                            float* dw, float* db) const {

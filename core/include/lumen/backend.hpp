@@ -10,6 +10,8 @@
 
 namespace lumen {
 
+class WeightCache;
+
 /// Geometry of a 2-D convolution over NCHW data with weights [C_out, C_in/groups, KH, KW].
 /// Padding is given per side; out_h/out_w are the output size (ONNX/PyTorch floor rule).
 struct Conv2dGeometry {
@@ -98,6 +100,13 @@ class LUMEN_API Backend {
   /// dx[N,C_in,in_h,in_w] = gradient of sum(dy * conv(x, w)) with respect to x.
   virtual void conv2d_backward_data(const Conv2dGeometry& g, const float* dy, const float* w,
                                     float* dx) const;
+  /// conv2d_forward / conv2d_backward_data with constant weights and the cache their owner keeps
+  /// for them, where a backend may keep the weights in its own layout between calls. The
+  /// defaults ignore the cache.
+  virtual void conv2d_forward_cached(const Conv2dGeometry& g, const float* x, const float* w,
+                                     const WeightCache& cache, const float* bias, float* y) const;
+  virtual void conv2d_backward_data_cached(const Conv2dGeometry& g, const float* dy, const float* w,
+                                           const WeightCache& cache, float* dx) const;
   /// dw = gradient with respect to w; db (may be null) = dy summed over N, H, W.
   virtual void conv2d_backward_weights(const Conv2dGeometry& g, const float* x, const float* dy,
                                        float* dw, float* db) const;
@@ -143,6 +152,10 @@ class LUMEN_API BackendChain final : public Backend {
                       float* y) const override;
   void conv2d_backward_data(const Conv2dGeometry& g, const float* dy, const float* w,
                             float* dx) const override;
+  void conv2d_forward_cached(const Conv2dGeometry& g, const float* x, const float* w,
+                             const WeightCache& cache, const float* bias, float* y) const override;
+  void conv2d_backward_data_cached(const Conv2dGeometry& g, const float* dy, const float* w,
+                                   const WeightCache& cache, float* dx) const override;
   void conv2d_backward_weights(const Conv2dGeometry& g, const float* x, const float* dy, float* dw,
                                float* db) const override;
   void max_pool2d_forward(const Pool2dGeometry& g, const float* x, float* y,

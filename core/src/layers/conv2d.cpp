@@ -6,6 +6,7 @@
 #include "lumen/error.hpp"
 #include "lumen/layer_config.hpp"
 #include "lumen/layers.hpp"
+#include "lumen/weight_cache.hpp"
 
 namespace lumen {
 namespace {
@@ -62,8 +63,8 @@ class Conv2d final : public LinearLayer {
         plain || !with_bias || !p_.bias ? Tensor() : layers::transformed(*p_.bias, t);
     const float* bias_data = nullptr;
     if (with_bias && p_.bias) bias_data = plain ? p_.bias->data() : bias.data();
-    backend.conv2d_forward(g, x.data(), plain ? p_.weight.data() : weight->data(), bias_data,
-                           y.data());
+    backend.conv2d_forward_cached(g, x.data(), plain ? p_.weight.data() : weight->values.data(),
+                                  plain ? weight_cache_ : weight->cache, bias_data, y.data());
     return y;
   }
 
@@ -77,8 +78,9 @@ class Conv2d final : public LinearLayer {
     Tensor dx(input_shape);
     const bool plain = t.kind == WeightTransform::Kind::identity;
     const auto weight = plain ? nullptr : weights_.get(p_.weight, t);
-    backend.conv2d_backward_data(g, grad_y.data(), plain ? p_.weight.data() : weight->data(),
-                                 dx.data());
+    backend.conv2d_backward_data_cached(g, grad_y.data(),
+                                        plain ? p_.weight.data() : weight->values.data(),
+                                        plain ? weight_cache_ : weight->cache, dx.data());
     return dx;
   }
 
@@ -176,6 +178,7 @@ class Conv2d final : public LinearLayer {
 
   Conv2dParams p_;
   layers::TransformedWeights weights_;
+  WeightCache weight_cache_;  // for p_.weight itself
 };
 
 }  // namespace

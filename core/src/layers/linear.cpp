@@ -50,8 +50,8 @@ class Linear final : public LinearLayer {
       }
     }
     backend.gemm(false, true, n, out, in, 1.0F, x.data(), in,
-                 plain ? weight_.data() : weight->data(), in, add_bias ? 1.0F : 0.0F, y.data(),
-                 out);
+                 plain ? weight_.data() : weight->values.data(), in, add_bias ? 1.0F : 0.0F,
+                 y.data(), out);
     return y;
   }
 
@@ -67,7 +67,7 @@ class Linear final : public LinearLayer {
     const auto weight = plain ? nullptr : weights_.get(weight_, t);
     Tensor dx(input_shape);
     backend.gemm(false, false, n, in, out, 1.0F, grad_y.data(), out,
-                 plain ? weight_.data() : weight->data(), in, 0.0F, dx.data(), in);
+                 plain ? weight_.data() : weight->values.data(), in, 0.0F, dx.data(), in);
     return dx;
   }
 

@@ -13,8 +13,8 @@ namespace lumen::layers {
 // layer and the transform, so it is made once. Two transforms cover every rule lumen has; a
 // composite alternating between more only re-makes them. The memory is that of the weights per
 // kept transform, released with the layer.
-std::shared_ptr<const Tensor> TransformedWeights::get(const Tensor& source,
-                                                      const WeightTransform& t) const {
+std::shared_ptr<const TransformedWeights::Weights> TransformedWeights::get(
+    const Tensor& source, const WeightTransform& t) const {
   const auto same = [&](const WeightTransform& kept) {
     return kept.kind == t.kind && (t.kind != WeightTransform::Kind::gamma || kept.gamma == t.gamma);
   };
@@ -27,7 +27,7 @@ std::shared_ptr<const Tensor> TransformedWeights::get(const Tensor& source,
       return found;
     }
   }
-  auto made = std::make_shared<const Tensor>(transformed(source, t));
+  auto made = std::make_shared<const Weights>(Weights{transformed(source, t), {}});
   const std::lock_guard lock(mutex_);
   kept_.insert(kept_.begin(), {t, made});
   if (kept_.size() > capacity) kept_.pop_back();

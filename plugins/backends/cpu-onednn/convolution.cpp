@@ -98,6 +98,27 @@ struct Operand {
   }
 };
 
+/// Weights reordered to a primitive's layout, kept in a WeightCache.
+struct KeptWeights {
+  memory::desc layout;
+  memory values;
+};
+
+/// FNV-1a over this backend's tag and the layout's descriptor bytes.
+std::uint64_t layout_key(const memory::desc& layout) {
+  std::uint64_t hash = 14695981039346656037ULL;
+  const auto mix = [&](const void* bytes, std::size_t size) {
+    for (std::size_t i = 0; i < size; ++i) {
+      hash ^= static_cast<const unsigned char*>(bytes)[i];
+      hash *= 1099511628211ULL;
+    }
+  };
+  static constexpr char tag[] = "cpu-onednn weights";
+  mix(tag, sizeof tag);
+  mix(&layout.data, sizeof layout.data);
+  return hash;
+}
+
 struct Plan {
   dnnl::primitive primitive;
   memory::desc scratchpad;
@@ -112,6 +133,29 @@ class Execution {
       : plan_(plan), engine_(engine), stream_(engine) {}
 
   void input(int arg, const float* data) { bind(arg, const_cast<float*>(data), true); }
+
+  // Note [weights kept in oneDNN's layout]: reordering a layer's weights to the primitive's
+  // blocked layout took a fifth of a ResNet-18 forward and backward pass. Constant weights come
+  // with their owner's WeightCache: the reordered copy is kept there, under a key made from the
+  // layout (a different geometry may want another), and checked on every hit.
+  void constant_input(int arg, const float* data, const WeightCache* cache) {
+    const Operand& op = plan_.operands.at(arg);
+    if (!cache || !op.convert) {
+      input(arg, data);
+      return;
+    }
+    const std::uint64_t key = layout_key(op.internal);
+    auto kept = std::static_pointer_cast<const KeptWeights>(cache->find(key));
+    if (!kept || kept->layout != op.internal) {
+      auto made =
+          std::make_shared<KeptWeights>(KeptWeights{op.internal, memory(op.internal, engine_)});
+      run_reorder(op, memory(op.plain, engine_, const_cast<float*>(data)), made->values);
+      kept = made;
+      cache->keep(key, kept);
+    }
+    kept_.push_back(kept);
+    args_[arg] = kept->values;
+  }
   void output(int arg, float* data) { bind(arg, data, false); }
 
   void run() {
@@ -153,6 +197,7 @@ class Execution {
   dnnl::stream stream_;
   std::unordered_map<int, memory> args_;
   std::vector<std::pair<int, memory>> pending_outputs_;
+  std::vector<std::shared_ptr<const KeptWeights>> kept_;  // alive until the call ends
 };
 
 PrimitiveCache<Plan>::Key key_of(int kernel, const Conv2dGeometry& g, bool bias, int threads) {
@@ -231,26 +276,26 @@ Convolutions::Convolutions()
 Convolutions::~Convolutions() = default;
 
 void Convolutions::forward(const Conv2dGeometry& g, const float* x, const float* w,
-                           const float* bias, float* y) const {
+                           const WeightCache* cache, const float* bias, float* y) const {
   const OmpThreads threads(threads_for(g));
   const auto plan = plans_->cache.get(key_of(forward_kernel, g, bias, threads.count()),
                                       [&] { return forward_plan(g, bias, engine_); });
   Execution run(*plan, engine_);
   run.input(DNNL_ARG_SRC, x);
-  run.input(DNNL_ARG_WEIGHTS, w);
+  run.constant_input(DNNL_ARG_WEIGHTS, w, cache);
   if (bias) run.input(DNNL_ARG_BIAS, bias);
   run.output(DNNL_ARG_DST, y);
   run.run();
 }
 
 void Convolutions::backward_data(const Conv2dGeometry& g, const float* dy, const float* w,
-                                 float* dx) const {
+                                 const WeightCache* cache, float* dx) const {
   const OmpThreads threads(threads_for(g));
   const auto plan = plans_->cache.get(key_of(backward_data_kernel, g, false, threads.count()),
                                       [&] { return backward_data_plan(g, engine_); });
   Execution run(*plan, engine_);
   run.input(DNNL_ARG_DIFF_DST, dy);
-  run.input(DNNL_ARG_WEIGHTS, w);
+  run.constant_input(DNNL_ARG_WEIGHTS, w, cache);
   run.output(DNNL_ARG_DIFF_SRC, dx);
   run.run();
 }

@@ -3,20 +3,25 @@
 #include <oneapi/dnnl/dnnl.hpp>
 
 #include "lumen/backend.hpp"
+#include "lumen/weight_cache.hpp"
 
 namespace lumen::cpu_onednn {
 
 /// oneDNN convolutions on lumen's plain NCHW / OIHW buffers. Each problem gets a plan, cached by
 /// geometry and thread count: the primitive with the layouts oneDNN prefers (blocked, chosen by
 /// `format_tag::any`) and the reorders between those and lumen's plain layout, run per call.
-/// Thread-safe: plans are immutable and every call has its own buffers and scratchpad.
+/// Weights given with a WeightCache are reordered once and kept there (Note [weights kept in
+/// oneDNN's layout]). Thread-safe: plans are immutable and every call has its own buffers and
+/// scratchpad.
 class Convolutions {
  public:
   Convolutions();
   ~Convolutions();
-  void forward(const Conv2dGeometry& g, const float* x, const float* w, const float* bias,
-               float* y) const;
-  void backward_data(const Conv2dGeometry& g, const float* dy, const float* w, float* dx) const;
+  /// `cache` may be null (weights that change between calls).
+  void forward(const Conv2dGeometry& g, const float* x, const float* w, const WeightCache* cache,
+               const float* bias, float* y) const;
+  void backward_data(const Conv2dGeometry& g, const float* dy, const float* w,
+                     const WeightCache* cache, float* dx) const;
   void backward_weights(const Conv2dGeometry& g, const float* x, const float* dy, float* dw,
                         float* db) const;
 

@@ -30,13 +30,25 @@ class CpuOnednnBackend final : public Backend {
   void conv2d_forward(const Conv2dGeometry& g, const float* x, const float* w, const float* bias,
                       float* y) const override {
     validate("conv2d_forward", g);
-    convolutions_.forward(g, x, w, bias, y);
+    convolutions_.forward(g, x, w, nullptr, bias, y);
+  }
+
+  void conv2d_forward_cached(const Conv2dGeometry& g, const float* x, const float* w,
+                             const WeightCache& cache, const float* bias, float* y) const override {
+    validate("conv2d_forward", g);
+    convolutions_.forward(g, x, w, &cache, bias, y);
   }
 
   void conv2d_backward_data(const Conv2dGeometry& g, const float* dy, const float* w,
                             float* dx) const override {
     validate("conv2d_backward_data", g);
-    convolutions_.backward_data(g, dy, w, dx);
+    convolutions_.backward_data(g, dy, w, nullptr, dx);
+  }
+
+  void conv2d_backward_data_cached(const Conv2dGeometry& g, const float* dy, const float* w,
+                                   const WeightCache& cache, float* dx) const override {
+    validate("conv2d_backward_data", g);
+    convolutions_.backward_data(g, dy, w, &cache, dx);
   }
 
   void conv2d_backward_weights(const Conv2dGeometry& g, const float* x, const float* dy, float* dw,

@@ -10,6 +10,7 @@
 
 #include "cpu_onednn_backend.hpp"
 #include "lumen/error.hpp"
+#include "lumen/weight_cache.hpp"
 #include "naive_backend.hpp"
 
 namespace {
@@ -186,4 +187,25 @@ TEST_CASE("cpu-onednn implements the convolutions and refuses a bad geometry by 
   CHECK_THROWS_AS(
       onednn->gemm(false, false, 1, 1, 1, 1.0F, x.data(), 1, w.data(), 1, 0.0F, y.data(), 1),
       lumen::InvalidArgument);
+}
+
+TEST_CASE("cpu-onednn keeps constant weights in its layout in their owner's cache",
+          "[cpu-onednn]") {
+  const auto onednn = lumen::make_cpu_onednn_backend();
+  const Conv2dGeometry g = geometry(shapes[7]);  // 64->64: oneDNN wants blocked weights
+  const auto x = random_values(input_size(g), 1), dy = random_values(output_size(g), 2);
+  const auto w = random_values(weight_size(g), 3), other = random_values(weight_size(g), 4);
+  Buffer plain(static_cast<std::size_t>(output_size(g))), cached = plain, again = plain;
+  onednn->conv2d_forward(g, x.data(), w.data(), nullptr, plain.data());
+  const lumen::WeightCache cache;
+  onednn->conv2d_forward_cached(g, x.data(), w.data(), cache, nullptr, cached.data());
+  CHECK(cached == plain);
+  // The cache belongs to constant weights: a second call reuses the kept copy, so other values
+  // behind the pointer are not even read (which is why a layer's cache never outlives them).
+  onednn->conv2d_forward_cached(g, x.data(), other.data(), cache, nullptr, again.data());
+  CHECK(again == plain);
+  Buffer dx(static_cast<std::size_t>(input_size(g))), dx_cached = dx;
+  onednn->conv2d_backward_data(g, dy.data(), w.data(), dx.data());
+  onednn->conv2d_backward_data_cached(g, dy.data(), w.data(), cache, dx_cached.data());
+  CHECK(dx_cached == dx);
 }
