@@ -7,9 +7,10 @@
 
 namespace lumen::cpu_onednn {
 
-/// oneDNN convolutions on lumen's plain NCHW / OIHW buffers. Each problem gets a plan, cached by
-/// geometry and thread count: the primitive with the layouts oneDNN prefers (blocked, chosen by
-/// `format_tag::any`) and the reorders between those and lumen's plain layout, run per call.
+/// oneDNN convolutions on lumen's plain NCHW / OIHW buffers, run as oneTBB tasks over blocks of
+/// samples and slices of channels (Note [oneDNN on lumen's threads]). Each part gets a plan,
+/// cached by geometry: the primitive with the layouts oneDNN prefers (blocked, chosen by
+/// `format_tag::any`) and the reorders between those and lumen's plain layout.
 /// Weights given with a WeightCache are reordered once and kept there (Note [weights kept in
 /// oneDNN's layout]). Thread-safe: plans are immutable and every call has its own buffers and
 /// scratchpad.
