@@ -1,6 +1,5 @@
 #include "lumen/context.hpp"
 
-#include <algorithm>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -28,34 +27,7 @@ tbb::task_arena& shared_arena(int threads) {
   return *arena;
 }
 
-// Note [kernel thread budget]
-// Parallelism lives at the outermost useful level. Work given to Context::run may hand all the
-// context's threads to one kernel call; bodies of Context::parallel_for already share them, so a
-// kernel called there gets its share. Backends with their own thread pools read this through
-// kernel_threads(); 0 means "not set on this thread".
-thread_local int kernel_thread_budget = 0;
-
-/// Sets the budget of the calling thread for one scope, restoring the previous on exit (a body
-/// may run on the thread that waits for the loop, and contexts nest).
-class BudgetScope {
- public:
-  explicit BudgetScope(int threads) : previous_(kernel_thread_budget) {
-    kernel_thread_budget = threads;
-  }
-  ~BudgetScope() { kernel_thread_budget = previous_; }
-  BudgetScope(const BudgetScope&) = delete;
-  BudgetScope& operator=(const BudgetScope&) = delete;
-
- private:
-  int previous_;
-};
-
 }  // namespace
-
-int kernel_threads() {
-  if (kernel_thread_budget > 0) return kernel_thread_budget;
-  return tbb::this_task_arena::max_concurrency();
-}
 
 // Work runs isolated (this_task_arena::isolate): a thread waiting for its own loop does not pick
 // up another Context's tasks from the shared arena.
@@ -75,19 +47,14 @@ Context::Context(std::shared_ptr<const Backend> backend, int threads, std::uint6
 Context::~Context() = default;
 
 void Context::run(const std::function<void()>& work) const {
-  arena_->arena.execute([&] {
-    const BudgetScope budget(threads_);
-    tbb::this_task_arena::isolate(work);
-  });
+  arena_->arena.execute([&] { tbb::this_task_arena::isolate(work); });
 }
 
 void Context::parallel_for(std::int64_t n, const std::function<void(std::int64_t)>& body) const {
-  const int share = n >= threads_ ? 1 : threads_ / static_cast<int>(std::max<std::int64_t>(n, 1));
   arena_->arena.execute([&] {
     tbb::this_task_arena::isolate([&] {
       tbb::parallel_for(std::int64_t{0}, n, [&](std::int64_t i) {
         check_cancelled();
-        const BudgetScope budget(share);
         body(i);
       });
     });

@@ -79,21 +79,3 @@ TEST_CASE("the registry orders backends by preference and puts chosen ones first
   CHECK_THROWS_WITH(r.backend_chain({"cpu-naive", "cpu-naive"}),
                     "backend 'cpu-naive' is named twice");
 }
-
-TEST_CASE("kernels get the context's threads, and their share inside a parallel loop",
-          "[backend]") {
-  const Context two(testing::naive_backend(), 2);
-  int in_run = 0;
-  two.run([&] { in_run = kernel_threads(); });
-  CHECK(in_run == 2);
-  std::vector<int> one_job(1), many_jobs(6);
-  two.parallel_for(
-      1, [&](std::int64_t i) { one_job[static_cast<std::size_t>(i)] = kernel_threads(); });
-  two.parallel_for(
-      6, [&](std::int64_t i) { many_jobs[static_cast<std::size_t>(i)] = kernel_threads(); });
-  CHECK(one_job == std::vector<int>{2});
-  CHECK(many_jobs == std::vector<int>(6, 1));
-  const Context one(testing::naive_backend(), 1);
-  one.run([&] { in_run = kernel_threads(); });
-  CHECK(in_run == 1);
-}

@@ -122,13 +122,6 @@ class LUMEN_API Backend {
   virtual void avg_pool2d_backward(const Pool2dGeometry& g, const float* dy, float* dx) const;
 };
 
-/// Threads a kernel called on this thread may use: the Context's thread count inside
-/// Context::run, that count divided among the jobs inside Context::parallel_for (1 once there are
-/// at least as many jobs as threads), and the current oneTBB arena's concurrency elsewhere.
-/// Backends whose libraries run their own thread pools (OpenMP) size them by it, so that nested
-/// parallelism never oversubscribes the cores.
-LUMEN_API int kernel_threads();
-
 /// An ordered list of backends acting as one: each kernel runs on the first backend in the list
 /// that implements it (the oneDNN pattern: best implementation first, reference last). The
 /// routing is fixed at construction. Thread-safe; keeps the backends alive.

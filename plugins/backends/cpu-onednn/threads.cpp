@@ -4,9 +4,8 @@
 
 namespace lumen::cpu_onednn {
 
-OmpThreads::OmpThreads(int threads)
-    : threads_(threads < 1 ? 1 : threads), previous_(omp_get_max_threads()) {
-  omp_set_num_threads(threads_);
+OmpThreads::OmpThreads(int threads) : previous_(omp_get_max_threads()) {
+  omp_set_num_threads(threads < 1 ? 1 : threads);
 }
 
 OmpThreads::~OmpThreads() { omp_set_num_threads(previous_); }
