@@ -40,7 +40,9 @@ Tensor LinearLayer::forward(TensorRefs inputs, const Backend& backend,
 std::vector<Tensor> LinearLayer::backward(TensorRefs inputs, const Tensor&, const LayerState*,
                                           const Tensor& grad_output, const Backend& backend) const {
   require_one_input(*this, inputs.size());
-  return {backward_with(grad_output, inputs[0]->shape(), {}, backend)};
+  std::vector<Tensor> out;  // not a braced list, which would copy the gradient
+  out.push_back(backward_with(grad_output, inputs[0]->shape(), {}, backend));
+  return out;
 }
 
 const char* to_string(LayerKind kind) {

@@ -1,5 +1,6 @@
 #include "lumen/tensor.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <sstream>
 
@@ -27,8 +28,8 @@ std::string to_string(const Shape& shape) {
 Tensor::Tensor(Shape shape, float fill)
     : shape_(std::move(shape)), values_(static_cast<std::size_t>(element_count(shape_)), fill) {}
 
-Tensor::Tensor(Shape shape, std::vector<float> values)
-    : shape_(std::move(shape)), values_(std::move(values)) {
+Tensor::Tensor(Shape shape, const std::vector<float>& values)
+    : shape_(std::move(shape)), values_(values.begin(), values.end()) {
   if (static_cast<std::int64_t>(values_.size()) != element_count(shape_)) {
     throw ShapeError("tensor of shape " + to_string(shape_) + " needs " +
                      std::to_string(element_count(shape_)) + " values, got " +
@@ -46,11 +47,21 @@ std::int64_t Tensor::dim(std::int64_t axis) const {
   return shape_[static_cast<std::size_t>(a)];
 }
 
+Tensor Tensor::uninitialised(Shape shape) {
+  Tensor t;
+  t.values_.resize(static_cast<std::size_t>(element_count(shape)));
+  t.shape_ = std::move(shape);
+  return t;
+}
+
 Tensor Tensor::reshaped(Shape shape) const {
   if (element_count(shape) != size()) {
     throw ShapeError("cannot reshape " + to_string(shape_) + " to " + to_string(shape));
   }
-  return Tensor(std::move(shape), values_);
+  Tensor t;
+  t.shape_ = std::move(shape);
+  t.values_ = values_;
+  return t;
 }
 
 Tensor Tensor::batch_slice(std::int64_t first, std::int64_t count) const {
@@ -62,9 +73,10 @@ Tensor Tensor::batch_slice(std::int64_t first, std::int64_t count) const {
   const std::int64_t stride = shape_[0] ? size() / shape_[0] : 0;
   Shape s = shape_;
   s[0] = count;
-  std::vector<float> v(values_.begin() + first * stride,
-                       values_.begin() + (first + count) * stride);
-  return Tensor(std::move(s), std::move(v));
+  Tensor t = uninitialised(std::move(s));
+  std::copy(values_.begin() + first * stride, values_.begin() + (first + count) * stride,
+            t.values_.begin());
+  return t;
 }
 
 Tensor Tensor::concat_batch(std::span<const Tensor> parts) {
@@ -72,7 +84,6 @@ Tensor Tensor::concat_batch(std::span<const Tensor> parts) {
   Shape s = parts[0].shape();
   if (s.empty()) throw ShapeError("concat_batch of scalars");
   std::int64_t n = 0;
-  std::vector<float> v;
   for (const auto& p : parts) {
     if (p.rank() != static_cast<std::int64_t>(s.size()) ||
         !std::equal(s.begin() + 1, s.end(), p.shape().begin() + 1)) {
@@ -80,10 +91,12 @@ Tensor Tensor::concat_batch(std::span<const Tensor> parts) {
                        to_string(parts[0].shape()));
     }
     n += p.shape()[0];
-    v.insert(v.end(), p.values().begin(), p.values().end());
   }
   s[0] = n;
-  return Tensor(std::move(s), std::move(v));
+  Tensor t = uninitialised(std::move(s));
+  auto out = t.values_.begin();
+  for (const auto& p : parts) out = std::copy(p.values().begin(), p.values().end(), out);
+  return t;
 }
 
 bool all_finite(const Tensor& t) {

@@ -1,8 +1,10 @@
 #pragma once
 #include <cstdint>
 #include <initializer_list>
+#include <memory>
 #include <span>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "lumen/export.hpp"
@@ -25,7 +27,10 @@ class LUMEN_API Tensor {
   /// A tensor of `shape` filled with `fill`.
   explicit Tensor(Shape shape, float fill = 0.0F);
   /// A tensor of `shape` holding `values` (their count must match the shape).
-  Tensor(Shape shape, std::vector<float> values);
+  Tensor(Shape shape, const std::vector<float>& values);
+  /// A tensor of `shape` whose values are left uninitialised, for an output that is overwritten
+  /// entirely before it is read (filling it first costs a pass over memory).
+  static Tensor uninitialised(Shape shape);
 
   const Shape& shape() const { return shape_; }
   std::int64_t rank() const { return static_cast<std::int64_t>(shape_.size()); }
@@ -49,8 +54,34 @@ class LUMEN_API Tensor {
   static Tensor concat_batch(std::span<const Tensor> parts);
 
  private:
+  /// std::allocator, except that value-initialisation (vector(n), resize(n)) leaves the elements
+  /// as they are: uninitialised() skips filling memory a kernel is about to overwrite.
+  template <class T>
+  struct UninitialisedAllocator : std::allocator<T> {
+    using value_type = T;
+    template <class U>
+    struct rebind {
+      using other = UninitialisedAllocator<U>;
+    };
+    UninitialisedAllocator() noexcept = default;
+    template <class U>
+    UninitialisedAllocator(const UninitialisedAllocator<U>&) noexcept {}
+    template <class U>
+    void construct(U* p) noexcept {
+      ::new (static_cast<void*>(p)) U;
+    }
+    template <class U, class... Args>
+    void construct(U* p, Args&&... args) {
+      ::new (static_cast<void*>(p)) U(std::forward<Args>(args)...);
+    }
+    template <class U>
+    bool operator==(const UninitialisedAllocator<U>&) const noexcept {
+      return true;
+    }
+  };
+
   Shape shape_;
-  std::vector<float> values_;
+  std::vector<float, UninitialisedAllocator<float>> values_;
 };
 
 /// True when every value is finite.

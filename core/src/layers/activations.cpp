@@ -28,7 +28,7 @@ class Activation final : public Layer {
   Tensor forward(TensorRefs inputs, const Backend&, std::unique_ptr<LayerState>*) const override {
     layers::require_input_count(*this, inputs.size(), 1);
     const Tensor& x = *inputs[0];
-    Tensor y(x.shape());
+    auto y = Tensor::uninitialised(x.shape());
     // Raw pointers: through operator[] the compiler cannot rule out aliasing, and does not
     // vectorise.
     const float* in = x.data();
@@ -46,13 +46,13 @@ class Activation final : public Layer {
                        to_string(output.shape()) + " and output gradient " +
                        to_string(grad_output.shape()) + " must have the same shape");
     }
-    Tensor dx(x.shape());
+    auto dx = Tensor::uninitialised(x.shape());
     const float* in = x.data();
     const float* out = output.data();
     const float* dy = grad_output.data();
     float* d = dx.data();
     for (std::int64_t i = 0, n = x.size(); i < n; ++i) d[i] = dy[i] * f_.derivative(in[i], out[i]);
-    return {dx};
+    return layers::single(std::move(dx));
   }
 
   std::int64_t flops(std::span<const Shape>, const Shape& output) const override {

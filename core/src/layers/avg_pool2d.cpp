@@ -68,7 +68,7 @@ void scale_planes(Tensor& planes, const std::vector<float>& factors) {
 
 Tensor average(const Pool2dGeometry& g, const Tensor& x, const std::vector<float>& factors,
                Shape output_shape, const Backend& backend) {
-  Tensor y(std::move(output_shape));
+  auto y = Tensor::uninitialised(std::move(output_shape));
   backend.avg_pool2d_forward(g, x.data(), y.data());
   scale_planes(y, factors);
   return y;
@@ -79,7 +79,7 @@ Tensor average_backward(const Pool2dGeometry& g, const Tensor& grad_y,
                         const Backend& backend) {
   Tensor scaled = grad_y;
   scale_planes(scaled, factors);
-  Tensor dx(input_shape);
+  auto dx = Tensor::uninitialised(input_shape);
   backend.avg_pool2d_backward(g, scaled.data(), dx.data());
   return dx;
 }

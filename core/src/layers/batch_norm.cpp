@@ -110,7 +110,7 @@ class BatchNorm final : public LinearLayer, public TrainingLayer {
       dx[i] = static_cast<float>(scale_[static_cast<std::int64_t>(c)] * stats->inv_std[c] / m *
                                  (m * g - sums.g[c] - stats->normalised[i] * sums.g_x_hat[c]));
     }
-    return {std::move(dx)};
+    return layers::single(std::move(dx));
   }
 
   std::int64_t parameter_count() const override { return 2 * a_.size(); }

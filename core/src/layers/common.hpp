@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <span>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "lumen/layer.hpp"
@@ -28,6 +29,12 @@ std::string pair_to_string(std::int64_t a, std::int64_t b);
 /// "Conv: parameter 'bias' has shape [3], expected [4]" (with_parameters' checks).
 void require_parameters(const Layer& layer, const std::vector<Tensor>& values,
                         std::span<const char* const> names, std::span<const Tensor* const> current);
+/// {t} without a copy: a braced list's elements are const, so `return {t};` copies each tensor.
+inline std::vector<Tensor> single(Tensor t) {
+  std::vector<Tensor> out;
+  out.push_back(std::move(t));
+  return out;
+}
 /// A copy of the tensor with t applied to every value.
 Tensor transformed(const Tensor& tensor, const WeightTransform& t);
 

@@ -56,7 +56,7 @@ class Conv2d final : public LinearLayer {
   Tensor forward_with(const Tensor& x, const WeightTransform& t, bool with_bias,
                       const Backend& backend) const override {
     const auto g = geometry(x.shape());
-    Tensor y({g.batch, g.out_channels, g.out_h, g.out_w});
+    auto y = Tensor::uninitialised({g.batch, g.out_channels, g.out_h, g.out_w});
     const bool plain = t.kind == WeightTransform::Kind::identity;
     const auto weight = plain ? nullptr : weights_.get(p_.weight, t);
     const Tensor bias =
@@ -75,7 +75,7 @@ class Conv2d final : public LinearLayer {
       throw ShapeError(label(*this) + ": output gradient " + to_string(grad_y.shape()) +
                        " does not match the output of input " + to_string(input_shape));
     }
-    Tensor dx(input_shape);
+    auto dx = Tensor::uninitialised(input_shape);
     const bool plain = t.kind == WeightTransform::Kind::identity;
     const auto weight = plain ? nullptr : weights_.get(p_.weight, t);
     backend.conv2d_backward_data_cached(g, grad_y.data(),

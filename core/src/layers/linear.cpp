@@ -42,7 +42,7 @@ class Linear final : public LinearLayer {
     const auto n = x.dim(0), in = weight_.dim(1), out = weight_.dim(0);
     const bool plain = t.kind == WeightTransform::Kind::identity;
     const auto weight = plain ? nullptr : weights_.get(weight_, t);
-    Tensor y({n, out});
+    auto y = Tensor::uninitialised({n, out});
     const bool add_bias = with_bias && bias_;
     if (add_bias) {
       for (std::int64_t i = 0; i < n; ++i) {
@@ -65,7 +65,7 @@ class Linear final : public LinearLayer {
     }
     const bool plain = t.kind == WeightTransform::Kind::identity;
     const auto weight = plain ? nullptr : weights_.get(weight_, t);
-    Tensor dx(input_shape);
+    auto dx = Tensor::uninitialised(input_shape);
     backend.gemm(false, false, n, in, out, 1.0F, grad_y.data(), out,
                  plain ? weight_.data() : weight->values.data(), in, 0.0F, dx.data(), in);
     return dx;

@@ -41,7 +41,7 @@ class MaxPool2d final : public Layer {
     layers::require_input_count(*this, inputs.size(), 1);
     const Tensor& x = *inputs[0];
     const auto g = layers::pool_geometry(*this, p_, x.shape());
-    Tensor y({g.batch, g.channels, g.out_h, g.out_w});
+    auto y = Tensor::uninitialised({g.batch, g.channels, g.out_h, g.out_w});
     std::vector<std::int32_t> argmax(state ? layers::at(y.size()) : 0);
     backend.max_pool2d_forward(g, x.data(), y.data(), state ? argmax.data() : nullptr);
     if (state) *state = std::make_unique<MaxPoolState>(x.shape(), std::move(argmax));
@@ -68,14 +68,14 @@ class MaxPool2d final : public Layer {
       }
       argmax = recorded->argmax.data();
     } else {
-      Tensor y(grad_output.shape());
+      auto y = Tensor::uninitialised(grad_output.shape());
       recomputed.resize(layers::at(y.size()));
       backend.max_pool2d_forward(g, x.data(), y.data(), recomputed.data());
       argmax = recomputed.data();
     }
-    Tensor dx(x.shape());
+    auto dx = Tensor::uninitialised(x.shape());
     backend.max_pool2d_backward(g, grad_output.data(), argmax, dx.data());
-    return {dx};
+    return layers::single(std::move(dx));
   }
 
   std::int64_t flops(std::span<const Shape>, const Shape& output) const override {

@@ -97,7 +97,7 @@ class Pad final : public Layer {
     walk(shape, grad_output.shape(), [&](std::int64_t out, std::int64_t in) {
       if (in >= 0) dx[in] += grad_output[out];
     });
-    return {dx};
+    return layers::single(std::move(dx));
   }
 
  private:

@@ -34,7 +34,7 @@ class ShapeOnly : public Layer {
       throw ShapeError(label(*this) + ": output gradient " + to_string(grad_output.shape()) +
                        " does not match the output of input " + to_string(input));
     }
-    return {grad_output.reshaped(input)};
+    return layers::single(grad_output.reshaped(input));
   }
 };
 

@@ -79,7 +79,7 @@ class Softmax final : public Layer {
         }
       }
     }
-    return {dx};
+    return layers::single(std::move(dx));
   }
 
   std::int64_t flops(std::span<const Shape>, const Shape& output) const override {

@@ -86,7 +86,7 @@ class Transpose final : public Layer {
       throw ShapeError(label(*this) + ": output gradient " + to_string(grad_output.shape()) +
                        " does not match the output of input " + to_string(input));
     }
-    return {permuted(grad_output, inverse_)};
+    return layers::single(permuted(grad_output, inverse_));
   }
 
  private:
