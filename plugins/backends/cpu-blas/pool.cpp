@@ -76,6 +76,12 @@ void for_each_plane(const Pool2dGeometry& g, Body&& body) {
                     });
 }
 
+/// Whether every tap of w is inside the input and the taps are adjacent (no dilation).
+bool whole(const Pool2dGeometry& g, const Window& w) {
+  return g.dilation_h == 1 && g.dilation_w == 1 && w.kh_begin == 0 && w.kh_end == g.kernel_h &&
+         w.kw_begin == 0 && w.kw_end == g.kernel_w;
+}
+
 /// Divisor of an average: the whole kernel, or only the taps inside the input.
 Index divisor(const Pool2dGeometry& g, const Window& w) {
   return g.count_include_pad ? g.kernel_h * g.kernel_w : w.inside();
@@ -90,15 +96,32 @@ void max_pool2d_forward(const Pool2dGeometry& g, const float* x, float* y, std::
     const float* xp = x + plane * in_plane;
     for (Index oh = 0; oh < g.out_h; ++oh) {
       for (Index ow = 0; ow < g.out_w; ++ow) {
+        const Window w = windows.at(oh, ow);
         float best = 0.0F;  // the value of a window that lies entirely in the padding
         Index best_index = -1;
-        for_each_tap(g, windows.at(oh, ow), [&](Index index) {
-          // Strictly greater: a tie keeps the first winner in scan order.
-          if (best_index < 0 || xp[index] > best) {
-            best = xp[index];
-            best_index = index;
+        if (whole(g, w)) {
+          // The common case, without the general loop's per-tap checks: same scan order.
+          const Index first = w.top * g.in_w + w.left;
+          best = xp[first];
+          best_index = first;
+          for (Index kh = 0; kh < g.kernel_h; ++kh) {
+            const Index row = first + kh * g.in_w;
+            for (Index kw = 0; kw < g.kernel_w; ++kw) {
+              if (xp[row + kw] > best) {
+                best = xp[row + kw];
+                best_index = row + kw;
+              }
+            }
           }
-        });
+        } else {
+          for_each_tap(g, w, [&](Index index) {
+            // Strictly greater: a tie keeps the first winner in scan order.
+            if (best_index < 0 || xp[index] > best) {
+              best = xp[index];
+              best_index = index;
+            }
+          });
+        }
         const Index o = plane * out_plane + oh * g.out_w + ow;
         y[o] = best;
         if (argmax) argmax[o] = static_cast<std::int32_t>(best_index);
