@@ -33,6 +33,47 @@ I ceil_output(I in, I pad, I kernel, I stride, I dilation) {
   return out;
 }
 
+GemmCase tight_gemm(bool transpose_a, bool transpose_b, I m, I n, I k) {
+  GemmCase g;
+  g.transpose_a = transpose_a;
+  g.transpose_b = transpose_b;
+  g.m = m;
+  g.n = n;
+  g.k = k;
+  g.lda = transpose_a ? m : k;
+  g.ldb = transpose_b ? k : n;
+  g.ldc = n;
+  return g;
+}
+
+// A square convolution with symmetric padding over a square input.
+Conv2dGeometry square_conv(I batch, Grouping grouping, I size, I kernel, I stride, I pad) {
+  Conv2dGeometry g;
+  g.batch = batch;
+  g.in_channels = grouping.in_channels;
+  g.out_channels = grouping.out_channels;
+  g.groups = grouping.groups;
+  g.in_h = g.in_w = size;
+  g.kernel_h = g.kernel_w = kernel;
+  g.stride_h = g.stride_w = stride;
+  g.pad_top = g.pad_left = g.pad_bottom = g.pad_right = pad;
+  g.out_h = g.out_w = floor_output(size, pad, pad, kernel, stride, 1);
+  return g;
+}
+
+Pool2dGeometry square_pool(I kernel, I stride, I pad, bool count_include_pad) {
+  Pool2dGeometry g;
+  g.batch = 2;
+  g.channels = 64;
+  g.in_h = g.in_w = 56;
+  g.kernel_h = g.kernel_w = kernel;
+  g.stride_h = g.stride_w = stride;
+  g.pad_top = g.pad_left = pad;
+  g.count_include_pad = count_include_pad;
+  g.out_h = g.out_w = floor_output(g.in_h, pad, pad, kernel, stride, 1);
+  return g;
+}
+
 }  // namespace
 
 std::vector<GemmCase> gemm_battery() {
@@ -135,6 +176,24 @@ std::vector<Pool2dGeometry> pool_battery(bool count_include_pad) {
     }
   }
   return cases;
+}
+
+std::vector<GemmCase> large_gemm_cases() {
+  GemmCase scaled = tight_gemm(true, true, 520, 300, 200);
+  scaled.alpha = 0.5F;
+  scaled.beta = 1.0F;
+  return {tight_gemm(false, false, 300, 520, 120), scaled};
+}
+
+// Each convolution has at least 10 million multiply-adds: enough for a backend to give it a team
+// of threads (cpu-onednn's threshold), few enough for cpu-naive to run it in a few tens of ms.
+std::vector<Conv2dGeometry> large_conv_cases() {
+  return {square_conv(2, {1, 32, 32}, 28, 3, 1, 1), square_conv(2, {1, 128, 256}, 28, 1, 2, 0),
+          square_conv(4, {128, 128, 128}, 32, 5, 1, 2)};
+}
+
+std::vector<Pool2dGeometry> large_pool_cases(bool count_include_pad) {
+  return {square_pool(3, 2, 1, count_include_pad), square_pool(2, 2, 0, count_include_pad)};
 }
 
 std::string describe(const GemmCase& g) {

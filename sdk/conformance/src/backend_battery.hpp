@@ -25,6 +25,14 @@ std::vector<Conv2dGeometry> conv_battery();
 /// and 8; floor and ceil output sizes; `count_include_pad` as given.
 std::vector<Pool2dGeometry> pool_battery(bool count_include_pad);
 
+/// Cases large enough for a backend to split among threads: gemm 300x520x120 and 520x300x200
+/// transposed (several 256x256 tiles); a 3x3 32->32 convolution on 28x28 (batch 2), a 1x1
+/// stride-2 128->256 one and a 5x5 depthwise one over 128 channels of 32x32 (batch 4); pooling
+/// over 64 channels of 56x56 (batch 2), with overlapping windows and without.
+std::vector<GemmCase> large_gemm_cases();
+std::vector<Conv2dGeometry> large_conv_cases();
+std::vector<Pool2dGeometry> large_pool_cases(bool count_include_pad);
+
 std::string describe(const GemmCase& g);
 std::string describe(const Conv2dGeometry& g);
 std::string describe(const Pool2dGeometry& g);

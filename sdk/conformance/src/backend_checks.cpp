@@ -1,43 +1,37 @@
 #include <algorithm>
-#include <cmath>
 #include <cstring>
 #include <functional>
-#include <random>
 #include <span>
 #include <string>
-#include <string_view>
 #include <vector>
 
 #include "backend_battery.hpp"
+#include "backend_model_check.hpp"
+#include "backend_threading.hpp"
 #include "check_support.hpp"
+#include "kernel_calls.hpp"
 #include "lumen/backend.hpp"
 #include "lumen/conformance/checks.hpp"
 #include "lumen/registry.hpp"
+#include "test_cases.hpp"
 
 namespace lumen::conformance {
 
 namespace {
 
+using detail::Buffer;
 using detail::describe;
 using detail::fail;
-using Buffer = std::vector<float>;
+using detail::input_size;
+using detail::nans;
+using detail::output_size;
+using detail::random_values;
+using detail::weight_size;
 using I = std::int64_t;
 
 // Float kernels summing the same terms in another order (blocking, SIMD, Winograd) differ by
 // rounding; 1e-4 of the largest output leaves room for that over a few hundred terms.
 constexpr double tolerance = 1e-4;
-
-Buffer random_values(I count, std::uint64_t seed, float shift = 0.0F) {
-  std::mt19937_64 rng(seed);
-  std::uniform_real_distribution<float> uniform(-1.0F, 1.0F);
-  Buffer values(static_cast<std::size_t>(count));
-  for (float& v : values) v = uniform(rng) + shift;
-  return values;
-}
-
-// Outputs start as NaN: a kernel that accumulates into its output instead of overwriting it
-// leaves NaN behind.
-Buffer nans(I count) { return Buffer(static_cast<std::size_t>(count), std::nanf("")); }
 
 // How one kernel compared over the whole battery.
 class Tally {
@@ -82,14 +76,6 @@ void call(const std::string& where, const std::function<void()>& kernel) {
     fail(where + ": threw " + e.what());
   }
 }
-
-I input_size(const Conv2dGeometry& g) { return g.batch * g.in_channels * g.in_h * g.in_w; }
-I output_size(const Conv2dGeometry& g) { return g.batch * g.out_channels * g.out_h * g.out_w; }
-I weight_size(const Conv2dGeometry& g) {
-  return g.out_channels * (g.in_channels / g.groups) * g.kernel_h * g.kernel_w;
-}
-I input_size(const Pool2dGeometry& g) { return g.batch * g.channels * g.in_h * g.in_w; }
-I output_size(const Pool2dGeometry& g) { return g.batch * g.channels * g.out_h * g.out_w; }
 
 std::string gemm_check(const Backend& b, const Backend& ref) {
   Tally tally;
@@ -269,12 +255,6 @@ std::string info_complete(const BackendInfo& info, const std::string& key) {
   return {};
 }
 
-bool implements(const Backend& backend, std::string_view kernel) {
-  for (const Kernel k : all_kernels)
-    if (kernel == to_string(k)) return backend.implements(k);
-  return true;
-}
-
 }  // namespace
 
 void check_backend(const Registry& registry, const Subject& item, Report& report) {
@@ -286,28 +266,46 @@ void check_backend(const Registry& registry, const Subject& item, Report& report
   if (!backend) return;
   const auto reference = detail::find_reference_backend(registry);
   using Check = std::string (*)(const Backend&, const Backend&);
-  const std::pair<const char*, Check> kernels[] = {
-      {"gemm", gemm_check},
-      {"conv2d_forward", conv_forward_check},
-      {"conv2d_backward_data", conv_backward_data_check},
-      {"conv2d_backward_weights", conv_backward_weights_check},
-      {"max_pool2d_forward", max_pool_forward_check},
-      {"max_pool2d_backward", max_pool_backward_check},
-      {"avg_pool2d_forward", avg_pool_forward_check},
-      {"avg_pool2d_backward", avg_pool_backward_check},
+  const std::pair<Kernel, Check> kernels[] = {
+      {Kernel::gemm, gemm_check},
+      {Kernel::conv2d_forward, conv_forward_check},
+      {Kernel::conv2d_backward_data, conv_backward_data_check},
+      {Kernel::conv2d_backward_weights, conv_backward_weights_check},
+      {Kernel::max_pool2d_forward, max_pool_forward_check},
+      {Kernel::max_pool2d_backward, max_pool_backward_check},
+      {Kernel::avg_pool2d_forward, avg_pool_forward_check},
+      {Kernel::avg_pool2d_backward, avg_pool_backward_check},
   };
   for (const auto& [kernel, check] : kernels) {
-    const std::string name = std::string(kernel) + " agrees with " + reference_backend;
-    if (!implements(*backend, kernel)) {
-      report.record({item, name, Outcome::skip,
-                     "not implemented by this backend (a chain runs it on the next backend)"});
+    const std::string name = to_string(kernel);
+    const std::string agrees = name + " agrees with " + reference_backend;
+    const std::string threads = name + " gives the same bits on 1 and 2 threads";
+    const std::string concurrent =
+        name + " called from several threads at once equals sequential calls";
+    if (!backend->implements(kernel)) {
+      for (const auto& check_name : {agrees, threads, concurrent}) {
+        report.record({item, check_name, Outcome::skip,
+                       "not implemented by this backend (a chain runs it on the next backend)"});
+      }
       continue;
     }
+    if (reference) {
+      report.run(item, agrees, [&] { return check(*backend, *reference); });
+    } else {
+      report.record({item, agrees, Outcome::fail, detail::missing_reference_backend()});
+    }
+    const auto calls = detail::large_kernel_calls(kernel);
+    report.run(item, threads, [&] { return detail::thread_count_check(*backend, calls); });
+    report.run(item, concurrent, [&] { return detail::concurrency_check(*backend, calls); });
+  }
+  for (const auto& test : detail::test_models(true)) {
+    const std::string check =
+        "runs the " + test.name + " model like " + reference_backend + " (logits and saliency)";
     if (!reference) {
-      report.record({item, name, Outcome::fail, detail::missing_reference_backend()});
+      report.record({item, check, Outcome::fail, detail::missing_reference_backend()});
       continue;
     }
-    report.run(item, name, [&] { return check(*backend, *reference); });
+    report.run(item, check, [&] { return detail::whole_model_check(backend, reference, test); });
   }
 }
 

@@ -33,7 +33,9 @@ LUMEN_CONFORMANCE_API void check_rule(const Registry& registry, const Subject& i
 LUMEN_CONFORMANCE_API void check_metric(const Registry& registry, const Subject& item,
                                         Report& report);
 
-/// Every kernel against the reference backend on a battery of geometries.
+/// Every kernel the backend implements: against the reference backend on a battery of geometries,
+/// bit-identical on 1 and 2 threads, and concurrent calls equal to sequential ones; then the test
+/// models on a chain of the backend and the reference, against the reference alone.
 LUMEN_CONFORMANCE_API void check_backend(const Registry& registry, const Subject& item,
                                          Report& report);
 
