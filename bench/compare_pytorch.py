@@ -27,8 +27,11 @@ How:
 - Threads: torch.set_num_threads(T) and `lumen --threads T`.
 - A (model, method) whose PyTorch explanation is estimated to take more than --max-seconds at 1
   thread (forward passes plus twice the backward passes, times one forward pass of one image) is
-  skipped, and listed with the reason: occlusion's default 3x3 window at stride 1 means 49,285
-  forward passes per 224x224 image.
+  skipped, and listed with the reason (VGG-16's Score-CAM, 514 forward passes, with the default).
+- Occlusion: lumen's default window (3, stride 1) on the small models; on 224x224 images a 32
+  window at stride 16 (169 windows; the default would mean 49,285 forward passes). lumen runs its
+  default mode (incremental where cheaper), PyTorch every window in full: the passes columns
+  show the difference.
 
 Needs Debian's python3-torch, python3-torchvision and python3-onnx (run with /usr/bin/python3)
 and a built lumen; `bash scripts/bench_pytorch.sh` installs, builds and runs it.
@@ -60,7 +63,9 @@ STEPS = 50  # integrated-gradients' path points
 SAMPLES = 50  # smoothgrad's noisy copies
 NOISE_LEVEL = 0.15  # smoothgrad's sigma as a fraction of the image's range (lumen's default)
 MASK_BATCH = 64  # score-cam's masked inputs and occlusion's windows per forward (lumen's defaults)
-WINDOW = 3  # occlusion's window (spanning every channel) at stride 1 (lumen's defaults)
+# occlusion's window (spanning every channel) and stride: lumen's defaults (3, 1) on small inputs;
+# on 224x224 images 32 at stride 16, the 13 x 13 = 169 windows that tile the image.
+LARGE_INPUT = 128
 
 
 # ---------------------------------------------------------------------------------------------
@@ -371,27 +376,40 @@ def score_cam(m):
     return upsample(torch.relu(cam), m.x)
 
 
+def occlusion_geometry(m):
+    """(window, stride) of occlusion on this model's input."""
+    return (32, 16) if m.x.shape[2] >= LARGE_INPUT else (3, 1)
+
+
+def occlusion_grid(m):
+    window, stride = occlusion_geometry(m)
+    return ((m.x.shape[2] - window) // stride + 1, (m.x.shape[3] - window) // stride + 1)
+
+
 def occlusion_windows(m):
-    return (m.x.shape[2] - WINDOW + 1) * (m.x.shape[3] - WINDOW + 1)
+    height, width = occlusion_grid(m)
+    return height * width
 
 
 @torch.no_grad()
 def occlusion(m):
-    """A WINDOW x WINDOW window over every channel at stride 1, baseline 0: one forward pass for
-    the input, one per window (MASK_BATCH at a time); each value gets the mean logit drop of the
+    """A window over every channel at the model's stride, baseline 0: one forward pass for the
+    input, one per window (MASK_BATCH at a time); each value gets the mean logit drop of the
     windows covering it."""
-    height, width = m.x.shape[2] - WINDOW + 1, m.x.shape[3] - WINDOW + 1
+    window, stride = occlusion_geometry(m)
+    height, width = occlusion_grid(m)
     reference = m.net(m.x)[0, m.target]
     drops = []
     for first in range(0, height * width, MASK_BATCH):
         positions = range(first, min(first + MASK_BATCH, height * width))
         keep = torch.ones((len(positions), 1) + m.x.shape[2:])
         for j, p in enumerate(positions):
-            keep[j, :, p // width:p // width + WINDOW, p % width:p % width + WINDOW] = 0
+            top, left = (p // width) * stride, (p % width) * stride
+            keep[j, :, top:top + window, left:left + window] = 0
         drops.append(reference - m.net(m.x * keep)[:, m.target])
-    box = torch.ones(1, 1, WINDOW, WINDOW)
-    total = F.conv_transpose2d(torch.cat(drops).view(1, 1, height, width), box)
-    covered = F.conv_transpose2d(torch.ones(1, 1, height, width), box)
+    box = torch.ones(1, 1, window, window)
+    total = F.conv_transpose2d(torch.cat(drops).view(1, 1, height, width), box, stride=stride)
+    covered = F.conv_transpose2d(torch.ones(1, 1, height, width), box, stride=stride)
     return (total / covered).expand_as(m.x)
 
 
@@ -401,7 +419,7 @@ class Method:
     target: float  # the largest acceptable lumen / PyTorch
     explain: Callable[[Model], torch.Tensor]
     passes: Callable[[Model], tuple]  # PyTorch's forward and backward passes per image
-    params: tuple = ()  # lumen's parameters (METHOD.NAME=VALUE without the METHOD.)
+    params: object = ()  # lumen's parameters (NAME=VALUE), or a function of the model giving them
 
 
 def one_pass(m):
@@ -426,8 +444,9 @@ METHODS = {
     "score-cam": Method("same passes", 1.0, score_cam, lambda m: (m.channels + 2, 0),
                         (f"batch_size={MASK_BATCH}",)),
     "occlusion": Method("same passes", 1.0, occlusion, lambda m: (1 + occlusion_windows(m), 0),
-                        (f"window={WINDOW},{WINDOW}", "stride=1,1",
-                         f"batch_size={MASK_BATCH}")),
+                        lambda m: (f"window={occlusion_geometry(m)[0]}",
+                                   f"stride={occlusion_geometry(m)[1]}",
+                                   f"batch_size={MASK_BATCH}")),
 }
 
 
@@ -460,7 +479,8 @@ def time_lumen(lumen, m, name, method, threads, out):
     the backend it used."""
     command = [lumen, "--threads", str(threads), "--seed", "1", "bench", "--model", m.onnx,
                "--methods", name, "--input", m.batch_file, "--warmup", "1", "--json", out]
-    for p in method.params:
+    params = method.params(m) if callable(method.params) else method.params
+    for p in params:
         command += ["--param", f"{name}.{p}"]
     run(command)
     with open(out) as f:
