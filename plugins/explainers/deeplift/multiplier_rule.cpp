@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cmath>
 #include <lumen/layer.hpp>
+#include <utility>
+#include <vector>
 
 namespace lumen::deeplift {
 
@@ -18,6 +20,13 @@ Tensor sum(const Tensor& a, const Tensor& b) {
   Tensor s(a.shape());
   for (std::int64_t i = 0; i < s.size(); ++i) s[i] = a[i] + b[i];
   return s;
+}
+
+// {t} without the copy a braced list makes of each element.
+std::vector<Tensor> single(Tensor t) {
+  std::vector<Tensor> out;
+  out.push_back(std::move(t));
+  return out;
 }
 
 // m = upstream * Δy / Δx where |Δx| is above the threshold, else the gradient g.
@@ -45,14 +54,14 @@ class MultiplierRule final : public Rule {
 
   std::vector<Tensor> propagate(const RuleInput& in) const override {
     const Layer& layer = *in.node.layer;
-    if (layer.op_type() == "MaxPool") return {max_pool(in)};
+    if (layer.op_type() == "MaxPool") return single(max_pool(in));
     if (layer.kind() == LayerKind::activation) {
       // Reveal-cancel is applied one node down, at the linear layer feeding this activation.
       if (mode_ == Mode::reveal_cancel && splits_into_parts(in.node.inputs[0]))
-        return {in.upstream};
-      return {activation_rescale(in)};
+        return single(in.upstream);
+      return single(activation_rescale(in));
     }
-    if (splits_into_parts(in.node.id)) return {reveal_cancel(in)};
+    if (splits_into_parts(in.node.id)) return single(reveal_cancel(in));
     return layer.backward(in.inputs, in.output, in.state, in.upstream, in.backend);
   }
 
@@ -66,14 +75,30 @@ class MultiplierRule final : public Rule {
     return consumers.size() == 1 && g.node(consumers[0]).layer->kind() == LayerKind::activation;
   }
 
+  // One pass over x, x0, y, y0 and the upstream signal; the gradient is computed only when some
+  // |Δx| is below the threshold (rarely), which saves a backward pass and four temporaries.
   Tensor activation_rescale(const RuleInput& in) const {
-    const Tensor& x0 = reference_.output(in.node.inputs[0]);
-    const Tensor& y0 = reference_.output(in.node.id);
-    const Tensor gradient =
-        in.node.layer->backward(in.inputs, in.output, in.state, in.upstream, in.backend)[0];
-    Tensor contribution = difference(in.output, y0);
-    for (std::int64_t i = 0; i < contribution.size(); ++i) contribution[i] *= in.upstream[i];
-    return rescale(difference(*in.inputs[0], x0), contribution, gradient);
+    const float* x = in.inputs[0]->data();
+    const float* x0 = reference_.output(in.node.inputs[0]).data();
+    const float* y = in.output.data();
+    const float* y0 = reference_.output(in.node.id).data();
+    const float* up = in.upstream.data();
+    auto m = Tensor::uninitialised(in.inputs[0]->shape());
+    float* out = m.data();
+    bool any_small = false;
+    for (std::int64_t i = 0, n = m.size(); i < n; ++i) {
+      const float delta_in = x[i] - x0[i];
+      const bool small = std::fabs(delta_in) < kDeltaThreshold;
+      any_small = any_small || small;
+      out[i] = small ? 0.0F : ((y[i] - y0[i]) * up[i]) / delta_in;
+    }
+    if (any_small) {
+      const Tensor gradient =
+          in.node.layer->backward(in.inputs, in.output, in.state, in.upstream, in.backend)[0];
+      for (std::int64_t i = 0, n = m.size(); i < n; ++i)
+        if (std::fabs(x[i] - x0[i]) < kDeltaThreshold) out[i] = gradient[i];
+    }
+    return m;
   }
 
   // Captum's max-pool rule: each window's Δy = y - y0 goes to the winner of x when y >= y0 and to
