@@ -33,7 +33,9 @@ class Activation final : public Layer {
     // vectorise.
     const float* in = x.data();
     float* out = y.data();
-    for (std::int64_t i = 0, n = x.size(); i < n; ++i) out[i] = f_.value(in[i]);
+    layers::for_each_block(x.size(), [&](std::int64_t begin, std::int64_t end) {
+      for (std::int64_t i = begin; i < end; ++i) out[i] = f_.value(in[i]);
+    });
     return y;
   }
 
@@ -51,7 +53,9 @@ class Activation final : public Layer {
     const float* out = output.data();
     const float* dy = grad_output.data();
     float* d = dx.data();
-    for (std::int64_t i = 0, n = x.size(); i < n; ++i) d[i] = dy[i] * f_.derivative(in[i], out[i]);
+    layers::for_each_block(x.size(), [&](std::int64_t begin, std::int64_t end) {
+      for (std::int64_t i = begin; i < end; ++i) d[i] = dy[i] * f_.derivative(in[i], out[i]);
+    });
     return layers::single(std::move(dx));
   }
 

@@ -28,9 +28,13 @@ class Add final : public Layer {
   Tensor forward(TensorRefs inputs, const Backend&, std::unique_ptr<LayerState>*) const override {
     const auto shapes = layers::shapes_of(inputs);
     Tensor y(output_shape(shapes));
-    for (const auto* x : inputs) {
-      for (std::int64_t i = 0; i < y.size(); ++i) y[i] += (*x)[i];
-    }
+    float* out = y.data();
+    layers::for_each_block(y.size(), [&](std::int64_t begin, std::int64_t end) {
+      for (const auto* x : inputs) {
+        const float* in = x->data();
+        for (std::int64_t i = begin; i < end; ++i) out[i] += in[i];
+      }
+    });
     return y;
   }
 
