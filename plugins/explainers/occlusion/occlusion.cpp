@@ -1,41 +1,82 @@
 // Occlusion (Zeiler & Fergus 2014), with Captum's sliding windows: every window position replaces
 // the input values under it by a baseline value; each input value gets the mean, over the windows
-// covering it, of f_c(x) - f_c(x_occluded) (logits).
+// covering it, of f_c(x) - f_c(x_occluded) (logits). The occluded logits come from whole forward
+// passes (plain) or from the un-occluded activations with only each window's cone recomputed
+// (incremental, Krypton), whichever `mode` asks or, by default, the cheaper.
 #include <algorithm>
+#include <cmath>
+#include <cstdio>
 #include <limits>
 #include <lumen/explainer.hpp>
 #include <lumen/model.hpp>
 #include <lumen/plugin.hpp>
-#include <lumen/trace.hpp>
 #include <vector>
 
+#include "cone.hpp"
+#include "incremental.hpp"
+#include "local_layers.hpp"
+#include "plain.hpp"
 #include "sliding_windows.hpp"
 
 namespace {
 
+using lumen::occlusion::ConePlanner;
+using lumen::occlusion::Jobs;
+using lumen::occlusion::Logits;
 using lumen::occlusion::SlidingWindows;
 
-// The sample `image` ([1,C,H,W]) with windows [first, first + count) each filled with `baseline`,
-// one window per copy: [count,C,H,W].
-lumen::Tensor occluded_copies(const lumen::Tensor& image, const SlidingWindows& windows,
-                              std::int64_t first, std::int64_t count, float baseline) {
+// `auto` runs incremental occlusion below this fraction of the plain path's FLOPs: patches are
+// small kernel calls on gathered crops, slower per FLOP than whole passes.
+constexpr double auto_threshold = 0.6;
+
+std::string percent(double fraction) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%.1f%%", 100.0 * fraction);
+  return text;
+}
+
+// Each input value's mean drop over the windows covering it; drops[n * count + w].
+lumen::Tensor mean_drops(const std::vector<double>& drops, const SlidingWindows& windows,
+                         const lumen::Shape& shape) {
+  lumen::Tensor map(shape);
+  const std::int64_t count = windows.count();
   const std::int64_t plane = windows.dims[1] * windows.dims[2];
   const std::int64_t sample = windows.dims[0] * plane;
-  lumen::Shape shape = image.shape();
-  shape[0] = count;
-  lumen::Tensor copies(shape);
-  for (std::int64_t k = 0; k < count; ++k) {
-    float* out = copies.data() + k * sample;
-    std::copy(image.data(), image.data() + sample, out);
-    const auto c = windows.range(first + k, 0);
-    const auto y = windows.range(first + k, 1);
-    const auto x = windows.range(first + k, 2);
-    for (std::int64_t ci = c[0]; ci < c[1]; ++ci)
-      for (std::int64_t yi = y[0]; yi < y[1]; ++yi)
-        std::fill(out + ci * plane + yi * windows.dims[2] + x[0],
-                  out + ci * plane + yi * windows.dims[2] + x[1], baseline);
+  std::vector<double> total(static_cast<std::size_t>(sample));
+  std::vector<std::int32_t> covered(static_cast<std::size_t>(sample));
+  for (std::int64_t n = 0; n < shape[0]; ++n) {
+    std::fill(total.begin(), total.end(), 0.0);
+    std::fill(covered.begin(), covered.end(), 0);
+    for (std::int64_t w = 0; w < count; ++w) {
+      const double drop = drops[static_cast<std::size_t>(n * count + w)];
+      const auto c = windows.range(w, 0);
+      const auto y = windows.range(w, 1);
+      const auto x = windows.range(w, 2);
+      for (std::int64_t ci = c[0]; ci < c[1]; ++ci)
+        for (std::int64_t yi = y[0]; yi < y[1]; ++yi)
+          for (std::int64_t xi = x[0]; xi < x[1]; ++xi) {
+            const auto i = static_cast<std::size_t>(ci * plane + yi * windows.dims[2] + xi);
+            total[i] += drop;
+            ++covered[i];
+          }
+    }
+    for (std::int64_t i = 0; i < sample; ++i)
+      map[n * sample + i] = static_cast<float>(total[static_cast<std::size_t>(i)] /
+                                               covered[static_cast<std::size_t>(i)]);
   }
-  return copies;
+  return map;
+}
+
+std::string mode_note(const std::string& mode, bool incremental, double fraction,
+                      std::int64_t count) {
+  if (incremental) {
+    return "mode: incremental (mode=" + mode + "), " + percent(fraction) +
+           " of the plain path's FLOPs; forward passes: 1 + that share of " +
+           std::to_string(count) + " passes, rounded up, per image";
+  }
+  if (mode == "plain") return "mode: plain (mode=plain)";
+  return "mode: plain (mode=auto), incremental would compute " + percent(fraction) +
+         " of its FLOPs";
 }
 
 class Occlusion final : public lumen::Explainer {
@@ -75,10 +116,20 @@ class Occlusion final : public lumen::Explainer {
         {"batch_size",
          lumen::ParamType::integer,
          "64",
-         "occluded copies per forward pass",
+         "windows per job: occluded copies per forward pass (plain), windows whose patches share "
+         "kernel calls (incremental)",
          1,
          1 << 20,
          {}},
+        {"mode",
+         lumen::ParamType::choice,
+         "auto",
+         "plain: a forward pass per window; incremental: recompute only what each window "
+         "changes, from the image's activations (Krypton); auto: incremental when its estimated "
+         "FLOPs are below 60% of plain's",
+         0,
+         0,
+         {"auto", "incremental", "plain"}},
     };
     return i;
   }
@@ -88,62 +139,38 @@ class Occlusion final : public lumen::Explainer {
     lumen::ExplanationMeter meter(context);
     lumen::check_targets(request.model, request.input, request.targets);
     const auto& params = request.params;
+    const lumen::Model& model = request.model;
     const lumen::Tensor& input = request.input;
-    const SlidingWindows windows = lumen::occlusion::make_sliding_windows(
-        params.text("window"), params.text("stride"), request.model.input_spec().sample_shape);
+    const auto windows = lumen::occlusion::make_sliding_windows(
+        params.text("window"), params.text("stride"), model.input_spec().sample_shape);
     const auto baseline = static_cast<float>(params.real("baseline"));
-    const std::int64_t batch = params.integer("batch_size");
-    const std::int64_t samples = input.dim(0);
-    const std::int64_t classes = request.model.class_count();
-    const std::int64_t count = windows.count();
-    const std::int64_t chunks = (count + batch - 1) / batch;
+    const std::string& mode = params.text("mode");
+    const Jobs jobs(input.dim(0), windows.count(), params.integer("batch_size"));
 
-    const lumen::Tensor logits = lumen::predict_logits(request.model, input, context);
-    // drops[n * count + w] = f_c(x_n) - f_c(x_n with window w occluded); one job per (sample,
-    // chunk of windows), each writing its own slots, so the result is the same for any threads.
-    std::vector<double> drops(static_cast<std::size_t>(samples * count));
-    context.parallel_for(samples * chunks, [&](std::int64_t job) {
-      context.check_cancelled();
-      const std::int64_t n = job / chunks;
-      const std::int64_t first = (job % chunks) * batch;
-      const std::int64_t size = std::min(batch, count - first);
-      const lumen::Tensor copies =
-          occluded_copies(input.batch_slice(n), windows, first, size, baseline);
-      const lumen::Tensor occluded = lumen::predict_logits(request.model, copies, context);
-      const std::int64_t target = request.targets[static_cast<std::size_t>(n)];
-      const double reference = logits[n * classes + target];
-      for (std::int64_t k = 0; k < size; ++k)
-        drops[static_cast<std::size_t>(n * count + first + k)] =
-            reference - occluded[k * classes + target];
-    });
+    const auto layers = lumen::occlusion::local_layers(model);
+    const ConePlanner planner(model, layers, windows);
+    // The FLOPs incremental occlusion would compute for one image: its chunks' cones.
+    double planned = 0.0;
+    if (mode != "plain") {
+      for (std::int64_t job = 0; job < jobs.chunks; ++job)
+        planned += planner.plan(jobs.first(job), jobs.size(job)).flops;
+    }
+    const double full = planner.plain_flops() * static_cast<double>(jobs.count);
+    const double fraction = full > 0.0 ? planned / full : 1.0;
+    const bool incremental = mode == "incremental" || (mode == "auto" && fraction < auto_threshold);
+
+    const Logits logits =
+        incremental ? lumen::occlusion::incremental_occlusion(request, windows, layers, planner,
+                                                              planned, jobs, baseline, context)
+                    : lumen::occlusion::plain_occlusion(request, windows, jobs, baseline, context);
+    std::vector<double> drops(logits.occluded.size());
+    for (std::size_t i = 0; i < drops.size(); ++i)
+      drops[i] = logits.reference[i / static_cast<std::size_t>(jobs.count)] - logits.occluded[i];
 
     lumen::Attribution a;
-    a.map = lumen::Tensor(input.shape());
-    const std::int64_t plane = windows.dims[1] * windows.dims[2];
-    const std::int64_t sample = windows.dims[0] * plane;
-    std::vector<double> total(static_cast<std::size_t>(sample));
-    std::vector<std::int32_t> covered(static_cast<std::size_t>(sample));
-    for (std::int64_t n = 0; n < samples; ++n) {
-      std::fill(total.begin(), total.end(), 0.0);
-      std::fill(covered.begin(), covered.end(), 0);
-      for (std::int64_t w = 0; w < count; ++w) {
-        const double drop = drops[static_cast<std::size_t>(n * count + w)];
-        const auto c = windows.range(w, 0);
-        const auto y = windows.range(w, 1);
-        const auto x = windows.range(w, 2);
-        for (std::int64_t ci = c[0]; ci < c[1]; ++ci)
-          for (std::int64_t yi = y[0]; yi < y[1]; ++yi)
-            for (std::int64_t xi = x[0]; xi < x[1]; ++xi) {
-              const auto i = static_cast<std::size_t>(ci * plane + yi * windows.dims[2] + xi);
-              total[i] += drop;
-              ++covered[i];
-            }
-      }
-      for (std::int64_t i = 0; i < sample; ++i)
-        a.map[n * sample + i] = static_cast<float>(total[static_cast<std::size_t>(i)] /
-                                                   covered[static_cast<std::size_t>(i)]);
-    }
-    a.notes.push_back("windows per image: " + std::to_string(count));
+    a.map = mean_drops(drops, windows, input.shape());
+    a.notes.push_back("windows per image: " + std::to_string(jobs.count));
+    a.notes.push_back(mode_note(mode, incremental, fraction, jobs.count));
     meter.finish(a);
     return a;
   }

@@ -117,12 +117,13 @@ TEST_CASE("occlusion windows slide as Captum's", "[occlusion]") {
   CHECK(c.count() == 8);
 }
 
-TEST_CASE("occlusion: batches equal one by one, 1 thread equals 2, passes are counted",
+TEST_CASE("plain occlusion: batches equal one by one, 1 thread equals 2, passes are counted",
           "[occlusion]") {
   for (const auto& model : {conv_net(3), residual_net(4), dense_net(5)}) {
     const Tensor x = random_tensor(model.batch_shape(3), 9);
     const std::vector<std::int64_t> targets{1, 0, 2};
-    const std::map<std::string, std::string> params{{"window", "2,2"}, {"stride", "1,1"}};
+    const std::map<std::string, std::string> params{
+        {"window", "2,2"}, {"stride", "1,1"}, {"mode", "plain"}};
     auto with_batch = [&](const std::string& b, int threads) {
       auto p = params;
       p["batch_size"] = b;
