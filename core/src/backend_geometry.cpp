@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <string>
 #include <utility>
 
@@ -64,6 +65,17 @@ void check_conv_geometry(std::string_view who, const Conv2dGeometry& g) {
                     g.dilation_h, g.out_h);
   check_output_size(prefix, "w", g.in_w, g.pad_left, g.pad_right, g.kernel_w, g.stride_w,
                     g.dilation_w, g.out_w);
+}
+
+void check_gemm_shape(std::string_view who, bool transpose_a, bool transpose_b, Index m, Index n,
+                      Index k, Index lda, Index ldb, Index ldc) {
+  const std::string prefix = std::string(who) + ": ";
+  at_least(prefix, "m", m, 0);
+  at_least(prefix, "n", n, 0);
+  at_least(prefix, "k", k, 0);
+  at_least(prefix, "lda", lda, std::max<Index>(1, transpose_a ? m : k));
+  at_least(prefix, "ldb", ldb, std::max<Index>(1, transpose_b ? k : n));
+  at_least(prefix, "ldc", ldc, std::max<Index>(1, n));
 }
 
 }  // namespace lumen

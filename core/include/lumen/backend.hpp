@@ -30,6 +30,12 @@ struct Conv2dGeometry {
 /// channel counts, or out_h / out_w do not follow from the rest.
 LUMEN_API void check_conv_geometry(std::string_view who, const Conv2dGeometry& g);
 
+/// Throws InvalidArgument, prefixed by `who` (e.g. "cpu-blas gemm"), when m, n or k is negative
+/// or a row stride (lda, ldb, ldc) is shorter than the row of the matrix it strides.
+LUMEN_API void check_gemm_shape(std::string_view who, bool transpose_a, bool transpose_b,
+                                std::int64_t m, std::int64_t n, std::int64_t k, std::int64_t lda,
+                                std::int64_t ldb, std::int64_t ldc);
+
 /// Geometry of a 2-D pooling window over NCHW data. Padded positions never win a max and,
 /// unless count_include_pad, do not count in an average.
 struct Pool2dGeometry {

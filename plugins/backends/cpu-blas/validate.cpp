@@ -33,13 +33,8 @@ void fits_int32(std::string_view kernel, const char* name, Index value) {
 
 void validate_gemm(std::string_view kernel, bool transpose_a, bool transpose_b, Index m, Index n,
                    Index k, Index lda, Index ldb, Index ldc) {
-  at_least(kernel, "m", m, 0);
-  at_least(kernel, "n", n, 0);
-  at_least(kernel, "k", k, 0);
-  // The row stride of each stored matrix covers its row length.
-  at_least(kernel, "lda", lda, std::max<Index>(1, transpose_a ? m : k));
-  at_least(kernel, "ldb", ldb, std::max<Index>(1, transpose_b ? k : n));
-  at_least(kernel, "ldc", ldc, std::max<Index>(1, n));
+  check_gemm_shape("cpu-blas " + std::string(kernel), transpose_a, transpose_b, m, n, k, lda, ldb,
+                   ldc);
   fits_int32(kernel, "m", m);
   fits_int32(kernel, "n", n);
   fits_int32(kernel, "k", k);

@@ -3,6 +3,7 @@
 #include <string>
 
 #include "convolution.hpp"
+#include "gemm.hpp"
 
 namespace lumen {
 namespace {
@@ -18,14 +19,22 @@ class CpuOnednnBackend final : public Backend {
   BackendInfo info() const override {
     return {"cpu-onednn",
             "convolutions (forward, backward-data, backward-weights) on oneDNN in its blocked "
-            "layouts, primitives cached per geometry, weights reordered once per layer; split "
-            "into oneTBB tasks, bit-identical on any thread count",
+            "layouts, primitives cached per geometry, weights reordered once per layer, and gemm "
+            "on oneDNN's sgemm; split into oneTBB tasks, bit-identical on any thread count",
             20};
   }
 
   bool implements(Kernel kernel) const override {
-    return kernel == Kernel::conv2d_forward || kernel == Kernel::conv2d_backward_data ||
-           kernel == Kernel::conv2d_backward_weights;
+    return kernel == Kernel::gemm || kernel == Kernel::conv2d_forward ||
+           kernel == Kernel::conv2d_backward_data || kernel == Kernel::conv2d_backward_weights;
+  }
+
+  void gemm(bool transpose_a, bool transpose_b, std::int64_t m, std::int64_t n, std::int64_t k,
+            float alpha, const float* a, std::int64_t lda, const float* b, std::int64_t ldb,
+            float beta, float* c, std::int64_t ldc) const override {
+    check_gemm_shape("cpu-onednn gemm", transpose_a, transpose_b, m, n, k, lda, ldb, ldc);
+    cpu_onednn::tiled_gemm(
+        {transpose_a, transpose_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc});
   }
 
   void conv2d_forward(const Conv2dGeometry& g, const float* x, const float* w, const float* bias,

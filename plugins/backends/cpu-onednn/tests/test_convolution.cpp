@@ -174,12 +174,12 @@ TEST_CASE("cpu-onednn kernels called from several threads at once equal sequenti
   }
 }
 
-TEST_CASE("cpu-onednn implements the convolutions and refuses a bad geometry by name",
+TEST_CASE("cpu-onednn implements the convolutions and gemm and refuses bad arguments by name",
           "[cpu-onednn]") {
   const auto onednn = lumen::make_cpu_onednn_backend();
   CHECK(onednn->info().name == "cpu-onednn");
   CHECK(onednn->implements(lumen::Kernel::conv2d_forward));
-  CHECK_FALSE(onednn->implements(lumen::Kernel::gemm));
+  CHECK(onednn->implements(lumen::Kernel::gemm));
   CHECK_FALSE(onednn->implements(lumen::Kernel::max_pool2d_forward));
   Conv2dGeometry g = geometry(shapes[1]);
   g.out_h += 1;
@@ -187,9 +187,35 @@ TEST_CASE("cpu-onednn implements the convolutions and refuses a bad geometry by 
   Buffer y(static_cast<std::size_t>(output_size(g)));
   CHECK_THROWS_WITH(onednn->conv2d_forward(g, x.data(), w.data(), nullptr, y.data()),
                     Catch::Contains("cpu-onednn conv2d_forward: out_h = 15"));
-  CHECK_THROWS_AS(
-      onednn->gemm(false, false, 1, 1, 1, 1.0F, x.data(), 1, w.data(), 1, 0.0F, y.data(), 1),
-      lumen::InvalidArgument);
+  CHECK_THROWS_WITH(
+      onednn->gemm(false, false, 2, 3, 4, 1.0F, x.data(), 3, w.data(), 3, 0.0F, y.data(), 3),
+      Catch::Contains("cpu-onednn gemm: lda = 3 must be at least 4"));
+  lumen::Pool2dGeometry pool;
+  CHECK_THROWS_AS(onednn->max_pool2d_forward(pool, x.data(), y.data(), nullptr),
+                  lumen::InvalidArgument);
+}
+
+// Fully connected layers call gemm with one row per sample: the one-row product, a batch, and
+// wide outputs cut into several column tiles, against the naive reference.
+TEST_CASE("cpu-onednn gemm agrees with the naive reference on the products layers make",
+          "[cpu-onednn]") {
+  const auto onednn = lumen::make_cpu_onednn_backend();
+  const auto naive = lumen::testing::naive_backend();
+  for (const I m : {I{1}, I{2}, I{17}, I{300}}) {
+    for (const auto& [n, k] : {std::pair<I, I>{10, 512}, std::pair<I, I>{2500, 300}}) {
+      for (const bool transpose_b : {false, true}) {
+        CAPTURE(m, n, k, transpose_b);
+        const auto a = random_values(m * k, 1), b = random_values(k * n, 2);
+        const I ldb = transpose_b ? k : n;
+        Buffer got(static_cast<std::size_t>(m * n)), want(got.size());
+        onednn->gemm(false, transpose_b, m, n, k, 1.0F, a.data(), k, b.data(), ldb, 0.0F,
+                     got.data(), n);
+        naive->gemm(false, transpose_b, m, n, k, 1.0F, a.data(), k, b.data(), ldb, 0.0F,
+                    want.data(), n);
+        CHECK(relative_error(got, want) < 1e-5);
+      }
+    }
+  }
 }
 
 TEST_CASE("cpu-onednn keeps constant weights in its layout in their owner's cache",
