@@ -15,9 +15,10 @@ dnnl::primitive_attr user_scratchpad() {
   return attr;
 }
 
-/// A plain NCHW (or OIHW) tensor of `dims` inside one whose second dimension is `full`.
-memory::desc plain_slice(const Dims& dims, std::int64_t full) {
-  return memory::desc(dims, f32, Dims{full * dims[2] * dims[3], dims[2] * dims[3], dims[3], 1});
+/// A plain NCHW (or OIHW) tensor of `dims` inside one of `channels` planes of `height` x `width`.
+memory::desc plain_view(const Dims& dims, std::int64_t channels, std::int64_t height,
+                        std::int64_t width) {
+  return memory::desc(dims, f32, Dims{channels * height * width, height * width, width, 1});
 }
 
 struct ConvDescs {
@@ -53,7 +54,7 @@ ConvDescs descs_of(const Conv2dGeometry& g) {
 
 memory::desc plain_weights(const ConvDescs& d, const Conv2dGeometry& g, std::int64_t in_channels) {
   if (g.groups != 1) return memory::desc(d.weights, f32, Tag::goihw);
-  return plain_slice(d.weights, in_channels);
+  return plain_view(d.weights, in_channels, g.kernel_h, g.kernel_w);
 }
 
 dnnl::convolution_forward::primitive_desc forward_desc(const ConvDescs& d, bool bias,
@@ -82,22 +83,24 @@ Operand operand(const memory::desc& plain, const memory::desc& internal, bool in
 
 }  // namespace
 
-Plan forward_plan(const Conv2dGeometry& part, std::int64_t out_channels, bool bias,
+Plan forward_plan(const Conv2dGeometry& part, const Conv2dGeometry& whole, bool bias,
                   const dnnl::engine& engine) {
   const ConvDescs d = descs_of(part);
   const auto pd = forward_desc(d, bias, dnnl::prop_kind::forward_inference, engine);
   Plan plan{dnnl::convolution_forward(pd), pd.scratchpad_desc(), {}};
   plan.operands.emplace(DNNL_ARG_SRC,
-                        operand(plain_slice(d.src, part.in_channels), pd.src_desc(), true, engine));
+                        operand(plain_view(d.src, whole.in_channels, whole.in_h, whole.in_w),
+                                pd.src_desc(), true, engine));
   plan.operands.emplace(DNNL_ARG_WEIGHTS, operand(plain_weights(d, part, part.in_channels),
                                                   pd.weights_desc(), true, engine));
   if (bias) plan.operands.emplace(DNNL_ARG_BIAS, operand(d.bias, d.bias, true, engine));
   plan.operands.emplace(DNNL_ARG_DST,
-                        operand(plain_slice(d.dst, out_channels), pd.dst_desc(), false, engine));
+                        operand(plain_view(d.dst, whole.out_channels, whole.out_h, whole.out_w),
+                                pd.dst_desc(), false, engine));
   return plan;
 }
 
-Plan backward_data_plan(const Conv2dGeometry& part, std::int64_t in_channels,
+Plan backward_data_plan(const Conv2dGeometry& part, const Conv2dGeometry& whole,
                         const dnnl::engine& engine) {
   const ConvDescs d = descs_of(part);
   const auto hint = forward_desc(d, false, dnnl::prop_kind::forward_training, engine);
@@ -106,12 +109,14 @@ Plan backward_data_plan(const Conv2dGeometry& part, std::int64_t in_channels,
                                                    d.pad_l, d.pad_r);
   const dnnl::convolution_backward_data::primitive_desc pd(desc, user_scratchpad(), engine, hint);
   Plan plan{dnnl::convolution_backward_data(pd), pd.scratchpad_desc(), {}};
-  plan.operands.emplace(DNNL_ARG_DIFF_DST, operand(plain_slice(d.dst, part.out_channels),
-                                                   pd.diff_dst_desc(), true, engine));
-  plan.operands.emplace(DNNL_ARG_WEIGHTS, operand(plain_weights(d, part, in_channels),
+  plan.operands.emplace(DNNL_ARG_DIFF_DST,
+                        operand(plain_view(d.dst, whole.out_channels, whole.out_h, whole.out_w),
+                                pd.diff_dst_desc(), true, engine));
+  plan.operands.emplace(DNNL_ARG_WEIGHTS, operand(plain_weights(d, part, whole.in_channels),
                                                   pd.weights_desc(), true, engine));
-  plan.operands.emplace(DNNL_ARG_DIFF_SRC, operand(plain_slice(d.src, in_channels),
-                                                   pd.diff_src_desc(), false, engine));
+  plan.operands.emplace(DNNL_ARG_DIFF_SRC,
+                        operand(plain_view(d.src, whole.in_channels, whole.in_h, whole.in_w),
+                                pd.diff_src_desc(), false, engine));
   return plan;
 }
 
@@ -129,10 +134,11 @@ Plan backward_weights_plan(const Conv2dGeometry& g, bool bias, const dnnl::engin
   const dnnl::convolution_backward_weights::primitive_desc pd(desc, user_scratchpad(), engine,
                                                               hint);
   Plan plan{dnnl::convolution_backward_weights(pd), pd.scratchpad_desc(), {}};
-  plan.operands.emplace(DNNL_ARG_SRC,
-                        operand(plain_slice(d.src, g.in_channels), pd.src_desc(), true, engine));
-  plan.operands.emplace(DNNL_ARG_DIFF_DST, operand(plain_slice(d.dst, g.out_channels),
-                                                   pd.diff_dst_desc(), true, engine));
+  plan.operands.emplace(DNNL_ARG_SRC, operand(plain_view(d.src, g.in_channels, g.in_h, g.in_w),
+                                              pd.src_desc(), true, engine));
+  plan.operands.emplace(DNNL_ARG_DIFF_DST,
+                        operand(plain_view(d.dst, g.out_channels, g.out_h, g.out_w),
+                                pd.diff_dst_desc(), true, engine));
   plan.operands.emplace(DNNL_ARG_DIFF_WEIGHTS, operand(plain_weights(d, g, g.in_channels),
                                                        pd.diff_weights_desc(), false, engine));
   if (bias) plan.operands.emplace(DNNL_ARG_DIFF_BIAS, operand(d.bias, d.bias, false, engine));

@@ -26,14 +26,16 @@ struct Plan {
   std::unordered_map<int, Operand> operands;
 };
 
-/// y[:, slice] = conv(x, w[slice]) for a part of a convolution: `part` is the geometry of the
-/// part (its batch and output channels), `out_channels` those of the whole output, whose planes
-/// the part's output is a slice of. Bias is a slice too.
-Plan forward_plan(const Conv2dGeometry& part, std::int64_t out_channels, bool bias,
+/// A part of a convolution: `part` is its geometry (a block of samples, a slice of the channels
+/// it computes, a band of rows with the padding the band sees) and `whole` the convolution's, whose
+/// tensors the part's operands are strided views into.
+///
+/// y[:, slice, band] = conv(x[:, :, rows], w[slice]): the part's output is a slice of the
+/// output's channels and a band of its rows; bias is a slice too.
+Plan forward_plan(const Conv2dGeometry& part, const Conv2dGeometry& whole, bool bias,
                   const dnnl::engine& engine);
-/// dx[:, slice] = conv_backward_data(dy, w[:, slice]): `part` has the part's input channels,
-/// `in_channels` is the whole input's.
-Plan backward_data_plan(const Conv2dGeometry& part, std::int64_t in_channels,
+/// dx[:, slice, band] = conv_backward_data(dy[:, :, rows], w[:, slice]).
+Plan backward_data_plan(const Conv2dGeometry& part, const Conv2dGeometry& whole,
                         const dnnl::engine& engine);
 /// dw, db for the whole convolution.
 Plan backward_weights_plan(const Conv2dGeometry& g, bool bias, const dnnl::engine& engine);

@@ -58,13 +58,17 @@ Conv2dGeometry geometry(const Shape& s) {
 
 // The layers of ResNet-18, VGG and MobileNet at reduced sizes, plus the odd cases: the first
 // layer's 3 channels, a 1x1 stride-2 shortcut, depthwise and grouped, dilated, 1x1 output; the
-// last is cut into channel slices, forward (256 outputs) and backward (128 inputs).
+// ninth is cut into channel slices, forward (256 outputs) and backward (128 inputs); the last four
+// (over 100 MFLOP on one image) into bands of rows: a stem (7x7, stride 2), 3x3, dilated, and a
+// 1x1 stride-2 shortcut.
 const Shape shapes[] = {
     {2, 3, 16, 1, 32, 7, 2, 3, 1},    {2, 16, 16, 1, 14, 3, 1, 1, 1},
     {1, 16, 32, 1, 14, 1, 2, 0, 1},   {2, 32, 32, 32, 12, 3, 1, 1, 1},
     {1, 24, 48, 3, 9, 3, 2, 1, 1},    {1, 8, 8, 1, 11, 3, 1, 2, 2},
     {3, 5, 7, 1, 3, 3, 1, 0, 1},      {1, 64, 64, 1, 28, 3, 1, 1, 1},
-    {2, 128, 256, 1, 14, 3, 1, 1, 1},
+    {2, 128, 256, 1, 14, 3, 1, 1, 1}, {1, 3, 64, 1, 161, 7, 2, 3, 1},
+    {1, 32, 32, 1, 81, 3, 1, 1, 1},   {1, 32, 32, 1, 80, 3, 1, 2, 2},
+    {1, 128, 64, 1, 160, 1, 2, 0, 1},
 };
 
 Conv2dGeometry asymmetric() {
