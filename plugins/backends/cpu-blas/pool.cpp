@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "lumen/error.hpp"
@@ -29,6 +30,18 @@ class Windows {
   explicit Windows(const Pool2dGeometry& g)
       : rows_(spans(g.out_h, g.stride_h, g.pad_top, g.dilation_h, g.in_h, g.kernel_h)),
         cols_(spans(g.out_w, g.stride_w, g.pad_left, g.dilation_w, g.in_w, g.kernel_w)) {}
+
+  /// The outputs [first, last) along w whose windows lie wholly inside the input's columns.
+  std::pair<Index, Index> whole_columns(const Pool2dGeometry& g) const {
+    Index first = 0, last = 0;
+    for (Index ow = 0; ow < g.out_w; ++ow) {
+      const Span& c = cols_[static_cast<std::size_t>(ow)];
+      if (c.begin != 0 || c.end != g.kernel_w) continue;
+      if (last == 0) first = ow;
+      last = ow + 1;
+    }
+    return {first, last};
+  }
 
   Window at(Index oh, Index ow) const {
     const Span& r = rows_[static_cast<std::size_t>(oh)];
@@ -87,16 +100,66 @@ Index divisor(const Pool2dGeometry& g, const Window& w) {
   return g.count_include_pad ? g.kernel_h * g.kernel_w : w.inside();
 }
 
+/// Max pooling of `count` whole K x K windows, S columns apart, the first at plane index `first`:
+/// the common 2x2/2 and 3x3/2 pools. With sizes known and selects rather than branches the
+/// compiler vectorises it across windows; same scan order and ties as the general loop. Records
+/// the winners in `argmax` when Record.
+template <int K, int S, bool Record>
+void whole_windows(const float* __restrict plane, Index in_w, Index first, Index count,
+                   float* __restrict y, std::int32_t* __restrict argmax) {
+  for (Index j = 0; j < count; ++j) {
+    const auto top_left = static_cast<std::int32_t>(first + j * S);
+    float best = plane[top_left];
+    std::int32_t best_index = top_left;
+    for (int kh = 0; kh < K; ++kh) {
+      for (int kw = 0; kw < K; ++kw) {
+        const std::int32_t at = top_left + static_cast<std::int32_t>(kh * in_w) + kw;
+        const float value = plane[at];
+        const bool greater = value > best;  // strictly: a tie keeps the first in scan order
+        best = greater ? value : best;
+        best_index = greater ? at : best_index;
+      }
+    }
+    y[j] = best;
+    if constexpr (Record) argmax[j] = best_index;
+  }
+}
+
+using WholeWindows = void (*)(const float*, Index, Index, Index, float*, std::int32_t*);
+
+template <bool Record>
+WholeWindows whole_windows_for(const Pool2dGeometry& g) {
+  if (g.dilation_h != 1 || g.dilation_w != 1 || g.kernel_h != g.kernel_w) return nullptr;
+  if (g.kernel_h == 2 && g.stride_w == 2) return whole_windows<2, 2, Record>;
+  if (g.kernel_h == 3 && g.stride_w == 2) return whole_windows<3, 2, Record>;
+  if (g.kernel_h == 3 && g.stride_w == 1) return whole_windows<3, 1, Record>;
+  return nullptr;
+}
+
+/// The specialised loop for g's windows, with or without winners, or null.
+WholeWindows whole_windows_for(const Pool2dGeometry& g, bool record) {
+  return record ? whole_windows_for<true>(g) : whole_windows_for<false>(g);
+}
+
 }  // namespace
 
 void max_pool2d_forward(const Pool2dGeometry& g, const float* x, float* y, std::int32_t* argmax) {
   const Index in_plane = g.in_h * g.in_w, out_plane = g.out_h * g.out_w;
   const Windows windows(g);
+  const WholeWindows fast = whole_windows_for(g, argmax != nullptr);
+  const auto [fast_first, fast_last] = windows.whole_columns(g);
   for_each_plane(g, [&](Index plane) {
     const float* xp = x + plane * in_plane;
     for (Index oh = 0; oh < g.out_h; ++oh) {
       for (Index ow = 0; ow < g.out_w; ++ow) {
         const Window w = windows.at(oh, ow);
+        if (fast && ow == fast_first && fast_last > fast_first && whole(g, w)) {
+          const Index o = plane * out_plane + oh * g.out_w + ow;
+          fast(xp, g.in_w, w.top * g.in_w + w.left, fast_last - fast_first, y + o,
+               argmax ? argmax + o : nullptr);
+          ow = fast_last - 1;
+          continue;
+        }
         float best = 0.0F;  // the value of a window that lies entirely in the padding
         Index best_index = -1;
         if (whole(g, w)) {
