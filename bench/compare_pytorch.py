@@ -7,7 +7,9 @@ and in PyTorch (eager, plain autograd), and lumen / PyTorch against the targets:
 PyTorch runs the same method (saliency, input-x-gradient, guided-backprop, deconvnet, grad-cam)
 or the same batched passes (integrated-gradients, smoothgrad, score-cam, occlusion), at most 1.5
 for lrp (epsilon-plus composite) and deeplift, whose PyTorch reference is one forward and one
-backward pass. The forward and backward passes per image of both sides are printed beside them.
+backward pass. On the small models (sar-cnn and small-resnet, inputs under 128 pixels) every
+target is halved: there lumen has no interpreter overhead to pay and must be at least twice as
+fast. The forward and backward passes per image of both sides are printed beside them.
 
 How:
 - Models: torchvision's resnet18 and vgg16 at 224x224 and a small residual net at 32x32, with
@@ -551,6 +553,7 @@ def rows(todo, results):
         entry, method = results[(m.name, name, threads)], METHODS[name]
         pytorch, lumen = statistics.median(entry["pytorch"]), statistics.median(entry["lumen"])
         ratio = lumen / pytorch
+        target = method.target if m.x.shape[2] >= LARGE_INPUT else method.target / 2
         table.append({"model": m.name, "method": name, "threads": threads,
                       "pytorch_reference": method.reference,
                       "pytorch_passes": list(method.passes(m)),
@@ -558,7 +561,7 @@ def rows(todo, results):
                       "pytorch_ms": pytorch * 1e3, "lumen_ms": lumen * 1e3,
                       "pytorch_round_ms": [s * 1e3 for s in entry["pytorch"]],
                       "lumen_round_ms": [s * 1e3 for s in entry["lumen"]],
-                      "ratio": ratio, "target": method.target, "meets": ratio <= method.target})
+                      "ratio": ratio, "target": target, "meets": ratio <= target})
     return table
 
 
