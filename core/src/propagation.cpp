@@ -4,6 +4,7 @@
 #include <optional>
 
 #include "lumen/context.hpp"
+#include "lumen/elementwise.hpp"
 #include "lumen/error.hpp"
 #include "lumen/explainer.hpp"
 #include "lumen/model.hpp"
@@ -38,11 +39,17 @@ std::vector<Tensor> split_proportionally(const RuleInput& in) {
   const Tensor& y = in.output;
   std::vector<Tensor> out;
   for (const Tensor* x : in.inputs) {
-    Tensor r(x->shape());
-    for (std::int64_t i = 0; i < r.size(); ++i) {
-      const float d = y[i] + (y[i] >= 0.0F ? kSplitStabiliser : -kSplitStabiliser);
-      r[i] = (*x)[i] / d * in.upstream[i];
-    }
+    auto r = Tensor::uninitialised(x->shape());
+    const float* ys = y.data();
+    const float* xs = x->data();
+    const float* up = in.upstream.data();
+    float* rs = r.data();
+    for_each_block(r.size(), [&](std::int64_t begin, std::int64_t end) {
+      for (std::int64_t i = begin; i < end; ++i) {
+        const float d = ys[i] + (ys[i] >= 0.0F ? kSplitStabiliser : -kSplitStabiliser);
+        rs[i] = xs[i] / d * up[i];
+      }
+    });
     out.push_back(std::move(r));
   }
   return out;

@@ -33,7 +33,7 @@ class Activation final : public Layer {
     // vectorise.
     const float* in = x.data();
     float* out = y.data();
-    layers::for_each_block(x.size(), [&](std::int64_t begin, std::int64_t end) {
+    for_each_block(x.size(), [&](std::int64_t begin, std::int64_t end) {
       for (std::int64_t i = begin; i < end; ++i) out[i] = f_.value(in[i]);
     });
     return y;
@@ -53,7 +53,7 @@ class Activation final : public Layer {
     const float* out = output.data();
     const float* dy = grad_output.data();
     float* d = dx.data();
-    layers::for_each_block(x.size(), [&](std::int64_t begin, std::int64_t end) {
+    for_each_block(x.size(), [&](std::int64_t begin, std::int64_t end) {
       for (std::int64_t i = begin; i < end; ++i) d[i] = dy[i] * f_.derivative(in[i], out[i]);
     });
     return layers::single(std::move(dx));

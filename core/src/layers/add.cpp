@@ -29,7 +29,7 @@ class Add final : public Layer {
     const auto shapes = layers::shapes_of(inputs);
     Tensor y(output_shape(shapes));
     float* out = y.data();
-    layers::for_each_block(y.size(), [&](std::int64_t begin, std::int64_t end) {
+    for_each_block(y.size(), [&](std::int64_t begin, std::int64_t end) {
       for (const auto* x : inputs) {
         const float* in = x->data();
         for (std::int64_t i = begin; i < end; ++i) out[i] += in[i];

@@ -1,14 +1,12 @@
 #pragma once
 // Helpers shared by the built-in layers (internal to the core library).
-#include <tbb/blocked_range.h>
-#include <tbb/parallel_for.h>
-
 #include <cstdint>
 #include <span>
 #include <string>
 #include <utility>
 #include <vector>
 
+#include "lumen/elementwise.hpp"
 #include "lumen/layer.hpp"
 #include "lumen/tensor.hpp"
 
@@ -32,20 +30,6 @@ std::string pair_to_string(std::int64_t a, std::int64_t b);
 /// "Conv: parameter 'bias' has shape [3], expected [4]" (with_parameters' checks).
 void require_parameters(const Layer& layer, const std::vector<Tensor>& values,
                         std::span<const char* const> names, std::span<const Tensor* const> current);
-/// Calls body(begin, end) over [0, n) in blocks of at most 32 Ki elements, in parallel (oneTBB,
-/// in the caller's arena). For element-wise work: each element is computed alone, so how the
-/// blocks are shared among threads cannot change a result.
-template <class Body>
-void for_each_block(std::int64_t n, Body&& body) {
-  constexpr std::int64_t block = 32 * 1024;
-  if (n <= block) {
-    body(std::int64_t{0}, n);
-    return;
-  }
-  tbb::parallel_for(tbb::blocked_range<std::int64_t>(0, n, block),
-                    [&](const tbb::blocked_range<std::int64_t>& r) { body(r.begin(), r.end()); });
-}
-
 /// {t} without a copy: a braced list's elements are const, so `return {t};` copies each tensor.
 inline std::vector<Tensor> single(Tensor t) {
   std::vector<Tensor> out;

@@ -1,7 +1,9 @@
 #include "multiplier_rule.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
+#include <lumen/elementwise.hpp>
 #include <lumen/layer.hpp>
 #include <utility>
 #include <vector>
@@ -10,16 +12,25 @@ namespace lumen::deeplift {
 
 namespace {
 
+/// out[i] = f(a[i], b[i]) over whole tensors, in parallel.
+template <class F>
+Tensor combine(const Tensor& a, const Tensor& b, F f) {
+  auto out = Tensor::uninitialised(a.shape());
+  const float* as = a.data();
+  const float* bs = b.data();
+  float* os = out.data();
+  for_each_block(out.size(), [&](std::int64_t begin, std::int64_t end) {
+    for (std::int64_t i = begin; i < end; ++i) os[i] = f(as[i], bs[i]);
+  });
+  return out;
+}
+
 Tensor difference(const Tensor& a, const Tensor& b) {
-  Tensor d(a.shape());
-  for (std::int64_t i = 0; i < d.size(); ++i) d[i] = a[i] - b[i];
-  return d;
+  return combine(a, b, [](float u, float v) { return u - v; });
 }
 
 Tensor sum(const Tensor& a, const Tensor& b) {
-  Tensor s(a.shape());
-  for (std::int64_t i = 0; i < s.size(); ++i) s[i] = a[i] + b[i];
-  return s;
+  return combine(a, b, [](float u, float v) { return u + v; });
 }
 
 // {t} without the copy a braced list makes of each element.
@@ -31,10 +42,16 @@ std::vector<Tensor> single(Tensor t) {
 
 // m = upstream * Δy / Δx where |Δx| is above the threshold, else the gradient g.
 Tensor rescale(const Tensor& delta_in, const Tensor& contribution, const Tensor& gradient) {
-  Tensor m(delta_in.shape());
-  for (std::int64_t i = 0; i < m.size(); ++i) {
-    m[i] = std::fabs(delta_in[i]) < kDeltaThreshold ? gradient[i] : contribution[i] / delta_in[i];
-  }
+  auto m = Tensor::uninitialised(delta_in.shape());
+  const float* d = delta_in.data();
+  const float* c = contribution.data();
+  const float* g = gradient.data();
+  float* out = m.data();
+  for_each_block(m.size(), [&](std::int64_t begin, std::int64_t end) {
+    for (std::int64_t i = begin; i < end; ++i) {
+      out[i] = std::fabs(d[i]) < kDeltaThreshold ? g[i] : c[i] / d[i];
+    }
+  });
   return m;
 }
 
@@ -85,13 +102,17 @@ class MultiplierRule final : public Rule {
     const float* up = in.upstream.data();
     auto m = Tensor::uninitialised(in.inputs[0]->shape());
     float* out = m.data();
-    bool any_small = false;
-    for (std::int64_t i = 0, n = m.size(); i < n; ++i) {
-      const float delta_in = x[i] - x0[i];
-      const bool small = std::fabs(delta_in) < kDeltaThreshold;
-      any_small = any_small || small;
-      out[i] = small ? 0.0F : ((y[i] - y0[i]) * up[i]) / delta_in;
-    }
+    std::atomic<bool> any_small = false;
+    for_each_block(m.size(), [&](std::int64_t begin, std::int64_t end) {
+      bool small_here = false;
+      for (std::int64_t i = begin; i < end; ++i) {
+        const float delta_in = x[i] - x0[i];
+        const bool small = std::fabs(delta_in) < kDeltaThreshold;
+        small_here = small_here || small;
+        out[i] = small ? 0.0F : ((y[i] - y0[i]) * up[i]) / delta_in;
+      }
+      if (small_here) any_small = true;
+    });
     if (any_small) {
       const Tensor gradient =
           in.node.layer->backward(in.inputs, in.output, in.state, in.upstream, in.backend)[0];
@@ -109,12 +130,19 @@ class MultiplierRule final : public Rule {
     const Tensor& x0 = reference_.output(in.node.inputs[0]);
     const Tensor& y = in.output;
     const Tensor& y0 = reference_.output(in.node.id);
-    Tensor to_x(y.shape()), to_x0(y.shape());
-    for (std::int64_t i = 0; i < y.size(); ++i) {
-      const float high = std::max(y[i], y0[i]);
-      to_x[i] = in.upstream[i] * (high - y0[i]);
-      to_x0[i] = in.upstream[i] * (y[i] - high);
-    }
+    auto to_x = Tensor::uninitialised(y.shape()), to_x0 = Tensor::uninitialised(y.shape());
+    const float* ys = y.data();
+    const float* y0s = y0.data();
+    const float* up = in.upstream.data();
+    float* high_part = to_x.data();
+    float* low_part = to_x0.data();
+    for_each_block(y.size(), [&](std::int64_t begin, std::int64_t end) {
+      for (std::int64_t i = begin; i < end; ++i) {
+        const float high = std::max(ys[i], y0s[i]);
+        high_part[i] = up[i] * (high - y0s[i]);
+        low_part[i] = up[i] * (ys[i] - high);
+      }
+    });
     const std::vector<const Tensor*> reference_inputs{&x0};
     const Tensor at_x = layer.backward(in.inputs, y, in.state, to_x, in.backend)[0];
     const Tensor at_x0 =

@@ -8,6 +8,7 @@
 // signs (biases, when present, absorb their share).
 #include <algorithm>
 #include <cmath>
+#include <lumen/elementwise.hpp>
 #include <lumen/error.hpp>
 #include <lumen/layer.hpp>
 #include <lumen/plugin.hpp>
@@ -40,46 +41,109 @@ class AlphaBetaRule final : public lumen::Rule {
   std::vector<Tensor> propagate(const lumen::RuleInput& in) const override {
     const lumen::LinearLayer& layer = *in.node.layer->as_linear();
     const Tensor& x = *in.inputs[0];
-    Tensor xp(x.shape());
-    Tensor xn(x.shape());
-    for (std::int64_t i = 0; i < x.size(); ++i) (x[i] > 0.0F ? xp : xn)[i] = x[i];
-    Tensor r = part(layer, xp, xn, kPositive, kNegative, in);
-    for (float& v : r.values()) v *= alpha_;
-    if (beta_ != 0.0F) {
-      const Tensor lowering = part(layer, xp, xn, kNegative, kPositive, in);
-      for (std::int64_t i = 0; i < r.size(); ++i) r[i] -= beta_ * lowering[i];
+    const Signs signs = signs_of(x);
+    // After a ReLU (the common case) x = x+ and x- = 0: no split, and x-'s terms are skipped.
+    Tensor split_xp, xn;
+    if (signs.other) {
+      split_xp = Tensor::uninitialised(x.shape());
+      xn = Tensor::uninitialised(x.shape());
+      const float* v = x.data();
+      float* p = split_xp.data();
+      float* n = xn.data();
+      lumen::for_each_block(x.size(), [&](std::int64_t begin, std::int64_t end) {
+        for (std::int64_t i = begin; i < end; ++i) {
+          const bool positive = v[i] > 0.0F;
+          p[i] = positive ? v[i] : 0.0F;
+          n[i] = positive ? 0.0F : v[i];
+        }
+      });
     }
-    return {std::move(r)};
+    const Tensor& xp = signs.other ? split_xp : x;
+    const Tensor* xn_or_none = signs.other ? &xn : nullptr;
+    Tensor r = part(layer, xp, signs.positive, xn_or_none, kPositive, kNegative, in);
+    if (alpha_ != 1.0F) scale(r, alpha_);
+    if (beta_ != 0.0F) {
+      const Tensor lowering = part(layer, xp, signs.positive, xn_or_none, kNegative, kPositive, in);
+      float* out = r.data();
+      const float* low = lowering.data();
+      const float beta = beta_;
+      lumen::for_each_block(r.size(), [&](std::int64_t begin, std::int64_t end) {
+        for (std::int64_t i = begin; i < end; ++i) out[i] -= beta * low[i];
+      });
+    }
+    std::vector<Tensor> result;
+    result.push_back(std::move(r));
+    return result;
   }
 
  private:
+  struct Signs {
+    bool positive = false;  // some value > 0
+    bool other = false;     // some value < 0 or NaN: x- is not zero
+  };
+
+  static Signs signs_of(const Tensor& x) {
+    Signs s;
+    for (const float v : x.values()) {
+      s.positive |= v > 0.0F;
+      s.other |= !(v >= 0.0F);
+    }
+    return s;
+  }
+
+  static void scale(Tensor& t, float factor) {
+    float* v = t.data();
+    lumen::for_each_block(t.size(), [&](std::int64_t begin, std::int64_t end) {
+      for (std::int64_t i = begin; i < end; ++i) v[i] *= factor;
+    });
+  }
+
   // The relevance carried by the contributions x+ t_xp(W) + x- t_xn(W) (bias: t_xp(b)),
-  // normalised by their sum.
-  // An input without negative values (any input after a ReLU) has x- = 0: its terms are zero,
-  // exactly, and are not computed; likewise x+ for an input without positive values.
-  static Tensor part(const lumen::LinearLayer& layer, const Tensor& xp, const Tensor& xn,
-                     WeightTransform t_xp, WeightTransform t_xn, const lumen::RuleInput& in) {
-    const auto nonzero = [](const Tensor& t) {
-      return std::any_of(t.values().begin(), t.values().end(), [](float v) { return v != 0.0F; });
-    };
-    const bool with_xn = nonzero(xn);
+  // normalised by their sum. `xn` is null when x- = 0 (any input after a ReLU): its terms are
+  // zero, exactly, and are not computed; likewise x+'s when no value is positive.
+  static Tensor part(const lumen::LinearLayer& layer, const Tensor& xp, bool with_xp,
+                     const Tensor* xn, WeightTransform t_xp, WeightTransform t_xn,
+                     const lumen::RuleInput& in) {
     Tensor z = layer.forward_with(xp, t_xp, true, in.backend);
-    if (with_xn) {
-      const Tensor b = layer.forward_with(xn, t_xn, false, in.backend);
-      for (std::int64_t j = 0; j < z.size(); ++j) z[j] += b[j];
+    float* zs = z.data();
+    if (xn) {
+      const Tensor b = layer.forward_with(*xn, t_xn, false, in.backend);
+      const float* bs = b.data();
+      lumen::for_each_block(z.size(), [&](std::int64_t begin, std::int64_t end) {
+        for (std::int64_t j = begin; j < end; ++j) zs[j] += bs[j];
+      });
     }
-    Tensor s(z.shape());
-    for (std::int64_t j = 0; j < s.size(); ++j) s[j] = in.upstream[j] / stabilise(z[j]);
-    Tensor r(xp.shape());
-    if (nonzero(xp)) {
-      const Tensor gp = layer.backward_with(s, xp.shape(), t_xp, in.backend);
-      for (std::int64_t i = 0; i < r.size(); ++i) r[i] = xp[i] * gp[i];
+    // z becomes s = R / stab(z).
+    const float* up = in.upstream.data();
+    lumen::for_each_block(z.size(), [&](std::int64_t begin, std::int64_t end) {
+      for (std::int64_t j = begin; j < end; ++j) zs[j] = up[j] / stabilise(zs[j]);
+    });
+    Tensor r;
+    if (with_xp) {
+      r = layer.backward_with(z, xp.shape(), t_xp, in.backend);
+      multiply(r, xp, nullptr);
+    } else {
+      r = Tensor(xp.shape());
     }
-    if (with_xn) {
-      const Tensor gn = layer.backward_with(s, xn.shape(), t_xn, in.backend);
-      for (std::int64_t i = 0; i < r.size(); ++i) r[i] += xn[i] * gn[i];
+    if (xn) {
+      const Tensor gn = layer.backward_with(z, xn->shape(), t_xn, in.backend);
+      multiply(r, *xn, &gn);
     }
     return r;
+  }
+
+  /// r = x * r, or r += x * g when g is given.
+  static void multiply(Tensor& r, const Tensor& x, const Tensor* g) {
+    float* out = r.data();
+    const float* xs = x.data();
+    const float* gs = g ? g->data() : nullptr;
+    lumen::for_each_block(r.size(), [&](std::int64_t begin, std::int64_t end) {
+      if (gs) {
+        for (std::int64_t i = begin; i < end; ++i) out[i] += xs[i] * gs[i];
+      } else {
+        for (std::int64_t i = begin; i < end; ++i) out[i] = xs[i] * out[i];
+      }
+    });
   }
 
   std::string name_;
