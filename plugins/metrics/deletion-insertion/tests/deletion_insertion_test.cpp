@@ -95,6 +95,10 @@ TEST_CASE("deletion does not depend on batch_size, threads or batch position", "
   const auto a = run_metric("deletion", in, {{"steps", "16"}, {"batch_size", "1"}}, 0, 1);
   const auto b = run_metric("deletion", in, {{"steps", "16"}, {"batch_size", "5"}}, 0, 2);
   CHECK(a.per_sample == b.per_sample);
+  // The default, automatic batch (every curve point in one pass here), on 2 threads.
+  const auto automatic = run_metric("deletion", in, {{"steps", "16"}}, 0, 2);
+  for (std::size_t s = 0; s < 3; ++s)
+    CHECK(automatic.per_sample[s] == Approx(a.per_sample[s]).epsilon(1e-6));
   const Tensor last = x.batch_slice(2), last_map = maps.batch_slice(2);
   MetricInputs one;
   one.model = &model;
