@@ -64,7 +64,7 @@ BUILD = os.path.join(REPOSITORY, os.environ.get("LUMEN_BUILD_DIR", "build"))
 STEPS = 50  # integrated-gradients' path points
 SAMPLES = 50  # smoothgrad's noisy copies
 NOISE_LEVEL = 0.15  # smoothgrad's sigma as a fraction of the image's range (lumen's default)
-MASK_BATCH = 64  # score-cam's masked inputs and occlusion's windows per forward (lumen's defaults)
+MASK_BATCH = 64  # score-cam's masked inputs and occlusion's windows per forward, on both sides
 # occlusion's window (spanning every channel) and stride: lumen's defaults (3, 1) on small inputs;
 # on 224x224 images 32 at stride 16, the 13 x 13 = 169 windows that tile the image.
 LARGE_INPUT = 128

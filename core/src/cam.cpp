@@ -3,11 +3,14 @@
 #include "lumen/batching.hpp"
 
 #include <algorithm>
+#include <memory>
+#include <vector>
 
 #include "lumen/error.hpp"
 #include "lumen/model.hpp"
 #include "lumen/resample.hpp"
 #include "lumen/trace.hpp"
+#include "resample_planes.hpp"
 
 namespace lumen {
 
@@ -58,56 +61,97 @@ void scale_planes_to_unit(Tensor& maps) {
   }
 }
 
-namespace {
-
-// Sample `s` of `x` ([N,C,H,W]) times masks [first, first + count) of sample s of `masks`.
-Tensor masked_copies(const Tensor& x, const Tensor& masks, std::int64_t s, std::int64_t first,
-                     std::int64_t count) {
-  const std::int64_t channels = x.dim(1), plane = x.dim(2) * x.dim(3), m = masks.dim(1);
-  Shape shape = x.shape();
-  shape[0] = count;
-  Tensor copies(shape);
-  for (std::int64_t j = 0; j < count; ++j) {
-    const float* mask = masks.data() + (s * m + first + j) * plane;
-    for (std::int64_t c = 0; c < channels; ++c) {
-      const float* in = x.data() + (s * channels + c) * plane;
-      float* out = copies.data() + (j * channels + c) * plane;
-      for (std::int64_t p = 0; p < plane; ++p) out[p] = in[p] * mask[p];
-    }
+MaskSource upsampled_unit_masks(Tensor maps, std::int64_t height, std::int64_t width) {
+  if (maps.rank() != 4) {
+    throw ShapeError("upsampled_unit_masks needs [N,M,h,w] maps, got " + to_string(maps.shape()));
   }
-  return copies;
+  if (height <= 0 || width <= 0 || maps.dim(2) == 0 || maps.dim(3) == 0) {
+    throw InvalidArgument("upsampled_unit_masks: cannot resize " + to_string(maps.shape()) +
+                          " to " + std::to_string(height) + "x" + std::to_string(width));
+  }
+  const std::int64_t m = maps.dim(1);
+  auto shared = std::make_shared<const Tensor>(std::move(maps));
+  auto fill = [shared, height, width](std::int64_t sample, std::int64_t index,
+                                      std::span<float> out) {
+    const Tensor& source = *shared;
+    const std::int64_t h = source.dim(2), w = source.dim(3), plane = height * width;
+    if (static_cast<std::int64_t>(out.size()) != plane) {
+      throw ShapeError("upsampled_unit_masks: a mask holds " + std::to_string(plane) +
+                       " values, not " + std::to_string(out.size()));
+    }
+    const float* in = source.data() + (sample * source.dim(1) + index) * h * w;
+    // The same values as upsample_bilinear then scale_planes_to_unit on the whole tensor, which
+    // copies planes already at the target size.
+    if (h == height && w == width) {
+      std::copy(in, in + plane, out.data());
+    } else {
+      upsample_bilinear_planes(in, 1, h, w, out.data(), height, width);
+    }
+    const auto [low, high] = std::minmax_element(out.begin(), out.end());
+    const float min = *low, range = *high - *low;
+    for (float& v : out) v = range > 0.0F ? (v - min) / range : 0.0F;
+  };
+  return MaskSource{m, std::move(fill)};
 }
 
-}  // namespace
-
-Tensor masked_scores(const Model& model, const Tensor& input, const Tensor& masks,
+Tensor masked_scores(const Model& model, const Tensor& input, const MaskSource& masks,
                      std::span<const std::int64_t> targets, MaskScore score,
                      std::int64_t batch_size, Context& context) {
-  const std::int64_t n = input.dim(0), m = masks.dim(1);
-  if (masks.rank() != 4 || masks.dim(0) != n || masks.dim(2) != input.dim(2) ||
-      masks.dim(3) != input.dim(3)) {
-    throw ShapeError("masked_scores: masks " + to_string(masks.shape()) + " do not fit the input " +
-                     to_string(input.shape()));
+  if (input.rank() != 4) {
+    throw ShapeError("masked_scores needs an [N,C,H,W] input, got " + to_string(input.shape()));
   }
   if (batch_size < 0) {
     throw InvalidArgument("masked_scores: batch_size must be 0 (automatic) or positive, got " +
                           std::to_string(batch_size));
   }
+  const std::int64_t n = input.dim(0), m = masks.count;
+  Tensor scores({n, m});
+  if (m == 0) return scores;
   if (batch_size == 0) batch_size = samples_per_pass(model, context, PassKind::forward, m);
+  const std::int64_t channels = input.dim(1), plane = input.dim(2) * input.dim(3);
   const std::int64_t classes = model.class_count();
   const std::int64_t chunks = (m + batch_size - 1) / batch_size;
-  Tensor scores({n, m});
-  // One job per (sample, chunk), each writing its own slots.
+  // One job per (sample, chunk), each writing its own slots; a job holds one mask and its batch
+  // of masked copies.
   context.parallel_for(n * chunks, [&](std::int64_t job) {
     const std::int64_t s = job / chunks, first = (job % chunks) * batch_size;
     const std::int64_t count = std::min(batch_size, m - first);
-    Tensor logits = predict_logits(model, masked_copies(input, masks, s, first, count), context);
+    Shape shape = input.shape();
+    shape[0] = count;
+    Tensor copies = Tensor::uninitialised(shape);
+    std::vector<float> mask(static_cast<std::size_t>(plane));
+    for (std::int64_t j = 0; j < count; ++j) {
+      masks.fill(s, first + j, mask);
+      for (std::int64_t c = 0; c < channels; ++c) {
+        const float* in = input.data() + (s * channels + c) * plane;
+        float* out = copies.data() + (j * channels + c) * plane;
+        for (std::int64_t p = 0; p < plane; ++p) out[p] = in[p] * mask[static_cast<std::size_t>(p)];
+      }
+    }
+    Tensor logits = predict_logits(model, copies, context);
     if (score == MaskScore::probability) logits = softmax_rows(logits);
     const std::int64_t target = targets[static_cast<std::size_t>(s)];
     for (std::int64_t j = 0; j < count; ++j)
       scores[s * m + first + j] = logits[j * classes + target];
   });
   return scores;
+}
+
+Tensor masked_scores(const Model& model, const Tensor& input, const Tensor& masks,
+                     std::span<const std::int64_t> targets, MaskScore score,
+                     std::int64_t batch_size, Context& context) {
+  if (masks.rank() != 4 || input.rank() != 4 || masks.dim(0) != input.dim(0) ||
+      masks.dim(2) != input.dim(2) || masks.dim(3) != input.dim(3)) {
+    throw ShapeError("masked_scores: masks " + to_string(masks.shape()) + " do not fit the input " +
+                     to_string(input.shape()));
+  }
+  const std::int64_t m = masks.dim(1), plane = masks.dim(2) * masks.dim(3);
+  const MaskSource source{
+      m, [&masks, m, plane](std::int64_t sample, std::int64_t index, std::span<float> out) {
+        const float* mask = masks.data() + (sample * m + index) * plane;
+        std::copy(mask, mask + plane, out.data());
+      }};
+  return masked_scores(model, input, source, targets, score, batch_size, context);
 }
 
 }  // namespace lumen

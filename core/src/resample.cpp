@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "lumen/error.hpp"
+#include "resample_planes.hpp"
 
 namespace lumen {
 namespace {
@@ -35,6 +36,30 @@ AxisTaps axis_taps(std::int64_t in, std::int64_t out) {
 
 }  // namespace
 
+void upsample_bilinear_planes(const float* in, std::int64_t planes, std::int64_t h, std::int64_t w,
+                              float* out, std::int64_t height, std::int64_t width) {
+  const AxisTaps rows = axis_taps(h, height);
+  const AxisTaps cols = axis_taps(w, width);
+  for (std::int64_t p = 0; p < planes; ++p) {
+    const float* src = in + p * h * w;
+    float* dst = out + p * height * width;
+    for (std::int64_t y = 0; y < height; ++y) {
+      const auto yi = static_cast<std::size_t>(y);
+      const float* top = src + rows.low[yi] * w;
+      const float* bottom = src + rows.high[yi] * w;
+      const float fy = rows.frac[yi];
+      for (std::int64_t x = 0; x < width; ++x) {
+        const auto xi = static_cast<std::size_t>(x);
+        const auto x0 = cols.low[xi], x1 = cols.high[xi];
+        const float fx = cols.frac[xi];
+        const float upper = top[x0] + fx * (top[x1] - top[x0]);
+        const float lower = bottom[x0] + fx * (bottom[x1] - bottom[x0]);
+        dst[y * width + x] = upper + fy * (lower - upper);
+      }
+    }
+  }
+}
+
 Tensor upsample_bilinear(const Tensor& maps, std::int64_t height, std::int64_t width) {
   if (maps.rank() != 4) {
     throw ShapeError("upsample_bilinear needs [N,C,H,W] maps, got " + to_string(maps.shape()));
@@ -48,29 +73,8 @@ Tensor upsample_bilinear(const Tensor& maps, std::int64_t height, std::int64_t w
     throw ShapeError("upsample_bilinear: empty maps " + to_string(maps.shape()));
   }
   if (h == height && w == width) return maps;
-
-  const AxisTaps rows = axis_taps(h, height);
-  const AxisTaps cols = axis_taps(w, width);
-  const std::int64_t planes = maps.dim(0) * maps.dim(1);
   Tensor out({maps.dim(0), maps.dim(1), height, width});
-  for (std::int64_t p = 0; p < planes; ++p) {
-    const float* in = maps.data() + p * h * w;
-    float* dst = out.data() + p * height * width;
-    for (std::int64_t y = 0; y < height; ++y) {
-      const auto yi = static_cast<std::size_t>(y);
-      const float* top = in + rows.low[yi] * w;
-      const float* bottom = in + rows.high[yi] * w;
-      const float fy = rows.frac[yi];
-      for (std::int64_t x = 0; x < width; ++x) {
-        const auto xi = static_cast<std::size_t>(x);
-        const auto x0 = cols.low[xi], x1 = cols.high[xi];
-        const float fx = cols.frac[xi];
-        const float upper = top[x0] + fx * (top[x1] - top[x0]);
-        const float lower = bottom[x0] + fx * (bottom[x1] - bottom[x0]);
-        dst[y * width + x] = upper + fy * (lower - upper);
-      }
-    }
-  }
+  upsample_bilinear_planes(maps.data(), maps.dim(0) * maps.dim(1), h, w, out.data(), height, width);
   return out;
 }
 

@@ -2,6 +2,7 @@
 // score with feature map A^k set to zero, L = ReLU(sum_k alpha_k A^k), upsampled bilinearly. Only
 // the layers after the target layer run again (run_head), the K ablated copies batched.
 #include <algorithm>
+#include <lumen/batching.hpp>
 #include <lumen/cam.hpp>
 #include <lumen/error.hpp>
 #include <lumen/explainer.hpp>
@@ -54,9 +55,10 @@ class AblationCam final : public lumen::Explainer {
         {"relu", lumen::ParamType::boolean, "true", "apply ReLU to the weighted sum", 0, 0, {}},
         {"batch_size",
          lumen::ParamType::integer,
-         "64",
-         "ablated copies per head pass",
-         1,
+         "0",
+         "ablated copies per head pass; 0: as many as the context's pass memory holds "
+         "(--pass-memory)",
+         0,
          1 << 20,
          {}},
     };
@@ -70,7 +72,6 @@ class AblationCam final : public lumen::Explainer {
     lumen::check_targets(model, request.input, request.targets);
     const lumen::NodeId layer = lumen::cam_layer(request, "ablation-cam");
     const bool probability = request.params.text("score") == "probability";
-    const std::int64_t batch = request.params.integer("batch_size");
 
     lumen::ForwardOptions options;
     options.keep_all = false;
@@ -86,6 +87,10 @@ class AblationCam final : public lumen::Explainer {
 
     const auto n = features.dim(0), k = features.dim(1);
     const std::int64_t classes = model.class_count();
+    // A head pass holds less than a whole forward pass, so sizing it as one stays within the
+    // pass memory.
+    std::int64_t batch = request.params.integer("batch_size");
+    if (batch == 0) batch = lumen::samples_per_pass(model, context, lumen::PassKind::forward, k);
     const std::int64_t chunks = (k + batch - 1) / batch;
     // ablated[s * k + j] = S_c of sample s with map j zeroed; one job per (sample, chunk), each
     // writing its own slots, so the result does not depend on the thread count.

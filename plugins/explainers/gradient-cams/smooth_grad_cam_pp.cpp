@@ -5,6 +5,7 @@
 // a_ij = D2 / (2 D2 + (sum_ab A_ab) D3 + 1e-6) (0 where D2 = 0), w_k = sum_ij a_ij ReLU(D1_ij),
 // L = ReLU(sum_k w_k A^k) with A the feature maps of the clean input, upsampled bilinearly.
 #include <algorithm>
+#include <lumen/batching.hpp>
 #include <lumen/cam.hpp>
 #include <lumen/model.hpp>
 #include <lumen/propagation.hpp>
@@ -66,9 +67,10 @@ class SmoothGradCamPp final : public Explainer {
             relu_param("apply ReLU to the weighted sum"),
             {"batch_size",
              ParamType::integer,
-             "8",
-             "noisy copies per forward and backward pass (bounds memory)",
-             1,
+             "0",
+             "noisy copies per forward and backward pass (bounds memory); 0: as many as the "
+             "context's pass memory holds (--pass-memory)",
+             0,
              1 << 20,
              {}},
         });
@@ -81,7 +83,8 @@ class SmoothGradCamPp final : public Explainer {
     check_targets(model, input, request.targets);
     const NodeId layer = cam_layer(request, "smooth-grad-cam-pp");
     const std::int64_t samples = request.params.integer("samples");
-    const std::int64_t batch = request.params.integer("batch_size");
+    std::int64_t batch = request.params.integer("batch_size");
+    if (batch == 0) batch = samples_per_pass(model, context, PassKind::gradient, samples);
     const double noise_level = request.params.real("noise_level");
 
     // The feature maps A come from the clean input: one forward pass per image.
@@ -90,12 +93,17 @@ class SmoothGradCamPp final : public Explainer {
     const auto plane = features.dim(2) * features.dim(3);
     const std::int64_t per_map = k * plane;
 
-    // sums[((s * chunks + chunk) * 3 + power) * per_map + i]: the sum of g^(power+1) over the
-    // copies of one chunk; one job per (sample, chunk) writes its own slots, and the chunks are
-    // added in order afterwards, so the result does not depend on the thread count.
+    // One job per (sample, chunk) sums g^(power+1) over the copies of its chunk into its own part
+    // (power * per_map + i), and the parts of a sample are added to its totals in chunk order, so
+    // the result does not depend on the thread count. The jobs run in waves of a few per thread,
+    // so that the parts alive do not grow with the number of copies.
     const std::int64_t chunks = (samples + batch - 1) / batch;
-    std::vector<double> sums(static_cast<std::size_t>(n * chunks * 3 * per_map), 0.0);
-    context.parallel_for(n * chunks, [&](std::int64_t job) {
+    const std::int64_t jobs = n * chunks;
+    const std::int64_t wave = std::min<std::int64_t>(jobs, 2 * std::max(1, context.threads()));
+    std::vector<double> parts(static_cast<std::size_t>(wave * 3 * per_map));
+    // totals[(s * 3 + power) * per_map + i]: the sum over every copy of sample s.
+    std::vector<double> totals(static_cast<std::size_t>(n * 3 * per_map), 0.0);
+    const auto run_job = [&](std::int64_t job, double* out) {
       const std::int64_t s = job / chunks;
       const std::int64_t first = (job % chunks) * batch;
       const std::int64_t size = std::min(batch, samples - first);
@@ -108,7 +116,6 @@ class SmoothGradCamPp final : public Explainer {
           propagate_from_targets(model, noisy_copies(x, first, size, sigma, context), targets,
                                  RuleMap(gradient_rule()), StartValue::one, {layer}, context);
       const Tensor& g = run.signals.at(layer);
-      double* out = sums.data() + job * 3 * per_map;
       for (std::int64_t j = 0; j < size; ++j) {
         const float* copy = g.data() + j * per_map;
         for (std::int64_t i = 0; i < per_map; ++i) {
@@ -118,18 +125,26 @@ class SmoothGradCamPp final : public Explainer {
           out[2 * per_map + i] += g1 * g1 * g1;
         }
       }
-    });
+    };
+    for (std::int64_t first = 0; first < jobs; first += wave) {
+      const std::int64_t count = std::min(wave, jobs - first);
+      std::fill(parts.begin(), parts.end(), 0.0);
+      context.parallel_for(
+          count, [&](std::int64_t j) { run_job(first + j, parts.data() + j * 3 * per_map); });
+      for (std::int64_t j = 0; j < count; ++j) {
+        const double* part = parts.data() + j * 3 * per_map;
+        double* total = totals.data() + (first + j) / chunks * 3 * per_map;
+        for (std::int64_t i = 0; i < 3 * per_map; ++i) total[i] += part[i];
+      }
+    }
 
     Tensor weights({n, k});
     const auto count = static_cast<double>(samples);
     std::vector<double> mean(static_cast<std::size_t>(3 * per_map));
     for (std::int64_t s = 0; s < n; ++s) {
-      std::fill(mean.begin(), mean.end(), 0.0);
-      for (std::int64_t c = 0; c < chunks; ++c) {
-        const double* part = sums.data() + (s * chunks + c) * 3 * per_map;
-        for (std::int64_t i = 0; i < 3 * per_map; ++i) mean[static_cast<std::size_t>(i)] += part[i];
-      }
-      for (double& v : mean) v /= count;
+      const double* total = totals.data() + s * 3 * per_map;
+      for (std::int64_t i = 0; i < 3 * per_map; ++i)
+        mean[static_cast<std::size_t>(i)] = total[i] / count;
       for (std::int64_t m = 0; m < k; ++m) {
         const float* a = features.data() + (s * k + m) * plane;
         double total = 0.0;

@@ -7,6 +7,7 @@
 // minimum and maximum as H_g, so that Up(sum_g w_g M^_g) = sum_g w_g H_g.
 #include <algorithm>
 #include <cmath>
+#include <lumen/batching.hpp>
 #include <lumen/blur.hpp>
 #include <lumen/cam.hpp>
 #include <lumen/error.hpp>
@@ -33,23 +34,26 @@ float percentile(std::vector<float> values, double p) {
   return static_cast<float>(values[low] + (values[high] - values[low]) * fraction);
 }
 
-// x * H + b * (1 - H) for the masks `groups[first, first + count)` of one image: x and b are
-// [1,C,H,W], masks [1,G,H,W].
+// x * H + b * (1 - H) for the masks `groups[first, first + count)` of image `sample`, made here
+// from `masks` one at a time: x and b are [1,C,H,W].
 lumen::Tensor masked_copies(const lumen::Tensor& x, const lumen::Tensor& b,
-                            const lumen::Tensor& masks, const std::vector<std::int64_t>& groups,
-                            std::size_t first, std::size_t count) {
+                            const lumen::MaskSource& masks, std::int64_t sample,
+                            const std::vector<std::int64_t>& groups, std::size_t first,
+                            std::size_t count) {
   const std::int64_t channels = x.dim(1), plane = x.dim(2) * x.dim(3);
   lumen::Shape shape = x.shape();
   shape[0] = static_cast<std::int64_t>(count);
-  lumen::Tensor copies(shape);
+  lumen::Tensor copies = lumen::Tensor::uninitialised(shape);
+  std::vector<float> mask(static_cast<std::size_t>(plane));
   for (std::size_t j = 0; j < count; ++j) {
-    const float* mask = masks.data() + groups[first + j] * plane;
+    masks.fill(sample, groups[first + j], mask);
     for (std::int64_t c = 0; c < channels; ++c) {
       const float* in = x.data() + c * plane;
       const float* blurred = b.data() + c * plane;
       float* out = copies.data() + (static_cast<std::int64_t>(j) * channels + c) * plane;
       for (std::int64_t p = 0; p < plane; ++p)
-        out[p] = in[p] * mask[p] + blurred[p] * (1.0F - mask[p]);
+        out[p] = in[p] * mask[static_cast<std::size_t>(p)] +
+                 blurred[p] * (1.0F - mask[static_cast<std::size_t>(p)]);
     }
   }
   return copies;
@@ -104,9 +108,10 @@ class GroupCam final : public lumen::Explainer {
         {"relu", ParamType::boolean, "true", "apply ReLU to the weighted sum", 0, 0, {}},
         {"batch_size",
          ParamType::integer,
-         "32",
-         "masked inputs per forward pass (bounds memory)",
-         1,
+         "0",
+         "masked inputs per forward pass (bounds memory); 0: as many as the context's pass "
+         "memory holds (--pass-memory)",
+         0,
          1 << 20,
          {}},
     };
@@ -120,7 +125,6 @@ class GroupCam final : public lumen::Explainer {
     const lumen::Tensor& input = request.input;
     const lumen::NodeId layer = lumen::cam_layer(request, "group-cam");
     const double denoise = request.params.real("denoise_percentile");
-    const std::int64_t batch = request.params.integer("batch_size");
     // Checked before any pass runs.
     const std::int64_t kernel = request.params.integer("blur_kernel");
     if (kernel % 2 == 0) {
@@ -158,23 +162,27 @@ class GroupCam final : public lumen::Explainer {
         }
       }
 
-    // Masks H_g; a constant mask (an all-zero group map, say) gets weight 0 without a pass, as its
-    // masked input would be blur(x) itself.
-    lumen::Tensor masks = lumen::upsample_bilinear(maps, input.dim(2), input.dim(3));
-    const std::int64_t big_plane = input.dim(2) * input.dim(3);
+    // Masks H_g, made per batch from the group maps (all G at the input's size would grow with
+    // G). A constant mask (an all-zero group map, say) gets weight 0 without a pass, as its masked
+    // input would be blur(x) itself. The minimum and range of each Up(M_g), taken here one plane
+    // at a time, scale M_g itself.
+    const lumen::MaskSource masks = lumen::upsampled_unit_masks(maps, input.dim(2), input.dim(3));
     std::vector<std::vector<std::int64_t>> active(static_cast<std::size_t>(n));
     for (std::int64_t s = 0; s < n; ++s)
       for (std::int64_t g = 0; g < groups; ++g) {
-        float* mask = masks.data() + (s * groups + g) * big_plane;
         float* map = maps.data() + (s * groups + g) * plane;
-        const auto [low, high] = std::minmax_element(mask, mask + big_plane);
+        const lumen::Tensor up = lumen::upsample_bilinear(
+            lumen::Tensor({1, 1, h, w}, std::vector<float>(map, map + plane)), input.dim(2),
+            input.dim(3));
+        const auto [low, high] = std::minmax_element(up.values().begin(), up.values().end());
         const float min = *low, range = *high - *low;
         if (range > 0.0F) active[static_cast<std::size_t>(s)].push_back(g);
-        for (std::int64_t p = 0; p < big_plane; ++p)
-          mask[p] = range > 0.0F ? (mask[p] - min) / range : 0.0F;
         for (std::int64_t p = 0; p < plane; ++p)
           map[p] = range > 0.0F ? (map[p] - min) / range : 0.0F;
       }
+    std::int64_t batch = request.params.integer("batch_size");
+    if (batch == 0)
+      batch = lumen::samples_per_pass(model, context, lumen::PassKind::forward, groups);
 
     const auto target_of = [&](std::int64_t s) {
       return request.targets[static_cast<std::size_t>(s)];
@@ -192,11 +200,10 @@ class GroupCam final : public lumen::Explainer {
       const auto [s, first] = jobs[static_cast<std::size_t>(job)];
       const auto& list = active[static_cast<std::size_t>(s)];
       const std::size_t size = std::min(static_cast<std::size_t>(batch), list.size() - first);
-      const lumen::Tensor scores = lumen::softmax_rows(
-          lumen::predict_logits(model,
-                                masked_copies(input.batch_slice(s), blurred.batch_slice(s),
-                                              masks.batch_slice(s), list, first, size),
-                                context));
+      const lumen::Tensor scores = lumen::softmax_rows(lumen::predict_logits(
+          model,
+          masked_copies(input.batch_slice(s), blurred.batch_slice(s), masks, s, list, first, size),
+          context));
       const float reference = baseline[s * classes + target_of(s)];
       for (std::size_t j = 0; j < size; ++j) {
         weights[s * groups + list[first + j]] =

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <lumen/batching.hpp>
 #include <lumen/error.hpp>
 #include <lumen/explainer.hpp>
 #include <lumen/model.hpp>
@@ -115,9 +116,10 @@ class Lime final : public lumen::Explainer {
          {"probability", "logit"}},
         {"batch_size",
          lumen::ParamType::integer,
-         "64",
-         "perturbed images per forward pass",
-         1,
+         "0",
+         "perturbed images per forward pass; 0: as many as the context's pass memory holds "
+         "(--pass-memory)",
+         0,
          1 << 20,
          {}},
     };
@@ -135,7 +137,9 @@ class Lime final : public lumen::Explainer {
     const std::int64_t height = input.dim(2), width = input.dim(3);
     const std::int64_t pixels = height * width, sample_size = channels * pixels;
     const std::int64_t samples = params.integer("samples");
-    const std::int64_t batch = params.integer("batch_size");
+    std::int64_t batch = params.integer("batch_size");
+    if (batch == 0)
+      batch = lumen::samples_per_pass(request.model, context, lumen::PassKind::forward, samples);
     const std::int64_t classes = request.model.class_count();
     const bool probability = params.text("score") == "probability";
 

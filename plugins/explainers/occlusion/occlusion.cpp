@@ -7,6 +7,7 @@
 #include <cmath>
 #include <cstdio>
 #include <limits>
+#include <lumen/batching.hpp>
 #include <lumen/explainer.hpp>
 #include <lumen/model.hpp>
 #include <lumen/plugin.hpp>
@@ -115,10 +116,11 @@ class Occlusion final : public lumen::Explainer {
         {"baseline", lumen::ParamType::real, "0", "value written under each window", -inf, inf, {}},
         {"batch_size",
          lumen::ParamType::integer,
-         "64",
+         "0",
          "windows per job: occluded copies per forward pass (plain), windows whose patches share "
-         "kernel calls (incremental)",
-         1,
+         "kernel calls (incremental); 0: as many as the context's pass memory holds "
+         "(--pass-memory)",
+         0,
          1 << 20,
          {}},
         {"mode",
@@ -145,7 +147,11 @@ class Occlusion final : public lumen::Explainer {
         params.text("window"), params.text("stride"), model.input_spec().sample_shape);
     const auto baseline = static_cast<float>(params.real("baseline"));
     const std::string& mode = params.text("mode");
-    const Jobs jobs(input.dim(0), windows.count(), params.integer("batch_size"));
+    std::int64_t batch = params.integer("batch_size");
+    // A chunk's incremental patches are parts of the activations of as many whole passes.
+    if (batch == 0)
+      batch = lumen::samples_per_pass(model, context, lumen::PassKind::forward, windows.count());
+    const Jobs jobs(input.dim(0), windows.count(), batch);
 
     const auto layers = lumen::occlusion::local_layers(model);
     const ConePlanner planner(model, layers, windows);

@@ -1,13 +1,13 @@
 // Score-CAM (Wang et al. 2020): H_k = s(Up(A^k)) (min-max scaled to [0,1]; a constant map gives
 // 0), alpha_k = S_c(x * H_k) - S_c(x_b) with the baseline x_b = 0 and S_c the softmax probability,
-// L = ReLU(sum_k alpha_k A^k), upsampled bilinearly. The K masked inputs run in batches.
+// L = ReLU(sum_k alpha_k A^k), upsampled bilinearly. The K masked inputs run in batches, each batch
+// making its own masks, so memory does not grow with K.
 #include <algorithm>
 #include <lumen/cam.hpp>
 #include <lumen/error.hpp>
 #include <lumen/explainer.hpp>
 #include <lumen/model.hpp>
 #include <lumen/plugin.hpp>
-#include <lumen/resample.hpp>
 #include <lumen/trace.hpp>
 
 namespace {
@@ -72,8 +72,9 @@ class ScoreCam final : public lumen::Explainer {
     const lumen::Tensor features = lumen::node_output(model, input, layer, context);
     const auto n = features.dim(0), k = features.dim(1);
     const std::int64_t classes = model.class_count();
-    lumen::Tensor masks = lumen::upsample_bilinear(features, input.dim(2), input.dim(3));
-    lumen::scale_planes_to_unit(masks);
+    // The masks H_k are made batch by batch from a copy of the (low-resolution) feature maps.
+    const lumen::MaskSource masks =
+        lumen::upsampled_unit_masks(features, input.dim(2), input.dim(3));
 
     // One baseline pass per image (x_b = 0), so that the passes per image do not depend on the
     // batch.

@@ -99,26 +99,33 @@ class SmoothGrad final : public lumen::Explainer {
     bool base_signed = false;
     for (std::int64_t s = 0; s < n; ++s) {
       context.check_cancelled();
-      const lumen::Tensor copies = noisy_copies(x.batch_slice(s), samples, noise_level, context);
-      // The copies go to the base explainer in passes that fit the context's pass memory.
+      // The copies are made and go to the base explainer in passes that fit the context's pass
+      // memory; their maps are summed in copy order as they come. Only vargrad keeps every map,
+      // for its second pass over them.
+      Sums sums;
       lumen::Tensor maps;
       for (std::int64_t first = 0; first < samples; first += chunk) {
         const std::int64_t count = std::min(chunk, samples - first);
         const std::vector<std::int64_t> targets(static_cast<std::size_t>(count),
                                                 request.targets[static_cast<std::size_t>(s)]);
-        const lumen::ExplainRequest inner{model, copies.batch_slice(first, count), targets,
-                                          base_params, std::nullopt};
+        const lumen::ExplainRequest inner{
+            model, noisy_copies(x.batch_slice(s), first, count, noise_level, context), targets,
+            base_params, std::nullopt};
         const lumen::Attribution part = base->explain(inner, context);
         base_signed = base_signed || part.signed_map;
-        if (maps.empty()) {
-          lumen::Shape shape = part.map.shape();
-          shape[0] = samples;
-          maps = lumen::Tensor(shape);
+        const std::int64_t map_size = part.map.size() / count;
+        sums.add(part.map.data(), count, map_size);
+        if (variant == "vargrad") {
+          if (maps.empty()) {
+            lumen::Shape shape = part.map.shape();
+            shape[0] = samples;
+            maps = lumen::Tensor(shape);
+          }
+          std::copy(part.map.values().begin(), part.map.values().end(),
+                    maps.data() + first * map_size);
         }
-        std::copy(part.map.values().begin(), part.map.values().end(),
-                  maps.data() + first * (part.map.size() / count));
       }
-      reduce(maps, samples, variant, result.map.data() + s * per);
+      reduce(sums, maps, samples, variant, result.map.data() + s * per);
       context.report_progress(static_cast<double>(s + 1) / static_cast<double>(n));
     }
     result.signed_map = variant == "mean" && base_signed;
@@ -129,18 +136,19 @@ class SmoothGrad final : public lumen::Explainer {
   }
 
  private:
-  // Noise of copy k comes from stream k of sample slot 0: the same whatever the sample's position
-  // in the batch or the thread count (the conformance rule for batch = one by one).
-  static lumen::Tensor noisy_copies(const lumen::Tensor& x, std::int64_t samples,
+  // Copies [first, first + count) of one sample `x` ([1,C,H,W]). The noise of copy k comes from
+  // stream k of sample slot 0: the same whatever the sample's position in the batch, the pass it
+  // is made in or the thread count (the conformance rule for batch = one by one).
+  static lumen::Tensor noisy_copies(const lumen::Tensor& x, std::int64_t first, std::int64_t count,
                                     double noise_level, const lumen::Context& context) {
     const auto [lo, hi] = std::minmax_element(x.values().begin(), x.values().end());
     const double sigma = noise_level * (static_cast<double>(*hi) - *lo);
     lumen::Shape shape = x.shape();
-    shape[0] = samples;
+    shape[0] = count;
     lumen::Tensor out(shape);
     const std::int64_t per = x.size();
-    for (std::int64_t k = 0; k < samples; ++k) {
-      auto rng = context.rng(0, static_cast<std::uint64_t>(k));
+    for (std::int64_t k = 0; k < count; ++k) {
+      auto rng = context.rng(0, static_cast<std::uint64_t>(first + k));
       std::normal_distribution<double> normal(0.0, 1.0);
       for (std::int64_t i = 0; i < per; ++i) {
         out[k * per + i] = static_cast<float>(x[i] + sigma * normal(rng));
@@ -149,19 +157,32 @@ class SmoothGrad final : public lumen::Explainer {
     return out;
   }
 
-  // Mean, mean of squares or variance (two-pass, so never negative) over the copies.
-  static void reduce(const lumen::Tensor& maps, std::int64_t samples, const std::string& variant,
-                     float* out) {
-    const std::int64_t per = maps.size() / samples;
+  // The running sums of the copies' maps and of their squares, added in copy order.
+  struct Sums {
+    std::vector<double> values, squares;
+    void add(const float* maps, std::int64_t count, std::int64_t per) {
+      if (values.empty()) {
+        values.assign(static_cast<std::size_t>(per), 0.0);
+        squares.assign(static_cast<std::size_t>(per), 0.0);
+      }
+      for (std::int64_t k = 0; k < count; ++k)
+        for (std::int64_t i = 0; i < per; ++i) {
+          const double v = maps[k * per + i];
+          values[static_cast<std::size_t>(i)] += v;
+          squares[static_cast<std::size_t>(i)] += v * v;
+        }
+    }
+  };
+
+  // Mean, mean of squares or variance (two-pass over `maps`, every copy's map, so never
+  // negative) over the copies.
+  static void reduce(const Sums& sums, const lumen::Tensor& maps, std::int64_t samples,
+                     const std::string& variant, float* out) {
+    const auto per = static_cast<std::int64_t>(sums.values.size());
     const auto count = static_cast<double>(samples);
     for (std::int64_t i = 0; i < per; ++i) {
-      double mean = 0.0, squares = 0.0;
-      for (std::int64_t k = 0; k < samples; ++k) {
-        const double v = maps[k * per + i];
-        mean += v;
-        squares += v * v;
-      }
-      mean /= count;
+      const double mean = sums.values[static_cast<std::size_t>(i)] / count;
+      const double squares = sums.squares[static_cast<std::size_t>(i)];
       if (variant == "mean") {
         out[i] = static_cast<float>(mean);
       } else if (variant == "squared") {

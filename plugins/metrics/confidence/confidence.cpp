@@ -56,9 +56,10 @@ lumen::MetricInfo common_info(const char* name, const char* summary, lumen::Dire
   i.needs = lumen::needs_model;
   i.params = {{"batch_size",
                lumen::ParamType::integer,
-               "32",
-               "masked inputs per forward pass",
-               1.0,
+               "0",
+               "masked inputs per forward pass; 0: as many as the context's pass memory holds "
+               "(--pass-memory)",
+               0.0,
                4096.0,
                {}}};
   return i;

@@ -5,6 +5,7 @@
 // the trapezoid area under p over t_k = k / steps in [0,1].
 #include <algorithm>
 #include <limits>
+#include <lumen/batching.hpp>
 #include <lumen/blur.hpp>
 #include <lumen/plugin.hpp>
 #include <lumen/trace.hpp>
@@ -43,7 +44,10 @@ std::vector<double> curve(const lumen::MetricCase& c, std::int64_t n, bool inser
   const lumen::Tensor& end = insertion ? sample : baseline;
   const auto order =
       lumen::metrics::order_by_relevance(lumen::metrics::pixel_relevance(*c.attribution, n));
-  const std::int64_t steps = c.params->integer("steps"), batch = c.params->integer("batch_size");
+  const std::int64_t steps = c.params->integer("steps");
+  std::int64_t batch = c.params->integer("batch_size");
+  if (batch == 0)
+    batch = lumen::samples_per_pass(*c.model, context, lumen::PassKind::forward, steps + 1);
   const std::int64_t channels = sample.dim(1), plane = sample.dim(2) * sample.dim(3);
   const std::int64_t sample_size = channels * plane;
   const auto target = c.targets[static_cast<std::size_t>(n)];
@@ -121,9 +125,10 @@ class CurveMetric final : public lumen::Metric {
          {}},
         {"batch_size",
          lumen::ParamType::integer,
-         "32",
-         "curve points per forward pass",
-         1.0,
+         "0",
+         "curve points per forward pass; 0: as many as the context's pass memory holds "
+         "(--pass-memory)",
+         0.0,
          4096.0,
          {}},
     };

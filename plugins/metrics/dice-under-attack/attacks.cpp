@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <lumen/batching.hpp>
 #include <lumen/propagation.hpp>
 #include <lumen/rule.hpp>
 #include <lumen/trace.hpp>
@@ -67,40 +68,58 @@ Tensor deepfool_sample(const Model& model, const Tensor& x, std::int64_t c,
   std::vector<std::int64_t> rows{c};  // the gradient of every class of interest, one batch row each
   rows.insert(rows.end(), others.begin(), others.end());
   const auto m = static_cast<std::int64_t>(rows.size());
+  // The rows run in gradient passes of as many copies as the pass memory holds; only the gradient
+  // of c and that of the best candidate so far are kept between passes.
+  const std::int64_t per_pass = samples_per_pass(model, context, PassKind::gradient, m);
 
   std::vector<double> total(static_cast<std::size_t>(size), 0.0);
+  std::vector<float> g0(static_cast<std::size_t>(size)), best_w(static_cast<std::size_t>(size));
+  std::vector<float> f(static_cast<std::size_t>(classes));  // the logits at `current`
   Tensor current = x;
   for (std::int64_t iteration = 0; iteration < options.max_iterations; ++iteration) {
-    std::vector<Tensor> copies(static_cast<std::size_t>(m), current);
-    const Gradients g =
-        gradients(model, Tensor::concat_batch(copies), context, [&](const Tensor& logits) {
-          Tensor start(logits.shape());
-          for (std::int64_t r = 0; r < m; ++r)
-            start[r * classes + rows[static_cast<std::size_t>(r)]] = 1.0F;
-          return start;
-        });
-    const float* f = g.logits.data();  // row 0 holds the logits at `current`
-    if (std::max_element(f, f + classes) - f != c) break;
     double best = std::numeric_limits<double>::infinity(), best_gap = 0.0, best_norm2 = 0.0;
     std::int64_t best_row = -1;
-    for (std::int64_t r = 1; r < m; ++r) {
-      double norm2 = 0.0;
-      for (std::int64_t i = 0; i < size; ++i) {
-        const double w = g.input_gradient[r * size + i] - g.input_gradient[i];
-        norm2 += w * w;
+    bool reached = false;  // c no longer ranks first
+    for (std::int64_t first_row = 0; first_row < m && !reached; first_row += per_pass) {
+      const std::int64_t count = std::min(per_pass, m - first_row);
+      std::vector<Tensor> copies(static_cast<std::size_t>(count), current);
+      const Gradients g =
+          gradients(model, Tensor::concat_batch(copies), context, [&](const Tensor& logits) {
+            Tensor start(logits.shape());
+            for (std::int64_t r = 0; r < count; ++r)
+              start[r * classes + rows[static_cast<std::size_t>(first_row + r)]] = 1.0F;
+            return start;
+          });
+      if (first_row == 0) {  // row 0: c's gradient, and the logits at `current`
+        std::copy_n(g.logits.data(), classes, f.data());
+        std::copy_n(g.input_gradient.data(), size, g0.data());
+        if (std::max_element(f.begin(), f.end()) - f.begin() != c) reached = true;
       }
-      const double gap = std::abs(f[rows[static_cast<std::size_t>(r)]] - f[c]);
-      if (norm2 > 0.0 && gap / std::sqrt(norm2) < best) {
-        best = gap / std::sqrt(norm2);
-        best_gap = gap;
-        best_norm2 = norm2;
-        best_row = r;
+      for (std::int64_t r = first_row == 0 ? 1 : 0; r < count && !reached; ++r) {
+        const float* gr = g.input_gradient.data() + r * size;
+        double norm2 = 0.0;
+        for (std::int64_t i = 0; i < size; ++i) {
+          const double w = gr[i] - g0[static_cast<std::size_t>(i)];
+          norm2 += w * w;
+        }
+        const double gap =
+            std::abs(f[static_cast<std::size_t>(rows[static_cast<std::size_t>(first_row + r)])] -
+                     f[static_cast<std::size_t>(c)]);
+        if (norm2 > 0.0 && gap / std::sqrt(norm2) < best) {
+          best = gap / std::sqrt(norm2);
+          best_gap = gap;
+          best_norm2 = norm2;
+          best_row = first_row + r;
+          for (std::int64_t i = 0; i < size; ++i)
+            best_w[static_cast<std::size_t>(i)] = gr[i] - g0[static_cast<std::size_t>(i)];
+        }
       }
     }
+    if (reached) break;
     if (best_row < 0) break;  // no class reachable by a linear step
     const double scale = (best_gap + 1e-4) / best_norm2;
     for (std::int64_t i = 0; i < size; ++i) {
-      const double w = g.input_gradient[best_row * size + i] - g.input_gradient[i];
+      const double w = best_w[static_cast<std::size_t>(i)];
       total[static_cast<std::size_t>(i)] += scale * w;
       current[i] =
           static_cast<float>(x[i] + (1.0 + options.overshoot) * total[static_cast<std::size_t>(i)]);

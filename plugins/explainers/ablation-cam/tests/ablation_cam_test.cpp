@@ -87,7 +87,7 @@ TEST_CASE("ablation-cam counts the passes it ran: one forward and K head passes 
           "[ablation-cam]") {
   const Model model = residual_net(3);  // its "features" layer has K = 3 maps
   const Tensor x = random_tensor(model.batch_shape(2), 4);
-  for (const char* batch : {"1", "2", "64"}) {
+  for (const char* batch : {"1", "2", "64", "0"}) {
     const auto a = explain("ablation-cam", model, x, {0, 3}, {{"batch_size", batch}},
                            model.graph().at("features"));
     CHECK(a.passes.forward == 2 * (1 + 3));
@@ -110,6 +110,10 @@ TEST_CASE("ablation-cam: batches of ablations and of images equal one by one", "
   const auto one_thread =
       explain("ablation-cam", model, x, targets, {{"relu", "false"}, {"batch_size", "4"}}, {}, 1);
   CHECK(relative_difference(two_threads.map, one_thread.map) == 0.0);
+  // The default, automatic batch: the same map, and the same bits on 1 and 2 threads.
+  const auto automatic = explain("ablation-cam", model, x, targets, {{"relu", "false"}}, {}, 2);
+  CHECK(relative_difference(automatic.layer_map, one_thread.layer_map, 1e-6) < 1e-5);
+  CHECK(relative_difference(automatic.map, all.map) == 0.0);
 }
 
 TEST_CASE("ablation-cam refuses a model without a spatial layer", "[ablation-cam]") {

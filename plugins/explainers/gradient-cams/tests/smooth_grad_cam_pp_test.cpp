@@ -103,7 +103,7 @@ TEST_CASE("smooth-grad-cam-pp equals a copy-by-copy computation of the averaged 
   const NodeId layer = model.graph().at("pool1");
   const Tensor x = random_tensor(model.batch_shape(2), 8);
   const std::vector<std::int64_t> targets = {2, 4};
-  for (const char* batch : {"1", "3", "64"}) {
+  for (const char* batch : {"1", "3", "64", "0"}) {
     const auto a = explain(
         "smooth-grad-cam-pp", model, x, targets,
         {{"relu", "false"}, {"samples", "5"}, {"noise_level", "0.2"}, {"batch_size", batch}}, layer,
@@ -144,4 +144,23 @@ TEST_CASE("smooth-grad-cam-pp: seeds reproduce, other seeds differ, threads do n
   const auto other = explain("smooth-grad-cam-pp", model, x, {1, 3}, params, layer, 1, 6);
   CHECK(relative_difference(first.map, again.map) == 0.0);
   CHECK(relative_difference(first.map, other.map) > 1e-4);
+}
+
+TEST_CASE("smooth-grad-cam-pp: many chunks in waves give the same bits on any thread count",
+          "[smooth-grad-cam-pp]") {
+  // 2 images x 12 chunks of 2 copies: more jobs than a wave holds on 1, 2 or 3 threads (2, 4, 6),
+  // and the waves cut the chunks of an image differently on each.
+  const Model model = conv_net(9);
+  const NodeId layer = model.graph().at("pool1");
+  const Tensor x = random_tensor(model.batch_shape(2), 3);
+  const Strings params = {{"relu", "false"}, {"samples", "23"}, {"batch_size", "2"}};
+  const auto one = explain("smooth-grad-cam-pp", model, x, {1, 3}, params, layer, 1, 5);
+  for (const int threads : {2, 3}) {
+    const auto other = explain("smooth-grad-cam-pp", model, x, {1, 3}, params, layer, threads, 5);
+    CHECK(relative_difference(other.layer_map, one.layer_map) == 0.0);
+  }
+  // The default, automatic batch: the same terms summed in other chunks.
+  const auto automatic = explain("smooth-grad-cam-pp", model, x, {1, 3},
+                                 {{"relu", "false"}, {"samples", "23"}}, layer, 2, 5);
+  CHECK(relative_difference(automatic.layer_map, one.layer_map) < 1e-5);
 }

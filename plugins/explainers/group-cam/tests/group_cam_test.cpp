@@ -200,7 +200,7 @@ TEST_CASE("group-cam equals an unbatched computation; pass counts are exact", "[
         expected.push_back(by_hand(model, x.batch_slice(s), targets[s], layer, groups, p, 5, 2.0));
         scored += expected.back().scored;
       }
-      for (const char* batch : {"1", "64"}) {
+      for (const char* batch : {"1", "2", "64", "0"}) {
         const auto a = explain("group-cam", model, x, targets,
                                {{"groups", std::to_string(groups)},
                                 {"denoise_percentile", std::to_string(p)},

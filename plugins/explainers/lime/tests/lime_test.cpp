@@ -213,6 +213,14 @@ TEST_CASE("lime: seeds reproduce, batch equals one by one, 1 thread equals 2", "
     CHECK(relative_difference(
               explain("lime", model, x, targets, one_batch, std::nullopt, 2, 11).map, a.map) <
           1e-5);
+    // The default, automatic batch: the same fit, and the same bits on 1 and 2 threads.
+    auto automatic = params;
+    automatic.erase("batch_size");
+    const auto one_thread = explain("lime", model, x, targets, automatic, std::nullopt, 1, 11);
+    CHECK(relative_difference(one_thread.map, a.map) < 1e-5);
+    CHECK(
+        relative_difference(explain("lime", model, x, targets, automatic, std::nullopt, 2, 11).map,
+                            one_thread.map) == 0.0);
     CHECK(a.passes.forward == 3 * 50);
     for (std::int64_t s = 0; s < 3; ++s) {
       const auto one = explain("lime", model, x.batch_slice(s),

@@ -117,6 +117,9 @@ TEST_CASE("incremental occlusion: any batch size, 1 thread equals 2, a batch equ
     CHECK(relative_difference(with_batch("64", 2).map, reference.map) == 0.0);
     CHECK(relative_difference(with_batch("5", 2).map, with_batch("5", 1).map) == 0.0);
     CHECK(map_difference(with_batch("1", 1), reference, model, x, targets) < 1e-5);
+    // The automatic batch (all windows of an image, on these small models).
+    CHECK(relative_difference(with_batch("0", 2).map, with_batch("0", 1).map) == 0.0);
+    CHECK(map_difference(with_batch("0", 1), reference, model, x, targets) < 1e-5);
     for (std::int64_t n = 0; n < 3; ++n) {
       const auto one = occlude(model, x.batch_slice(n), {targets[static_cast<std::size_t>(n)]}, s,
                                "incremental");

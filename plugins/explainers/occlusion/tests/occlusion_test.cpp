@@ -133,6 +133,8 @@ TEST_CASE("plain occlusion: batches equal one by one, 1 thread equals 2, passes 
     CHECK(relative_difference(with_batch("64", 2).map, reference.map) == 0.0);
     CHECK(relative_difference(with_batch("1", 2).map, reference.map) < 1e-5);
     CHECK(relative_difference(with_batch("7", 1).map, reference.map) < 1e-5);
+    CHECK(relative_difference(with_batch("0", 1).map, reference.map) < 1e-5);
+    CHECK(relative_difference(with_batch("0", 2).map, with_batch("0", 1).map) == 0.0);
     const auto& shape = model.input_spec().sample_shape;
     const std::int64_t windows = (shape[1] - 1) * (shape[2] - 1);
     CHECK(reference.passes.forward == 3 * (1 + windows));

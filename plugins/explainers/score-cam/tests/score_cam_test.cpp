@@ -114,3 +114,21 @@ TEST_CASE("score-cam: batches of masks and of images equal one by one", "[score-
   const auto one = explain("score-cam", model, x, targets, {{"batch_size", "4"}}, {}, 1);
   CHECK(relative_difference(two.map, one.map) == 0.0);
 }
+
+TEST_CASE("score-cam: any batch of masks gives the same map, the automatic one as well",
+          "[score-cam]") {
+  // conv_net's features: 6 maps, so batches of 4 leave a short last one and 11 holds them all.
+  const Model model = conv_net(4);
+  const Tensor x = random_tensor(model.batch_shape(2), 5);
+  const std::vector<std::int64_t> targets = {2, 4};
+  const auto reference = explain("score-cam", model, x, targets, {{"batch_size", "1"}});
+  for (const char* batch : {"4", "6", "11", "0"}) {
+    const auto other = explain("score-cam", model, x, targets, {{"batch_size", batch}});
+    CHECK(relative_difference(other.layer_map, reference.layer_map, 1e-6) < 1e-5);
+  }
+  // The automatic batch depends on the pass memory only, so the thread count changes no bit.
+  const auto one = explain("score-cam", model, x, targets, {}, {}, 1);
+  const auto two = explain("score-cam", model, x, targets, {}, {}, 2);
+  CHECK(relative_difference(two.layer_map, one.layer_map) == 0.0);
+  CHECK(relative_difference(two.map, one.map) == 0.0);
+}

@@ -151,3 +151,28 @@ TEST_CASE("smoothgrad refuses bad base parameters and layer-space bases", "[smoo
                     Catch::Contains("grad-cam") && Catch::Contains("input-space"));
   CHECK_THROWS_AS(explain("smoothgrad", model, x, {0}, {{"base", "no-such-method"}}), Error);
 }
+
+TEST_CASE("smoothgrad: passes of one copy each give the map of one pass, every variant",
+          "[smoothgrad]") {
+  // A pass memory of one byte cuts the copies into passes of one; the maps are summed as they
+  // come (vargrad keeps them for its second pass), in copy order either way.
+  const auto model = conv_net(5);
+  const Tensor x = random_tensor(model.batch_shape(2), 6);
+  const std::vector<std::int64_t> targets{2, 0};
+  const auto explainer = registry().explainer("smoothgrad");
+  for (const char* variant : {"mean", "squared", "vargrad"}) {
+    const Params params = Params::validate(
+        explainer->info().params,
+        {{"samples", "7"}, {"variant", variant}, {"base", "input-x-gradient"}}, "smoothgrad");
+    Attribution results[2];
+    for (const int small : {0, 1}) {
+      auto context = make_context(1, 3);
+      if (small == 1) context->set_pass_memory(1);
+      context->run([&] {
+        results[small] = explainer->explain({model, x, targets, params, std::nullopt}, *context);
+      });
+    }
+    CHECK(relative_difference(results[1].map, results[0].map) < 1e-5);
+    CHECK(results[1].passes.forward == results[0].passes.forward);
+  }
+}

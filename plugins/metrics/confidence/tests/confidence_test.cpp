@@ -66,4 +66,5 @@ TEST_CASE("confidence metrics use the target's probability and do not depend on 
   const auto a = run_metric("confidence-drop", many, {{"batch_size", "1"}});
   const auto b = run_metric("confidence-drop", many, {{"batch_size", "4"}}, 0, 2);
   CHECK(a.per_sample == b.per_sample);
+  CHECK(run_metric("confidence-drop", many, {}, 0, 2).per_sample == a.per_sample);  // automatic
 }

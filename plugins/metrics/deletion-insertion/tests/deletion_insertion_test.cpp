@@ -111,3 +111,21 @@ TEST_CASE("deletion does not depend on batch_size, threads or batch position", "
   CHECK(run_metric("deletion", one, {{"steps", "16"}}).per_sample[0] ==
         Approx(a.per_sample[2]).epsilon(1e-6));
 }
+
+TEST_CASE("deletion with the automatic batch equals batches of one, on any thread count",
+          "[deletion]") {
+  // The default batch_size 0 puts every curve point of a sample in one pass here.
+  const Model model = conformance::conv_net(3);
+  const Tensor x = conformance::random_tensor(model.batch_shape(3), 21);
+  const Tensor maps = conformance::random_tensor(x.shape(), 22);
+  MetricInputs in;
+  in.model = &model;
+  in.input = &x;
+  in.targets = {0, 3, 1};
+  in.attribution = &maps;
+  const auto ones = run_metric("deletion", in, {{"steps", "16"}, {"batch_size", "1"}}, 0, 1);
+  const auto automatic = run_metric("deletion", in, {{"steps", "16"}}, 0, 1);
+  CHECK(run_metric("deletion", in, {{"steps", "16"}}, 0, 2).per_sample == automatic.per_sample);
+  for (std::size_t s = 0; s < 3; ++s)
+    CHECK(automatic.per_sample[s] == Approx(ones.per_sample[s]).epsilon(1e-6));
+}

@@ -137,3 +137,27 @@ TEST_CASE("deepfool on a batch equals one-by-one, whatever the thread count", "[
     CHECK(best != targets[static_cast<std::size_t>(n)]);
   }
 }
+
+TEST_CASE("deepfool in gradient passes of one class each equals one pass of all classes",
+          "[deepfool]") {
+  // A one-byte pass memory runs c's gradient and each candidate's in passes of their own; only
+  // c's gradient and the best candidate's are kept between them.
+  const Model model = conformance::conv_net(3);
+  const Tensor x = conformance::random_tensor(model.batch_shape(2), 61);
+  const Tensor f = logits(model, x);
+  std::vector<std::int64_t> targets;
+  for (std::int64_t n = 0; n < 2; ++n) {
+    std::int64_t best = 0;
+    for (std::int64_t k = 1; k < f.dim(1); ++k) {
+      if (f[n * f.dim(1) + k] > f[n * f.dim(1) + best]) best = k;
+    }
+    targets.push_back(best);
+  }
+  auto whole = make_context(1);
+  auto small = make_context(2);
+  small->set_pass_memory(1);
+  const Tensor a = attacks::deepfool(model, x, targets, attacks::DeepFoolOptions{}, *whole);
+  const Tensor b = attacks::deepfool(model, x, targets, attacks::DeepFoolOptions{}, *small);
+  CHECK(relative_difference(b, a) < 1e-5);
+  CHECK(relative_difference(b, x) > 1e-4);  // the attack moved the inputs
+}
