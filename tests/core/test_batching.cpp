@@ -30,3 +30,19 @@ TEST_CASE("samples per pass fit the pass memory, at least one and at most the wa
   CHECK_THROWS_AS(one.set_pass_memory(0), InvalidArgument);
   CHECK(Context(testing::naive_backend(), 1).pass_memory() == std::int64_t{512} << 20);
 }
+
+TEST_CASE("samples per pass stop where a layer's batch would leave the cache, at four at least",
+          "[batching]") {
+  Context context(testing::naive_backend(), 1);  // 512 MiB of pass memory
+  // The largest output, 64 Ki floats (256 KiB) per sample: four samples fill the 1 MiB budget.
+  const Model medium = testing::linear_classifier({1, 256, 256}, Tensor({2, 65536}, 0.5F));
+  CHECK(samples_per_pass(medium, context, PassKind::forward, 1000) == 4);
+  // 16 Ki floats (64 KiB): sixteen.
+  const Model small = testing::linear_classifier({1, 128, 128}, Tensor({2, 16384}, 0.5F));
+  CHECK(samples_per_pass(small, context, PassKind::gradient, 1000) == 16);
+  // A largest output beyond the budget still gets four, unless the pass memory holds fewer.
+  const Model large = testing::linear_classifier({4, 256, 256}, Tensor({2, 262144}, 0.5F));
+  CHECK(samples_per_pass(large, context, PassKind::forward, 1000) == 4);
+  context.set_pass_memory(pass_bytes_per_sample(large, PassKind::forward) * 2);
+  CHECK(samples_per_pass(large, context, PassKind::forward, 1000) == 2);
+}

@@ -20,9 +20,10 @@ enum class PassKind { forward, gradient };
 /// times the largest output (inputs, output and a skip connection alive at once).
 LUMEN_API std::int64_t pass_bytes_per_sample(const Model& model, PassKind kind);
 
-/// The number of samples one pass may hold: as many as fit Context::pass_memory(), at least 1
-/// and at most `wanted`. Depends on the model and the setting only, never on the thread count,
-/// so results do not either.
+/// The number of samples one pass holds: as many as fit Context::pass_memory(), and no more
+/// than run fast (those whose largest layer output fits 1 MiB, at least 4: more samples than the
+/// cache holds slow small models down); at least 1 and at most `wanted`. Depends on the model and
+/// the setting only, never on the thread count or the machine, so results do not either.
 LUMEN_API std::int64_t samples_per_pass(const Model& model, const Context& context, PassKind kind,
                                         std::int64_t wanted);
 
