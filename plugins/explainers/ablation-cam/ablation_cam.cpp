@@ -56,8 +56,8 @@ class AblationCam final : public lumen::Explainer {
         {"batch_size",
          lumen::ParamType::integer,
          "0",
-         "ablated copies per head pass; 0: as many as the context's pass memory holds "
-         "(--pass-memory)",
+         "ablated copies per head pass; 0: automatic, as many as fit the pass "
+         "memory (--pass-memory) and the cache",
          0,
          1 << 20,
          {}},

@@ -216,8 +216,8 @@ class ClusterCam final : public lumen::Explainer {
         {"batch_size",
          lumen::ParamType::integer,
          "0",
-         "masked inputs per forward pass; 0: as many as the context's pass memory holds "
-         "(--pass-memory)",
+         "masked inputs per forward pass; 0: automatic, as many as fit the pass "
+         "memory (--pass-memory) and the cache",
          0,
          1 << 20,
          {}},

@@ -68,8 +68,8 @@ class SmoothGradCamPp final : public Explainer {
             {"batch_size",
              ParamType::integer,
              "0",
-             "noisy copies per forward and backward pass (bounds memory); 0: as many as the "
-             "context's pass memory holds (--pass-memory)",
+             "noisy copies per forward and backward pass (bounds memory); 0: automatic, as "
+             "many as fit the pass memory (--pass-memory) and the cache",
              0,
              1 << 20,
              {}},

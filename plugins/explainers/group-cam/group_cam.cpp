@@ -109,8 +109,8 @@ class GroupCam final : public lumen::Explainer {
         {"batch_size",
          ParamType::integer,
          "0",
-         "masked inputs per forward pass (bounds memory); 0: as many as the context's pass "
-         "memory holds (--pass-memory)",
+         "masked inputs per forward pass (bounds memory); 0: automatic, as many as fit the pass "
+         "memory (--pass-memory) and the cache",
          0,
          1 << 20,
          {}},

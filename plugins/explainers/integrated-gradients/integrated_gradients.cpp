@@ -45,8 +45,8 @@ class IntegratedGradients final : public lumen::Explainer {
         {"internal_batch_size",
          ParamType::integer,
          "0",
-         "most interpolated inputs per forward/backward pass; 0: as many as the context's pass "
-         "memory holds (--pass-memory)",
+         "most interpolated inputs per forward/backward pass; 0: automatic, as many as fit the "
+         "pass memory (--pass-memory) and the cache",
          0,
          1e9,
          {}},

@@ -117,8 +117,8 @@ class Lime final : public lumen::Explainer {
         {"batch_size",
          lumen::ParamType::integer,
          "0",
-         "perturbed images per forward pass; 0: as many as the context's pass memory holds "
-         "(--pass-memory)",
+         "perturbed images per forward pass; 0: automatic, as many as fit the pass "
+         "memory (--pass-memory) and the cache",
          0,
          1 << 20,
          {}},

@@ -118,8 +118,8 @@ class Occlusion final : public lumen::Explainer {
          lumen::ParamType::integer,
          "0",
          "windows per job: occluded copies per forward pass (plain), windows whose patches share "
-         "kernel calls (incremental); 0: as many as the context's pass memory holds "
-         "(--pass-memory)",
+         "kernel calls (incremental); 0: automatic, as many as fit the pass "
+         "memory (--pass-memory) and the cache",
          0,
          1 << 20,
          {}},

@@ -57,8 +57,8 @@ lumen::MetricInfo common_info(const char* name, const char* summary, lumen::Dire
   i.params = {{"batch_size",
                lumen::ParamType::integer,
                "0",
-               "masked inputs per forward pass; 0: as many as the context's pass memory holds "
-               "(--pass-memory)",
+               "masked inputs per forward pass; 0: automatic, as many as fit the pass "
+               "memory (--pass-memory) and the cache",
                0.0,
                4096.0,
                {}}};

@@ -126,8 +126,8 @@ class CurveMetric final : public lumen::Metric {
         {"batch_size",
          lumen::ParamType::integer,
          "0",
-         "curve points per forward pass; 0: as many as the context's pass memory holds "
-         "(--pass-memory)",
+         "curve points per forward pass; 0: automatic, as many as fit the pass "
+         "memory (--pass-memory) and the cache",
          0.0,
          4096.0,
          {}},
