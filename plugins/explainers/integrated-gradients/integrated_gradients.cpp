@@ -3,6 +3,7 @@
 // (Captum's IntegratedGradients). The interpolated inputs of a sample run as batches of at most
 // internal_batch_size; the gradients are summed in point order, so the batching does not change
 // the sum beyond the rounding of batched kernels.
+#include <algorithm>
 #include <cmath>
 #include <lumen/baseline.hpp>
 #include <lumen/batching.hpp>
@@ -80,27 +81,44 @@ class IntegratedGradients final : public lumen::Explainer {
       const float* xs = x.data() + s * per;
       const float* bs = baselines.data() + s * per;
       std::vector<double> integral(static_cast<std::size_t>(per), 0.0);
-      for (std::int64_t first = 0; first < steps; first += chunk) {
+      // Passes run side by side in waves of one per thread (a small model's pass is too small
+      // to keep two threads busy on its own); their gradients are added in point order after
+      // each wave, so the sum is the same on any thread count.
+      const std::int64_t passes = (steps + chunk - 1) / chunk;
+      const std::int64_t wave = std::max(1, context.threads());
+      for (std::int64_t first_pass = 0; first_pass < passes; first_pass += wave) {
         context.check_cancelled();
-        const std::int64_t count = std::min<std::int64_t>(chunk, steps - first);
-        lumen::Shape shape = x.shape();
-        shape[0] = count;
-        lumen::Tensor path(shape);
-        for (std::int64_t k = 0; k < count; ++k) {
-          const auto alpha = static_cast<float>(rule.alphas[static_cast<std::size_t>(first + k)]);
-          for (std::int64_t i = 0; i < per; ++i) {
-            path[k * per + i] = bs[i] + alpha * (xs[i] - bs[i]);
+        const std::int64_t in_wave = std::min(wave, passes - first_pass);
+        std::vector<lumen::Tensor> gradients(static_cast<std::size_t>(in_wave));
+        context.parallel_for(in_wave, [&](std::int64_t j) {
+          const std::int64_t first = (first_pass + j) * chunk;
+          const std::int64_t count = std::min<std::int64_t>(chunk, steps - first);
+          lumen::Shape shape = x.shape();
+          shape[0] = count;
+          auto path = lumen::Tensor::uninitialised(shape);
+          float* points = path.data();
+          for (std::int64_t k = 0; k < count; ++k) {
+            const auto alpha = static_cast<float>(rule.alphas[static_cast<std::size_t>(first + k)]);
+            for (std::int64_t i = 0; i < per; ++i) {
+              points[k * per + i] = bs[i] + alpha * (xs[i] - bs[i]);
+            }
           }
-        }
-        const std::vector<std::int64_t> targets(static_cast<std::size_t>(count),
-                                                request.targets[static_cast<std::size_t>(s)]);
-        auto run = lumen::propagate_from_targets(model, path, targets, gradient,
-                                                 lumen::StartValue::one, {input_node}, context);
-        const lumen::Tensor& g = run.signals.at(input_node);
-        for (std::int64_t k = 0; k < count; ++k) {
-          const double w = rule.weights[static_cast<std::size_t>(first + k)];
-          for (std::int64_t i = 0; i < per; ++i) {
-            integral[static_cast<std::size_t>(i)] += w * g[k * per + i];
+          const std::vector<std::int64_t> targets(static_cast<std::size_t>(count),
+                                                  request.targets[static_cast<std::size_t>(s)]);
+          auto run = lumen::propagate_from_targets(model, path, targets, gradient,
+                                                   lumen::StartValue::one, {input_node}, context);
+          gradients[static_cast<std::size_t>(j)] = std::move(run.signals.at(input_node));
+        });
+        for (std::int64_t j = 0; j < in_wave; ++j) {
+          const std::int64_t first = (first_pass + j) * chunk;
+          const lumen::Tensor& g = gradients[static_cast<std::size_t>(j)];
+          const std::int64_t count = g.dim(0);
+          const float* gs = g.data();
+          for (std::int64_t k = 0; k < count; ++k) {
+            const double w = rule.weights[static_cast<std::size_t>(first + k)];
+            for (std::int64_t i = 0; i < per; ++i) {
+              integral[static_cast<std::size_t>(i)] += w * gs[k * per + i];
+            }
           }
         }
       }
