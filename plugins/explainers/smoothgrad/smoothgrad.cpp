@@ -100,29 +100,44 @@ class SmoothGrad final : public lumen::Explainer {
     for (std::int64_t s = 0; s < n; ++s) {
       context.check_cancelled();
       // The copies are made and go to the base explainer in passes that fit the context's pass
-      // memory; their maps are summed in copy order as they come. Only vargrad keeps every map,
-      // for its second pass over them.
+      // memory, side by side in waves of one pass per thread; their maps are summed in copy
+      // order after each wave, so the sums do not depend on the thread count. Only vargrad keeps
+      // every map, for its second pass over them.
       Sums sums;
       lumen::Tensor maps;
-      for (std::int64_t first = 0; first < samples; first += chunk) {
-        const std::int64_t count = std::min(chunk, samples - first);
-        const std::vector<std::int64_t> targets(static_cast<std::size_t>(count),
-                                                request.targets[static_cast<std::size_t>(s)]);
-        const lumen::ExplainRequest inner{
-            model, noisy_copies(x.batch_slice(s), first, count, noise_level, context), targets,
-            base_params, std::nullopt};
-        const lumen::Attribution part = base->explain(inner, context);
-        base_signed = base_signed || part.signed_map;
-        const std::int64_t map_size = part.map.size() / count;
-        sums.add(part.map.data(), count, map_size);
-        if (variant == "vargrad") {
-          if (maps.empty()) {
-            lumen::Shape shape = part.map.shape();
-            shape[0] = samples;
-            maps = lumen::Tensor(shape);
+      const std::int64_t passes = (samples + chunk - 1) / chunk;
+      const std::int64_t wave = std::max(1, context.threads());
+      const std::vector<std::int64_t> targets(static_cast<std::size_t>(chunk),
+                                              request.targets[static_cast<std::size_t>(s)]);
+      for (std::int64_t first_pass = 0; first_pass < passes; first_pass += wave) {
+        const std::int64_t in_wave = std::min(wave, passes - first_pass);
+        std::vector<lumen::Attribution> parts(static_cast<std::size_t>(in_wave));
+        context.parallel_for(in_wave, [&](std::int64_t j) {
+          const std::int64_t first = (first_pass + j) * chunk;
+          const std::int64_t count = std::min(chunk, samples - first);
+          const lumen::Tensor copies =
+              noisy_copies(x.batch_slice(s), first, count, noise_level, context);
+          const lumen::ExplainRequest inner{
+              model, copies, std::span(targets).first(static_cast<std::size_t>(count)), base_params,
+              std::nullopt};
+          parts[static_cast<std::size_t>(j)] = base->explain(inner, context);
+        });
+        for (std::int64_t j = 0; j < in_wave; ++j) {
+          const lumen::Attribution& part = parts[static_cast<std::size_t>(j)];
+          const std::int64_t first = (first_pass + j) * chunk;
+          const std::int64_t count = std::min(chunk, samples - first);
+          base_signed = base_signed || part.signed_map;
+          const std::int64_t map_size = part.map.size() / count;
+          sums.add(part.map.data(), count, map_size);
+          if (variant == "vargrad") {
+            if (maps.empty()) {
+              lumen::Shape shape = part.map.shape();
+              shape[0] = samples;
+              maps = lumen::Tensor(shape);
+            }
+            std::copy(part.map.values().begin(), part.map.values().end(),
+                      maps.data() + first * map_size);
           }
-          std::copy(part.map.values().begin(), part.map.values().end(),
-                    maps.data() + first * map_size);
         }
       }
       reduce(sums, maps, samples, variant, result.map.data() + s * per);
