@@ -51,9 +51,6 @@ void decode_field(const Field& field, std::int64_t count, std::vector<Out>& out,
 }  // namespace
 
 Constant read_tensor(const onnx::TensorProto& proto, const std::string& what) {
-  if (proto.data_location() == onnx::TensorProto::EXTERNAL) {
-    throw ModelError(what + " keeps its data in an external file, which lumen does not read");
-  }
   if (proto.has_segment()) throw ModelError(what + " is segmented, which lumen does not read");
   Constant c;
   for (auto d : proto.dims()) {

@@ -65,6 +65,38 @@ std::int64_t default_opset(const onnx::ModelProto& model) {
   return *opset;
 }
 
+void refuse_external_data(const onnx::TensorProto& tensor, const std::string& what) {
+  if (tensor.data_location() == onnx::TensorProto::EXTERNAL || tensor.external_data_size() > 0) {
+    throw ModelError(what + " keeps its data in an external file, which lumen does not read");
+  }
+}
+
+// Before the ONNX checker runs: it looks up an external file's location on disk (relative to the
+// working directory, or absolute) and words its refusal by whether the file exists, so a model
+// could probe the file system. lumen refuses every tensor with external data first, by name.
+void refuse_external_data(const onnx::GraphProto& graph) {
+  for (const auto& t : graph.initializer())
+    refuse_external_data(t, "initializer '" + t.name() + "'");
+  for (const auto& s : graph.sparse_initializer()) {
+    const std::string what = "sparse initializer '" + s.values().name() + "'";
+    refuse_external_data(s.values(), what);
+    refuse_external_data(s.indices(), what);
+  }
+  for (const auto& node : graph.node()) {
+    for (const auto& a : node.attribute()) {
+      const std::string what = "attribute '" + a.name() + "' of node '" + node.name() + "'";
+      if (a.has_t()) refuse_external_data(a.t(), what);
+      for (const auto& t : a.tensors()) refuse_external_data(t, what);
+      if (a.has_sparse_tensor()) {
+        refuse_external_data(a.sparse_tensor().values(), what);
+        refuse_external_data(a.sparse_tensor().indices(), what);
+      }
+      if (a.has_g()) refuse_external_data(a.g());
+      for (const auto& g : a.graphs()) refuse_external_data(g);
+    }
+  }
+}
+
 void run_checker(const onnx::ModelProto& model) {
   try {
     onnx::checker::check_model(model);
@@ -88,6 +120,7 @@ Model OnnxImporter::load(const std::filesystem::path& file) const {
     auto model = parse(read_bytes(file));
     const auto opset = default_opset(model);
     check_ops_supported(model.graph(), opset);
+    refuse_external_data(model.graph());
     run_checker(model);
     const auto metadata = read_metadata(model);
     auto graph = import_graph(model, opset);

@@ -3,6 +3,8 @@
 #include <fstream>
 #include <functional>
 
+#include <onnx/onnx_pb.h>
+
 #include "onnx_test_util.hpp"
 
 using namespace lumen;
@@ -390,4 +392,62 @@ TEST_CASE("Squeeze, Unsqueeze and Cast of activations are refused unless they ch
                                Contains("Cast of 'x', a tensor computed from the input") &&
                                Contains("other than FLOAT is not supported"));
   CHECK_THAT(cast("c", 6), Contains("node 'cast'") && Contains("Cast to INT32 is not supported"));
+}
+
+namespace {
+
+// `tiny()` with one tensor moved to an external file at `location`: initializer 'w', or the
+// tensor of a Constant node.
+std::filesystem::path with_external_data(const std::string& location, bool constant_node) {
+  ModelBuilder b = tiny();
+  if (constant_node) {
+    b.add_node("Constant", {}, {"k"}, {{"value", Tensor({2}, {1, 1})}}, "constant")
+        .add_node("Add", {"y", "k"}, {"z"}, {}, "shift");
+  }
+  onnx::ModelProto model;
+  REQUIRE(model.ParseFromString(b.serialize()));
+  onnx::TensorProto* tensor = model.mutable_graph()->mutable_initializer(0);
+  if (constant_node) {
+    for (auto& node : *model.mutable_graph()->mutable_node()) {
+      if (node.op_type() == "Constant") tensor = node.mutable_attribute(0)->mutable_t();
+    }
+  }
+  tensor->clear_raw_data();
+  tensor->clear_float_data();
+  tensor->set_data_location(onnx::TensorProto::EXTERNAL);
+  auto* entry = tensor->add_external_data();
+  entry->set_key("location");
+  entry->set_value(location);
+  const auto path = temp_path(constant_node ? "external-constant" : "external");
+  write_bytes(path, model.SerializeAsString());
+  return path;
+}
+
+}  // namespace
+
+// The ONNX checker would look the location up on disk first and word its refusal by whether the
+// file exists: a model could probe which paths exist. The refusal names the tensor and nothing
+// of the location, whether it exists or not.
+TEST_CASE("tensors with external data are refused by name before anything looks at the file",
+          "[onnx]") {
+  for (const bool constant_node : {false, true}) {
+    CAPTURE(constant_node);
+    const std::string expected = constant_node
+                                     ? "attribute 'value' of node 'constant' keeps its data in "
+                                       "an external file, which lumen does not read"
+                                     : "initializer 'w' keeps its data in an external file, "
+                                       "which lumen does not read";
+    std::string first;
+    for (const std::string location : {"/etc/passwd", "/nonexistent/weights.bin", "weights.bin"}) {
+      const auto path = with_external_data(location, constant_node);
+      const auto message = import_error(path);
+      CHECK_THAT(message, Contains(expected));
+      CHECK_THAT(message, !Contains(location));
+      // The same words whatever the location: only the file name differs.
+      std::string words = message;
+      words.erase(0, message.find(": ") + 2);
+      if (first.empty()) first = words;
+      CHECK(words == first);
+    }
+  }
 }
