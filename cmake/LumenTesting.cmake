@@ -13,4 +13,16 @@ function(lumen_add_test)
   set_target_properties(${ARG_NAME} PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/tests)
   catch_discover_tests(${ARG_NAME} DISCOVERY_MODE PRE_TEST TEST_PREFIX "${ARG_NAME}:"
                        PROPERTIES ENVIRONMENT "LUMEN_PLUGIN_PATH=")
+  set_property(GLOBAL APPEND PROPERTY LUMEN_TEST_TARGETS ${ARG_NAME})
+endfunction()
+
+# Tests load the build's plugins at run time (the registry reads the whole plugin directory), so
+# each test depends on every plugin: building one test alone builds what it will load. Called
+# once, after every test and plugin target exists.
+function(lumen_tests_depend_on_plugins)
+  get_property(tests GLOBAL PROPERTY LUMEN_TEST_TARGETS)
+  get_property(plugins GLOBAL PROPERTY LUMEN_PLUGIN_TARGETS)
+  foreach(test ${tests})
+    add_dependencies(${test} ${plugins})
+  endforeach()
 endfunction()
