@@ -2,8 +2,11 @@
 #include <malloc.h>
 
 #include <CLI/CLI.hpp>
+#include <charconv>
+#include <cstdint>
 #include <iostream>
 #include <lumen/error.hpp>
+#include <string>
 
 #include "session.hpp"
 
@@ -17,6 +20,19 @@ void keep_freed_memory() {
   mallopt(M_MMAP_THRESHOLD, 32 << 20);  // glibc's largest; larger blocks are still mapped
   mallopt(M_TRIM_THRESHOLD, 1 << 30);
 }
+
+// CLI11 would wrap a negative seed and clamp one above 2^64 - 1 without a word; a seed that is
+// not the one given would silently change every random choice.
+const CLI::Validator whole_number_below_2_to_64(
+    [](const std::string& text) -> std::string {
+      std::uint64_t value = 0;
+      const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+      if (text.empty() || error != std::errc() || end != text.data() + text.size()) {
+        return "'" + text + "' is not a whole number from 0 to 18446744073709551615";
+      }
+      return {};
+    },
+    "UINT64");
 
 }  // namespace
 
@@ -33,7 +49,9 @@ int main(int argc, char** argv) {
   app.add_option("--threads", globals.threads, "Worker threads (0: all hardware threads)")
       ->check(CLI::NonNegativeNumber)
       ->capture_default_str();
-  app.add_option("--seed", globals.seed, "Seed of every random choice")->capture_default_str();
+  app.add_option("--seed", globals.seed, "Seed of every random choice")
+      ->check(whole_number_below_2_to_64)
+      ->capture_default_str();
   app.add_option("--backend", globals.backend,
                  "Kernel backends to try first, comma-separated; the others follow in the "
                  "default order that `lumen plugins` shows");

@@ -58,6 +58,17 @@ TEST_CASE("usage errors exit with 2", "[cli]") {
   CHECK_THAT(r.err, Contains(".npy or .png"));
 }
 
+TEST_CASE("a seed that is not a 64-bit whole number is refused, never wrapped or clamped",
+          "[cli]") {
+  for (const std::string seed : {"-1", "18446744073709551616", "99999999999999999999999", "12x"}) {
+    const Run r = run_lumen("--seed " + seed + " plugins");
+    INFO(r.err);
+    CHECK(r.exit_code == 2);
+    CHECK_THAT(r.err, Contains("--seed: '" + seed + "' is not a whole number"));
+  }
+  CHECK(run_lumen("--seed 18446744073709551615 plugins").exit_code == 0);
+}
+
 TEST_CASE("lumen plugins lists the explainers with their parameters", "[cli]") {
   const Run r = run_lumen("plugins");
   REQUIRE(r.exit_code == 0);
