@@ -18,8 +18,12 @@ Session::Session(GlobalOptions options) : options_(std::move(options)) {
 
 Model Session::load_model(const std::filesystem::path& file) const {
   std::error_code ec;
-  if (!std::filesystem::is_regular_file(file, ec)) {
+  if (!std::filesystem::exists(file, ec)) {
     throw IoError("cannot read model '" + file.string() + "': no such file");
+  }
+  if (!std::filesystem::is_regular_file(file, ec)) {
+    throw IoError("cannot read model '" + file.string() +
+                  "': it is not a regular file (a directory, FIFO, socket or device)");
   }
   return registry_.importer_for(file)->load(file);
 }

@@ -1,3 +1,4 @@
+#include <sys/stat.h>
 #include <catch2/catch.hpp>
 #include <cmath>
 
@@ -90,4 +91,16 @@ TEST_CASE("predict and inspect report errors with exit code 1", "[cli]") {
                                     "' --input '" + shapes_image("spot") + "'");
   CHECK(bad_backend.exit_code == 1);
   CHECK_THAT(bad_backend.err, Contains("warp-drive"));
+}
+
+TEST_CASE("explain refuses a FIFO as input or model at once, naming it", "[cli]") {
+  const TempDir fifos;
+  const std::string input = fifos / "input.npy", model = fifos / "model.onnx";
+  REQUIRE(::mkfifo(input.c_str(), 0600) == 0);
+  REQUIRE(::mkfifo(model.c_str(), 0600) == 0);
+  // Opening either for reading would wait for a writer: the run would never end.
+  require_failure("", 1, {input, "not a regular file"}, input);
+  const Run r = run_lumen("inspect '" + model + "'");
+  CHECK(r.exit_code == 1);
+  CHECK_THAT(r.err, Contains(model) && Contains("not a regular file"));
 }

@@ -1,3 +1,4 @@
+#include <sys/stat.h>
 #include <algorithm>
 #include <catch2/catch.hpp>
 #include <cmath>
@@ -501,4 +502,15 @@ TEST_CASE("display_map combines channels as asked, whatever the sign", "[io]") {
   const Tensor sum_signed = lumen::display_map(a, true, lumen::ChannelReduction::sum);
   CHECK(automatic[0] == sum_signed[0]);
   CHECK(automatic[1] == sum_signed[1]);
+}
+
+TEST_CASE("a FIFO given as an array or an image is refused at once, naming it", "[io]") {
+  TempDir dir;
+  const fs::path fifo = dir.path / "input.npy";
+  REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);
+  // Without the check, opening it would wait for a writer and the test would never end.
+  CHECK_THROWS_WITH(lumen::read_npy(fifo),
+                    Catch::Contains(fifo.string()) && Catch::Contains("not a regular file"));
+  CHECK_THROWS_WITH(lumen::read_image(fifo),
+                    Catch::Contains(fifo.string()) && Catch::Contains("not a regular file"));
 }

@@ -48,6 +48,11 @@ Tensor read_image(const std::filesystem::path& path) {
   if (!std::filesystem::exists(path, ec)) {
     throw IoError("cannot read image " + quoted(path) + ": no such file");
   }
+  // Opening a FIFO for reading would wait for a writer, forever.
+  if (!std::filesystem::is_regular_file(path, ec)) {
+    throw IoError("cannot read image " + quoted(path) +
+                  ": it is not a regular file (a directory, FIFO, socket or device)");
+  }
   int width = 0, height = 0, stored = 0;
   std::unique_ptr<unsigned char, void (*)(void*)> pixels(
       stbi_load(path.c_str(), &width, &height, &stored, 0), stbi_image_free);

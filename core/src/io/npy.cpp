@@ -170,6 +170,10 @@ Tensor read_npy(const std::filesystem::path& path) {
   std::error_code ec;
   if (!std::filesystem::exists(path, ec)) throw fail("no such file");
   if (std::filesystem::is_directory(path, ec)) throw fail("it is a directory");
+  // Opening a FIFO for reading would wait for a writer, forever.
+  if (!std::filesystem::is_regular_file(path, ec)) {
+    throw fail("it is not a regular file (a FIFO, socket or device)");
+  }
   std::ifstream in(path, std::ios::binary);
   if (!in) throw fail("cannot open it");
   std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());

@@ -22,6 +22,10 @@ std::string read_bytes(const std::filesystem::path& file) {
   std::error_code ec;
   if (!std::filesystem::exists(file, ec)) throw ModelError("the file does not exist");
   if (std::filesystem::is_directory(file, ec)) throw ModelError("this is a directory, not a file");
+  // Opening a FIFO for reading would wait for a writer, forever.
+  if (!std::filesystem::is_regular_file(file, ec)) {
+    throw ModelError("this is not a regular file (a FIFO, socket or device)");
+  }
   std::ifstream in(file, std::ios::binary | std::ios::ate);
   if (!in) throw ModelError("the file cannot be opened");
   const auto size = static_cast<std::streamoff>(in.tellg());
