@@ -343,6 +343,19 @@ TEST_CASE("prepare_input replicates grey, normalises per channel and resizes", "
   for (float v : z.values()) REQUIRE(v == 0.625F);
 }
 
+TEST_CASE("prepare_input refuses values that overflow to infinity when normalised", "[io]") {
+  // 3e38 is a finite float; (3e38 - 0.15) / 0.06 is not.
+  Tensor huge({2, 1, 2, 2}, 0.5F);
+  huge[5] = 3e38F;
+  const lumen::InputSpec spec{{1, 2, 2}, {0.15F}, {0.06F}};
+  CHECK_THROWS_WITH(lumen::prepare_input(huge, spec),
+                    Catch::Contains("input sample 1, element 1 is not finite after resizing and "
+                                    "normalisation (mean 0.15, std 0.06)") &&
+                        Catch::Contains("3e+38"));
+  // The same values without normalisation are finite and pass.
+  CHECK(lumen::all_finite(lumen::prepare_input(huge, lumen::InputSpec{{1, 2, 2}, {}, {}})));
+}
+
 TEST_CASE("prepare_input turns RGB into grey by the channel mean", "[io]") {
   const Tensor rgb({2, 3, 1, 2}, std::vector<float>{0.1F, 0.2F, 0.4F, 0.5F, 0.7F, 0.9F,  //
                                                     1.0F, 0.0F, 0.0F, 1.0F, 0.5F, 0.5F});

@@ -71,7 +71,24 @@ Tensor prepare_input(const Tensor& image, const InputSpec& spec,
 
   Tensor out = upsample_bilinear(convert_channels(image, channels), spec.sample_shape[1],
                                  spec.sample_shape[2]);
-  return standardise(InputSpec{spec.sample_shape, mean, stdev}, std::move(out));
+  out = standardise(InputSpec{spec.sample_shape, mean, stdev}, std::move(out));
+  // Finite values can overflow here (3e38 with std 0.06): an infinite input would be explained
+  // as an all-zero map without a word.
+  const std::int64_t per_sample = out.size() / out.dim(0);
+  for (std::int64_t i = 0; i < out.size(); ++i) {
+    if (!std::isfinite(out[i])) {
+      const auto [low, high] = std::minmax_element(image.values().begin(), image.values().end());
+      std::ostringstream range;
+      range << *low << " to " << *high;
+      throw InvalidArgument("input sample " + std::to_string(i / per_sample) + ", element " +
+                            std::to_string(i % per_sample) +
+                            " is not finite after resizing and normalisation (mean " +
+                            (mean.empty() ? std::string("0") : list(mean)) + ", std " +
+                            (stdev.empty() ? std::string("1") : list(stdev)) +
+                            "): the input's values run from " + range.str());
+    }
+  }
+  return out;
 }
 
 }  // namespace lumen
