@@ -4,6 +4,7 @@
 #include <CLI/CLI.hpp>
 #include <charconv>
 #include <cstdint>
+#include <filesystem>
 #include <iostream>
 #include <lumen/error.hpp>
 #include <string>
@@ -89,6 +90,14 @@ int main(int argc, char** argv) {
     return 2;
   } catch (const lumen::Error& e) {
     std::cerr << "lumen: error: " << e.what() << '\n';
+    return 1;
+  } catch (const std::filesystem::filesystem_error& e) {
+    // A file system refusal (permissions, a full disk) is the user's to fix, not a bug: say what
+    // failed on which path, e.g. "cannot create directories: Permission denied [/data/out/tank]".
+    std::string what = e.what();
+    const std::string prefix = "filesystem error: ";
+    if (what.starts_with(prefix)) what.erase(0, prefix.size());
+    std::cerr << "lumen: error: " << what << '\n';
     return 1;
   } catch (const std::exception& e) {
     std::cerr << "lumen: internal error: " << e.what() << '\n';

@@ -128,3 +128,17 @@ TEST_CASE("lumen data refuses bad specs with the reason", "[cli][data]") {
   CHECK(two.exit_code == 1);
   CHECK_THAT(two.err, Contains("1 or 3 channels"));
 }
+
+TEST_CASE("a file system refusal is an error naming the path, not an internal error",
+          "[cli][data]") {
+  // Under a regular file no directory can be made (as a permission refusal, for any user).
+  TempDir dir;
+  const std::string file = dir / "a-file";
+  std::ofstream(file) << "not a directory";
+  const Run r = run_lumen("data synth --out " + file + "/out --data 'synthetic-sar:?n=2'");
+  INFO(r.err);
+  CHECK(r.exit_code == 1);
+  CHECK_THAT(r.err, Contains("lumen: error: cannot create directories: Not a directory") &&
+                        Contains(file + "/out"));
+  CHECK_THAT(r.err, !Contains("internal error"));
+}
