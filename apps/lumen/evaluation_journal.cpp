@@ -149,7 +149,10 @@ Journal::Journal(const fs::path& dir, const nlohmann::json& header, bool force) 
   if (fs::exists(file, ec)) {
     std::uintmax_t bytes = 0;
     const auto lines = complete_lines(file, bytes);
-    const nlohmann::json found = lines.empty() ? nlohmann::json() : parse_line(lines[0], file, 1);
+    // With --force an unreadable header is just another run to start over from.
+    const nlohmann::json found = lines.empty() ? nlohmann::json()
+                                 : force       ? nlohmann::json::parse(lines[0], nullptr, false)
+                                               : parse_line(lines[0], file, 1);
     if (found != first && !force) {
       const nlohmann::json old = found.is_object() && found.contains("arguments")
                                      ? found.at("arguments")

@@ -160,6 +160,16 @@ TEST_CASE("lumen evaluate resumes an interrupted run and redoes no finished work
   const Run forced = run_lumen(evaluate_args(data, out.string()) + " --samples 2 --force");
   CHECK(forced.exit_code == 0);
   CHECK(lines_of(out / "results.csv").size() == 1 + 2 * 2 * 2);
+
+  // A journal whose first line is not JSON: refused as such, and --force starts over.
+  std::ofstream(out / ".journal.jsonl", std::ios::trunc) << "not json\n";
+  const Run garbled = run_lumen(evaluate_args(data, out.string()) + " --samples 2");
+  CHECK(garbled.exit_code == 1);
+  CHECK_THAT(garbled.err, Contains("line 1 is not JSON") && Contains("--force"));
+  const Run restarted = run_lumen(evaluate_args(data, out.string()) + " --samples 2 --force");
+  INFO(restarted.err);
+  CHECK(restarted.exit_code == 0);
+  CHECK(lines_of(out / "results.csv").size() == 1 + 2 * 2 * 2);
 }
 
 TEST_CASE("lumen evaluate scores a dataset-level metric once per method and resumes it",
