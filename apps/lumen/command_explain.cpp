@@ -173,7 +173,16 @@ int run_explain(const ExplainOptions& o, Session& session) {
       {"seed", session.options().seed}};
   auto json_file = out;
   json_file.replace_extension(".json");
-  write_text_file(json_file, record.dump(2) + "\n");
+  try {
+    write_text_file(json_file, record.dump(2) + "\n");
+  } catch (const Error&) {
+    // The maps and their record go together: without the record, take the maps back.
+    for (const auto& f : files) {
+      std::error_code ignored;
+      std::filesystem::remove(f, ignored);
+    }
+    throw;
+  }
 
   for (std::int64_t s = 0; s < n; ++s) {
     const auto i = static_cast<std::size_t>(s);

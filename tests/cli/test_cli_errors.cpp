@@ -104,3 +104,16 @@ TEST_CASE("explain refuses a FIFO as input or model at once, naming it", "[cli]"
   CHECK(r.exit_code == 1);
   CHECK_THAT(r.err, Contains(model) && Contains("not a regular file"));
 }
+
+TEST_CASE("explain writes the map and its record both or neither", "[cli]") {
+  const TempDir dir;
+  // A directory where the record would go: the record cannot be written.
+  std::filesystem::create_directory(dir.path / "out.json");
+  const Run r = run_lumen("explain --model '" + shapes_model() + "' --input '" +
+                          shapes_image("horizontal-bar") + "' --method saliency --out '" +
+                          (dir / "out.npy") + "'");
+  INFO(r.err);
+  CHECK(r.exit_code == 1);
+  CHECK_THAT(r.err, Contains("out.json"));
+  CHECK_FALSE(std::filesystem::exists(dir.path / "out.npy"));
+}
