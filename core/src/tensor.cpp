@@ -12,7 +12,10 @@ std::int64_t element_count(const Shape& shape) {
   std::int64_t n = 1;
   for (auto d : shape) {
     if (d < 0) throw ShapeError("negative dimension in shape " + to_string(shape));
-    n *= d;
+    // Shapes come from files: [2^32, 2^32] must not wrap to 0 and pass a size check.
+    if (__builtin_mul_overflow(n, d, &n)) {
+      throw ShapeError("shape " + to_string(shape) + " has more elements than 2^63 - 1");
+    }
   }
   return n;
 }

@@ -451,3 +451,20 @@ TEST_CASE("tensors with external data are refused by name before anything looks 
     }
   }
 }
+
+// Dims whose product wraps to 0 in 64-bit arithmetic must not pass for an empty tensor.
+TEST_CASE("an initializer whose dims overflow 64 bits is refused, naming it", "[onnx]") {
+  onnx::ModelProto model;
+  REQUIRE(model.ParseFromString(tiny().serialize()));
+  onnx::TensorProto* w = model.mutable_graph()->mutable_initializer(0);
+  w->clear_dims();
+  w->add_dims(std::int64_t{1} << 32);
+  w->add_dims(std::int64_t{1} << 32);
+  w->clear_raw_data();
+  w->clear_float_data();
+  const auto path = temp_path("overflowing-dims");
+  write_bytes(path, model.SerializeAsString());
+  const auto message = import_error(path);
+  CHECK_THAT(message, Contains(path.string()));
+  CHECK_THAT(message, Contains("[4294967296,4294967296]"));
+}
