@@ -527,3 +527,13 @@ TEST_CASE("a FIFO given as an array or an image is refused at once, naming it", 
   CHECK_THROWS_WITH(lumen::read_image(fifo),
                     Catch::Contains(fifo.string()) && Catch::Contains("not a regular file"));
 }
+
+TEST_CASE("read_npy reads a shape with a zero as an empty tensor", "[io]") {
+  TempDir dir;
+  const fs::path file = dir.path / "empty.npy";
+  std::ofstream(file, std::ios::binary)
+      << npy_bytes(1, "{'descr': '<f4', 'fortran_order': False, 'shape': (0, 3), }\n", "");
+  const Tensor t = lumen::read_npy(file);
+  CHECK(t.shape() == Shape{0, 3});
+  CHECK(t.size() == 0);
+}

@@ -230,7 +230,8 @@ Tensor read_npy(const std::filesystem::path& path) {
   std::vector<float> values(count);
   const char* data = bytes.data() + data_start;
   if (item_size == 4) {
-    std::memcpy(values.data(), data, count * 4);
+    // A shape with a 0 has no data, and values.data() may then be null: no memcpy at all.
+    if (count > 0) std::memcpy(values.data(), data, count * 4);
   } else {
     for (std::size_t i = 0; i < count; ++i) {
       double v = 0.0;

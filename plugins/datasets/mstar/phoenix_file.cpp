@@ -82,14 +82,25 @@ PhoenixChip parse_phoenix(std::string_view bytes) {
                           " ends before the " + std::string(end_marker) + " line (byte " +
                           std::to_string(marker_end) + ")");
   }
+  // Every number below comes from the file: bound each before any arithmetic, so that no sum or
+  // product can overflow (a PhoenixHeaderLength near 2^63 once did).
+  const auto size = static_cast<std::int64_t>(bytes.size());
+  for (const auto& [name, length] : {std::pair{"PhoenixHeaderLength", header_length},
+                                     std::pair{"native_header_length", native_length}}) {
+    if (length > size) {
+      throw InvalidArgument(std::string(name) + "= " + std::to_string(length) +
+                            " is beyond the end of the file (" + std::to_string(size) + " bytes)");
+    }
+  }
+  constexpr std::int64_t most_values = std::int64_t{1} << 28;
+  if (chip.rows > most_values || chip.columns > most_values ||
+      chip.rows * chip.columns > most_values) {
+    throw InvalidArgument("NumberOfRows x NumberOfColumns = " + std::to_string(chip.rows) + " x " +
+                          std::to_string(chip.columns) + " is implausibly large");
+  }
   const std::int64_t offset = header_length + native_length;
   const std::int64_t values = chip.rows * chip.columns;
-  if (values > (std::int64_t{1} << 28)) {
-    throw InvalidArgument("NumberOfRows x NumberOfColumns = " + std::to_string(values) +
-                          " is implausibly large");
-  }
   const std::int64_t expected = offset + 2 * 4 * values;
-  const auto size = static_cast<std::int64_t>(bytes.size());
   if (size != expected) {
     throw InvalidArgument(
         std::string(size < expected ? "truncated" : "wrong length") + ": the header announces " +

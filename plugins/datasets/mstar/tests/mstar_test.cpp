@@ -204,6 +204,19 @@ TEST_CASE("mstar skips every kind of malformed file with the reason", "[mstar]")
   FileSpec short_header;
   short_header.replace = {{"PhoenixHeaderLength", "20"}};
   cases["header-too-short"] = {mstar_bytes(short_header), "ends before the [EndofPhoenixHeader]"};
+  // Lengths and sizes near 2^63 once overflowed the arithmetic that checks them.
+  FileSpec huge_header;
+  huge_header.replace = {{"PhoenixHeaderLength", "9223372036854775000"}};
+  cases["header-length-huge"] = {mstar_bytes(huge_header),
+                                 "PhoenixHeaderLength= 9223372036854775000 is beyond the end"};
+  FileSpec huge_native;
+  huge_native.replace = {{"native_header_length", "9223372036854775000"}};
+  cases["native-length-huge"] = {mstar_bytes(huge_native),
+                                 "native_header_length= "
+                                 "9223372036854775000 is beyond the end"};
+  FileSpec huge_size;
+  huge_size.replace = {{"NumberOfRows", "4294967296"}, {"NumberOfColumns", "4294967296"}};
+  cases["size-huge"] = {mstar_bytes(huge_size), "4294967296 x 4294967296 is implausibly large"};
   std::string truncated = mstar_bytes(s);
   truncated.pop_back();
   cases["truncated"] = {truncated, "truncated"};
