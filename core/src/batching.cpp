@@ -35,21 +35,24 @@ OutputSizes output_sizes(const Model& model) {
 constexpr std::int64_t cache_budget_bytes = std::int64_t{1} << 20;
 constexpr std::int64_t fewest_for_speed = 4;
 
-}  // namespace
-
-std::int64_t pass_bytes_per_sample(const Model& model, PassKind kind) {
-  const OutputSizes sizes = output_sizes(model);
+std::int64_t bytes_per_sample(const OutputSizes& sizes, PassKind kind) {
   const std::int64_t elements =
       kind == PassKind::gradient ? sizes.total + 2 * sizes.largest : 4 * sizes.largest;
   return elements * static_cast<std::int64_t>(sizeof(float));
 }
 
+}  // namespace
+
+std::int64_t pass_bytes_per_sample(const Model& model, PassKind kind) {
+  return bytes_per_sample(output_sizes(model), kind);
+}
+
 std::int64_t samples_per_pass(const Model& model, const Context& context, PassKind kind,
                               std::int64_t wanted) {
+  const OutputSizes sizes = output_sizes(model);
   const std::int64_t fit =
-      context.pass_memory() / std::max<std::int64_t>(1, pass_bytes_per_sample(model, kind));
-  const std::int64_t largest_bytes =
-      output_sizes(model).largest * static_cast<std::int64_t>(sizeof(float));
+      context.pass_memory() / std::max<std::int64_t>(1, bytes_per_sample(sizes, kind));
+  const std::int64_t largest_bytes = sizes.largest * static_cast<std::int64_t>(sizeof(float));
   const std::int64_t fast =
       std::max(fewest_for_speed, cache_budget_bytes / std::max<std::int64_t>(1, largest_bytes));
   return std::clamp<std::int64_t>(std::min(fit, fast), 1, std::max<std::int64_t>(1, wanted));
