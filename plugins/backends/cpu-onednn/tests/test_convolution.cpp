@@ -12,6 +12,7 @@
 #include "lumen/error.hpp"
 #include "lumen/weight_cache.hpp"
 #include "naive_backend.hpp"
+#include "split.hpp"
 
 namespace {
 
@@ -241,4 +242,37 @@ TEST_CASE("cpu-onednn keeps constant weights in its layout in their owner's cach
   onednn->conv2d_backward_data(g, dy.data(), w.data(), dx.data());
   onednn->conv2d_backward_data_cached(g, dy.data(), w.data(), cache, dx_cached.data());
   CHECK(dx_cached == dx);
+}
+
+// The band arithmetic on its own: every large enough layer of the battery is cut into bands
+// (else the agreement above would say nothing about them), the bands cover the computed rows once,
+// in order, read only rows that exist, and each is a valid convolution of its own.
+TEST_CASE("cpu-onednn bands of rows tile the computed rows and read only existing rows",
+          "[cpu-onednn]") {
+  using lumen::cpu_onednn::band_geometry;
+  using lumen::cpu_onednn::band_of;
+  using lumen::cpu_onednn::split_of;
+  int banded = 0;
+  for (const auto& g : battery()) {
+    for (const bool forward : {true, false}) {
+      const auto s = split_of(g, forward ? g.out_channels : g.in_channels, forward);
+      const I computed = forward ? g.out_h : g.in_h, other = forward ? g.in_h : g.out_h;
+      CAPTURE(g.in_channels, g.out_channels, g.in_h, g.kernel_h, g.stride_h, forward, s.bands);
+      if (s.bands > 1) ++banded;
+      I next = 0;
+      for (I r = 0; r < s.bands; ++r) {
+        const auto b = band_of(g, s, r, forward);
+        CHECK(b.first == next);
+        next = b.first + b.rows;
+        CHECK(b.read_first >= 0);
+        CHECK(b.read_first + b.read_rows <= other);
+        CHECK_NOTHROW(lumen::check_conv_geometry("band", band_geometry(g, b, forward)));
+      }
+      CHECK(next == computed);
+    }
+  }
+  // The last four shapes forward; backward, the stem, 3x3 and dilated ones (the shortcut's 128
+  // input channels already make the two tasks it wants) and the 128->256 layer (two slices of
+  // its 128 inputs, four tasks wanted).
+  CHECK(banded == 8);
 }
