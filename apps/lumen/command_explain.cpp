@@ -50,6 +50,14 @@ nlohmann::json typed_params(const Params& params, const std::vector<ParamSpec>& 
       case ParamType::integer: out[name] = params.integer(name); break;
       case ParamType::real: out[name] = params.real(name); break;
       case ParamType::boolean: out[name] = params.boolean(name); break;
+      case ParamType::list:
+        if (spec->element == ParamType::integer) {
+          const auto& values = params.list(name);
+          out[name] = std::vector<std::int64_t>(values.begin(), values.end());
+        } else {
+          out[name] = params.list(name);
+        }
+        break;
       default: out[name] = text; break;
     }
   }

@@ -85,7 +85,6 @@ class FolderDataset final : public Dataset {
 class ImageFolderKind final : public DatasetKind {
  public:
   DatasetKindInfo info() const override {
-    constexpr double inf = std::numeric_limits<double>::infinity();
     DatasetKindInfo i;
     i.name = "image-folder";
     i.aliases = {"folder"};
@@ -94,20 +93,11 @@ class ImageFolderKind final : public DatasetKind {
         "DIR/masks/<class>/<name>.png when that folder exists";
     i.location = DatasetKindInfo::Location::required;
     i.params = {
-        {"size",
-         ParamType::integer,
-         "0",
-         "resize every image to size x size (0: the size of the first image)",
-         0,
-         4096,
-         {}},
-        {"channels",
-         ParamType::choice,
-         "1",
-         "1 (RGB averaged to grey) or 3 (grey replicated)",
-         -inf,
-         inf,
-         {"1", "3"}},
+        lumen::param::integer("size", 0,
+                              "resize every image to size x size (0: the size of the first image)")
+            .within(0, 4096),
+        lumen::param::choice("channels", "1", {"1", "3"},
+                             "1 (RGB averaged to grey) or 3 (grey replicated)"),
     };
     return i;
   }

@@ -71,14 +71,10 @@ class XaiEntropy final : public lumen::Metric {
     i.direction = lumen::Direction::lower_is_better;
     i.min = 0.0;
     i.max = inf;
-    i.params = {{"measure",
-                 lumen::ParamType::choice,
-                 "png-kb",
-                 "png-kb: KB (1024 bytes) of the RGB heatmap PNG (stb, zlib level 8); shannon: "
-                 "bits of the 256-level display map",
-                 -inf,
-                 inf,
-                 {"png-kb", "shannon"}}};
+    i.params = {lumen::param::choice(
+        "measure", "png-kb", {"png-kb", "shannon"},
+        "png-kb: KB (1024 bytes) of the RGB heatmap PNG (stb, zlib level 8); shannon: "
+        "bits of the 256-level display map")};
     return i;
   }
 
