@@ -23,6 +23,9 @@ LUMEN_API void write_npy(const std::filesystem::path& path, const Tensor& tensor
 
 /// Reads a PNG or JPEG image as [1,C,H,W] floats in [0,1] (8-bit value / 255, no gamma change).
 /// Grey and grey+alpha images give C = 1, RGB and RGBA give C = 3; alpha is dropped.
+/// The format is told by the file's first bytes, whatever its name; any other format is refused
+/// (naming it when recognised). Throws IoError naming the file and the reason (the decoder's,
+/// when decoding fails).
 LUMEN_API Tensor read_image(const std::filesystem::path& path);
 /// Writes a [C,H,W] image with C = 1 or 3 and values in [0,1] (clamped) as an 8-bit PNG.
 LUMEN_API void write_image_png(const std::filesystem::path& path, const Tensor& image);
