@@ -1,5 +1,6 @@
-// read_image's checks before decoding: the format by its signature. Every crafted file is one
-// the system's stb would decode (stbi_info accepts it), so each refusal is lumen's own.
+// read_image's checks before decoding: the format by its signature and the declared size against
+// ImageReadOptions::max_pixels. Every crafted file is one the system's stb would decode
+// (stbi_info accepts it), so each refusal is lumen's own.
 #include <stb_image.h>
 #include <stb_image_write.h>
 
@@ -14,6 +15,7 @@
 
 namespace fs = std::filesystem;
 using Catch::Contains;
+using lumen::ImageReadOptions;
 using lumen::Shape;
 using lumen::Tensor;
 using lumen::testing::TempDir;
@@ -38,9 +40,9 @@ std::pair<int, int> stb_declared_size(const std::string& bytes) {
   return {width, height};
 }
 
-std::string refusal(const fs::path& file) {
+std::string refusal(const fs::path& file, const ImageReadOptions& options = {}) {
   try {
-    lumen::read_image(file);
+    lumen::read_image(file, options);
   } catch (const lumen::IoError& e) {
     return e.what();
   }
@@ -89,6 +91,47 @@ TEST_CASE("read_image refuses files of no format it reads, and empty ones", "[io
   CHECK_THAT(refusal(write_file(dir, "c.jpg", "<html>Not found</html>")),
              Contains("c.jpg") && Contains("it is not a PNG or JPEG image"));
   CHECK_THAT(refusal(write_file(dir, "d.png", "")), Contains("d.png") && Contains("it is empty"));
+}
+
+TEST_CASE("read_image refuses a PNG or JPEG declaring more than max_pixels before decoding",
+          "[io][image]") {
+  const TempDir dir;
+  const std::string png = black_png(20000, 20000);
+  CHECK(png.size() < 3'000'000);
+  CHECK(stb_declared_size(png) == std::pair{20000, 20000});
+  const fs::path big_png = write_file(dir, "big.png", png);
+  CHECK_THAT(refusal(big_png), Contains(big_png.string()) &&
+                                   Contains("declares 20000x20000 = 400000000 pixels") &&
+                                   Contains("limit of 67108864") &&
+                                   Contains("raise it with ImageReadOptions::max_pixels"));
+
+  const std::string jpeg = jpeg_header(30000, 30000);
+  CHECK(stb_declared_size(jpeg) == std::pair{30000, 30000});
+  const fs::path big_jpeg = write_file(dir, "big.jpg", jpeg);
+  ImageReadOptions options;
+  options.max_pixels_setting = "--max-image-pixels";
+  CHECK_THAT(refusal(big_jpeg, options), Contains(big_jpeg.string()) &&
+                                             Contains("declares 30000x30000 = 900000000") &&
+                                             Contains("raise it with --max-image-pixels"));
+}
+
+TEST_CASE("max_pixels bounds width x height: a 3000x3000 PNG under 1000x1000, at and above it",
+          "[io][image]") {
+  const TempDir dir;
+  const fs::path file = write_file(dir, "photo.png", black_png(3000, 3000));
+  ImageReadOptions small;
+  small.max_pixels = 1000 * 1000;
+  CHECK_THAT(refusal(file, small),
+             Contains("3000x3000 = 9000000 pixels") && Contains("more than the limit of 1000000"));
+  ImageReadOptions exact;
+  exact.max_pixels = 3000 * 3000;
+  CHECK(lumen::read_image(file, exact).shape() == Shape{1, 1, 3000, 3000});
+  const Tensor image = lumen::read_image(file);
+  REQUIRE(image.shape() == Shape{1, 1, 3000, 3000});
+  CHECK(*std::max_element(image.values().begin(), image.values().end()) == 0.0F);
+  ImageReadOptions none;
+  none.max_pixels = 0;
+  CHECK_THROWS_AS(lumen::read_image(file, none), lumen::InvalidArgument);
 }
 
 TEST_CASE("read_image reads a JPEG, and names the decoder's reason when decoding fails",

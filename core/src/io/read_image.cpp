@@ -1,4 +1,5 @@
-// read_image: a PNG or JPEG file, told by its first bytes before stb decodes it.
+// read_image: a PNG or JPEG file, checked before stb decodes it (format, declared size), so that
+// a small file cannot make lumen allocate more than the caller allowed.
 #include <stb_image.h>
 
 #include <fstream>
@@ -23,10 +24,16 @@ std::string stb_reason() {
 
 class ImageReader {
  public:
-  explicit ImageReader(const std::filesystem::path& path) : path_(path) {}
+  ImageReader(const std::filesystem::path& path, const ImageReadOptions& options)
+      : path_(path), options_(options) {}
 
   Tensor read() {
+    if (options_.max_pixels < 1) {
+      throw InvalidArgument("cannot read image " + io_detail::quoted(path_) + ": max_pixels is " +
+                            std::to_string(options_.max_pixels) + "; it must be positive");
+    }
     read_file();
+    check_declared_size();
     return decode();
   }
 
@@ -67,6 +74,21 @@ class ImageReader {
   const stbi_uc* data() const { return reinterpret_cast<const stbi_uc*>(bytes_.data()); }
   int length() const { return static_cast<int>(bytes_.size()); }
 
+  void check_declared_size() const {
+    int width = 0, height = 0, stored = 0;
+    if (stbi_info_from_memory(data(), length(), &width, &height, &stored) == 0) {
+      throw fail("its " + std::string(format_) + " header is unreadable (" + stb_reason() + ")");
+    }
+    // Both are positive ints: the product fits 64 bits.
+    const std::int64_t declared = static_cast<std::int64_t>(width) * height;
+    if (declared > options_.max_pixels) {
+      throw fail("it declares " + std::to_string(width) + "x" + std::to_string(height) + " = " +
+                 std::to_string(declared) + " pixels, more than the limit of " +
+                 std::to_string(options_.max_pixels) + " (raise it with " +
+                 options_.max_pixels_setting + ")");
+    }
+  }
+
   Tensor decode() const {
     int width = 0, height = 0, stored = 0;
     const std::unique_ptr<unsigned char, void (*)(void*)> pixels(
@@ -85,12 +107,15 @@ class ImageReader {
   }
 
   const std::filesystem::path& path_;
+  const ImageReadOptions& options_;
   std::string bytes_;
   std::string_view format_;
 };
 
 }  // namespace
 
-Tensor read_image(const std::filesystem::path& path) { return ImageReader(path).read(); }
+Tensor read_image(const std::filesystem::path& path, const ImageReadOptions& options) {
+  return ImageReader(path, options).read();
+}
 
 }  // namespace lumen
