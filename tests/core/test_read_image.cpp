@@ -1,6 +1,6 @@
-// read_image's checks before decoding: the format by its signature and the declared size against
-// ImageReadOptions::max_pixels. Every crafted file is one the system's stb would decode
-// (stbi_info accepts it), so each refusal is lumen's own.
+// read_image's checks before decoding: the format by its signature, the declared size against
+// ImageReadOptions::max_pixels, and PNG data that inflates beyond that size. Every crafted file
+// is one the system's stb would decode (stbi_info accepts it), so each refusal is lumen's own.
 #include <stb_image.h>
 #include <stb_image_write.h>
 
@@ -132,6 +132,35 @@ TEST_CASE("max_pixels bounds width x height: a 3000x3000 PNG under 1000x1000, at
   ImageReadOptions none;
   none.max_pixels = 0;
   CHECK_THROWS_AS(lumen::read_image(file, none), lumen::InvalidArgument);
+}
+
+TEST_CASE("read_image refuses PNG data that inflates beyond what the declared size needs",
+          "[io][image]") {
+  // Without the check stb would grow its buffer to 64 MiB for a 1x1 image, and accept it.
+  const TempDir dir;
+  CHECK(lumen::read_image(write_file(dir, "exact.png", png_inflating_to(2))).shape() ==
+        Shape{1, 1, 1, 1});
+  for (const std::uint64_t inflated : {std::uint64_t{3}, std::uint64_t{64} << 20}) {
+    INFO(inflated);
+    const fs::path file = write_file(dir, "bomb.png", png_inflating_to(inflated));
+    CHECK_THAT(refusal(file), Contains(file.string()) &&
+                                  Contains("compressed pixel data inflates to more than the 2 "
+                                           "bytes its declared size needs"));
+  }
+}
+
+TEST_CASE("read_image refuses a PNG with broken chunks before stb sees it", "[io][image]") {
+  const TempDir dir;
+  const std::string png = png_bytes(2, 2, 0, std::vector<unsigned char>(4, 7));
+  CHECK_THAT(refusal(write_file(dir, "cut.png", png.substr(0, png.size() - 20))),
+             Contains("it ends inside"));
+  CHECK_THAT(refusal(write_file(dir, "no-end.png", png.substr(0, png.size() - 12))),
+             Contains("it ends without an IEND chunk"));
+  // stb skips an Apple CgBI chunk before IHDR and inflates the data without its zlib header.
+  const std::string cgbi =
+      png.substr(0, 8) + std::string("\0\0\0\4CgBI\0\0\0\0\0\0\0\0", 16) + png.substr(8);
+  CHECK_THAT(refusal(write_file(dir, "cgbi.png", cgbi)),
+             Contains("its first chunk is CgBI, not IHDR"));
 }
 
 TEST_CASE("read_image reads a JPEG, and names the decoder's reason when decoding fails",

@@ -39,8 +39,10 @@ struct ImageReadOptions {
 /// Grey and grey+alpha images give C = 1, RGB and RGBA give C = 3; alpha is dropped.
 /// The format is told by the file's first bytes, whatever its name; any other format is refused
 /// (naming it when recognised). Before anything is decoded, a width x height declared in the
-/// header above options.max_pixels is refused. Throws IoError naming the file and the reason
-/// (the decoder's, when decoding fails); InvalidArgument for max_pixels < 1.
+/// header above options.max_pixels is refused, and so is a PNG whose compressed data inflates to
+/// more than that size needs; memory then stays within the file's size plus about 16 bytes per
+/// declared pixel. Throws IoError naming the file and the reason (the decoder's, when decoding
+/// fails); InvalidArgument for max_pixels < 1.
 LUMEN_API Tensor read_image(const std::filesystem::path& path,
                             const ImageReadOptions& options = {});
 /// Writes a [C,H,W] image with C = 1 or 3 and values in [0,1] (clamped) as an 8-bit PNG.

@@ -1,5 +1,5 @@
-// read_image: a PNG or JPEG file, checked before stb decodes it (format, declared size), so that
-// a small file cannot make lumen allocate more than the caller allowed.
+// read_image: a PNG or JPEG file, checked before stb decodes it (formats, declared size, PNG
+// inflation), so that a small file cannot make lumen allocate more than the caller allowed.
 #include <stb_image.h>
 
 #include <fstream>
@@ -11,6 +11,7 @@
 
 #include "io/atomic_file.hpp"
 #include "io/image_format.hpp"
+#include "io/png_data.hpp"
 #include "lumen/error.hpp"
 #include "lumen/io.hpp"
 
@@ -34,6 +35,11 @@ class ImageReader {
     }
     read_file();
     check_declared_size();
+    if (format_ == "PNG") {
+      if (const std::string problem = io_detail::png_data_problem(bytes_); !problem.empty()) {
+        throw fail(problem);
+      }
+    }
     return decode();
   }
 
