@@ -108,6 +108,14 @@ class ImageFolderKind final : public DatasetKind {
          -inf,
          inf,
          {"1", "3"}},
+        {"max_pixels",
+         ParamType::integer,
+         std::to_string(default_max_image_pixels),
+         "largest width x height of an image or mask read; larger ones are skipped before "
+         "decoding, with the reason",
+         1,
+         inf,
+         {}},
     };
     return i;
   }
@@ -131,6 +139,10 @@ class ImageFolderKind final : public DatasetKind {
     const bool masks = fs::is_directory(root / masks_folder, ec);
     const std::int64_t channels = std::stoll(params.text("channels"));
     std::int64_t height = params.integer("size"), width = height;
+    ImageReadOptions limits;
+    limits.max_pixels = params.integer("max_pixels");
+    limits.max_pixels_setting =
+        "the dataset option max_pixels, e.g. folder:" + location + "?max_pixels=N";
 
     std::vector<Sample> samples;
     std::vector<ReadProblem> problems;
@@ -142,7 +154,7 @@ class ImageFolderKind final : public DatasetKind {
       std::sort(files.begin(), files.end());
       for (const auto& file : files) {
         try {
-          const Tensor image = read_image(file);
+          const Tensor image = read_image(file, limits);
           if (height == 0) {
             height = image.dim(2);
             width = image.dim(3);
@@ -153,7 +165,7 @@ class ImageFolderKind final : public DatasetKind {
             const fs::path mask =
                 (root / masks_folder / fs::relative(file, root)).replace_extension(".png");
             if (!fs::exists(mask)) throw IoError("it has no mask " + mask.string());
-            s.mask = binary_mask(read_image(mask), height, width);
+            s.mask = binary_mask(read_image(mask, limits), height, width);
           }
           samples.push_back(std::move(s));
         } catch (const Error& e) {
