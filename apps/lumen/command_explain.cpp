@@ -26,6 +26,7 @@ struct ExplainOptions {
   bool raw_layer = false;
   std::string channels = "auto";
   std::string dump_details;
+  std::int64_t max_image_pixels = default_max_image_pixels;
 };
 
 std::map<std::string, std::string> given_params(const std::vector<std::string>& assignments) {
@@ -119,8 +120,8 @@ int run_explain(const ExplainOptions& o, Session& session) {
                           " is out of range: the model has " + std::to_string(model.class_count()) +
                           " classes (0.." + std::to_string(model.class_count() - 1) + ")");
   }
-  const InputBatch input =
-      load_input(o.input, model, parse_floats(o.mean, "--mean"), parse_floats(o.std, "--std"));
+  const InputBatch input = load_input(o.input, model, parse_floats(o.mean, "--mean"),
+                                      parse_floats(o.std, "--std"), o.max_image_pixels);
   std::optional<NodeId> layer;
   if (!o.layer.empty()) layer = model.graph().at(o.layer);
 
@@ -236,6 +237,7 @@ Command add_explain_command(CLI::App& parent) {
       ->type_name("DIR");
   app->add_option("--mean", o->mean, "Per-channel mean for image inputs, e.g. 0.485,0.456,0.406");
   app->add_option("--std", o->std, "Per-channel std for image inputs, e.g. 0.229,0.224,0.225");
+  add_max_image_pixels_option(*app, o->max_image_pixels);
   app->add_option("--out", o->out, "Output: .npy (raw attribution) or .png (heatmaps)")
       ->required()
       ->check([](const std::string& value) {

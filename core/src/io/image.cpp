@@ -1,10 +1,8 @@
-#include <stb_image.h>
 #include <stb_image_write.h>
 
 #include <algorithm>
 #include <cmath>
 #include <limits>
-#include <memory>
 
 #include "io/atomic_file.hpp"
 #include "io/png.hpp"
@@ -41,37 +39,6 @@ void write_png(const std::filesystem::path& path, std::int64_t width, std::int64
 }
 
 }  // namespace io_detail
-
-Tensor read_image(const std::filesystem::path& path) {
-  using io_detail::quoted;
-  std::error_code ec;
-  if (!std::filesystem::exists(path, ec)) {
-    throw IoError("cannot read image " + quoted(path) + ": no such file");
-  }
-  // Opening a FIFO for reading would wait for a writer, forever.
-  if (!std::filesystem::is_regular_file(path, ec)) {
-    throw IoError("cannot read image " + quoted(path) +
-                  ": it is not a regular file (a directory, FIFO, socket or device)");
-  }
-  int width = 0, height = 0, stored = 0;
-  std::unique_ptr<unsigned char, void (*)(void*)> pixels(
-      stbi_load(path.c_str(), &width, &height, &stored, 0), stbi_image_free);
-  if (!pixels) {
-    const char* reason = stbi_failure_reason();
-    throw IoError("cannot read image " + quoted(path) + ": " +
-                  (reason ? reason : "unknown reason") + " (PNG and JPEG are supported)");
-  }
-  // stb gives 1 grey, 2 grey+alpha, 3 RGB or 4 RGBA channels, interleaved.
-  const int channels = stored <= 2 ? 1 : 3;
-  const std::int64_t plane = static_cast<std::int64_t>(width) * height;
-  Tensor image({1, channels, height, width});
-  for (std::int64_t p = 0; p < plane; ++p) {
-    for (int c = 0; c < channels; ++c) {
-      image[c * plane + p] = static_cast<float>(pixels.get()[p * stored + c]) / 255.0F;
-    }
-  }
-  return image;
-}
 
 void write_image_png(const std::filesystem::path& path, const Tensor& image) {
   if (image.rank() != 3 || (image.dim(0) != 1 && image.dim(0) != 3)) {
