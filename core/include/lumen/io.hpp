@@ -2,10 +2,13 @@
 /// Files in and out of lumen: .npy arrays, PNG/JPEG images, and heatmaps (the display of an
 /// attribution). Every function is thread-safe; failures throw IoError (or InvalidArgument /
 /// ShapeError for bad tensors) with a message naming the file and the problem. Every write goes
-/// to a temporary file in the target's directory which is then renamed over the target, so a
-/// failed or interrupted write never leaves a half-written file behind.
+/// through lumen::write_file (output_dir.hpp): to a new temporary file in the target's directory
+/// which is then renamed over the target, so a failed or interrupted write never leaves a
+/// half-written file behind, and a symbolic link at the target is refused, never followed. The
+/// encode_* functions give the bytes the write_* ones write, for OutputDir::write_file.
 #include <array>
 #include <filesystem>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -20,12 +23,16 @@ namespace lumen {
 LUMEN_API Tensor read_npy(const std::filesystem::path& path);
 /// Writes `tensor` as a version-1 .npy file of little-endian float32 in C order.
 LUMEN_API void write_npy(const std::filesystem::path& path, const Tensor& tensor);
+/// The bytes write_npy writes.
+LUMEN_API std::string encode_npy(const Tensor& tensor);
 
 /// Reads a PNG or JPEG image as [1,C,H,W] floats in [0,1] (8-bit value / 255, no gamma change).
 /// Grey and grey+alpha images give C = 1, RGB and RGBA give C = 3; alpha is dropped.
 LUMEN_API Tensor read_image(const std::filesystem::path& path);
 /// Writes a [C,H,W] image with C = 1 or 3 and values in [0,1] (clamped) as an 8-bit PNG.
 LUMEN_API void write_image_png(const std::filesystem::path& path, const Tensor& image);
+/// The bytes write_image_png writes.
+LUMEN_API std::string encode_png(const Tensor& image);
 
 /// Turns an image from read_image ([N,C,H,W] in [0,1]) into model input for `spec`: resizes it
 /// to the spec's H,W with upsample_bilinear, converts channels (1 -> C by replicating the grey
@@ -67,8 +74,11 @@ LUMEN_API Rgb diverging_colour(float value);
 LUMEN_API void write_heatmap_png(const std::filesystem::path& path, const Tensor& display,
                                  bool signed_map, const Tensor* background = nullptr,
                                  float alpha = 0.5F);
+/// The bytes write_heatmap_png writes.
+LUMEN_API std::string encode_heatmap_png(const Tensor& display, bool signed_map,
+                                         const Tensor* background = nullptr, float alpha = 0.5F);
 
-/// Writes `text` to `path` (replacing it) through a temporary file and a rename.
+/// Writes `text` to `path` (replacing it) as lumen::write_file does.
 LUMEN_API void write_text_file(const std::filesystem::path& path, std::string_view text);
 
 }  // namespace lumen
