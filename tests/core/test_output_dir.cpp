@@ -1,5 +1,5 @@
 // OutputDir never writes through a symbolic link inside the output directory (Note [writes stay
-// inside the output directory]).
+// inside the output directory]); refuse_input_as_output keeps outputs off the inputs.
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -153,4 +153,24 @@ TEST_CASE("AppendFile appends, reads and truncates, and is never opened through 
 
   REQUIRE(::mkfifo((dir.path / "fifo").c_str(), 0600) == 0);
   CHECK_THROWS_WITH(out.open_append("fifo"), Contains("not a regular file"));
+}
+
+TEST_CASE("an output that is one of the inputs is refused, naming both", "[io][output]") {
+  const TempDir dir;
+  write_bytes(dir.path / "input.npy", "data");
+  fs::create_symlink(dir.path / "input.npy", dir.path / "alias.npy");
+  fs::create_directory(dir.path / "sub");
+  const std::vector<fs::path> inputs{dir.path / "model.onnx", dir.path / "input.npy"};
+  for (const fs::path& same :
+       {dir.path / "input.npy", dir.path / "alias.npy", dir.path / "sub" / ".." / "input.npy"}) {
+    INFO(same);
+    CHECK_THROWS_WITH(lumen::refuse_input_as_output(same, inputs),
+                      Contains(same.string()) && Contains((dir.path / "input.npy").string()));
+  }
+  CHECK_THROWS_AS(lumen::refuse_input_as_output(dir.path / "model.onnx", inputs),
+                  lumen::InvalidArgument);
+  CHECK_NOTHROW(lumen::refuse_input_as_output(dir.path / "out.npy", inputs));
+  CHECK_NOTHROW(lumen::refuse_input_as_output(dir.path / "sub", inputs));
+  CHECK_NOTHROW(lumen::refuse_input_as_output(dir.path / "out.npy", {fs::path()}));
+  CHECK(read_bytes(dir.path / "input.npy") == "data");
 }

@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "lumen/export.hpp"
 
@@ -81,5 +82,11 @@ class LUMEN_API OutputDir {
 
 /// Writes `bytes` to `file` as OutputDir::write_file does, in the existing directory holding it.
 LUMEN_API void write_file(const std::filesystem::path& file, std::string_view bytes);
+
+/// Refuses, before anything is written, an output that is one of the inputs: the same path, or,
+/// when both exist, the same file or directory (std::filesystem::equivalent, so links and other
+/// spellings count). Throws InvalidArgument naming both paths.
+LUMEN_API void refuse_input_as_output(const std::filesystem::path& output,
+                                      const std::vector<std::filesystem::path>& inputs);
 
 }  // namespace lumen
