@@ -8,6 +8,7 @@
 #include <lumen/error.hpp>
 #include <lumen/io.hpp>
 #include <lumen/model.hpp>
+#include <lumen/output_dir.hpp>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <random>
@@ -159,7 +160,7 @@ int run_bench(const BenchOptions& o, Session& session) {
   }
   if (reference != nullptr) doc["relative_to"] = o.relative_to;
   if (!o.json.empty()) {
-    write_text_file(o.json, doc.dump(2) + "\n");
+    write_file(o.json, doc.dump(2) + "\n");
     std::cout << "wrote " << o.json << '\n';
   }
   return 0;

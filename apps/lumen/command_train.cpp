@@ -12,6 +12,7 @@
 #include <limits>
 #include <lumen/dataset.hpp>
 #include <lumen/error.hpp>
+#include <lumen/output_dir.hpp>
 #include <lumen/training/architectures.hpp>
 #include <lumen/training/onnx_export.hpp>
 #include <lumen/training/sparse_autoencoder.hpp>
@@ -257,11 +258,8 @@ int run_train(const TrainCommandOptions& o, Session& session) {
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
 
-  if (!out.parent_path().empty()) fs::create_directories(out.parent_path());
-  // Both files are written beside their targets first, then renamed: a failed run leaves none.
-  auto onnx_temp = out;
-  onnx_temp += ".partial";
-  training::export_onnx(result.model, onnx_temp);
+  const auto onnx = training::onnx_model(result.model);
+  onnx.check();
   auto number = [](double v) { return std::isnan(v) ? json(nullptr) : json(v); };
   json doc{{"command", command_line()},
            {"arch", o.arch},
@@ -297,15 +295,18 @@ int run_train(const TrainCommandOptions& o, Session& session) {
   }
   auto json_path = out;
   json_path.replace_extension(".json");
-  auto json_temp = json_path;
-  json_temp += ".partial";
-  {
-    std::ofstream file(json_temp);
-    file << doc.dump(2) << '\n';
-    if (!file) throw IoError("cannot write '" + json_temp.string() + "'");
+  const OutputDir dir = OutputDir::create(out.parent_path());
+  dir.write_file(out.filename().string(), onnx.serialize());
+  try {
+    dir.write_file(json_path.filename().string(), doc.dump(2) + '\n');
+  } catch (const Error&) {
+    // The model and its record go together: without the record, take the model back.
+    try {
+      dir.remove(out.filename().string());
+    } catch (const Error&) {  // the record's error is the one to report
+    }
+    throw;
   }
-  fs::rename(onnx_temp, out);
-  fs::rename(json_temp, json_path);
 
   std::cout << std::fixed << std::setprecision(2) << "train accuracy " << 100.0 * train_accuracy
             << '%';
