@@ -82,6 +82,7 @@ Tensor bench_inputs(const BenchOptions& o, const Model& model, std::uint64_t see
 }
 
 int run_bench(const BenchOptions& o, Session& session) {
+  refuse_input_as_output(o.json, {o.model, o.input});
   const std::vector<std::string> methods = split_list(o.methods);
   const auto params = method_params(o.params, methods);
   if (!o.relative_to.empty() &&

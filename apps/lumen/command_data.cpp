@@ -42,6 +42,7 @@ std::string file_name(std::int64_t index, std::int64_t count) {
 }
 
 int run_synth(const DataOptions& o, const Session& session) {
+  refuse_input_as_output(o.out, {dataset_location(o.synth_data)});
   const auto dataset = session.registry().open_dataset(o.synth_data);
   const Shape shape = dataset->sample_shape();
   if (shape.size() != 3 || (shape[0] != 1 && shape[0] != 3)) {

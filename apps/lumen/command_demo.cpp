@@ -270,6 +270,7 @@ void add_method(const PanelEntry& entry, const Model& model, const Chips& chips,
 int run_demo(const fs::path& out_dir, std::int64_t per_class, Session& session) {
   const auto start = std::chrono::steady_clock::now();
   const fs::path model_file = model_in(examples_dir());
+  refuse_input_as_output(out_dir, {model_file});
   const Model model = session.load_model(model_file);
   const std::string spec = data_spec(model, model_file, per_class);
   std::vector<PanelEntry> methods;

@@ -83,6 +83,8 @@ int run_evaluate(const EvaluateOptions& o, Session& session) {
   const EvaluationPlan plan = make_plan(o, session);
   if (o.dry_run) return print_plan(plan, session);
   if (o.out.empty()) throw UsageError("--out is required (except with --dry-run)");
+  refuse_input_as_output(
+      o.out, {plan.model, dataset_location(plan.data), dataset_location(plan.train_data)});
   const Model model = load_model(plan, o, session);
   const auto dataset = session.registry().open_dataset(plan.data);
   check_shapes(model, *dataset, plan.data);

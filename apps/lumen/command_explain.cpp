@@ -87,6 +87,12 @@ int run_explain(const ExplainOptions& o, Session& session) {
   const ExplainerInfo info = explainer->info();
   const Params params = Params::validate(info.params, given_params(o.params), info.name);
   const std::filesystem::path out(o.out);
+  auto json_file = out;
+  json_file.replace_extension(".json");
+  const std::vector<std::filesystem::path> inputs{o.model, o.input};
+  for (const auto& output : {out, json_file, std::filesystem::path(o.dump_details)}) {
+    refuse_input_as_output(output, inputs);
+  }
   const bool npy_out = out.extension() == ".npy";
   const bool layer_space = info.output == OutputSpace::layer;
   if (info.layer_use == LayerUse::none && !o.layer.empty()) {
@@ -137,6 +143,10 @@ int run_explain(const ExplainOptions& o, Session& session) {
     out_dir.write_file(out_name, encode_npy(o.raw_layer ? a.layer_map : a.map));
     files.push_back(out);
   } else {
+    // A batch or --channels none adds suffixes, which an input might carry.
+    for (const auto& name : heatmap_names(out_name, a.map.shape(), o.channels)) {
+      refuse_input_as_output(out_dir / name, inputs);
+    }
     const bool signed_map = a.signed_map;
     files = write_heatmaps(out_dir, out_name, a.map, signed_map, input.background, o.channels);
     colour_map = signed_map ? "diverging" : "sequential";
@@ -175,8 +185,6 @@ int run_explain(const ExplainOptions& o, Session& session) {
       {"backend", context->backend().info().name},
       {"threads", context->threads()},
       {"seed", session.options().seed}};
-  auto json_file = out;
-  json_file.replace_extension(".json");
   try {
     out_dir.write_file(json_file.filename().string(), record.dump(2) + "\n");
   } catch (const Error&) {

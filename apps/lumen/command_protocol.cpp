@@ -144,6 +144,7 @@ int run_protocol(const ProtocolOptions& o, Session& session) {
   const ExplainerChoice method{
       explainer.get(), Params::validate(explainer->info().params, given, "cnn-lrp"), std::nullopt};
   const std::uint64_t seed = session.options().seed;
+  refuse_input_as_output(o.out, {dataset_location(o.data), dataset_location(o.test)});
 
   const auto data = session.registry().open_dataset(o.data);
   std::unique_ptr<Dataset> test_data;

@@ -229,6 +229,11 @@ int run_train(const TrainCommandOptions& o, Session& session) {
   if (out.extension() != ".onnx") {
     throw UsageError("--out '" + o.out + "' must name a .onnx file");
   }
+  auto json_path = out;
+  json_path.replace_extension(".json");
+  for (const auto& output : {out, json_path}) {
+    refuse_input_as_output(output, {dataset_location(o.data), dataset_location(o.test)});
+  }
   const auto started = std::chrono::steady_clock::now();
   const auto data = session.registry().open_dataset(o.data);
   std::unique_ptr<Dataset> test;
@@ -293,8 +298,6 @@ int run_train(const TrainCommandOptions& o, Session& session) {
     doc["autoencoder_history"] = history_json(result.autoencoder_history);
     doc["classifier_history"] = history_json(result.classifier_history);
   }
-  auto json_path = out;
-  json_path.replace_extension(".json");
   const OutputDir dir = OutputDir::create(out.parent_path());
   dir.write_file(out.filename().string(), onnx.serialize());
   try {

@@ -1,4 +1,5 @@
-// Nothing is written outside --out, whatever symbolic links it holds.
+// Nothing is written outside --out, whatever symbolic links it holds, and no command writes over
+// one of its inputs.
 #include <catch2/catch.hpp>
 #include <filesystem>
 #include <fstream>
@@ -111,4 +112,73 @@ TEST_CASE("explain refuses an --out that is a link, and writes nothing through i
       {dir / "out.npy", "symbolic link"});
   CHECK(read_text(outside.path / "precious.npy") == "keep me");
   CHECK(names_in(dir.path) == std::set<std::string>{"out.npy"});
+}
+
+TEST_CASE("explain refuses to write over its input or model, naming both", "[cli][output]") {
+  const TempDir dir;
+  lumen::write_npy(dir / "x.npy", lumen::Tensor({1, 1, 32, 32}, 0.5F));
+  const std::string input = read_text(dir / "x.npy");
+  auto explain = [&](const std::string& in, const std::string& out, const std::string& extra) {
+    return run_lumen("explain --model '" + shapes_model() + "' --input '" + in +
+                     "' --method saliency --out '" + out + "'" + extra);
+  };
+  require_refusal(explain(dir / "x.npy", dir / "x.npy", ""), {dir / "x.npy", "is the input"});
+  // The same file by another spelling.
+  fs::create_directory(dir.path / "sub");
+  require_refusal(explain(dir / "x.npy", dir / "sub/../x.npy", ""), {"x.npy", "is the input"});
+  CHECK(read_text(dir / "x.npy") == input);
+  // The record (OUT.json) is an output too, and a model is an input.
+  fs::copy_file(shapes_model(), dir.path / "m.json");
+  require_refusal(
+      run_lumen("explain --model '" + (dir / "m.json") + "' --input '" + (dir / "x.npy") +
+                "' --method saliency --out '" + (dir / "m.png") + "'"),
+      {dir / "m.json", "is the input"});
+  // A heatmap's suffixes (--channels none) must not land on the input image either.
+  fs::copy_file(shapes_image("spot"), dir.path / "img_c0.png");
+  const std::string image = read_text(dir / "img_c0.png");
+  require_refusal(explain(dir / "img_c0.png", dir / "img.png", " --channels none"),
+                  {dir / "img_c0.png", "is the input"});
+  CHECK(read_text(dir / "img_c0.png") == image);
+  CHECK(names_in(dir.path) == std::set<std::string>{"x.npy", "sub", "m.json", "img_c0.png"});
+}
+
+TEST_CASE("every command with an output refuses one that is an input", "[cli][output]") {
+  const TempDir dir;
+  const std::string data = write_dataset(dir);
+  const std::string x = read_text(dir / "x.npy");
+  // evaluate: --out is the model, or the data.
+  fs::copy_file(shapes_model(), dir.path / "model.onnx");
+  const std::string model = read_text(dir / "model.onnx");
+  require_refusal(
+      run_lumen("evaluate --model '" + (dir / "model.onnx") + "' --data " + data +
+                " --methods saliency --metrics xai-entropy --out '" + (dir / "model.onnx") + "'"),
+      {dir / "model.onnx", "is the input"});
+  require_refusal(run_lumen(evaluate_args(data, dir.path / "x.npy")), {dir / "x.npy"});
+  // train: --out is the training data (an .npy array named .onnx).
+  fs::copy_file(dir.path / "x.npy", dir.path / "data.onnx");
+  require_refusal(run_lumen("train --arch sar-cnn --epochs 1 --data 'npy:" + (dir / "data.onnx") +
+                            "?labels=" + (dir / "y.npy") + "' --out '" + (dir / "data.onnx") + "'"),
+                  {dir / "data.onnx", "is the input"});
+  // data synth and protocol: --out is the folder they read.
+  fs::create_directories(dir.path / "folder" / "a");
+  require_refusal(run_lumen("data synth --data 'folder:" + (dir / "folder") + "' --out '" +
+                            (dir / "folder") + "'"),
+                  {dir / "folder", "is the input"});
+  require_refusal(run_lumen("protocol cnn-lrp --data 'folder:" + (dir / "folder") + "' --out '" +
+                            (dir / "folder") + "'"),
+                  {dir / "folder", "is the input"});
+  // bench: --json is the model.
+  require_refusal(run_lumen("bench --model '" + (dir / "model.onnx") +
+                            "' --methods saliency --json '" + (dir / "model.onnx") + "'"),
+                  {dir / "model.onnx", "is the input"});
+  // demo: --out is the bundled model.
+  fs::create_directories(dir.path / "examples" / "sar");
+  fs::copy_file(shapes_model(), dir.path / "examples" / "sar" / "model.onnx");
+  require_refusal(run_lumen("demo --out '" + (dir / "examples/sar/model.onnx") + "'",
+                            "LUMEN_EXAMPLES_DIR='" + (dir / "examples") + "'"),
+                  {"model.onnx", "is the input"});
+  CHECK(read_text(dir / "model.onnx") == model);
+  CHECK(read_text(dir / "x.npy") == x);
+  CHECK(read_text(dir / "data.onnx") == x);
+  CHECK(names_in(dir.path / "folder") == std::set<std::string>{"a"});
 }
