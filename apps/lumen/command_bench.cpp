@@ -8,6 +8,7 @@
 #include <lumen/error.hpp>
 #include <lumen/io.hpp>
 #include <lumen/model.hpp>
+#include <lumen/output_dir.hpp>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <random>
@@ -82,6 +83,7 @@ Tensor bench_inputs(const BenchOptions& o, const Model& model, std::uint64_t see
 }
 
 int run_bench(const BenchOptions& o, Session& session) {
+  refuse_input_as_output(o.json, {o.model, o.input});
   const std::vector<std::string> methods = split_list(o.methods);
   const auto params = method_params(o.params, methods);
   if (!o.relative_to.empty() &&
@@ -160,7 +162,7 @@ int run_bench(const BenchOptions& o, Session& session) {
   }
   if (reference != nullptr) doc["relative_to"] = o.relative_to;
   if (!o.json.empty()) {
-    write_text_file(o.json, doc.dump(2) + "\n");
+    write_file(o.json, doc.dump(2) + "\n");
     std::cout << "wrote " << o.json << '\n';
   }
   return 0;

@@ -6,6 +6,7 @@
 #include <lumen/backend.hpp>
 #include <lumen/error.hpp>
 #include <lumen/io.hpp>
+#include <lumen/output_dir.hpp>
 #include <map>
 #include <nlohmann/json.hpp>
 
@@ -95,6 +96,12 @@ int run_explain(const ExplainOptions& o, Session& session) {
   const ExplainerInfo info = explainer->info();
   const Params params = Params::validate(info.params, given_params(o.params), info.name);
   const std::filesystem::path out(o.out);
+  auto json_file = out;
+  json_file.replace_extension(".json");
+  const std::vector<std::filesystem::path> inputs{o.model, o.input};
+  for (const auto& output : {out, json_file, std::filesystem::path(o.dump_details)}) {
+    refuse_input_as_output(output, inputs);
+  }
   const bool npy_out = out.extension() == ".npy";
   const bool layer_space = info.output == OutputSpace::layer;
   if (info.layer_use == LayerUse::none && !o.layer.empty()) {
@@ -131,6 +138,7 @@ int run_explain(const ExplainOptions& o, Session& session) {
   std::vector<std::int64_t> targets;
   for (const auto& p : predictions) targets.push_back(fixed_target ? o.target : p.target);
 
+  const OutputDir out_dir = OutputDir::open(out.parent_path());
   const Attribution a =
       run_explainer(*explainer, model, input.values, targets, params, layer, *context);
 
@@ -139,12 +147,17 @@ int run_explain(const ExplainOptions& o, Session& session) {
   if (o.raw_layer && a.layer_map.empty()) {
     throw Error("method '" + info.name + "' returned no layer map for --raw-layer");
   }
+  const std::string out_name = out.filename().string();
   if (npy_out) {
-    write_npy(out, o.raw_layer ? a.layer_map : a.map);
+    out_dir.write_file(out_name, encode_npy(o.raw_layer ? a.layer_map : a.map));
     files.push_back(out);
   } else {
+    // A batch or --channels none adds suffixes, which an input might carry.
+    for (const auto& name : heatmap_names(out_name, a.map.shape(), o.channels)) {
+      refuse_input_as_output(out_dir / name, inputs);
+    }
     const bool signed_map = a.signed_map;
-    files = write_heatmaps(out, a.map, signed_map, input.background, o.channels);
+    files = write_heatmaps(out_dir, out_name, a.map, signed_map, input.background, o.channels);
     colour_map = signed_map ? "diverging" : "sequential";
   }
 
@@ -154,9 +167,10 @@ int run_explain(const ExplainOptions& o, Session& session) {
     sample_outputs.push_back(
         npy_out ? out
                 : files[static_cast<std::size_t>(i) * files.size() / static_cast<std::size_t>(n)]);
-  std::optional<std::filesystem::path> dump_dir;
-  if (!o.dump_details.empty()) dump_dir = o.dump_details;
-  const DetailRecords details = record_details(a, input.background, dump_dir);
+  std::optional<OutputDir> dump_dir;
+  if (!o.dump_details.empty()) dump_dir = OutputDir::create(o.dump_details);
+  const DetailRecords details =
+      record_details(a, input.background, dump_dir ? &*dump_dir : nullptr);
   const nlohmann::json samples =
       sample_records(model, scores, predictions, targets, sample_outputs, details.per_sample);
   nlohmann::json outputs = nlohmann::json::array();
@@ -180,15 +194,15 @@ int run_explain(const ExplainOptions& o, Session& session) {
       {"backend", context->backend().info().name},
       {"threads", context->threads()},
       {"seed", session.options().seed}};
-  auto json_file = out;
-  json_file.replace_extension(".json");
   try {
-    write_text_file(json_file, record.dump(2) + "\n");
+    out_dir.write_file(json_file.filename().string(), record.dump(2) + "\n");
   } catch (const Error&) {
     // The maps and their record go together: without the record, take the maps back.
     for (const auto& f : files) {
-      std::error_code ignored;
-      std::filesystem::remove(f, ignored);
+      try {
+        out_dir.remove(f.filename().string());
+      } catch (const Error&) {  // the record's error is the one to report
+      }
     }
     throw;
   }
@@ -201,8 +215,8 @@ int run_explain(const ExplainOptions& o, Session& session) {
   }
   for (const auto& f : files) std::cout << "wrote " << f.string() << '\n';
   if (dump_dir) {
-    std::cout << "wrote " << details.files.size() << " detail files to " << dump_dir->string()
-              << '\n';
+    std::cout << "wrote " << details.files.size() << " detail files to "
+              << dump_dir->path().string() << '\n';
   }
   std::cout << "wrote " << json_file.string() << '\n';
   return 0;

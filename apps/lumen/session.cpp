@@ -3,6 +3,7 @@
 #include <sstream>
 
 #include <spdlog/spdlog.h>
+#include <lumen/dataset.hpp>
 #include <lumen/error.hpp>
 #include <lumen/importer.hpp>
 #include <lumen/log.hpp>
@@ -42,6 +43,11 @@ std::unique_ptr<Context> Session::make_context() const {
   auto context = std::make_unique<Context>(backend(), options_.threads, options_.seed);
   context->set_pass_memory(options_.pass_memory_mib << 20);
   return context;
+}
+
+std::filesystem::path dataset_location(const std::string& spec) {
+  if (spec.empty()) return {};
+  return parse_dataset_spec(spec).location;
 }
 
 }  // namespace lumen::cli

@@ -58,6 +58,10 @@ class Session {
   std::vector<PluginFailure> failures_;
 };
 
+/// The file or directory a dataset (KIND:LOCATION[?...]) reads, empty for none: an input that no
+/// output may be (refuse_input_as_output). Throws InvalidArgument on a malformed spec.
+std::filesystem::path dataset_location(const std::string& spec);
+
 /// A subcommand: its CLI11 app (to see whether it was chosen) and what running it does.
 struct Command {
   CLI::App* app = nullptr;

@@ -9,9 +9,9 @@
 #include <string>
 #include <string_view>
 
-#include "io/atomic_file.hpp"
 #include "io/image_format.hpp"
 #include "io/png_data.hpp"
+#include "io/quoted.hpp"
 #include "lumen/error.hpp"
 #include "lumen/io.hpp"
 
