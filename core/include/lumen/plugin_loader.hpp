@@ -12,9 +12,11 @@ namespace lumen {
 
 class Registry;
 
-/// Loads one plugin file into the registry. Throws PluginError naming the file when it has no
-/// entry point, another ABI version or toolchain, a registration that fails, or a name another
-/// plugin already registered. On error nothing of the plugin stays registered.
+/// Loads one plugin file into the registry. Throws PluginError naming the file when it cannot be
+/// read (missing, a dangling symbolic link or a loop of them, not a regular file), fails
+/// shared_library_problem, has no entry point, another ABI version or toolchain, a registration
+/// that fails, or a name another plugin already registered. On error nothing of the plugin stays
+/// registered.
 LUMEN_API void load_plugin(Registry& registry, const std::filesystem::path& file);
 
 /// Why `file`, the whole content of a plugin file, is not a shared library this host can load, or
@@ -36,7 +38,9 @@ struct PluginFailure {
 };
 
 /// Loads every liblumen-*.so in the search path (the first file of a given name wins). Returns
-/// the failures instead of throwing, so one broken plugin does not hide the others.
+/// the failures instead of throwing, so one broken plugin does not hide the others: a file that
+/// load_plugin refuses, and a directory of LUMEN_PLUGIN_PATH that cannot be listed, each with a
+/// reason that names it.
 LUMEN_API std::vector<PluginFailure> load_plugins(Registry& registry);
 
 }  // namespace lumen
