@@ -184,3 +184,24 @@ TEST_CASE("read_image reads a JPEG, and names the decoder's reason when decoding
   const fs::path short_data = write_file(dir, "short.png", png_inflating_to(1));
   CHECK_THAT(refusal(short_data), Contains("the PNG decoder failed: not enough pixels"));
 }
+
+TEST_CASE("read_image refuses a JPEG scan using a Huffman table no DHT segment defined",
+          "[io][image]") {
+  // Found by the image fuzzer (tests/fuzz/regressions/image/jpeg_undefined_ac_table.jpg): one
+  // DC table defined, the scan selects AC table 0 too; stb would decode it from uninitialised
+  // memory (garbage, or an assertion that stops the process).
+  const std::string jpeg(
+      "\xff\xd8\xff\xe0\x00\x10\x4a\x46\x49\x46\x00\x01\x01\x00\x00\x01"
+      "\x29\x06\x08\x15\x15\x15\xff\xc0\x00\x0b\x08\x00\x01\x00\x12\x01"
+      "\x01\x11\x00\xff\xc4\x00\x1f\x00\x00\x01\x05\x01\x01\x01\x01\x01"
+      "\x01\x00\x00\x00\x00\x00\x00\x00\x00\x01\x02\x03\x04\x05\xf5\xf6"
+      "\xf7\xf8\xf9\xfa\xff\xda\x00\x08\x01\x01\x00\x00\x3f\x00\xc8\xb9"
+      "\xf0\xd7\xc3\x8f\x18\x7c\x4e\xd9\xa7\x87\xf1\xf4\x7f\xb0\xbe\x0b"
+      "\xf8\x65\x60\x30\xd0\x00\x1d\x1d\x1d\x24\x1d\x1d\x1d\x1d\x1d\x2e"
+      "\xd6\xaf\xff\xd9",
+      116);
+  const TempDir dir;
+  const fs::path file = write_file(dir, "undefined-table.jpg", jpeg);
+  CHECK_THAT(refusal(file), Contains(file.string()) &&
+                                Contains("a scan uses AC Huffman table 0, which is not defined"));
+}

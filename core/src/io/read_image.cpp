@@ -1,5 +1,6 @@
 // read_image: a PNG or JPEG file, checked before stb decodes it (formats, declared size, PNG
-// inflation), so that a small file cannot make lumen allocate more than the caller allowed.
+// inflation, JPEG Huffman tables), so that a small file cannot make lumen allocate more than the
+// caller allowed nor make stb read memory it never wrote.
 #include <stb_image.h>
 
 #include <fstream>
@@ -10,6 +11,7 @@
 #include <string_view>
 
 #include "io/image_format.hpp"
+#include "io/jpeg_tables.hpp"
 #include "io/png_data.hpp"
 #include "io/quoted.hpp"
 #include "lumen/error.hpp"
@@ -35,11 +37,9 @@ class ImageReader {
     }
     read_file();
     check_declared_size();
-    if (format_ == "PNG") {
-      if (const std::string problem = io_detail::png_data_problem(bytes_); !problem.empty()) {
-        throw fail(problem);
-      }
-    }
+    const std::string problem = format_ == "PNG" ? io_detail::png_data_problem(bytes_)
+                                                 : io_detail::jpeg_tables_problem(bytes_);
+    if (!problem.empty()) throw fail(problem);
     return decode();
   }
 
