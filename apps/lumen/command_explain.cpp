@@ -5,10 +5,12 @@
 #include <iostream>
 #include <lumen/backend.hpp>
 #include <lumen/error.hpp>
+#include <lumen/importer.hpp>
 #include <lumen/io.hpp>
 #include <lumen/output_dir.hpp>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <sstream>
 
 #include "details.hpp"
 #include "explanation.hpp"
@@ -64,6 +66,19 @@ nlohmann::json typed_params(const Params& params, const std::vector<ParamSpec>& 
     }
   }
   return out;
+}
+
+// The plugin files that supplied the method, the model's importer and each backend of the chain.
+nlohmann::json plugin_files(const Registry& registry, const std::string& method,
+                            const std::filesystem::path& model, const std::string& chain) {
+  nlohmann::json backends = nlohmann::json::object();
+  std::stringstream names(chain);
+  for (std::string name; std::getline(names, name, '>');) {
+    backends[name] = registry.file_of("backend", name);
+  }
+  return {{"explainer", registry.file_of("explainer", method)},
+          {"importer", registry.file_of("importer", registry.importer_for(model)->info().name)},
+          {"backends", backends}};
 }
 
 // Per sample: target, the model's prediction, the file the sample's attribution went to and the
@@ -192,6 +207,8 @@ int run_explain(const ExplainOptions& o, Session& session) {
       {"outputs", outputs},
       {"colour_map", colour_map},
       {"backend", context->backend().info().name},
+      {"plugin_files",
+       plugin_files(session.registry(), info.name, o.model, context->backend().info().name)},
       {"threads", context->threads()},
       {"seed", session.options().seed}};
   try {

@@ -12,6 +12,7 @@ namespace lumen::cli {
 
 Session::Session(GlobalOptions options) : options_(std::move(options)) {
   set_log_level(options_.log_level);
+  registry_.set_allow_override(options_.allow_override);
   failures_ = load_plugins(registry_);
   // Said on every command, so a missing method is never a mystery (`lumen plugins` details them).
   for (const auto& f : failures_) logger().warn("plugin not loaded: {}", f.reason);

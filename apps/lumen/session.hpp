@@ -27,6 +27,8 @@ struct GlobalOptions {
   std::string backend;
   /// Memory one batched pass may use, in MiB (Context::pass_memory).
   std::int64_t pass_memory_mib = 512;
+  /// Let a plugin replace the items of a name another plugin registered (with a warning).
+  bool allow_override = false;
 };
 
 /// A command line mistake found after parsing (exit code 2, like CLI11's own usage errors).

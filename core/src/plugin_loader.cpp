@@ -11,7 +11,7 @@
 #include <cerrno>
 #include <cstddef>
 #include <cstdlib>
-#include <set>
+#include <map>
 #include <sstream>
 
 #include "lumen/error.hpp"
@@ -142,6 +142,12 @@ void load_plugin(Registry& registry, const fs::path& file) {
 
 std::vector<fs::path> plugin_search_path() {
   std::vector<fs::path> dirs;
+  // Next to liblumen_core.so: ../plugins in the build tree, lumen/plugins when installed.
+  const fs::path libdir = fs::path(boost::dll::this_line_location().string()).parent_path();
+  for (const auto& candidate : {libdir / ".." / "plugins", libdir / "lumen" / "plugins"}) {
+    std::error_code ec;
+    if (fs::is_directory(candidate, ec)) dirs.push_back(fs::weakly_canonical(candidate, ec));
+  }
   if (const char* env = std::getenv("LUMEN_PLUGIN_PATH"); env != nullptr) {
     std::stringstream in(env);
     std::string dir;
@@ -149,23 +155,29 @@ std::vector<fs::path> plugin_search_path() {
       if (!dir.empty()) dirs.emplace_back(dir);  // an empty entry never means the working directory
     }
   }
-  // Next to liblumen_core.so: ../plugins in the build tree, lumen/plugins when installed.
-  const fs::path libdir = fs::path(boost::dll::this_line_location().string()).parent_path();
-  for (const auto& candidate : {libdir / ".." / "plugins", libdir / "lumen" / "plugins"}) {
-    std::error_code ec;
-    if (fs::is_directory(candidate, ec)) dirs.push_back(fs::weakly_canonical(candidate, ec));
-  }
   return dirs;
 }
 
 std::vector<PluginFailure> load_plugins(Registry& registry) {
+  if (const char* env = std::getenv("LUMEN_ALLOW_OVERRIDE");
+      env && *env && std::string(env) != "0") {
+    registry.set_allow_override(true);
+  }
   std::vector<PluginFailure> failures;
-  std::set<std::string> seen;
+  std::map<std::string, fs::path> seen;  // file name -> the file loaded under it
   for (const auto& dir : plugin_search_path()) {
     auto files = plugin_files(dir, failures);
     std::sort(files.begin(), files.end());
     for (const auto& f : files) {
-      if (!seen.insert(f.filename().string()).second) continue;  // the first directory wins
+      const auto [first, fresh] = seen.emplace(f.filename().string(), f);
+      std::error_code ec;
+      if (!fresh && fs::equivalent(first->second, f, ec)) continue;  // one file, reached twice
+      if (!fresh && !registry.allow_override()) {
+        failures.push_back({f, f.string() + ": has the file name of " + first->second.string() +
+                                   ", loaded before it; to let it replace that plugin's items, "
+                                   "run with --allow-override or LUMEN_ALLOW_OVERRIDE=1"});
+        continue;
+      }
       try {
         load_plugin(registry, f);
       } catch (const Error& e) {

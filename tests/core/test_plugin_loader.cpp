@@ -148,7 +148,8 @@ TEST_CASE("each broken plugin is refused with a message naming the file and the 
   }
 }
 
-TEST_CASE("LUMEN_PLUGIN_PATH is searched first and failures do not hide good plugins", "[loader]") {
+TEST_CASE("LUMEN_PLUGIN_PATH is searched after lumen's own plugins, and failures hide nothing",
+          "[loader]") {
   const fs::path dir = fs::temp_directory_path() / "lumen-plugin-path-test";
   fs::remove_all(dir);
   fs::create_directories(dir);
@@ -156,17 +157,54 @@ TEST_CASE("LUMEN_PLUGIN_PATH is searched first and failures do not hide good plu
   fs::copy_file(fixture("wrong_abi"), dir / "liblumen-fixture-wrong_abi.so");
   ::setenv("LUMEN_PLUGIN_PATH", dir.c_str(), 1);
   const auto path = plugin_search_path();
-  REQUIRE(!path.empty());
-  CHECK(path.front() == dir);
+  REQUIRE(path.size() >= 2);
+  CHECK(path.back() == dir);
+  CHECK(path.front() != dir);
   Registry registry;
   const auto failures = load_plugins(registry);
   ::setenv("LUMEN_PLUGIN_PATH", "", 1);
   REQUIRE(failures.size() == 1);
   CHECK(failures[0].file.filename() == "liblumen-fixture-wrong_abi.so");
   CHECK(registry.explainer("fixture-good")->info().name == "fixture-good");
-  // The build's own plugins come after, from the directory next to liblumen_core.so.
+  // The build's own plugins come first, from the directory next to liblumen_core.so.
   CHECK(registry.backend("cpu-blas")->info().name == "cpu-blas");
   fs::remove_all(dir);
+}
+
+TEST_CASE(
+    "a plugin on the path that registers a built-in name is refused unless overrides are "
+    "allowed",
+    "[loader]") {
+  const fs::path shadow = fs::path(LUMEN_FIXTURE_DIR) / "shadow";
+  const fs::path shadow_file = shadow / "liblumen-fixture-shadow-grad-cam.so";
+  ::setenv("LUMEN_PLUGIN_PATH", shadow.c_str(), 1);
+  ::unsetenv("LUMEN_ALLOW_OVERRIDE");
+  Registry refusing;
+  const auto failures = load_plugins(refusing);
+  REQUIRE(failures.size() == 1);
+  CHECK(failures[0].file == shadow_file);
+  const std::string built_in = refusing.file_of("explainer", "grad-cam");
+  CHECK_THAT(built_in, Catch::Contains("gradient-cams"));
+  CHECK_THAT(failures[0].reason,
+             Catch::Contains("explainer 'grad-cam'") && Catch::Contains(built_in) &&
+                 Catch::Contains(shadow_file.string()) && Catch::Contains("--allow-override"));
+  // The built-in plugin stays whole.
+  CHECK(refusing.file_of("explainer", "grad-cam-pp") == built_in);
+
+  for (const bool by_environment : {false, true}) {
+    Registry overriding;
+    if (by_environment) {
+      ::setenv("LUMEN_ALLOW_OVERRIDE", "1", 1);
+    } else {
+      overriding.set_allow_override(true);
+    }
+    CHECK(load_plugins(overriding).empty());
+    ::unsetenv("LUMEN_ALLOW_OVERRIDE");
+    CHECK(overriding.file_of("explainer", "grad-cam") == shadow_file.string());
+    CHECK(overriding.explainer("grad-cam")->info().summary == "test fixture");
+    CHECK(overriding.file_of("explainer", "grad-cam-pp") == built_in);
+  }
+  ::setenv("LUMEN_PLUGIN_PATH", "", 1);
 }
 
 namespace {

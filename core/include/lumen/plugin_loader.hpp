@@ -27,9 +27,9 @@ LUMEN_API void load_plugin(Registry& registry, const std::filesystem::path& file
 /// defence against a crafted file: a plugin runs as code of the host anyway. Thread-safe.
 LUMEN_API std::optional<std::string> shared_library_problem(std::span<const std::byte> file);
 
-/// The directories searched for plugins: those in LUMEN_PLUGIN_PATH (colon-separated), then the
-/// build's or installation's plugin directory next to liblumen_core.so. Never the working
-/// directory.
+/// The directories searched for plugins: the build's or installation's plugin directory next to
+/// liblumen_core.so, then those in LUMEN_PLUGIN_PATH (colon-separated), so that lumen's own
+/// plugins are registered first. Never the working directory.
 LUMEN_API std::vector<std::filesystem::path> plugin_search_path();
 
 struct PluginFailure {
@@ -37,7 +37,10 @@ struct PluginFailure {
   std::string reason;
 };
 
-/// Loads every liblumen-*.so in the search path (the first file of a given name wins). Returns
+/// Loads every liblumen-*.so in the search path. A plugin that registers a name an earlier one
+/// registered (or has the file name of an earlier file) is refused, naming both, unless
+/// overrides are allowed (Registry::set_allow_override, or LUMEN_ALLOW_OVERRIDE=1 in the
+/// environment): then it replaces the earlier items of those names, with a warning. Returns
 /// the failures instead of throwing, so one broken plugin does not hide the others: a file that
 /// load_plugin refuses, and a directory of LUMEN_PLUGIN_PATH that cannot be listed, each with a
 /// reason that names it.
