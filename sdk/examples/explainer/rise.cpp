@@ -58,6 +58,7 @@ class Rise final : public lumen::Explainer {
     i.requirements = lumen::requires_nothing;
     i.output = lumen::OutputSpace::input;
     i.signed_output = false;
+    i.stochastic = true;
     i.params = {
         {.name = "masks",
          .type = lumen::ParamType::integer,
