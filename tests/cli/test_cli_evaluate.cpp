@@ -68,7 +68,7 @@ std::vector<std::string> csv_values(const fs::path& file) {
 }  // namespace
 
 TEST_CASE("lumen evaluate writes the documented files, one CSV row per sample x method x metric",
-          "[cli][evaluate]") {
+          "[cli][evaluate][threaded]") {
   const TempDir dir;
   const std::string data = write_dataset(dir);
   const Run r = run_lumen(evaluate_args(data, dir / "out"));
@@ -127,7 +127,7 @@ TEST_CASE("lumen evaluate writes the documented files, one CSV row per sample x 
 }
 
 TEST_CASE("lumen evaluate resumes an interrupted run and redoes no finished work",
-          "[cli][evaluate]") {
+          "[cli][evaluate][threaded]") {
   const TempDir dir;
   const std::string data = write_dataset(dir);
   // One thread for the clean run, all of them for the interrupted one: results must not differ.
@@ -173,7 +173,7 @@ TEST_CASE("lumen evaluate resumes an interrupted run and redoes no finished work
 }
 
 TEST_CASE("lumen evaluate scores a dataset-level metric once per method and resumes it",
-          "[cli][evaluate]") {
+          "[cli][evaluate][threaded]") {
   const TempDir dir;
   const std::string data = write_dataset(dir);
   const auto args = [&](const fs::path& out) {

@@ -1,5 +1,8 @@
-// Breaks "malformed files never crash": it refuses missing and empty files properly, then follows
-// a null pointer on any content, as a parser trusting an offset read from the file would.
+// Breaks "malformed files never crash": it refuses missing and empty files properly, then crashes
+// with SIGSEGV on any content, as a parser trusting an offset read from the file would. The signal
+// is raised, not provoked by a null pointer, so that it stays the same crash in a build with
+// UndefinedBehaviorSanitizer, which would stop the program at the null pointer first.
+#include <csignal>
 #include <filesystem>
 #include <lumen/error.hpp>
 #include <lumen/importer.hpp>
@@ -19,8 +22,7 @@ class CrashingImporter final : public lumen::Importer {
     }
     if (std::filesystem::file_size(file, ec) == 0)
       throw lumen::ModelError(file.string() + ": empty");
-    volatile int* table = nullptr;
-    table[0] = 1;
+    std::raise(SIGSEGV);
     throw lumen::ModelError(file.string() + ": unreachable");
   }
 };

@@ -1,5 +1,5 @@
 # Runs lumen-conformance and checks its verdict and what it printed (cmake -P, for CTest):
-#   cmake -DRUNNER=<lumen-conformance> -DEXPECT=pass|fail|crash [-DFIND1=<text> ... -DFIND9=<text>]
+#   cmake -DRUNNER=<lumen-conformance> -DEXPECT=pass|fail|crash [-DFIND1=<text> ... -DFIND12=<text>]
 #         -P expect_run.cmake -- <arguments of lumen-conformance...>
 # EXPECT=fail wants exit status 1 (a crash or a usage error is not a verdict) and EXPECT=crash the
 # status 2 of the crash reporter; every FINDn must appear verbatim in the output, and except after
@@ -36,7 +36,7 @@ endif()
 if(EXPECT STREQUAL "pass" AND NOT out MATCHES "\n[1-9][0-9]* passed, 0 failed")
   message(FATAL_ERROR "expected a passing summary")
 endif()
-foreach(n RANGE 1 9)
+foreach(n RANGE 1 12)
   if(DEFINED FIND${n})
     string(FIND "${out}" "${FIND${n}}" at)
     if(at EQUAL -1)

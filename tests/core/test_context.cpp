@@ -18,7 +18,7 @@ TEST_CASE("random streams depend only on seed, sample and stream", "[context]") 
 }
 
 TEST_CASE("the context runs work in an arena of the requested size and can be cancelled",
-          "[context]") {
+          "[context][threaded]") {
   Context one(testing::naive_backend(), 1);
   Context two(testing::naive_backend(), 2);
   int seen = 0;

@@ -5,7 +5,7 @@
 using namespace lumen;
 using Catch::Contains;
 
-TEST_CASE("dataset names are KIND:LOCATION?name=value&...", "[dataset]") {
+TEST_CASE("dataset names are KIND:LOCATION?name=value&...", "[dataset][parsing]") {
   const DatasetSpec a = parse_dataset_spec("mstar:/data/mstar?size=64&magnitude=db");
   CHECK(a.kind == "mstar");
   CHECK(a.location == "/data/mstar");
@@ -21,7 +21,7 @@ TEST_CASE("dataset names are KIND:LOCATION?name=value&...", "[dataset]") {
   CHECK(parse_dataset_spec("npy:x.npy?").options.empty());
 }
 
-TEST_CASE("malformed dataset names are refused, quoting them", "[dataset]") {
+TEST_CASE("malformed dataset names are refused, quoting them", "[dataset][parsing]") {
   CHECK_THROWS_WITH(parse_dataset_spec("/data/mstar"),
                     Contains("'/data/mstar'") && Contains("KIND:LOCATION"));
   CHECK_THROWS_WITH(parse_dataset_spec(":x"), Contains("KIND:LOCATION"));

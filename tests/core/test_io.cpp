@@ -77,7 +77,7 @@ void require_io_error_naming(const fs::path& file, const std::function<void()>& 
 
 }  // namespace
 
-TEST_CASE("write_npy then read_npy gives back the same tensor", "[io]") {
+TEST_CASE("write_npy then read_npy gives back the same tensor", "[io][parsing]") {
   TempDir dir;
   for (const Shape& shape :
        {Shape{}, Shape{5}, Shape{2, 3}, Shape{1, 3, 4, 5}, Shape{2, 1, 2, 2, 3}, Shape{0, 3}}) {
@@ -92,7 +92,7 @@ TEST_CASE("write_npy then read_npy gives back the same tensor", "[io]") {
   REQUIRE(entries(dir.path) == 1);  // no temporary left behind
 }
 
-TEST_CASE("write_npy writes a NumPy-compatible version 1 header", "[io]") {
+TEST_CASE("write_npy writes a NumPy-compatible version 1 header", "[io][parsing]") {
   TempDir dir;
   lumen::write_npy(dir / "a.npy", Tensor({4}, 1.5F));
   const std::string bytes = read_bytes(dir / "a.npy");
@@ -108,7 +108,7 @@ TEST_CASE("write_npy writes a NumPy-compatible version 1 header", "[io]") {
   REQUIRE(bytes.size() == 10 + header_length + 16);
 }
 
-TEST_CASE("read_npy reads format versions 2 and 3 and converts float64", "[io]") {
+TEST_CASE("read_npy reads format versions 2 and 3 and converts float64", "[io][parsing]") {
   TempDir dir;
   const std::vector<double> values{0.5, -1.25, 3.0e10, 1.0 / 3.0, 0.0, -7.0};
   for (int major : {1, 2, 3}) {
@@ -129,7 +129,7 @@ TEST_CASE("read_npy reads format versions 2 and 3 and converts float64", "[io]")
   REQUIRE(lumen::read_npy(file).shape() == Shape{3});
 }
 
-TEST_CASE("read_npy rejects malformed files with an IoError naming the file", "[io]") {
+TEST_CASE("read_npy rejects malformed files with an IoError naming the file", "[io][parsing]") {
   TempDir dir;
   const std::string good_header = "{'descr': '<f4', 'fortran_order': False, 'shape': (2, 2), }\n";
   const std::string data = raw(std::vector<float>{1, 2, 3, 4});
@@ -182,7 +182,8 @@ TEST_CASE("read_npy rejects malformed files with an IoError naming the file", "[
       dir / "absent.npy", [&] { lumen::read_npy(dir / "absent.npy"); }, "no such file");
 }
 
-TEST_CASE("write_npy into a missing directory fails naming the file and leaves nothing", "[io]") {
+TEST_CASE("write_npy into a missing directory fails naming the file and leaves nothing",
+          "[io][parsing]") {
   TempDir dir;
   const auto file = dir.path / "no" / "such" / "out.npy";
   require_io_error_naming(
@@ -191,7 +192,7 @@ TEST_CASE("write_npy into a missing directory fails naming the file and leaves n
   REQUIRE(entries(dir.path) == 0);
 }
 
-TEST_CASE("write_npy replaces an existing file in one step", "[io]") {
+TEST_CASE("write_npy replaces an existing file in one step", "[io][parsing]") {
   TempDir dir;
   lumen::write_npy(dir / "x.npy", Tensor({3}, 1.0F));
   lumen::write_npy(dir / "x.npy", Tensor({2, 2}, 2.0F));
@@ -199,7 +200,8 @@ TEST_CASE("write_npy replaces an existing file in one step", "[io]") {
   REQUIRE(entries(dir.path) == 1);
 }
 
-TEST_CASE("read_image reads grey, grey+alpha, RGB and RGBA PNGs into [1,C,H,W] / 255", "[io]") {
+TEST_CASE("read_image reads grey, grey+alpha, RGB and RGBA PNGs into [1,C,H,W] / 255",
+          "[io][parsing]") {
   TempDir dir;
   const int w = 5, h = 3;
   struct Case {
@@ -225,7 +227,7 @@ TEST_CASE("read_image reads grey, grey+alpha, RGB and RGBA PNGs into [1,C,H,W] /
   }
 }
 
-TEST_CASE("write_image_png round-trips through read_image at 8 bits", "[io]") {
+TEST_CASE("write_image_png round-trips through read_image at 8 bits", "[io][parsing]") {
   TempDir dir;
   for (std::int64_t channels : {1, 3}) {
     Tensor image({channels, 4, 6});
@@ -244,7 +246,7 @@ TEST_CASE("write_image_png round-trips through read_image at 8 bits", "[io]") {
   REQUIRE_THROWS_AS(lumen::write_image_png(dir / "bad.png", Tensor({2, 4, 4})), lumen::ShapeError);
 }
 
-TEST_CASE("read_image errors name the file and the reason", "[io]") {
+TEST_CASE("read_image errors name the file and the reason", "[io][parsing]") {
   TempDir dir;
   require_io_error_naming(
       dir / "missing.png", [&] { lumen::read_image(dir / "missing.png"); }, "no such file");
@@ -471,7 +473,7 @@ TEST_CASE("display_map combines channels as asked, whatever the sign", "[io]") {
   CHECK(automatic[1] == sum_signed[1]);
 }
 
-TEST_CASE("a FIFO given as an array or an image is refused at once, naming it", "[io]") {
+TEST_CASE("a FIFO given as an array or an image is refused at once, naming it", "[io][parsing]") {
   TempDir dir;
   const fs::path fifo = dir.path / "input.npy";
   REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);
@@ -482,7 +484,7 @@ TEST_CASE("a FIFO given as an array or an image is refused at once, naming it", 
                     Catch::Contains(fifo.string()) && Catch::Contains("not a regular file"));
 }
 
-TEST_CASE("read_npy reads a shape with a zero as an empty tensor", "[io]") {
+TEST_CASE("read_npy reads a shape with a zero as an empty tensor", "[io][parsing]") {
   TempDir dir;
   const fs::path file = dir.path / "empty.npy";
   std::ofstream(file, std::ios::binary)

@@ -7,7 +7,7 @@
 using lumen::Shape;
 
 TEST_CASE("element_count multiplies the dimensions and refuses what does not fit 64 bits",
-          "[tensor]") {
+          "[tensor][parsing]") {
   CHECK(lumen::element_count({}) == 1);
   CHECK(lumen::element_count({2, 3, 4}) == 24);
   CHECK(lumen::element_count({5, 0, 7}) == 0);

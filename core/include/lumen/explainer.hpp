@@ -50,6 +50,9 @@ struct ExplainerInfo {
   OutputSpace output = OutputSpace::input;
   bool signed_output = true;  ///< whether the raw map can be negative with some parameters
   LayerUse layer_use = LayerUse::none;
+  /// Whether the map depends on the Context's seed with the default parameters: the method draws
+  /// random numbers (noise, masks, samples) from Context::rng, so two seeds give different maps.
+  bool stochastic = false;
   std::vector<ParamSpec> params;
 };
 

@@ -42,7 +42,7 @@ Tensor noisy_copies(const Tensor& x, std::int64_t first, std::int64_t count, dou
 class SmoothGradCamPp final : public Explainer {
  public:
   ExplainerInfo info() const override {
-    return gradient_cam_info(
+    ExplainerInfo i = gradient_cam_info(
         "smooth-grad-cam-pp",
         "Grad-CAM++ with its first, second and third derivative terms averaged over noisy copies "
         "of the input",
@@ -59,6 +59,8 @@ class SmoothGradCamPp final : public Explainer {
             lumen::param::relu("apply ReLU to the weighted sum"),
             lumen::param::batch_size("noisy copies per forward and backward pass (bounds memory)"),
         });
+    i.stochastic = true;
+    return i;
   }
 
   Attribution explain(const ExplainRequest& request, Context& context) const override {

@@ -66,6 +66,7 @@ class Lime final : public lumen::Explainer {
     i.requirements = lumen::requires_nothing;
     i.output = lumen::OutputSpace::input;
     i.signed_output = true;
+    i.stochastic = true;
     i.params = {
         lumen::param::choice("segmentation", "grid", {"grid", "slic"},
                              "how to cut the image into segments"),

@@ -31,6 +31,7 @@ class SmoothGrad final : public lumen::Explainer {
     i.requirements = lumen::requires_gradients;
     i.output = lumen::OutputSpace::input;
     i.signed_output = true;
+    i.stochastic = true;
     i.params = {
         lumen::param::text("base", "saliency",
                            "registered input-space explainer whose maps are averaged"),

@@ -1,4 +1,5 @@
 #include <algorithm>
+#include <cmath>
 #include <cstring>
 #include <functional>
 #include <span>
@@ -32,6 +33,8 @@ using I = std::int64_t;
 // Float kernels summing the same terms in another order (blocking, SIMD, Winograd) differ by
 // rounding; 1e-4 of the largest output leaves room for that over a few hundred terms.
 constexpr double tolerance = 1e-4;
+// Calls made at once by the concurrency check, each on inputs of its own.
+constexpr int concurrent_calls = 8;
 
 // How one kernel compared over the whole battery.
 class Tally {
@@ -169,11 +172,22 @@ std::string conv_backward_weights_check(const Backend& b, const Backend& ref) {
 std::string max_pool_forward_check(const Backend& b, const Backend& ref) {
   Tally tally;
   std::uint64_t seed = 400;
+  // Shifted below zero, every input is smaller than a zero padding would be: padding never wins.
+  // Rounded to -1, 0 or 1, most windows hold their largest value more than once, and the argmax
+  // must follow the tie rule (the first in scan order).
+  struct Input {
+    const char* name;
+    float shift;
+    bool ties;
+  };
   for (const auto& g : detail::pool_battery(false)) {
-    // Shifted below zero, every input is smaller than a zero padding would be: padding never wins.
-    for (float shift : {0.0F, -5.0F}) {
-      const auto where = describe(g) + (shift < 0.0F ? " (negative input)" : "");
-      const Buffer x = random_values(input_size(g), ++seed, shift);
+    for (const Input& input : {Input{"", 0.0F, false}, Input{" (negative input)", -5.0F, false},
+                               Input{" (input with ties)", 0.0F, true}}) {
+      const auto where = describe(g) + input.name;
+      Buffer x = random_values(input_size(g), ++seed, input.shift);
+      if (input.ties) {
+        for (float& v : x) v = std::round(v);
+      }
       const auto n = static_cast<std::size_t>(output_size(g));
       Buffer y = nans(output_size(g)), y_alone = nans(output_size(g)),
              expected = nans(output_size(g));
@@ -296,7 +310,10 @@ void check_backend(const Registry& registry, const Subject& item, Report& report
     }
     const auto calls = detail::large_kernel_calls(kernel);
     report.run(item, threads, [&] { return detail::thread_count_check(*backend, calls); });
-    report.run(item, concurrent, [&] { return detail::concurrency_check(*backend, calls); });
+    report.run(item, concurrent, [&] {
+      return detail::concurrency_check(*backend,
+                                       detail::distinct_kernel_calls(kernel, concurrent_calls));
+    });
   }
   for (const auto& test : detail::test_models(true)) {
     const std::string check =

@@ -13,9 +13,10 @@ namespace lumen::conformance::detail {
 /// the outputs are bit-identical. Returns the note of the PASS line.
 std::string thread_count_check(const Backend& backend, std::span<const KernelCall> calls);
 
-/// Makes 8 calls at once on `backend` (a parallel_for in an arena of 2 threads), the i-th being
-/// calls[i % calls.size()], each with its own outputs, and fails unless each equals, bit for bit,
-/// the same call made alone. Returns the note of the PASS line.
+/// Makes every call on `backend` alone, then all of them at once (a parallel_for in an arena of 2
+/// threads), each with its own outputs, and fails unless each equals, bit for bit, the same call
+/// made alone. Give it calls on distinct inputs (distinct_kernel_calls): two calls on the same
+/// inputs can share a buffer unnoticed. Returns the note of the PASS line.
 std::string concurrency_check(const Backend& backend, std::span<const KernelCall> calls);
 
 }  // namespace lumen::conformance::detail

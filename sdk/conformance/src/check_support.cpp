@@ -2,11 +2,11 @@
 
 #include <cxxabi.h>
 #include <algorithm>
+#include <bit>
 #include <charconv>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
-#include <cstring>
 #include <limits>
 
 #include "lumen/conformance/checks.hpp"
@@ -41,8 +41,9 @@ std::string type_name(const std::type_info& type) {
 }
 
 bool bit_identical(const Tensor& a, const Tensor& b) {
-  return a.shape() == b.shape() &&
-         std::memcmp(a.data(), b.data(), static_cast<std::size_t>(a.size()) * sizeof(float)) == 0;
+  return a.shape() == b.shape() && std::ranges::equal(a.values(), b.values(), [](float x, float y) {
+           return std::bit_cast<std::uint32_t>(x) == std::bit_cast<std::uint32_t>(y);
+         });
 }
 
 double max_abs_difference(const Tensor& a, const Tensor& b) {

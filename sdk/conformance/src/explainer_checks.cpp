@@ -91,6 +91,10 @@ void check_explainer(const Registry& registry, const Subject& item, Report& repo
                    "no integer or real parameter has a finite bound"});
   }
 
+  if (!info.stochastic) {
+    report.record({item, "another seed gives another map", Outcome::skip,
+                   "info() does not declare the method stochastic"});
+  }
   const auto backend = detail::find_reference_backend(registry);
   if (!backend) {
     report.record(

@@ -20,6 +20,7 @@ namespace lumen::conformance::detail {
 namespace {
 
 constexpr std::uint64_t seed = 7;
+constexpr std::uint64_t other_seed = 8;
 constexpr std::int64_t batch = 3;
 // Batch and one-by-one may sum in another order (a batched GEMM against per-sample ones), so
 // they agree to float rounding, not bit for bit.
@@ -40,8 +41,9 @@ struct Runner {
   Params params;
   std::optional<NodeId> layer;  ///< the request's layer (none: the method's default)
 
-  Run run(const Tensor& input, std::span<const std::int64_t> targets, int threads) const {
-    Context context(backend, threads, seed);
+  Run run(const Tensor& input, std::span<const std::int64_t> targets, int threads,
+          std::uint64_t run_seed = seed) const {
+    Context context(backend, threads, run_seed);
     const ExplainRequest request{model, input, targets, params, layer};
     Run r{explainer.explain(request, context), {}};
     r.counted = context.counts();
@@ -284,6 +286,36 @@ std::string concurrency_check(const Runner& runner, const Model& model) {
          " calls each, each with its own Context";
 }
 
+// Whether seeds 7 and 8 give different maps, at the method's default layer and, for a method
+// working at layers, at the model's first spatial layer: at a layer followed only by linear layers
+// (a GAP head) the gradient does not depend on the input, so noise added to it cannot show.
+std::string seed_check(const Runner& runner, const ExplainerInfo& info, const Tensor& input,
+                       const std::vector<std::int64_t>& targets, const Attribution& a) {
+  const std::string seeds = "seeds " + std::to_string(seed) + " and " + std::to_string(other_seed);
+  const auto differs = [&](const Runner& r, const Attribution& first) -> std::optional<double> {
+    const Attribution other = r.run(input, targets, 1, other_seed).attribution;
+    if (bit_identical(other.map, first.map)) return std::nullopt;
+    return max_abs_difference(other.map, first.map);
+  };
+  if (const auto d = differs(runner, a)) {
+    return seeds + " differ (max |\u0394| " + number(*d) + ")";
+  }
+  if (info.layer_use != LayerUse::none && has_spatial_layer(runner.model)) {
+    Runner at_layer = runner;
+    at_layer.layer = first_spatial_layer(runner.model);
+    const std::string& name = runner.model.graph().node(*at_layer.layer).name;
+    if (const auto d = differs(at_layer, at_layer.run(input, targets, 1).attribution)) {
+      return seeds + " give the same map at the default layer but differ at '" + name +
+             "' (max |\u0394| " + number(*d) + ")";
+    }
+    fail("info() says stochastic, but " + seeds +
+         " give bit-identical maps, at the default layer and at '" + name +
+         "': the random numbers must come from Context::rng");
+  }
+  fail("info() says stochastic, but " + seeds +
+       " give bit-identical maps: the random numbers must come from Context::rng");
+}
+
 Tensor probe_logits(const Model& model, std::shared_ptr<const Backend> backend) {
   Context context(std::move(backend), 1, seed);
   return predict_logits(model, sample_input(model, 2, 99), context);
@@ -350,6 +382,10 @@ void check_explainer_runs(const Explainer& explainer, const ExplainerInfo& info,
     }
     return "bit-identical";
   });
+  if (info.stochastic) {
+    report.run(item, "another seed gives another map" + on,
+               [&] { return seed_check(runner, info, input, targets, a); });
+  }
   report.run(item, "concurrent calls equal sequential ones" + on,
              [&] { return concurrency_check(runner, model); });
   if (info.layer_use == LayerUse::optional && has_spatial_layer(model)) {

@@ -3,8 +3,10 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <iterator>
 #include <memory>
 #include <random>
+#include <utility>
 
 #include "backend_battery.hpp"
 #include "check_support.hpp"
@@ -174,9 +176,8 @@ std::string bit_difference(const KernelOutputs& a, const KernelOutputs& b) {
   return text;
 }
 
-std::vector<KernelCall> large_kernel_calls(Kernel kernel) {
+std::vector<KernelCall> large_kernel_calls(Kernel kernel, std::uint64_t seed) {
   std::vector<KernelCall> calls;
-  std::uint64_t seed = 900;
   switch (kernel) {
     case Kernel::gemm:
       for (const auto& g : large_gemm_cases()) calls.push_back(gemm_call(g, seed));
@@ -198,6 +199,17 @@ std::vector<KernelCall> large_kernel_calls(Kernel kernel) {
         }
       }
       return calls;
+  }
+  return calls;
+}
+
+std::vector<KernelCall> distinct_kernel_calls(Kernel kernel, int count) {
+  std::vector<KernelCall> calls;
+  // Each round of cases draws a few seeds per case; 1000 apart, no two rounds share one.
+  for (std::uint64_t round = 1; std::ssize(calls) < count; ++round) {
+    for (KernelCall& call : large_kernel_calls(kernel, 900 + 1000 * round)) {
+      if (std::ssize(calls) < count) calls.push_back(std::move(call));
+    }
   }
   return calls;
 }

@@ -43,7 +43,11 @@ struct KernelCall {
   std::function<KernelOutputs(const Backend&)> run;
 };
 
-/// Calls of `kernel` on the large cases of the battery (large_gemm_cases and the like).
-std::vector<KernelCall> large_kernel_calls(Kernel kernel);
+/// Calls of `kernel` on the large cases of the battery (large_gemm_cases and the like), their
+/// inputs drawn from seeds counted up from `seed`.
+std::vector<KernelCall> large_kernel_calls(Kernel kernel, std::uint64_t seed = 900);
+/// `count` calls of `kernel` cycling through the large cases, each on inputs of its own: when two
+/// of them run at once, whatever one leaks into the other changes its result.
+std::vector<KernelCall> distinct_kernel_calls(Kernel kernel, int count);
 
 }  // namespace lumen::conformance::detail

@@ -27,6 +27,15 @@ std::vector<std::int64_t> sample_targets(const Model& model, std::int64_t n, std
   return targets;
 }
 
+NodeId first_spatial_layer(const Model& model) {
+  const Graph& graph = model.graph();
+  for (const NodeId id : graph.topological_order()) {
+    const Shape& shape = graph.node(id).output_shape;
+    if (id != graph.input() && shape.size() == 4 && shape[2] * shape[3] > 1) return id;
+  }
+  throw InvalidArgument("the model has no spatial layer");
+}
+
 bool has_spatial_layer(const Model& model) {
   try {
     default_spatial_layer(model);

@@ -23,5 +23,8 @@ std::vector<std::int64_t> sample_targets(const Model& model, std::int64_t n, std
 
 /// Whether the model has a spatial layer for layer-space methods (default_spatial_layer).
 bool has_spatial_layer(const Model& model);
+/// The first node after the input with a spatial output [N,C,h,w], h*w > 1 (the conv model's
+/// conv1). Call only when has_spatial_layer.
+NodeId first_spatial_layer(const Model& model);
 
 }  // namespace lumen::conformance::detail

@@ -58,6 +58,7 @@ class Rise final : public lumen::Explainer {
     i.requirements = lumen::requires_nothing;
     i.output = lumen::OutputSpace::input;
     i.signed_output = false;
+    i.stochastic = true;
     i.params = {
         lumen::param::integer("masks", 500,
                               "number of random masks N (the paper: 4000 on ImageNet)")

@@ -46,7 +46,7 @@ Conv2dGeometry conv(I batch, I in_channels, I out_channels, I groups, I size, I 
 
 }  // namespace
 
-TEST_CASE("gemm gives the same bits on 1 and 2 threads", "[cpu-blas]") {
+TEST_CASE("gemm gives the same bits on 1 and 2 threads", "[cpu-blas][threaded]") {
   const auto backend = lumen::make_cpu_blas_backend();
   const I m = 700, n = 600, k = 300;
   const auto a = random_values(m * k, 41), b = random_values(k * n, 42);
@@ -59,7 +59,7 @@ TEST_CASE("gemm gives the same bits on 1 and 2 threads", "[cpu-blas]") {
   }
 }
 
-TEST_CASE("conv2d kernels give the same bits on 1 and 2 threads", "[cpu-blas]") {
+TEST_CASE("conv2d kernels give the same bits on 1 and 2 threads", "[cpu-blas][threaded]") {
   const auto backend = lumen::make_cpu_blas_backend();
   // Plain 3x3, grouped with stride 2, depthwise, and the 1x1 fast path; all split into tasks.
   for (const Conv2dGeometry& g :
@@ -84,7 +84,7 @@ TEST_CASE("conv2d kernels give the same bits on 1 and 2 threads", "[cpu-blas]") 
   }
 }
 
-TEST_CASE("pooling kernels give the same bits on 1 and 2 threads", "[cpu-blas]") {
+TEST_CASE("pooling kernels give the same bits on 1 and 2 threads", "[cpu-blas][threaded]") {
   const auto backend = lumen::make_cpu_blas_backend();
   Pool2dGeometry g;
   g.batch = 4;

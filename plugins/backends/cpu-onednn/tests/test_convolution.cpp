@@ -152,7 +152,8 @@ TEST_CASE("cpu-onednn convolutions agree with the naive reference", "[cpu-onednn
   }
 }
 
-TEST_CASE("cpu-onednn convolutions give the same bits on 1 and 2 threads", "[cpu-onednn]") {
+TEST_CASE("cpu-onednn convolutions give the same bits on 1 and 2 threads",
+          "[cpu-onednn][threaded]") {
   const auto onednn = lumen::make_cpu_onednn_backend();
   for (const auto& c : kernels()) {
     for (const auto& g : battery()) {
@@ -163,7 +164,7 @@ TEST_CASE("cpu-onednn convolutions give the same bits on 1 and 2 threads", "[cpu
 }
 
 TEST_CASE("cpu-onednn kernels called from several threads at once equal sequential calls",
-          "[cpu-onednn]") {
+          "[cpu-onednn][threaded]") {
   const auto onednn = lumen::make_cpu_onednn_backend();
   const auto g = geometry(shapes[1]);
   for (const auto& c : kernels()) {
