@@ -103,7 +103,7 @@ int run_bench(const BenchOptions& o, Session& session) {
   const std::int64_t n = inputs.dim(0);
   const auto context = session.make_context();
   const std::vector<Prediction> predictions =
-      top_predictions(model, predict(model, inputs, *context));
+      top_predictions(model, predict(model, inputs, *context, "the bench inputs"));
 
   std::cout << "lumen bench: " << o.model << ", " << n << " image(s) " << to_string(inputs.shape())
             << ", " << context->threads() << " thread(s), backend "

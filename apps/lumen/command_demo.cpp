@@ -163,7 +163,8 @@ Chips generate(const Dataset& data, const Model& model) {
 std::vector<Prediction> predictions(const Model& model, const Tensor& input, Context& context) {
   std::vector<Prediction> all;
   for (std::int64_t first = 0; first < input.dim(0); first += chunk) {
-    const auto some = top_predictions(model, predict(model, chunk_of(input, first), context));
+    const auto some = top_predictions(
+        model, predict(model, chunk_of(input, first), context, "the demo images", first));
     all.insert(all.end(), some.begin(), some.end());
   }
   return all;

@@ -148,7 +148,7 @@ int run_explain(const ExplainOptions& o, Session& session) {
   if (!o.layer.empty()) layer = model.graph().at(o.layer);
 
   const auto context = session.make_context();
-  const Scores scores = predict(model, input.values, *context);
+  const Scores scores = predict(model, input.values, *context, "input '" + o.input + "'");
   const std::vector<Prediction> predictions = top_predictions(model, scores);
   std::vector<std::int64_t> targets;
   for (const auto& p : predictions) targets.push_back(fixed_target ? o.target : p.target);

@@ -67,7 +67,7 @@ int run_predict_dataset(const PredictOptions& o, const Model& model, Session& se
     const auto count = std::min(chunk, data->size() - first);
     std::vector<std::int64_t> labels;
     const Tensor batch = dataset_batch(model, *data, first, count, labels);
-    const Scores scores = predict(model, batch, *context);
+    const Scores scores = predict(model, batch, *context, "dataset '" + o.data + "'", first);
     for (std::int64_t s = 0; s < count; ++s) {
       const auto predicted = ranked_classes(scores, s, 1).front();
       const auto truth = labels[static_cast<std::size_t>(s)];
@@ -115,7 +115,7 @@ int run_predict(const PredictOptions& o, Session& session) {
   const InputBatch input = load_input(o.input, model, parse_floats(o.mean, "--mean"),
                                       parse_floats(o.std, "--std"), o.max_image_pixels);
   const auto context = session.make_context();
-  const Scores scores = predict(model, input.values, *context);
+  const Scores scores = predict(model, input.values, *context, "input '" + o.input + "'");
   const std::int64_t n = scores.logits.dim(0), classes = scores.logits.dim(1);
 
   if (o.json) {

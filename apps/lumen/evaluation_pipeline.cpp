@@ -122,8 +122,8 @@ std::optional<NodeId> layer_for(const Explainer& e, const std::optional<NodeId>&
 
 void explain(const PipelineRun& run, const Resolved& r, Job& job) {
   const auto context = run.session.make_context();
-  const std::vector<Prediction> top =
-      top_predictions(run.model, predict(run.model, job.input, *context));
+  const std::vector<Prediction> top = top_predictions(
+      run.model, predict(run.model, job.input, *context, "sample '" + job.sample.id + "'"));
   job.predicted = top.at(0).target;
   job.target = run.plan.target == "label" ? job.sample.label : job.predicted;
   const std::vector<std::int64_t> targets{job.target};

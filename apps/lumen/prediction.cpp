@@ -1,14 +1,44 @@
 #include "prediction.hpp"
 
 #include <algorithm>
+#include <cmath>
+#include <lumen/error.hpp>
 #include <lumen/trace.hpp>
 #include <numeric>
+#include <sstream>
 
 namespace lumen::cli {
 
-Scores predict(const Model& model, const Tensor& input, Context& context) {
+namespace {
+
+// A finite input can still overflow inside the model (values far outside the range it was trained
+// on); every map computed from such scores would be zero or NaN, so the sample is refused here.
+void check_scores_finite(const Tensor& logits, const Tensor& input, const std::string& source,
+                         std::int64_t first_sample) {
+  const std::int64_t classes = logits.dim(1), per_sample = input.size() / input.dim(0);
+  for (std::int64_t s = 0; s < logits.dim(0); ++s) {
+    const float* row = logits.data() + s * classes;
+    const float* bad = std::find_if(row, row + classes, [](float v) { return !std::isfinite(v); });
+    if (bad == row + classes) continue;
+    const float* x = input.data() + s * per_sample;
+    float largest = 0.0F;
+    for (std::int64_t i = 0; i < per_sample; ++i) largest = std::max(largest, std::fabs(x[i]));
+    std::ostringstream message;
+    message << source << ", sample " << first_sample + s << ": the model's score for class "
+            << bad - row << " is " << (std::isnan(*bad) ? "NaN" : *bad > 0 ? "inf" : "-inf")
+            << ", not a finite number: the input (largest |value| " << largest
+            << ") is outside the range the model computes in; check its scale and normalisation";
+    throw InvalidArgument(message.str());
+  }
+}
+
+}  // namespace
+
+Scores predict(const Model& model, const Tensor& input, Context& context, const std::string& source,
+               std::int64_t first_sample) {
   Scores s;
   context.run([&] { s.logits = predict_logits(model, input, context); });
+  check_scores_finite(s.logits, input, source, first_sample);
   s.probabilities = softmax_rows(s.logits);
   return s;
 }

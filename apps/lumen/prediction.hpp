@@ -14,8 +14,11 @@ struct Scores {
   Tensor probabilities;  ///< softmax of the logits, per row
 };
 
-/// Runs the model on `input` inside the context's arena.
-Scores predict(const Model& model, const Tensor& input, Context& context);
+/// Runs the model on `input` inside the context's arena. Refuses, with InvalidArgument naming
+/// `source` (what the input is, e.g. "input 'x.npy'") and the sample (numbered from
+/// `first_sample`), a sample whose scores are not all finite.
+Scores predict(const Model& model, const Tensor& input, Context& context, const std::string& source,
+               std::int64_t first_sample = 0);
 
 /// The classes of `sample` by decreasing probability (ties: lower class first), at most k.
 std::vector<std::int64_t> ranked_classes(const Scores& scores, std::int64_t sample, std::int64_t k);

@@ -67,6 +67,15 @@ TEST_CASE("explain refuses .npy inputs with NaN or the wrong shape, naming the f
   require_failure("", 1, {"image.bmp"}, inputs / "image.bmp");
 }
 
+TEST_CASE("explain refuses a finite input that overflows inside the model, naming it", "[cli]") {
+  const TempDir inputs;
+  lumen::write_npy(inputs / "huge.npy", lumen::Tensor({1, 1, 32, 32}, 3e38F));
+  for (const char* method : {"saliency", "lrp"}) {
+    require_failure("", 1, {"huge.npy", "sample 0", "not a finite number", "3e+38"},
+                    inputs / "huge.npy", method);
+  }
+}
+
 TEST_CASE("explain refuses options that do not fit the method or input", "[cli]") {
   require_failure("--raw-layer", 2, {"--raw-layer", "saliency"});
   require_failure("--layer conv1", 2, {"--layer", "saliency"});

@@ -1,5 +1,6 @@
 // Refusals with messages naming the values at fault, and the layers' metadata.
 #include <catch2/catch.hpp>
+#include <cmath>
 #include <functional>
 #include <string>
 #include <vector>
@@ -208,4 +209,16 @@ TEST_CASE("layers report their op type, kind, size and cost", "[layers]") {
   CHECK(std::string(to_string(LayerKind::output)) == "output");
   CHECK(make_max_pool2d({{3, 3}, {2, 2}, {1, 1}, {1, 1, 1, 1}, true, false})->describe() ==
         "3x3/2 pad 1,1,1,1 dil 1 ceil");
+}
+
+TEST_CASE("relu and leaky relu pass NaN through instead of zeroing it", "[layers]") {
+  const Tensor x({1, 4}, std::vector<float>{-1.0F, std::nanf(""), 2.0F, -0.5F});
+  const Tensor* refs[] = {&x};
+  for (const auto& layer : {make_relu(), make_leaky_relu(0.1F)}) {
+    INFO(layer->op_type());
+    const Tensor y = layer->forward(refs, *testing::naive_backend(), nullptr);
+    CHECK(std::isnan(y[1]));
+    CHECK(y[2] == 2.0F);
+    CHECK(y[0] <= 0.0F);
+  }
 }

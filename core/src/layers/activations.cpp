@@ -78,14 +78,16 @@ std::shared_ptr<const Layer> make_activation(std::string op_type, Function f,
                                                       std::move(description));
 }
 
+// NaN passes through ReLU and LeakyRelu (as in PyTorch and ONNX), so an input that overflows inside
+// the model shows up as non-finite scores instead of being silently zeroed.
 struct ReluFunction {
-  float value(float x) const { return x > 0.0F ? x : 0.0F; }
+  float value(float x) const { return x < 0.0F ? 0.0F : x; }
   float derivative(float x, float) const { return x > 0.0F ? 1.0F : 0.0F; }
 };
 
 struct LeakyReluFunction {
   float alpha;
-  float value(float x) const { return x > 0.0F ? x : alpha * x; }
+  float value(float x) const { return x < 0.0F ? alpha * x : x; }
   float derivative(float x, float) const { return x > 0.0F ? 1.0F : alpha; }
 };
 
