@@ -163,9 +163,12 @@ Command add_predict_command(CLI::App& parent) {
       ->check(CLI::PositiveNumber)
       ->capture_default_str();
   app->add_flag("--json", o->json, "Print logits and probabilities as JSON");
-  app->add_option("--mean", o->mean, "Per-channel mean for image inputs, e.g. 0.485,0.456,0.406");
-  app->add_option("--std", o->std, "Per-channel std for image inputs, e.g. 0.229,0.224,0.225");
-  // A dataset's images have their own limit (image-folder's max_pixels option).
+  // A dataset's samples are normalised as the model's metadata says, and its images have their
+  // own limit (image-folder's max_pixels option): these options apply to --input only.
+  app->add_option("--mean", o->mean, "Per-channel mean for image inputs, e.g. 0.485,0.456,0.406")
+      ->excludes(data);
+  app->add_option("--std", o->std, "Per-channel std for image inputs, e.g. 0.229,0.224,0.225")
+      ->excludes(data);
   add_max_image_pixels_option(*app, o->max_image_pixels)->excludes(data);
   return {app, [o](Session& session) { return run_predict(*o, session); }};
 }

@@ -94,6 +94,12 @@ TEST_CASE("predict and bench take --max-image-pixels for --input, and predict --
                              "' --max-image-pixels 100");
   CHECK(data.exit_code == 2);
   CHECK_THAT(data.err, Contains("--max-image-pixels") && Contains("--data"));
+  for (const char* option : {"--mean", "--std"}) {  // would be ignored: the model's metadata rules
+    const Run normalised = run_lumen("predict " + model + "--data 'folder:" + dir.path.string() +
+                                     "' " + option + " 0.5");
+    CHECK(normalised.exit_code == 2);
+    CHECK_THAT(normalised.err, Contains(option) && Contains("--data"));
+  }
 }
 
 TEST_CASE("an image folder skips images above its max_pixels option, saying how to raise it",
