@@ -59,6 +59,8 @@ from torch import nn
 from torch.nn import functional as F
 from torch.nn.utils.fusion import fuse_conv_bn_eval
 
+import peer_libraries
+
 REPOSITORY = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BUILD = os.path.join(REPOSITORY, os.environ.get("LUMEN_BUILD_DIR", "build"))
 STEPS = 50  # integrated-gradients' path points
@@ -534,11 +536,16 @@ def measure(todo, args):
             entry = results[(m.name, name, threads)]
             method = METHODS[name]
             entry["pytorch"].append(time_pytorch(m, method, args.repeats))
+            library = args.libraries.get(name)
+            if library:
+                entry.setdefault("library", []).append(time_pytorch(
+                    m, Method("", 0, library[1], one_pass), args.repeats))
             seconds, entry["lumen_passes"], entry["backend"] = time_lumen(args.lumen, m, name,
                                                                           method, threads, out)
             entry["lumen"].append(seconds)
             print(f"round {r + 1}/{args.rounds}  {m.name} {name} {threads} thread(s): PyTorch "
-                  f"{entry['pytorch'][-1] * 1e3:.1f} ms, lumen {seconds * 1e3:.1f} ms",
+                  f"{entry['pytorch'][-1] * 1e3:.1f} ms, lumen {seconds * 1e3:.1f} ms"
+                  + (f", {library[0]} {entry['library'][-1] * 1e3:.1f} ms" if library else ""),
                   file=sys.stderr, flush=True)
     return results
 
@@ -547,7 +554,7 @@ def measure(todo, args):
 # Report
 
 
-def rows(todo, results):
+def rows(todo, results, libraries):
     table = []
     for m, name, threads in todo:
         entry, method = results[(m.name, name, threads)], METHODS[name]
@@ -562,6 +569,13 @@ def rows(todo, results):
                       "pytorch_round_ms": [s * 1e3 for s in entry["pytorch"]],
                       "lumen_round_ms": [s * 1e3 for s in entry["lumen"]],
                       "ratio": ratio, "target": target, "meets": ratio <= target})
+        if "library" in entry:
+            library = statistics.median(entry["library"])
+            library_target = 1.0 if m.x.shape[2] >= LARGE_INPUT else 0.5
+            table[-1].update({"library": libraries[name][0], "library_ms": library * 1e3,
+                              "library_round_ms": [s * 1e3 for s in entry["library"]],
+                              "library_ratio": lumen / library, "library_target": library_target,
+                              "meets_library": lumen / library <= library_target})
     return table
 
 
@@ -580,6 +594,36 @@ def markdown(table):
                      f"{r['lumen_ms']:.1f} | {r['ratio']:.2f} | ≤ {r['target']:g} | "
                      f"{'yes' if r['meets'] else 'no'} |")
     return "\n".join(lines)
+
+
+def library_markdown(table):
+    """lumen against the library a user would otherwise run (target: as fast on 224x224 inputs,
+    twice as fast on the small models)."""
+    lines = ["| model | method | threads | library | library ms | lumen ms | lumen/library "
+             "| target | meets? |", "|---|---|---|---|---|---|---|---|---|"]
+    for r in table:
+        if "library" in r:
+            lines.append(f"| {r['model']} | {r['method']} | {r['threads']} | {r['library']} | "
+                         f"{r['library_ms']:.1f} | {r['lumen_ms']:.1f} | "
+                         f"{r['library_ratio']:.2f} | ≤ {r['library_target']:g} | "
+                         f"{'yes' if r['meets_library'] else 'no'} |")
+    return "\n".join(lines)
+
+
+def peer_libraries_for(methods):
+    """{method: (label, function)} of the importable libraries; prints why the others are not."""
+    peer_libraries.SETTINGS.update(
+        steps=STEPS, samples=SAMPLES, noise_level=NOISE_LEVEL, mask_batch=MASK_BATCH,
+        occlusion_geometry=occlusion_geometry,
+        classes=lambda m: int(m.net(m.x).shape[1]))
+    chosen = {}
+    for name in methods:
+        label, explain = peer_libraries.available(name)
+        if callable(explain):
+            chosen[name] = (label, explain)
+        else:
+            print(f"no library timing for {name}: {label + ': ' if label else ''}{explain}")
+    return chosen
 
 
 def names(text, known, flag):
@@ -607,6 +651,10 @@ def parse_arguments():
     parser.add_argument("--cache", default=os.path.join(BUILD, "bench", "pytorch"),
                         help="exported models, inputs and lumen's JSON (build/bench/pytorch)")
     parser.add_argument("--json", help="also write the results to this file")
+    parser.add_argument("--libraries", action="store_true",
+                        help="also time the Python library a user would otherwise run for each "
+                             "method (Captum, Zennit, pytorch-grad-cam; whichever is importable, "
+                             "see bench/peer_libraries.py)")
     parser.add_argument("--quick", action="store_true",
                         help="smoke run: small-resnet, saliency and grad-cam, one round")
     args = parser.parse_args()
@@ -635,8 +683,11 @@ def main():
         print("With 2 or more threads the machine should be otherwise idle.")
     for s in skipped:
         print(f"skipped: {s['model']} {s['method']}: {s['reason']}")
-    table = rows(todo, measure(todo, args))
+    args.libraries = peer_libraries_for(args.methods) if args.libraries else {}
+    table = rows(todo, measure(todo, args), args.libraries)
     print(markdown(table))
+    if args.libraries:
+        print(library_markdown(table))
     print(f"lumen backend: {', '.join(sorted({r['backend'] for r in table})) or 'none ran'}")
     if args.json:
         with open(args.json, "w") as f:

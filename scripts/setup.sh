@@ -4,6 +4,9 @@
 #   scripts/setup.sh                 build and test dependencies
 #   scripts/setup.sh --with-pytorch  also Debian's python3-torch and python3-onnx, for the
 #                                    comparison of lumen's outputs against PyTorch autograd
+#   scripts/setup.sh --with-fuzz     also clang and libFuzzer, for scripts/fuzz.sh, and what
+#                                    tests/fuzz/make_corpus.py writes the seed corpus with
+# The options combine.
 set -euo pipefail
 
 packages=(
@@ -14,9 +17,13 @@ packages=(
   libstb-dev nlohmann-json3-dev libcli11-dev libeigen3-dev python3
   libdnnl-dev ocl-icd-opencl-dev opencl-c-headers
 )
-if [[ "${1:-}" == "--with-pytorch" ]]; then
-  packages+=(python3-torch python3-torchvision python3-onnx python3-numpy)
-fi
+for option in "$@"; do
+  case "$option" in
+    --with-pytorch) packages+=(python3-torch python3-torchvision python3-onnx python3-numpy) ;;
+    --with-fuzz) packages+=(clang libclang-rt-14-dev python3-onnx python3-numpy python3-pil) ;;
+    *) echo "lumen setup: unknown option '$option' (--with-pytorch, --with-fuzz)" >&2; exit 2 ;;
+  esac
+done
 
 missing=()
 for p in "${packages[@]}"; do

@@ -8,6 +8,7 @@
 #include <lumen/error.hpp>
 #include <lumen/io.hpp>
 #include <lumen/model.hpp>
+#include <lumen/output_dir.hpp>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <random>
@@ -26,6 +27,7 @@ struct BenchOptions {
   std::vector<std::string> params;
   std::int64_t images = 3;
   std::int64_t warmup = 1;
+  std::int64_t max_image_pixels = default_max_image_pixels;
 };
 
 struct MethodResult {
@@ -72,7 +74,7 @@ double median(std::vector<double> v) {
 // The images to explain: --input's batch, else `count` seeded random images of the model's
 // input shape (uniform in [0,1), the range of a normalised image).
 Tensor bench_inputs(const BenchOptions& o, const Model& model, std::uint64_t seed) {
-  if (!o.input.empty()) return load_input(o.input, model, {}, {}).values;
+  if (!o.input.empty()) return load_input(o.input, model, {}, {}, o.max_image_pixels).values;
   Tensor x(model.batch_shape(o.images));
   std::mt19937_64 rng(seed);
   std::uniform_real_distribution<float> u(0.0F, 1.0F);
@@ -81,6 +83,7 @@ Tensor bench_inputs(const BenchOptions& o, const Model& model, std::uint64_t see
 }
 
 int run_bench(const BenchOptions& o, Session& session) {
+  refuse_input_as_output(o.json, {o.model, o.input});
   const std::vector<std::string> methods = split_list(o.methods);
   const auto params = method_params(o.params, methods);
   if (!o.relative_to.empty() &&
@@ -159,7 +162,7 @@ int run_bench(const BenchOptions& o, Session& session) {
   }
   if (reference != nullptr) doc["relative_to"] = o.relative_to;
   if (!o.json.empty()) {
-    write_text_file(o.json, doc.dump(2) + "\n");
+    write_file(o.json, doc.dump(2) + "\n");
     std::cout << "wrote " << o.json << '\n';
   }
   return 0;
@@ -175,6 +178,7 @@ Command add_bench_command(CLI::App& parent) {
   app->add_option("--methods", o->methods, "Explainers to time, comma-separated")->required();
   app->add_option("--input", o->input,
                   "Images: .npy batch or PNG/JPEG (default: --images seeded random inputs)");
+  add_max_image_pixels_option(*app, o->max_image_pixels);
   app->add_option("--images", o->images, "Random images to explain when --input is not given")
       ->check(CLI::Range(1, 100000))
       ->capture_default_str();

@@ -9,6 +9,8 @@
 #include <lumen/dataset.hpp>
 #include <lumen/error.hpp>
 #include <lumen/io.hpp>
+#include <lumen/output_dir.hpp>
+#include <optional>
 #include <sstream>
 
 #include "session.hpp"
@@ -40,21 +42,24 @@ std::string file_name(std::int64_t index, std::int64_t count) {
 }
 
 int run_synth(const DataOptions& o, const Session& session) {
+  refuse_input_as_output(o.out, {dataset_location(o.synth_data)});
   const auto dataset = session.registry().open_dataset(o.synth_data);
   const Shape shape = dataset->sample_shape();
   if (shape.size() != 3 || (shape[0] != 1 && shape[0] != 3)) {
     throw InvalidArgument("lumen data synth writes PNG images, which hold 1 or 3 channels; '" +
                           o.synth_data + "' has samples of shape " + to_string(shape));
   }
-  const fs::path out(o.out);
   std::error_code ec;
-  if (fs::exists(out, ec) && !fs::is_empty(out, ec)) {
+  if (fs::exists(o.out, ec) && !fs::is_empty(o.out, ec)) {
     throw InvalidArgument("output directory '" + o.out + "' is not empty; give a new one");
   }
+  const OutputDir out = OutputDir::create(o.out);
+  std::optional<OutputDir> masks;
+  if (dataset->has_masks()) masks = out.subdirectory("masks");
   const auto classes = dataset->class_names();
-  for (const auto& c : classes) {
-    fs::create_directories(out / c);
-    if (dataset->has_masks()) fs::create_directories(out / "masks" / c);
+  for (const auto& c : classes) {  // every class gets its folder, even without samples
+    out.subdirectory(c);
+    if (masks) masks->subdirectory(c);
   }
   std::ostringstream labels;
   labels << "file,label,class_name\n";
@@ -63,16 +68,15 @@ int run_synth(const DataOptions& o, const Session& session) {
   for (std::int64_t i = 0; i < n; ++i) {
     const Sample s = dataset->get(i);
     const std::string& name = classes.at(static_cast<std::size_t>(s.label));
-    const fs::path relative = fs::path(name) / file_name(i, n);
+    const std::string file = file_name(i, n);
     for (float v : s.image.values()) clamped += (v < 0.0F || v > 1.0F) ? 1 : 0;
-    write_image_png(out / relative, s.image);
-    if (s.mask) write_image_png(out / "masks" / relative, *s.mask);
-    labels << csv_field(relative.generic_string()) << ',' << s.label << ',' << csv_field(name)
-           << '\n';
+    out.subdirectory(name).write_file(file, encode_png(s.image));
+    if (s.mask && masks) masks->subdirectory(name).write_file(file, encode_png(*s.mask));
+    labels << csv_field(name + "/" + file) << ',' << s.label << ',' << csv_field(name) << '\n';
   }
-  write_text_file(out / "labels.csv", labels.str());
+  out.write_file("labels.csv", labels.str());
   std::cout << "wrote " << n << " samples of " << classes.size() << " classes to " << o.out
-            << (dataset->has_masks() ? ", with masks in " + (out / "masks").string() : "")
+            << (masks ? ", with masks in " + masks->path().string() : "")
             << "\nread it back with --data folder:" << o.out << '\n';
   if (clamped > 0) {
     std::cerr << "lumen: warning: " << clamped

@@ -9,6 +9,7 @@
 #include <lumen/dataset.hpp>
 #include <lumen/error.hpp>
 #include <lumen/io.hpp>
+#include <lumen/output_dir.hpp>
 #include <map>
 #include <span>
 
@@ -194,8 +195,18 @@ Displays explain_chips(const Explainer& explainer, const Model& model, const Ten
   return displays;
 }
 
+// The folder of the page's images, as its links name it.
+const std::string images_folder = "images";
+
+// Writes `name` into the images folder; returns the page's link to it.
+std::string write_image(const OutputDir& images, const std::string& name,
+                        const std::string& bytes) {
+  images.write_file(name, bytes);
+  return images_folder + "/" + name;
+}
+
 // The rows with their input and mask PNGs written; `backgrounds` gets each chip's grey input.
-std::vector<DemoRow> write_chips(const fs::path& out_dir, const Chips& chips,
+std::vector<DemoRow> write_chips(const OutputDir& images, const Chips& chips,
                                  const std::vector<std::string>& class_names,
                                  const std::vector<Prediction>& predicted,
                                  std::vector<Tensor>& backgrounds) {
@@ -205,13 +216,9 @@ std::vector<DemoRow> write_chips(const fs::path& out_dir, const Chips& chips,
     DemoRow row;
     row.true_class = class_names.at(static_cast<std::size_t>(s.label));
     row.id = chip_id(i, chips.samples.size(), row.true_class);
-    row.input = "images/" + row.id + "_input.png";
     backgrounds.push_back(enlarged(first_channel(s.image)));
-    write_image_png(out_dir / row.input, backgrounds.back());
-    if (s.mask) {
-      row.mask = "images/" + row.id + "_mask.png";
-      write_image_png(out_dir / row.mask, enlarged(*s.mask));
-    }
+    row.input = write_image(images, row.id + "_input.png", encode_png(backgrounds.back()));
+    if (s.mask) row.mask = write_image(images, row.id + "_mask.png", encode_png(enlarged(*s.mask)));
     row.predicted_class = predicted[i].label;
     row.probability = predicted[i].probability;
     rows.push_back(std::move(row));
@@ -222,7 +229,7 @@ std::vector<DemoRow> write_chips(const fs::path& out_dir, const Chips& chips,
 // Runs one method of the panel on every chip and adds its column to the report.
 void add_method(const PanelEntry& entry, const Model& model, const Chips& chips,
                 const std::vector<std::int64_t>& targets, const std::vector<Tensor>& backgrounds,
-                const fs::path& out_dir, const Session& session, Context& context,
+                const OutputDir& images, const Session& session, Context& context,
                 DemoReport& report) {
   const auto explainer = session.registry().explainer(entry.method);
   const ExplainerInfo info = explainer->info();
@@ -247,14 +254,15 @@ void add_method(const PanelEntry& entry, const Model& model, const Chips& chips,
   }
   for (std::size_t i = 0; i < report.rows.size(); ++i) {
     DemoRow& row = report.rows[i];
-    DemoImages& images = row.methods.emplace_back();
+    DemoImages& links = row.methods.emplace_back();
     if (!method.error.empty()) continue;
     const Tensor display = enlarged(displays.maps[i]);
-    images.heatmap = "images/" + row.id + "_" + info.name + ".png";
-    images.overlay = "images/" + row.id + "_" + info.name + "_overlay.png";
-    write_heatmap_png(out_dir / images.heatmap, display, displays.signed_map);
-    write_heatmap_png(out_dir / images.overlay, display, displays.signed_map, &backgrounds[i],
-                      heatmap_alpha);
+    const std::string stem = row.id + "_" + info.name;
+    links.heatmap =
+        write_image(images, stem + ".png", encode_heatmap_png(display, displays.signed_map));
+    links.overlay = write_image(
+        images, stem + "_overlay.png",
+        encode_heatmap_png(display, displays.signed_map, &backgrounds[i], heatmap_alpha));
   }
   report.methods.push_back(std::move(method));
 }
@@ -262,6 +270,7 @@ void add_method(const PanelEntry& entry, const Model& model, const Chips& chips,
 int run_demo(const fs::path& out_dir, std::int64_t per_class, Session& session) {
   const auto start = std::chrono::steady_clock::now();
   const fs::path model_file = model_in(examples_dir());
+  refuse_input_as_output(out_dir, {model_file});
   const Model model = session.load_model(model_file);
   const std::string spec = data_spec(model, model_file, per_class);
   std::vector<PanelEntry> methods;
@@ -279,12 +288,8 @@ int run_demo(const fs::path& out_dir, std::int64_t per_class, Session& session) 
   const Chips chips = generate(*data, model);
   const auto context = session.make_context();
 
-  std::error_code ec;
-  fs::create_directories(out_dir / "images", ec);
-  if (ec) {
-    throw IoError("cannot create the demo directory '" + (out_dir / "images").string() +
-                  "': " + ec.message());
-  }
+  const OutputDir out = OutputDir::create(out_dir);
+  const OutputDir images = out.subdirectory(images_folder);
   std::cout << "model: " << model_file.string() << "\nchips: " << spec << '\n';
 
   const std::vector<Prediction> predicted = predictions(model, chips.input, *context);
@@ -294,13 +299,13 @@ int run_demo(const fs::path& out_dir, std::int64_t per_class, Session& session) 
   DemoReport report{model_file.string(),
                     spec,
                     {},
-                    write_chips(out_dir, chips, data->class_names(), predicted, backgrounds)};
+                    write_chips(images, chips, data->class_names(), predicted, backgrounds)};
   for (const auto& entry : methods) {
-    add_method(entry, model, chips, targets, backgrounds, out_dir, session, *context, report);
+    add_method(entry, model, chips, targets, backgrounds, images, session, *context, report);
   }
 
-  const fs::path index = out_dir / "index.html";
-  write_text_file(index, demo_html(report));
+  out.write_file("index.html", demo_html(report));
+  const fs::path index = out / "index.html";
   std::cout << "took " << std::fixed << std::setprecision(1)
             << std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count()
             << " s\nopen " << fs::absolute(index).string() << '\n';

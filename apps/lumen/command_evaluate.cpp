@@ -9,6 +9,7 @@
 #include <lumen/explainer.hpp>
 #include <lumen/metric.hpp>
 #include <lumen/model.hpp>
+#include <lumen/output_dir.hpp>
 #include <memory>
 
 #include "evaluation_journal.hpp"
@@ -82,6 +83,8 @@ int run_evaluate(const EvaluateOptions& o, Session& session) {
   const EvaluationPlan plan = make_plan(o, session);
   if (o.dry_run) return print_plan(plan, session);
   if (o.out.empty()) throw UsageError("--out is required (except with --dry-run)");
+  refuse_input_as_output(
+      o.out, {plan.model, dataset_location(plan.data), dataset_location(plan.train_data)});
   const Model model = load_model(plan, o, session);
   const auto dataset = session.registry().open_dataset(plan.data);
   check_shapes(model, *dataset, plan.data);
@@ -90,22 +93,22 @@ int run_evaluate(const EvaluateOptions& o, Session& session) {
   const std::int64_t samples =
       plan.samples > 0 ? std::min(plan.samples, dataset->size()) : dataset->size();
 
-  fs::create_directories(o.out);
+  const OutputDir out = OutputDir::create(o.out);
   const nlohmann::json header = to_json(plan, session);
-  Journal journal(o.out, header, o.force);
-  for (const auto& f : final_files) fs::remove(o.out / f);  // only a finished run has them
+  Journal journal(out, header, o.force);
+  for (const auto& f : final_files) out.remove(f);  // only a finished run has them
   const auto total = static_cast<std::int64_t>(plan.methods.size()) * samples;
   if (!journal.resumed().empty()) {
     std::cerr << "resuming: " << journal.resumed().size() << " of " << total
-              << " results are already in " << Journal::file_in(o.out).string() << '\n';
+              << " results are already in " << journal.path().string() << '\n';
   }
   std::unique_ptr<Dataset> train_data;
   if (!plan.train_data.empty()) {
     train_data = session.registry().open_dataset(plan.train_data);
     check_shapes(model, *train_data, plan.train_data);
   }
-  const PipelineRun run{plan,    session,           model,       *dataset, train_data.get(),
-                        samples, o.out / "gallery", o.stop_after};
+  const PipelineRun run{plan,    session, model,       *dataset, train_data.get(),
+                        samples, out,     o.stop_after};
   if (!run_pipeline(run, journal)) {
     std::cerr << "stopped after " << o.stop_after
               << " new results (--stop-after); run the same command again to resume\n";
@@ -121,7 +124,7 @@ int run_evaluate(const EvaluateOptions& o, Session& session) {
   auto position = [&](const std::string& method) {
     return std::find(report.methods.begin(), report.methods.end(), method) - report.methods.begin();
   };
-  for (auto& r : read_journal(Journal::file_in(o.out))) {
+  for (auto& r : journal.results()) {
     if (r.sample < samples) report.records.push_back(std::move(r));
   }
   std::sort(report.records.begin(), report.records.end(),
@@ -130,11 +133,11 @@ int run_evaluate(const EvaluateOptions& o, Session& session) {
                                           : position(a.method) < position(b.method);
             });
   if (static_cast<std::int64_t>(report.records.size()) != total) {
-    throw IoError("the journal '" + Journal::file_in(o.out).string() + "' holds " +
+    throw IoError("the journal '" + journal.path().string() + "' holds " +
                   std::to_string(report.records.size()) + " results instead of " +
                   std::to_string(total) + "; remove it or use --force");
   }
-  write_report(o.out, report);
+  write_report(out, report);
   std::cout << "wrote " << (o.out / "results.csv").string() << ", results.json, table.md and "
             << (o.out / "index.html").string() << '\n';
   return 0;

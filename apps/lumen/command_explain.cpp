@@ -5,9 +5,12 @@
 #include <iostream>
 #include <lumen/backend.hpp>
 #include <lumen/error.hpp>
+#include <lumen/importer.hpp>
 #include <lumen/io.hpp>
+#include <lumen/output_dir.hpp>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <sstream>
 
 #include "details.hpp"
 #include "explanation.hpp"
@@ -26,6 +29,7 @@ struct ExplainOptions {
   bool raw_layer = false;
   std::string channels = "auto";
   std::string dump_details;
+  std::int64_t max_image_pixels = default_max_image_pixels;
 };
 
 std::map<std::string, std::string> given_params(const std::vector<std::string>& assignments) {
@@ -50,10 +54,31 @@ nlohmann::json typed_params(const Params& params, const std::vector<ParamSpec>& 
       case ParamType::integer: out[name] = params.integer(name); break;
       case ParamType::real: out[name] = params.real(name); break;
       case ParamType::boolean: out[name] = params.boolean(name); break;
+      case ParamType::list:
+        if (spec->element == ParamType::integer) {
+          const auto& values = params.list(name);
+          out[name] = std::vector<std::int64_t>(values.begin(), values.end());
+        } else {
+          out[name] = params.list(name);
+        }
+        break;
       default: out[name] = text; break;
     }
   }
   return out;
+}
+
+// The plugin files that supplied the method, the model's importer and each backend of the chain.
+nlohmann::json plugin_files(const Registry& registry, const std::string& method,
+                            const std::filesystem::path& model, const std::string& chain) {
+  nlohmann::json backends = nlohmann::json::object();
+  std::stringstream names(chain);
+  for (std::string name; std::getline(names, name, '>');) {
+    backends[name] = registry.file_of("backend", name);
+  }
+  return {{"explainer", registry.file_of("explainer", method)},
+          {"importer", registry.file_of("importer", registry.importer_for(model)->info().name)},
+          {"backends", backends}};
 }
 
 // Per sample: target, the model's prediction, the file the sample's attribution went to and the
@@ -86,6 +111,12 @@ int run_explain(const ExplainOptions& o, Session& session) {
   const ExplainerInfo info = explainer->info();
   const Params params = Params::validate(info.params, given_params(o.params), info.name);
   const std::filesystem::path out(o.out);
+  auto json_file = out;
+  json_file.replace_extension(".json");
+  const std::vector<std::filesystem::path> inputs{o.model, o.input};
+  for (const auto& output : {out, json_file, std::filesystem::path(o.dump_details)}) {
+    refuse_input_as_output(output, inputs);
+  }
   const bool npy_out = out.extension() == ".npy";
   const bool layer_space = info.output == OutputSpace::layer;
   if (info.layer_use == LayerUse::none && !o.layer.empty()) {
@@ -111,8 +142,8 @@ int run_explain(const ExplainOptions& o, Session& session) {
                           " is out of range: the model has " + std::to_string(model.class_count()) +
                           " classes (0.." + std::to_string(model.class_count() - 1) + ")");
   }
-  const InputBatch input =
-      load_input(o.input, model, parse_floats(o.mean, "--mean"), parse_floats(o.std, "--std"));
+  const InputBatch input = load_input(o.input, model, parse_floats(o.mean, "--mean"),
+                                      parse_floats(o.std, "--std"), o.max_image_pixels);
   std::optional<NodeId> layer;
   if (!o.layer.empty()) layer = model.graph().at(o.layer);
 
@@ -122,6 +153,7 @@ int run_explain(const ExplainOptions& o, Session& session) {
   std::vector<std::int64_t> targets;
   for (const auto& p : predictions) targets.push_back(fixed_target ? o.target : p.target);
 
+  const OutputDir out_dir = OutputDir::open(out.parent_path());
   const Attribution a =
       run_explainer(*explainer, model, input.values, targets, params, layer, *context);
 
@@ -130,12 +162,17 @@ int run_explain(const ExplainOptions& o, Session& session) {
   if (o.raw_layer && a.layer_map.empty()) {
     throw Error("method '" + info.name + "' returned no layer map for --raw-layer");
   }
+  const std::string out_name = out.filename().string();
   if (npy_out) {
-    write_npy(out, o.raw_layer ? a.layer_map : a.map);
+    out_dir.write_file(out_name, encode_npy(o.raw_layer ? a.layer_map : a.map));
     files.push_back(out);
   } else {
+    // A batch or --channels none adds suffixes, which an input might carry.
+    for (const auto& name : heatmap_names(out_name, a.map.shape(), o.channels)) {
+      refuse_input_as_output(out_dir / name, inputs);
+    }
     const bool signed_map = a.signed_map;
-    files = write_heatmaps(out, a.map, signed_map, input.background, o.channels);
+    files = write_heatmaps(out_dir, out_name, a.map, signed_map, input.background, o.channels);
     colour_map = signed_map ? "diverging" : "sequential";
   }
 
@@ -145,9 +182,10 @@ int run_explain(const ExplainOptions& o, Session& session) {
     sample_outputs.push_back(
         npy_out ? out
                 : files[static_cast<std::size_t>(i) * files.size() / static_cast<std::size_t>(n)]);
-  std::optional<std::filesystem::path> dump_dir;
-  if (!o.dump_details.empty()) dump_dir = o.dump_details;
-  const DetailRecords details = record_details(a, input.background, dump_dir);
+  std::optional<OutputDir> dump_dir;
+  if (!o.dump_details.empty()) dump_dir = OutputDir::create(o.dump_details);
+  const DetailRecords details =
+      record_details(a, input.background, dump_dir ? &*dump_dir : nullptr);
   const nlohmann::json samples =
       sample_records(model, scores, predictions, targets, sample_outputs, details.per_sample);
   nlohmann::json outputs = nlohmann::json::array();
@@ -169,17 +207,19 @@ int run_explain(const ExplainOptions& o, Session& session) {
       {"outputs", outputs},
       {"colour_map", colour_map},
       {"backend", context->backend().info().name},
+      {"plugin_files",
+       plugin_files(session.registry(), info.name, o.model, context->backend().info().name)},
       {"threads", context->threads()},
       {"seed", session.options().seed}};
-  auto json_file = out;
-  json_file.replace_extension(".json");
   try {
-    write_text_file(json_file, record.dump(2) + "\n");
+    out_dir.write_file(json_file.filename().string(), record.dump(2) + "\n");
   } catch (const Error&) {
     // The maps and their record go together: without the record, take the maps back.
     for (const auto& f : files) {
-      std::error_code ignored;
-      std::filesystem::remove(f, ignored);
+      try {
+        out_dir.remove(f.filename().string());
+      } catch (const Error&) {  // the record's error is the one to report
+      }
     }
     throw;
   }
@@ -192,8 +232,8 @@ int run_explain(const ExplainOptions& o, Session& session) {
   }
   for (const auto& f : files) std::cout << "wrote " << f.string() << '\n';
   if (dump_dir) {
-    std::cout << "wrote " << details.files.size() << " detail files to " << dump_dir->string()
-              << '\n';
+    std::cout << "wrote " << details.files.size() << " detail files to "
+              << dump_dir->path().string() << '\n';
   }
   std::cout << "wrote " << json_file.string() << '\n';
   return 0;
@@ -228,6 +268,7 @@ Command add_explain_command(CLI::App& parent) {
       ->type_name("DIR");
   app->add_option("--mean", o->mean, "Per-channel mean for image inputs, e.g. 0.485,0.456,0.406");
   app->add_option("--std", o->std, "Per-channel std for image inputs, e.g. 0.229,0.224,0.225");
+  add_max_image_pixels_option(*app, o->max_image_pixels);
   app->add_option("--out", o->out, "Output: .npy (raw attribution) or .png (heatmaps)")
       ->required()
       ->check([](const std::string& value) {

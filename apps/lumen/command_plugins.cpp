@@ -34,11 +34,13 @@ void print_params(std::ostream& out, const std::vector<ParamSpec>& params) {
     return;
   }
   for (const auto& p : params) {
-    out << "      " << p.name << "  " << to_string(p.type) << "  default "
-        << (p.default_value.empty() ? "\"\"" : p.default_value);
+    out << "      " << p.name << "  " << to_string(p.type);
+    if (p.type == ParamType::list) out << " of " << to_string(p.element) << "s";
+    out << "  default " << (p.default_value.empty() ? "\"\"" : p.default_value);
     if (p.type == ParamType::choice) {
       out << "  one of " << join(p.choices, "|");
-    } else if ((p.type == ParamType::integer || p.type == ParamType::real) &&
+    } else if ((p.type == ParamType::integer || p.type == ParamType::real ||
+                p.type == ParamType::list) &&
                !(std::isinf(p.min) && std::isinf(p.max))) {
       out << "  range [" << bound(p.min) << ", " << bound(p.max) << "]";
     }

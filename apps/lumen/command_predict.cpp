@@ -6,6 +6,7 @@
 #include <iostream>
 #include <lumen/dataset.hpp>
 #include <lumen/error.hpp>
+#include <lumen/io.hpp>
 #include <nlohmann/json.hpp>
 
 #include "input.hpp"
@@ -19,6 +20,7 @@ struct PredictOptions {
   std::string model, input, data, mean, std;
   std::int64_t top = 5;
   bool json = false;
+  std::int64_t max_image_pixels = default_max_image_pixels;
 };
 
 nlohmann::json row(const Tensor& t, std::int64_t r) {
@@ -110,8 +112,8 @@ int run_predict(const PredictOptions& o, Session& session) {
   }
   const Model model = session.load_model(o.model);
   if (!o.data.empty()) return run_predict_dataset(o, model, session);
-  const InputBatch input =
-      load_input(o.input, model, parse_floats(o.mean, "--mean"), parse_floats(o.std, "--std"));
+  const InputBatch input = load_input(o.input, model, parse_floats(o.mean, "--mean"),
+                                      parse_floats(o.std, "--std"), o.max_image_pixels);
   const auto context = session.make_context();
   const Scores scores = predict(model, input.values, *context);
   const std::int64_t n = scores.logits.dim(0), classes = scores.logits.dim(1);
@@ -154,15 +156,17 @@ Command add_predict_command(CLI::App& parent) {
   auto o = std::make_shared<PredictOptions>();
   app->add_option("--model", o->model, "Model file (e.g. .onnx)")->required();
   app->add_option("--input", o->input, "Input: .npy ([N,C,H,W] or [C,H,W]) or PNG/JPEG image");
-  app->add_option("--data", o->data,
-                  "Dataset KIND:LOCATION[?option=value&...]: print the accuracy and confusion "
-                  "matrix instead");
+  auto* data = app->add_option("--data", o->data,
+                               "Dataset KIND:LOCATION[?option=value&...]: print the accuracy and "
+                               "confusion matrix instead");
   app->add_option("--top", o->top, "Number of classes to show per sample")
       ->check(CLI::PositiveNumber)
       ->capture_default_str();
   app->add_flag("--json", o->json, "Print logits and probabilities as JSON");
   app->add_option("--mean", o->mean, "Per-channel mean for image inputs, e.g. 0.485,0.456,0.406");
   app->add_option("--std", o->std, "Per-channel std for image inputs, e.g. 0.229,0.224,0.225");
+  // A dataset's images have their own limit (image-folder's max_pixels option).
+  add_max_image_pixels_option(*app, o->max_image_pixels)->excludes(data);
   return {app, [o](Session& session) { return run_predict(*o, session); }};
 }
 

@@ -11,7 +11,7 @@
 #include <lumen/dataset.hpp>
 #include <lumen/error.hpp>
 #include <lumen/explainer.hpp>
-#include <lumen/io.hpp>
+#include <lumen/output_dir.hpp>
 #include <lumen/training/masked_retrain.hpp>
 #include <lumen/training/trainer.hpp>
 #include <map>
@@ -144,6 +144,7 @@ int run_protocol(const ProtocolOptions& o, Session& session) {
   const ExplainerChoice method{
       explainer.get(), Params::validate(explainer->info().params, given, "cnn-lrp"), std::nullopt};
   const std::uint64_t seed = session.options().seed;
+  refuse_input_as_output(o.out, {dataset_location(o.data), dataset_location(o.test)});
 
   const auto data = session.registry().open_dataset(o.data);
   std::unique_ptr<Dataset> test_data;
@@ -202,9 +203,8 @@ int run_protocol(const ProtocolOptions& o, Session& session) {
          << o.keep_rule << " rule), training masks for "
          << "the labels, test masks for the " << o.test_targets << "s; seed " << seed << "; "
          << std::fixed << std::setprecision(1) << seconds << " s.";
-  const std::filesystem::path out(o.out);
-  std::filesystem::create_directories(out);
-  write_text_file(out / "table.md", table_markdown(families, header.str()));
+  const OutputDir out = OutputDir::create(o.out);
+  out.write_file("table.md", table_markdown(families, header.str()));
 
   nlohmann::json doc{{"protocol", "cnn-lrp"},
                      {"data", o.data},
@@ -240,7 +240,7 @@ int run_protocol(const ProtocolOptions& o, Session& session) {
                            {"train_masks", masks(r.train_masks)},
                            {"test_masks", masks(r.test_masks)}});
   }
-  write_text_file(out / "results.json", doc.dump(2) + "\n");
+  out.write_file("results.json", doc.dump(2) + "\n");
   std::cout << "wrote " << (out / "table.md").string() << " and " << (out / "results.json").string()
             << '\n';
   return 0;

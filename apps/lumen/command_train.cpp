@@ -12,6 +12,7 @@
 #include <limits>
 #include <lumen/dataset.hpp>
 #include <lumen/error.hpp>
+#include <lumen/output_dir.hpp>
 #include <lumen/training/architectures.hpp>
 #include <lumen/training/onnx_export.hpp>
 #include <lumen/training/sparse_autoencoder.hpp>
@@ -228,6 +229,11 @@ int run_train(const TrainCommandOptions& o, Session& session) {
   if (out.extension() != ".onnx") {
     throw UsageError("--out '" + o.out + "' must name a .onnx file");
   }
+  auto json_path = out;
+  json_path.replace_extension(".json");
+  for (const auto& output : {out, json_path}) {
+    refuse_input_as_output(output, {dataset_location(o.data), dataset_location(o.test)});
+  }
   const auto started = std::chrono::steady_clock::now();
   const auto data = session.registry().open_dataset(o.data);
   std::unique_ptr<Dataset> test;
@@ -257,11 +263,8 @@ int run_train(const TrainCommandOptions& o, Session& session) {
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
 
-  if (!out.parent_path().empty()) fs::create_directories(out.parent_path());
-  // Both files are written beside their targets first, then renamed: a failed run leaves none.
-  auto onnx_temp = out;
-  onnx_temp += ".partial";
-  training::export_onnx(result.model, onnx_temp);
+  const auto onnx = training::onnx_model(result.model);
+  onnx.check();
   auto number = [](double v) { return std::isnan(v) ? json(nullptr) : json(v); };
   json doc{{"command", command_line()},
            {"arch", o.arch},
@@ -295,17 +298,18 @@ int run_train(const TrainCommandOptions& o, Session& session) {
     doc["autoencoder_history"] = history_json(result.autoencoder_history);
     doc["classifier_history"] = history_json(result.classifier_history);
   }
-  auto json_path = out;
-  json_path.replace_extension(".json");
-  auto json_temp = json_path;
-  json_temp += ".partial";
-  {
-    std::ofstream file(json_temp);
-    file << doc.dump(2) << '\n';
-    if (!file) throw IoError("cannot write '" + json_temp.string() + "'");
+  const OutputDir dir = OutputDir::create(out.parent_path());
+  dir.write_file(out.filename().string(), onnx.serialize());
+  try {
+    dir.write_file(json_path.filename().string(), doc.dump(2) + '\n');
+  } catch (const Error&) {
+    // The model and its record go together: without the record, take the model back.
+    try {
+      dir.remove(out.filename().string());
+    } catch (const Error&) {  // the record's error is the one to report
+    }
+    throw;
   }
-  fs::rename(onnx_temp, out);
-  fs::rename(json_temp, json_path);
 
   std::cout << std::fixed << std::setprecision(2) << "train accuracy " << 100.0 * train_accuracy
             << '%';

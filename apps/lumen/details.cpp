@@ -26,22 +26,20 @@ bool has_negative(const Tensor& t) {
 }  // namespace
 
 DetailRecords record_details(const Attribution& attribution, const Tensor& background,
-                             const std::optional<std::filesystem::path>& dump_dir) {
+                             const OutputDir* dump_dir) {
   const std::int64_t n = background.dim(0);
   DetailRecords records{
       nlohmann::json::array(),
       std::vector<nlohmann::json>(static_cast<std::size_t>(n), nlohmann::json::object()),
       {}};
-  if (dump_dir) std::filesystem::create_directories(*dump_dir);
   for (const AttributionDetail& d : attribution.details) {
     records.summary.push_back({{"name", d.name},
                                {"description", d.description},
                                {"shape", d.values.shape()},
                                {"images", d.images}});
     if (dump_dir) {
-      const auto npy = *dump_dir / (d.name + ".npy");
-      write_npy(npy, d.values);
-      records.files.push_back(npy);
+      dump_dir->write_file(d.name + ".npy", encode_npy(d.values));
+      records.files.push_back(*dump_dir / (d.name + ".npy"));
     }
     const Shape& shape = d.values.shape();
     const std::span<const std::int64_t> per_sample(shape.data() + 1, shape.size() - 1);
@@ -54,8 +52,8 @@ DetailRecords record_details(const Attribution& attribution, const Tensor& backg
       continue;
     }
     if (!dump_dir) continue;
-    const auto pngs = write_heatmaps(*dump_dir / (d.name + ".png"), d.values,
-                                     has_negative(d.values), background, "none");
+    const auto pngs = write_heatmaps(*dump_dir, d.name + ".png", d.values, has_negative(d.values),
+                                     background, "none");
     const auto per_image = pngs.size() / static_cast<std::size_t>(n);
     for (std::size_t i = 0; i < static_cast<std::size_t>(n); ++i) {
       auto& files = records.per_sample[i][d.name] = nlohmann::json::array();

@@ -3,8 +3,8 @@
 // per sample in the JSON record, and with --dump-details the image details as heatmap PNGs.
 #include <filesystem>
 #include <lumen/explainer.hpp>
+#include <lumen/output_dir.hpp>
 #include <nlohmann/json.hpp>
-#include <optional>
 #include <vector>
 
 namespace lumen::cli {
@@ -16,10 +16,10 @@ struct DetailRecords {
 };
 
 /// Numeric details go into the records as nested arrays (a scalar per sample stays a scalar).
-/// With `dump_dir`, every detail is also written as DIR/<name>.npy and each image of an image
-/// detail as DIR/<name>[_<sample>]_c<m>.png over `background` ([N,C,H,W]); without it, image
-/// details are summarised by their shape only.
+/// With `dump_dir` (may be null), every detail is also written as DIR/<name>.npy and each image of
+/// an image detail as DIR/<name>[_<sample>]_c<m>.png over `background` ([N,C,H,W]); without it,
+/// image details are summarised by their shape only.
 DetailRecords record_details(const Attribution& attribution, const Tensor& background,
-                             const std::optional<std::filesystem::path>& dump_dir);
+                             const OutputDir* dump_dir);
 
 }  // namespace lumen::cli

@@ -3,7 +3,6 @@
 #include <cmath>
 #include <limits>
 #include <lumen/error.hpp>
-#include <sstream>
 
 #include "session.hpp"
 
@@ -72,13 +71,8 @@ ResultRecord from_json(const nlohmann::json& j) {
   return r;
 }
 
-// The complete lines of `file` (each ended by '\n'); `complete_bytes` is where they end.
-std::vector<std::string> complete_lines(const fs::path& file, std::uintmax_t& complete_bytes) {
-  std::ifstream in(file, std::ios::binary);
-  if (!in) throw IoError("cannot read the journal '" + file.string() + "'");
-  std::stringstream buffer;
-  buffer << in.rdbuf();
-  const std::string text = buffer.str();
+// The complete lines of `text` (each ended by '\n'); `complete_bytes` is where they end.
+std::vector<std::string> complete_lines(const std::string& text, std::uintmax_t& complete_bytes) {
   std::vector<std::string> lines;
   std::size_t start = 0;
   for (std::size_t end; (end = text.find('\n', start)) != std::string::npos; start = end + 1) {
@@ -137,18 +131,19 @@ JournalRecords parse_records(const std::vector<std::string>& lines, const fs::pa
 
 }  // namespace
 
-std::vector<ResultRecord> read_journal(const fs::path& file) {
+std::vector<ResultRecord> Journal::results() const {
   std::uintmax_t bytes = 0;
-  return parse_records(complete_lines(file, bytes), file).results;
+  return parse_records(complete_lines(file_.read(), bytes), path()).results;
 }
 
-Journal::Journal(const fs::path& dir, const nlohmann::json& header, bool force) {
-  const fs::path file = file_in(dir);
+Journal::Journal(const OutputDir& dir, const nlohmann::json& header, bool force)
+    : file_(dir.open_append(file_name)) {
+  const fs::path& file = path();
   const nlohmann::json first{{"lumen_evaluate_journal", 1}, {"arguments", header}};
-  std::error_code ec;
-  if (fs::exists(file, ec)) {
+  // Empty: new (or never written to), so there is no run to resume or refuse.
+  if (const std::string text = file_.read(); !text.empty()) {
     std::uintmax_t bytes = 0;
-    const auto lines = complete_lines(file, bytes);
+    const auto lines = complete_lines(text, bytes);
     // With --force an unreadable header is just another run to start over from.
     const nlohmann::json found = lines.empty() ? nlohmann::json()
                                  : force       ? nlohmann::json::parse(lines[0], nullptr, false)
@@ -157,7 +152,7 @@ Journal::Journal(const fs::path& dir, const nlohmann::json& header, bool force) 
       const nlohmann::json old = found.is_object() && found.contains("arguments")
                                      ? found.at("arguments")
                                      : nlohmann::json::object();
-      throw UsageError("'" + dir.string() +
+      throw UsageError("'" + dir.path().string() +
                        "' holds a run with other arguments (first "
                        "difference: '" +
                        first_difference(header, old) +
@@ -165,21 +160,18 @@ Journal::Journal(const fs::path& dir, const nlohmann::json& header, bool force) 
                        "over, or choose another --out");
     }
     if (found == first) {
-      fs::resize_file(file, bytes);  // drops a line cut short by an interruption
+      file_.truncate(bytes);  // drops a line cut short by an interruption
       auto records = parse_records(lines, file);
       resumed_ = std::move(records.results);
       for (const auto& r : resumed_) done_.insert({r.sample, r.method});
       for (auto& r : records.dataset_metrics) {
         dataset_metrics_[{r.method, r.metric}] = std::move(r);
       }
-      out_.open(file, std::ios::binary | std::ios::app);
+      return;
     }
+    file_.truncate(0);  // --force: start over, in the file itself (it was opened as no link)
   }
-  if (!out_.is_open()) {
-    out_.open(file, std::ios::binary | std::ios::trunc);
-    out_ << first.dump() << '\n' << std::flush;
-  }
-  if (!out_) throw IoError("cannot write the journal '" + file.string() + "'");
+  file_.append(first.dump() + '\n');
 }
 
 const DatasetMetricRecord* Journal::dataset_metric(const std::string& method,
@@ -189,14 +181,12 @@ const DatasetMetricRecord* Journal::dataset_metric(const std::string& method,
 }
 
 void Journal::append(const DatasetMetricRecord& record) {
-  out_ << to_json(record).dump() << '\n' << std::flush;
-  if (!out_) throw IoError("cannot append to the journal (disk full?)");
+  file_.append(to_json(record).dump() + '\n');
   dataset_metrics_[{record.method, record.metric}] = record;
 }
 
 void Journal::append(const ResultRecord& record) {
-  out_ << to_json(record).dump() << '\n' << std::flush;
-  if (!out_) throw IoError("cannot append to the journal (disk full?)");
+  file_.append(to_json(record).dump() + '\n');
   done_.insert({record.sample, record.method});
 }
 

@@ -4,7 +4,7 @@
 // flushed as soon as it is known, so an interrupted run resumes where it stopped.
 #include <cstdint>
 #include <filesystem>
-#include <fstream>
+#include <lumen/output_dir.hpp>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <set>
@@ -37,10 +37,11 @@ struct DatasetMetricRecord {
 
 class Journal {
  public:
-  /// Opens DIR/.journal.jsonl. An existing journal written with the same `header` is resumed
-  /// (a last line cut short by an interruption is dropped); one with another header is refused
-  /// with UsageError naming the first differing argument, unless `force` (then it is replaced).
-  Journal(const std::filesystem::path& dir, const nlohmann::json& header, bool force);
+  /// Opens DIR/.journal.jsonl (never through a symbolic link: one there is refused with IoError).
+  /// An existing journal written with the same `header` is resumed (a last line cut short by an
+  /// interruption is dropped); one with another header is refused with UsageError naming the
+  /// first differing argument, unless `force` (then it is emptied and started over).
+  Journal(const OutputDir& dir, const nlohmann::json& header, bool force);
 
   /// What earlier runs finished, in journal order.
   const std::vector<ResultRecord>& resumed() const { return resumed_; }
@@ -50,23 +51,20 @@ class Journal {
   /// What an earlier run recorded for a dataset-level metric and method, or null.
   const DatasetMetricRecord* dataset_metric(const std::string& method,
                                             const std::string& metric) const;
-  /// Appends one line and flushes it. Not thread-safe (the writer node is serial).
+  /// Appends one line and writes it out. Not thread-safe (the writer node is serial).
   void append(const ResultRecord& record);
   void append(const DatasetMetricRecord& record);
+  /// Every (sample, method) record in the journal now, in journal order.
+  std::vector<ResultRecord> results() const;
 
-  static std::filesystem::path file_in(const std::filesystem::path& dir) {
-    return dir / ".journal.jsonl";
-  }
+  const std::filesystem::path& path() const { return file_.path(); }
+  static constexpr const char* file_name = ".journal.jsonl";
 
  private:
-  std::ofstream out_;
+  AppendFile file_;
   std::vector<ResultRecord> resumed_;
   std::set<std::pair<std::int64_t, std::string>> done_;
   std::map<std::pair<std::string, std::string>, DatasetMetricRecord> dataset_metrics_;
 };
-
-/// Every (sample, method) record of a journal file (after its header), dropping a cut-short last
-/// line.
-std::vector<ResultRecord> read_journal(const std::filesystem::path& file);
 
 }  // namespace lumen::cli

@@ -220,17 +220,17 @@ void score(const PipelineRun& run, const Resolved& r, Job& job) {
 
 void draw(const PipelineRun& run, const Job& job) {
   if (job.index >= run.plan.gallery) return;
-  std::filesystem::create_directories(run.gallery);
+  const OutputDir gallery = run.out.subdirectory("gallery");
   const Tensor& image = job.sample.image;
   const Tensor background =
       background_of(image.reshaped({1, image.dim(0), image.dim(1), image.dim(2)}));
-  write_image_png(run.gallery / gallery_file(job.index, "input"),
-                  background.reshaped({1, image.dim(1), image.dim(2)}));
+  gallery.write_file(gallery_file(job.index, "input"),
+                     encode_png(background.reshaped({1, image.dim(1), image.dim(2)})));
   for (std::size_t k = 0; k < job.pending.size(); ++k) {
     if (!job.attributions[k]) continue;
     const Attribution& a = *job.attributions[k];
-    write_heatmaps(run.gallery / gallery_file(job.index, run.plan.methods[job.pending[k]].name),
-                   a.map, a.signed_map, background);
+    write_heatmaps(gallery, gallery_file(job.index, run.plan.methods[job.pending[k]].name), a.map,
+                   a.signed_map, background);
   }
 }
 

@@ -5,7 +5,7 @@
 // Dataset-level metrics (needs_datasets) are scored first, once per method over the evaluated
 // samples, and their per-sample values join each (sample, method) record.
 #include <cstdint>
-#include <filesystem>
+#include <lumen/output_dir.hpp>
 #include <string>
 
 #include "evaluation_journal.hpp"
@@ -23,10 +23,10 @@ struct PipelineRun {
   const Session& session;
   const Model& model;
   const Dataset& dataset;
-  const Dataset* train_data;      ///< for dataset-level metrics; null when none is planned
-  std::int64_t samples;           ///< the first `samples` of the dataset
-  std::filesystem::path gallery;  ///< where the gallery PNGs go
-  std::int64_t stop_after = 0;    ///< >0: stop after this many new results (tests)
+  const Dataset* train_data;    ///< for dataset-level metrics; null when none is planned
+  std::int64_t samples;         ///< the first `samples` of the dataset
+  const OutputDir& out;         ///< the gallery PNGs go to its gallery/
+  std::int64_t stop_after = 0;  ///< >0: stop after this many new results (tests)
 };
 
 /// The gallery PNG of sample `index` for `method` ("input" for the input itself).

@@ -5,7 +5,6 @@
 #include <cmath>
 #include <cstdio>
 #include <limits>
-#include <lumen/io.hpp>
 #include <map>
 #include <sstream>
 
@@ -15,7 +14,6 @@
 namespace lumen::cli {
 namespace {
 
-namespace fs = std::filesystem;
 constexpr double nan = std::numeric_limits<double>::quiet_NaN();
 
 // Everything known about one method, gathered from the records.
@@ -335,7 +333,7 @@ Summary summarise(const std::vector<double>& values) {
   return s;
 }
 
-void write_report(const fs::path& dir, const ReportInput& in) {
+void write_report(const OutputDir& dir, const ReportInput& in) {
   const auto sums = summarise_methods(in);
   std::vector<std::int64_t> samples;
   for (const auto& r : in.records) {
@@ -344,14 +342,14 @@ void write_report(const fs::path& dir, const ReportInput& in) {
   std::vector<std::int64_t> gallery;
   for (const std::int64_t s : samples)
     if (s < in.gallery) gallery.push_back(s);
-  fs::create_directories(dir / "plots");
+  const OutputDir plots = dir.subdirectory("plots");
   for (const auto& m : in.metrics) {
-    write_text_file(dir / "plots" / (m.name + ".svg"), svg_plot(m, in.methods, sums));
+    plots.write_file(m.name + ".svg", svg_plot(m, in.methods, sums));
   }
-  write_text_file(dir / "results.csv", csv(in));
-  write_text_file(dir / "results.json", json_doc(in, sums).dump(2) + "\n");
-  write_text_file(dir / "table.md", markdown(in, sums, samples.size()));
-  write_text_file(dir / "index.html", html(in, sums, gallery));  // last: the run is complete
+  dir.write_file("results.csv", csv(in));
+  dir.write_file("results.json", json_doc(in, sums).dump(2) + "\n");
+  dir.write_file("table.md", markdown(in, sums, samples.size()));
+  dir.write_file("index.html", html(in, sums, gallery));  // last: the run is complete
 }
 
 }  // namespace lumen::cli

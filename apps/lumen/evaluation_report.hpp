@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <lumen/metric.hpp>
+#include <lumen/output_dir.hpp>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
@@ -30,6 +31,6 @@ struct ReportInput {
   std::int64_t gallery = 0;           ///< samples with gallery PNGs (the first ones)
 };
 
-void write_report(const std::filesystem::path& dir, const ReportInput& input);
+void write_report(const OutputDir& dir, const ReportInput& input);
 
 }  // namespace lumen::cli

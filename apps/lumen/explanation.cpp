@@ -24,31 +24,41 @@ Attribution run_explainer(const Explainer& explainer, const Model& model, const 
   return attribution;
 }
 
-std::filesystem::path sample_file(const std::filesystem::path& out, std::int64_t i,
-                                  std::int64_t n) {
-  if (n == 1) return out;
-  auto file = out;
-  file.replace_filename(out.stem().string() + "_" + std::to_string(i) + out.extension().string());
-  return file;
+std::vector<std::string> heatmap_names(const std::string& name, const Shape& map_shape,
+                                       const std::string& channels) {
+  const std::filesystem::path file(name);
+  const std::string stem = file.stem().string(), extension = file.extension().string();
+  const std::int64_t n = map_shape.at(0), per_sample = channels == "none" ? map_shape.at(1) : 1;
+  std::vector<std::string> names;
+  for (std::int64_t i = 0; i < n; ++i) {
+    const std::string sample = n == 1 ? stem : stem + "_" + std::to_string(i);
+    for (std::int64_t c = 0; c < per_sample; ++c) {
+      names.push_back(channels == "none" ? sample + "_c" + std::to_string(c) + extension
+                                         : sample + extension);
+    }
+  }
+  return names;
 }
 
-std::vector<std::filesystem::path> write_heatmaps(const std::filesystem::path& out,
+std::vector<std::filesystem::path> write_heatmaps(const OutputDir& dir, const std::string& name,
                                                   const Tensor& map, bool signed_map,
                                                   const Tensor& background,
                                                   const std::string& channels) {
   const ChannelReduction reduction = channels == "max"   ? ChannelReduction::max
                                      : channels == "sum" ? ChannelReduction::sum
                                                          : ChannelReduction::automatic;
+  const std::vector<std::string> names = heatmap_names(name, map.shape(), channels);
   std::vector<std::filesystem::path> files;
-  const std::int64_t n = map.dim(0);
-  for (std::int64_t i = 0; i < n; ++i) {
+  auto write = [&](const Tensor& display, const Tensor& under) {
+    const std::string& file = names.at(files.size());
+    dir.write_file(file, encode_heatmap_png(display, signed_map, &under, heatmap_alpha));
+    files.push_back(dir / file);
+  };
+  for (std::int64_t i = 0; i < map.dim(0); ++i) {
     const Tensor sample = sample_of(map, i);
     const Tensor under = sample_of(background, i);
-    const auto file = sample_file(out, i, n);
     if (channels != "none") {
-      files.push_back(file);
-      write_heatmap_png(file, display_map(sample, signed_map, reduction), signed_map, &under,
-                        heatmap_alpha);
+      write(display_map(sample, signed_map, reduction), under);
       continue;
     }
     const std::int64_t plane = sample.dim(1) * sample.dim(2);
@@ -56,12 +66,7 @@ std::vector<std::filesystem::path> write_heatmaps(const std::filesystem::path& o
       const auto first = sample.values().begin() + c * plane;
       const Tensor channel({1, sample.dim(1), sample.dim(2)},
                            std::vector<float>(first, first + plane));
-      auto channel_file = file;
-      channel_file.replace_filename(file.stem().string() + "_c" + std::to_string(c) +
-                                    file.extension().string());
-      files.push_back(channel_file);
-      write_heatmap_png(channel_file, display_map(channel, signed_map), signed_map, &under,
-                        heatmap_alpha);
+      write(display_map(channel, signed_map), under);
     }
   }
   return files;

@@ -1,5 +1,6 @@
 #include "input.hpp"
 
+#include <CLI/CLI.hpp>
 #include <algorithm>
 #include <cctype>
 #include <charconv>
@@ -64,7 +65,8 @@ InputBatch load_npy_input(const std::filesystem::path& file, const Model& model)
 }  // namespace
 
 InputBatch load_input(const std::filesystem::path& file, const Model& model,
-                      const std::vector<float>& mean, const std::vector<float>& std) {
+                      const std::vector<float>& mean, const std::vector<float>& std,
+                      std::int64_t max_image_pixels) {
   const std::string ext = lower_extension(file);
   if (ext == ".npy") {
     if (!mean.empty() || !std.empty()) {
@@ -77,11 +79,20 @@ InputBatch load_input(const std::filesystem::path& file, const Model& model,
     throw InvalidArgument("input '" + file.string() +
                           "' is neither .npy nor an image (.png, .jpg, .jpeg)");
   }
-  const Tensor image = read_image(file);
+  const Tensor image = read_image(file, {max_image_pixels, "--max-image-pixels"});
   const Shape& sample = model.input_spec().sample_shape;
   InputBatch batch{prepare_input(image, model.input_spec(), mean, std),
                    upsample_bilinear(image, sample.at(1), sample.at(2))};
   return batch;
+}
+
+CLI::Option* add_max_image_pixels_option(CLI::App& app, std::int64_t& max_pixels) {
+  return app
+      .add_option("--max-image-pixels", max_pixels,
+                  "Largest width x height of an --input image; a larger one is refused before "
+                  "it is decoded")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
 }
 
 std::vector<float> parse_floats(const std::string& text, std::string_view flag) {

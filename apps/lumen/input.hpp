@@ -1,10 +1,16 @@
 #pragma once
+#include <cstdint>
 #include <filesystem>
 #include <lumen/model.hpp>
 #include <lumen/tensor.hpp>
 #include <string>
 #include <string_view>
 #include <vector>
+
+namespace CLI {
+class App;
+class Option;
+}  // namespace CLI
 
 namespace lumen::cli {
 
@@ -15,11 +21,17 @@ struct InputBatch {
 };
 
 /// Reads --input: an .npy array ([N,C,H,W] or [C,H,W], used as is; its background is the array
-/// itself, grey and min-max scaled) or a PNG/JPEG image (read_image + prepare_input with the
-/// model's input spec and the --mean/--std overrides; its background is the image resized).
-/// Throws naming the file for a wrong shape or non-finite values.
+/// itself, grey and min-max scaled) or a PNG/JPEG image (read_image with at most
+/// `max_image_pixels`, then prepare_input with the model's input spec and the --mean/--std
+/// overrides; its background is the image resized). Throws naming the file for a wrong shape,
+/// non-finite values or an image read_image refuses.
 InputBatch load_input(const std::filesystem::path& file, const Model& model,
-                      const std::vector<float>& mean, const std::vector<float>& std);
+                      const std::vector<float>& mean, const std::vector<float>& std,
+                      std::int64_t max_image_pixels);
+
+/// Declares --max-image-pixels on a command whose --input may be an image, stored in
+/// `max_pixels` (which holds the default, lumen::default_max_image_pixels).
+CLI::Option* add_max_image_pixels_option(CLI::App& app, std::int64_t& max_pixels);
 
 /// "0.5,0.25,1" -> {0.5, 0.25, 1}, "" -> {}; throws UsageError naming `flag` on anything else.
 std::vector<float> parse_floats(const std::string& text, std::string_view flag);

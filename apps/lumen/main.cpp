@@ -62,6 +62,10 @@ int main(int argc, char** argv) {
                  "size; each thread may run one")
       ->check(CLI::Range(std::int64_t{1}, std::int64_t{1} << 30))
       ->capture_default_str();
+  app.add_flag("--allow-override", globals.allow_override,
+               "Let a plugin on LUMEN_PLUGIN_PATH replace a method, rule, metric, backend, "
+               "importer or dataset kind of the same name (warned); otherwise it is refused "
+               "(also LUMEN_ALLOW_OVERRIDE=1)");
 
   const std::vector<Command> commands{add_plugins_command(app), add_inspect_command(app),
                                       add_predict_command(app), add_explain_command(app),
@@ -70,9 +74,8 @@ int main(int argc, char** argv) {
                                       add_train_command(app),   add_evaluate_command(app)};
   for (auto* sub : app.get_subcommands({})) {
     sub->footer(
-        "Global flags (--log-level, --threads, --seed, --backend, --pass-memory) may also follow "
-        "the "
-        "subcommand; see lumen --help.");
+        "Global flags (--log-level, --threads, --seed, --backend, --pass-memory, "
+        "--allow-override) may also follow the subcommand; see lumen --help.");
   }
   try {
     app.parse(argc, argv);

@@ -3,6 +3,7 @@
 #include <sstream>
 
 #include <spdlog/spdlog.h>
+#include <lumen/dataset.hpp>
 #include <lumen/error.hpp>
 #include <lumen/importer.hpp>
 #include <lumen/log.hpp>
@@ -11,6 +12,7 @@ namespace lumen::cli {
 
 Session::Session(GlobalOptions options) : options_(std::move(options)) {
   set_log_level(options_.log_level);
+  registry_.set_allow_override(options_.allow_override);
   failures_ = load_plugins(registry_);
   // Said on every command, so a missing method is never a mystery (`lumen plugins` details them).
   for (const auto& f : failures_) logger().warn("plugin not loaded: {}", f.reason);
@@ -42,6 +44,11 @@ std::unique_ptr<Context> Session::make_context() const {
   auto context = std::make_unique<Context>(backend(), options_.threads, options_.seed);
   context->set_pass_memory(options_.pass_memory_mib << 20);
   return context;
+}
+
+std::filesystem::path dataset_location(const std::string& spec) {
+  if (spec.empty()) return {};
+  return parse_dataset_spec(spec).location;
 }
 
 }  // namespace lumen::cli

@@ -27,6 +27,8 @@ struct GlobalOptions {
   std::string backend;
   /// Memory one batched pass may use, in MiB (Context::pass_memory).
   std::int64_t pass_memory_mib = 512;
+  /// Let a plugin replace the items of a name another plugin registered (with a warning).
+  bool allow_override = false;
 };
 
 /// A command line mistake found after parsing (exit code 2, like CLI11's own usage errors).
@@ -57,6 +59,10 @@ class Session {
   Registry registry_;
   std::vector<PluginFailure> failures_;
 };
+
+/// The file or directory a dataset (KIND:LOCATION[?...]) reads, empty for none: an input that no
+/// output may be (refuse_input_as_output). Throws InvalidArgument on a malformed spec.
+std::filesystem::path dataset_location(const std::string& spec);
 
 /// A subcommand: its CLI11 app (to see whether it was chosen) and what running it does.
 struct Command {

@@ -2,6 +2,7 @@
 #include <string>
 #include <utility>
 
+#include "checked_size.hpp"
 #include "lumen/backend.hpp"
 #include "lumen/error.hpp"
 
@@ -21,8 +22,10 @@ void at_least(const std::string& prefix, const char* name, Index value, Index mi
 void check_output_size(const std::string& prefix, const char* axis, Index in, Index pad_before,
                        Index pad_after, Index kernel_size, Index stride, Index dilation,
                        Index out) {
-  const Index padded = in + pad_before + pad_after;
-  const Index dilated = dilation * (kernel_size - 1) + 1;
+  const auto what = [&] { return prefix + "the padded input along " + axis; };
+  const Index padded = checked_add(checked_add(in, pad_before, what), pad_after, what);
+  const Index dilated = window_extent(kernel_size, dilation,
+                                      [&] { return prefix + "the dilated kernel along " + axis; });
   if (dilated > padded) {
     throw ShapeError(prefix + "the dilated kernel spans " + std::to_string(dilated) + " along " +
                      axis + ", more than the padded input's " + std::to_string(padded));

@@ -81,37 +81,22 @@ std::vector<ParamSpec> baseline_params(const std::vector<std::string>& kinds,
   const auto offers = [&](const char* kind) {
     return std::find(kinds.begin(), kinds.end(), kind) != kinds.end();
   };
-  std::vector<ParamSpec> specs{{"baseline", ParamType::choice, kinds.front(), help, 0, 0, kinds}};
+  std::vector<ParamSpec> specs{lumen::param::choice("baseline", kinds.front(), kinds, help)};
   if (offers("constant")) {
-    specs.push_back({"baseline_value",
-                     ParamType::real,
-                     "0",
-                     "value of every element with baseline=constant",
-                     -1e6,
-                     1e6,
-                     {}});
+    specs.push_back(
+        lumen::param::real("baseline_value", 0.0, "value of every element with baseline=constant")
+            .within(-1e6, 1e6));
   }
   if (offers("blur")) {
-    char sigma[32];
-    std::snprintf(sigma, sizeof sigma, "%g", default_sigma);
-    specs.push_back({"baseline_sigma",
-                     ParamType::real,
-                     sigma,
-                     "standard deviation in pixels of the Gaussian blur with baseline=blur (0: "
-                     "the input itself)",
-                     0.0,
-                     1e3,
-                     {}});
+    specs.push_back(param::real("baseline_sigma", default_sigma,
+                                "standard deviation in pixels of the Gaussian blur with "
+                                "baseline=blur (0: the input itself)")
+                        .within(0.0, 1e3));
   }
   if (offers("npy")) {
-    specs.push_back(
-        {"baseline_file",
-         ParamType::text,
-         "",
-         "a .npy baseline with baseline=npy: [C,H,W], [1,C,H,W] or one per sample [N,C,H,W]",
-         0,
-         0,
-         {}});
+    specs.push_back(lumen::param::text(
+        "baseline_file", "",
+        "a .npy baseline with baseline=npy: [C,H,W], [1,C,H,W] or one per sample [N,C,H,W]"));
   }
   return specs;
 }

@@ -7,6 +7,9 @@
 #include "lumen/error.hpp"
 #include "lumen/explainer.hpp"
 #include "lumen/importer.hpp"
+#include "lumen/log.hpp"
+
+#include <spdlog/spdlog.h>
 #include "lumen/metric.hpp"
 
 namespace lumen {
@@ -35,12 +38,14 @@ std::shared_ptr<const T> keep_loaded(std::shared_ptr<const T> object,
 template <class T>
 struct Entry {
   std::shared_ptr<const T> object;
-  std::string origin;
+  std::string origin;  // "plugin 'NAME' (FILE)"
+  std::string file;
 };
 
 struct RuleEntry {
   RuleInfo info;
   std::string origin;
+  std::string file;
 };
 
 template <class Map>
@@ -84,6 +89,7 @@ struct Registry::Impl {
   /// Names and aliases of dataset kinds, each to its kind.
   std::map<std::string, Entry<DatasetKind>, std::less<>> datasets;
   std::vector<PluginRecord> plugins;
+  bool allow_override = false;
 };
 
 namespace {
@@ -129,16 +135,28 @@ class PendingRegistrar final : public Registrar {
   const Registry& registry_;
 };
 
+// What a plugin being registered may do with names other plugins registered before it.
+struct Claims {
+  bool allow_override = false;
+  std::vector<std::string> replaced;  // "explainer 'x' of ORIGIN replaces the one of OLD"
+};
+
 // Checks a name for one kind of item against what is registered and what this plugin added.
 template <class Map>
 void claim(const Map& existing, std::vector<std::string>& claimed, const std::string& name,
-           const char* kind, const std::string& origin) {
+           const char* kind, const std::string& origin, Claims& claims) {
   if (!is_kebab_case(name)) {
     throw PluginError(std::string(kind) + " name '" + name + "' is not kebab-case (a-z, 0-9, '-')");
   }
   if (auto it = existing.find(name); it != existing.end()) {
-    throw PluginError(std::string(kind) + " '" + name + "' is already registered by " +
-                      it->second.origin + "; " + origin + " registers it again");
+    if (!claims.allow_override) {
+      throw PluginError(std::string(kind) + " '" + name + "' is already registered by " +
+                        it->second.origin + "; " + origin +
+                        " registers it again (to let it replace the first, run with "
+                        "--allow-override or LUMEN_ALLOW_OVERRIDE=1)");
+    }
+    claims.replaced.push_back(std::string(kind) + " '" + name + "' of " + origin +
+                              " replaces the one of " + it->second.origin);
   }
   if (std::find(claimed.begin(), claimed.end(), name) != claimed.end()) {
     throw PluginError(origin + " registers " + kind + " '" + name + "' twice");
@@ -154,7 +172,7 @@ Registry::Registry() : impl_(std::make_unique<Impl>()) {
                     Signal::gradient,
                     {},
                     [](const Params&) { return gradient_rule(); }};
-  impl_->rules.emplace("gradient", RuleEntry{std::move(gradient), "lumen core"});
+  impl_->rules.emplace("gradient", RuleEntry{std::move(gradient), "lumen core", "liblumen_core"});
 }
 
 // Members of Impl are destroyed before the libraries they keep loaded (Note [plugin lifetime]).
@@ -163,8 +181,9 @@ Registry::~Registry() = default;
 void Registry::register_plugin(PluginRecord record, std::shared_ptr<void> library,
                                const std::function<void(Registrar&)>& fill) {
   const std::string origin = "plugin '" + record.name + "' (" + record.file + ")";
+  Claims claims{impl_->allow_override, {}};
   for (const auto& p : impl_->plugins) {
-    if (p.name == record.name) {
+    if (p.name == record.name && !claims.allow_override) {
       throw PluginError("plugin name '" + record.name + "' is already taken by " + p.file + "; " +
                         record.file + " uses it again");
     }
@@ -183,20 +202,20 @@ void Registry::register_plugin(PluginRecord record, std::shared_ptr<void> librar
   std::vector<std::pair<std::string, std::shared_ptr<const Explainer>>> explainers;
   for (auto& e : pending.explainers) {
     const auto name = e->info().name;
-    claim(impl_->explainers, claimed, name, "explainer", origin);
+    claim(impl_->explainers, claimed, name, "explainer", origin, claims);
     describe("explainer", name);
     explainers.emplace_back(name, keep_loaded(e, library));
   }
   claimed.clear();
   for (auto& r : pending.rules) {
-    claim(impl_->rules, claimed, r.name, "rule", origin);
+    claim(impl_->rules, claimed, r.name, "rule", origin, claims);
     describe("rule", r.name);
   }
   claimed.clear();
   std::vector<std::pair<std::string, std::shared_ptr<const Metric>>> metrics;
   for (auto& m : pending.metrics) {
     const auto name = m->info().name;
-    claim(impl_->metrics, claimed, name, "metric", origin);
+    claim(impl_->metrics, claimed, name, "metric", origin, claims);
     describe("metric", name);
     metrics.emplace_back(name, keep_loaded(m, library));
   }
@@ -204,7 +223,7 @@ void Registry::register_plugin(PluginRecord record, std::shared_ptr<void> librar
   std::vector<std::pair<std::string, std::shared_ptr<const Backend>>> backends;
   for (auto& b : pending.backends) {
     const auto name = b->info().name;
-    claim(impl_->backends, claimed, name, "backend", origin);
+    claim(impl_->backends, claimed, name, "backend", origin, claims);
     describe("backend", name);
     backends.emplace_back(name, keep_loaded(b, library));
   }
@@ -212,7 +231,7 @@ void Registry::register_plugin(PluginRecord record, std::shared_ptr<void> librar
   std::vector<std::pair<std::string, std::shared_ptr<const Importer>>> importers;
   for (auto& i : pending.importers) {
     const auto name = i->info().name;
-    claim(impl_->importers, claimed, name, "importer", origin);
+    claim(impl_->importers, claimed, name, "importer", origin, claims);
     describe("importer", name);
     importers.emplace_back(name, keep_loaded(i, library));
   }
@@ -221,18 +240,19 @@ void Registry::register_plugin(PluginRecord record, std::shared_ptr<void> librar
   for (auto& d : pending.datasets) {
     const DatasetKindInfo info = d->info();
     auto kept = keep_loaded(d, library);
-    claim(impl_->datasets, claimed, info.name, "dataset kind", origin);
+    claim(impl_->datasets, claimed, info.name, "dataset kind", origin, claims);
     describe("dataset", info.name);
     datasets.emplace_back(info.name, kept);
     for (const auto& alias : info.aliases) {
-      claim(impl_->datasets, claimed, alias, "dataset kind", origin);
+      claim(impl_->datasets, claimed, alias, "dataset kind", origin, claims);
       datasets.emplace_back(alias, kept);
     }
   }
 
   // Everything checked: commit.
+  const std::string& file = record.file;
   for (auto& [name, e] : explainers)
-    impl_->explainers.emplace(name, Entry<Explainer>{std::move(e), origin});
+    impl_->explainers.insert_or_assign(name, Entry<Explainer>{std::move(e), origin, file});
   for (auto& r : pending.rules) {
     // The factory's code lives in the plugin: keep the library loaded for as long as the
     // factory and every rule it makes exist.
@@ -241,17 +261,32 @@ void Registry::register_plugin(PluginRecord record, std::shared_ptr<void> librar
                                                                         std::move(r.make)});
     r.make = [make](const Params& p) { return keep_loaded(make->object(p), make->library); };
     const auto name = r.name;
-    impl_->rules.emplace(name, RuleEntry{std::move(r), origin});
+    impl_->rules.insert_or_assign(name, RuleEntry{std::move(r), origin, file});
   }
-  for (auto& [name, m] : metrics) impl_->metrics.emplace(name, Entry<Metric>{std::move(m), origin});
+  for (auto& [name, m] : metrics)
+    impl_->metrics.insert_or_assign(name, Entry<Metric>{std::move(m), origin, file});
   for (auto& [name, b] : backends)
-    impl_->backends.emplace(name, Entry<Backend>{std::move(b), origin});
+    impl_->backends.insert_or_assign(name, Entry<Backend>{std::move(b), origin, file});
   for (auto& [name, i] : importers)
-    impl_->importers.emplace(name, Entry<Importer>{std::move(i), origin});
+    impl_->importers.insert_or_assign(name, Entry<Importer>{std::move(i), origin, file});
   for (auto& [name, d] : datasets)
-    impl_->datasets.emplace(name, Entry<DatasetKind>{std::move(d), origin});
+    impl_->datasets.insert_or_assign(name, Entry<DatasetKind>{std::move(d), origin, file});
+  for (const auto& replacement : claims.replaced) logger().warn("{}", replacement);
   record.items = std::move(items);
   impl_->plugins.push_back(std::move(record));
+}
+
+void Registry::set_allow_override(bool allow) { impl_->allow_override = allow; }
+bool Registry::allow_override() const { return impl_->allow_override; }
+
+std::string Registry::file_of(std::string_view kind, std::string_view name) const {
+  if (kind == "explainer") return lookup(impl_->explainers, name, "explainer").file;
+  if (kind == "rule") return lookup(impl_->rules, name, "rule").file;
+  if (kind == "metric") return lookup(impl_->metrics, name, "metric").file;
+  if (kind == "backend") return lookup(impl_->backends, name, "backend").file;
+  if (kind == "importer") return lookup(impl_->importers, name, "importer").file;
+  if (kind == "dataset kind") return lookup(impl_->datasets, name, "dataset kind").file;
+  throw InvalidArgument("Registry::file_of: no kind of item named '" + std::string(kind) + "'");
 }
 
 std::shared_ptr<const Explainer> Registry::explainer(std::string_view name) const {

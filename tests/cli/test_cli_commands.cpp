@@ -257,6 +257,25 @@ TEST_CASE("lumen plugins reports plugin files that fail to load", "[cli]") {
   CHECK_THAT(r.out, Contains("\n  saliency  ["));  // the good plugins still load
 }
 
+TEST_CASE("lumen plugins survives truncated plugins and symbolic link loops on the path", "[cli]") {
+  const TempDir dir;
+  const auto plugins = std::filesystem::path(LUMEN_CLI_BINARY).parent_path() / ".." / "plugins";
+  const auto cut = dir.path / "liblumen-cut.so";  // its own name: it must not hide the original
+  std::filesystem::copy_file(plugins / "liblumen-explainers-saliency.so", cut);
+  std::filesystem::resize_file(cut, 5000);
+  std::filesystem::create_symlink("liblumen-loop.so", dir.path / "liblumen-loop.so");
+  std::filesystem::create_symlink("missing.so", dir.path / "liblumen-dangling.so");
+  const Run r = run_lumen("plugins", "LUMEN_PLUGIN_PATH='" + dir.path.string() + "'");
+  REQUIRE(r.exit_code == 0);
+  const auto failures = r.out.find("Load failures (3):");
+  REQUIRE(failures != std::string::npos);
+  CHECK_THAT(r.out.substr(failures),
+             Contains(cut.string() + ": cannot be loaded") && Contains("truncated") &&
+                 Contains(dir / "liblumen-loop.so") && Contains(dir / "liblumen-dangling.so"));
+  CHECK_THAT(r.err, Contains("plugin not loaded: " + cut.string()));
+  CHECK_THAT(r.out, Contains("\n  saliency  ["));
+}
+
 TEST_CASE("lumen bench reports time and passes per image and ratios", "[cli]") {
   const TempDir dir;
   const Run r = run_lumen("bench --model '" + shapes_model() +

@@ -33,9 +33,9 @@ TEST_CASE("explain writes the raw attribution and a JSON record with the documen
   CHECK(std::all_of(map.values().begin(), map.values().end(), [](float v) { return v >= 0.0F; }));
 
   const auto doc = read_json(dir / "s.json");
-  for (const char* key :
-       {"method", "model", "input", "params", "layer", "raw_layer", "output_shape", "samples",
-        "passes", "seconds", "notes", "outputs", "colour_map", "backend", "threads", "seed"}) {
+  for (const char* key : {"method", "model", "input", "params", "layer", "raw_layer",
+                          "output_shape", "samples", "passes", "seconds", "notes", "outputs",
+                          "colour_map", "backend", "plugin_files", "threads", "seed"}) {
     INFO(key);
     CHECK(doc.contains(key));
   }
@@ -48,6 +48,11 @@ TEST_CASE("explain writes the raw attribution and a JSON record with the documen
   CHECK(doc["seconds"].get<double>() >= 0.0);
   CHECK(doc["notes"].is_array());
   CHECK(doc["colour_map"].is_null());
+  // Which files supplied the method, the importer and each backend of the chain.
+  CHECK_THAT(doc["plugin_files"]["explainer"].get<std::string>(),
+             Contains("liblumen-explainers-saliency"));
+  CHECK_THAT(doc["plugin_files"]["importer"].get<std::string>(), Contains("onnx"));
+  CHECK(doc["plugin_files"]["backends"].size() >= 1);
   const auto& sample = doc["samples"].at(0);
   CHECK(sample["target"] == 1);
   CHECK(sample["target_label"] == "vertical-bar");

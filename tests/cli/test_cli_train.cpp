@@ -30,7 +30,7 @@ double predicted_accuracy(const std::string& model, const std::string& spec) {
 
 }  // namespace
 
-TEST_CASE("lumen train writes an ONNX model and its record; predict reproduces the accuracy",
+TEST_CASE("lumen train writes an ONNX model and its record, and predict reproduces the accuracy",
           "[cli][train]") {
   TempDir dir;
   const std::string model = dir / "sub/sar.onnx";

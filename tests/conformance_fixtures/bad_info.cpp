@@ -11,11 +11,11 @@ class BadInfo final : public lumen::Explainer {
   lumen::ExplainerInfo info() const override {
     auto i = fixture::complete_info("fixture-bad-info");
     i.citation.clear();
-    i.params = {{"Step-Count", lumen::ParamType::integer, "1", "steps", 1, 10, {}},
-                {"noise", lumen::ParamType::real, "0.5", "", 0.0, 1.0, {}},
-                {"palette", lumen::ParamType::choice, "", "colours", 0, 0, {}},
-                {"window", lumen::ParamType::integer, "3", "window size", 5, 1, {}},
-                {"epsilon", lumen::ParamType::real, "2", "stabiliser", 0.0, 1.0, {}}};
+    i.params = {lumen::param::integer("Step-Count", 1, "steps").within(1, 10),
+                lumen::param::real("noise", 0.5, "").within(0.0, 1.0),
+                lumen::param::choice("palette", "", {}, "colours"),
+                lumen::param::integer("window", 3, "window size").within(5, 1),
+                lumen::param::real("epsilon", 2.0, "stabiliser").within(0.0, 1.0)};
     return i;
   }
 

@@ -10,15 +10,10 @@ class GoodExplainer final : public lumen::Explainer {
  public:
   lumen::ExplainerInfo info() const override {
     auto i = fixture::complete_info("fixture-good-explainer");
-    i.params = {{"scale", lumen::ParamType::real, "1", "factor applied to the map", 0.0, 100.0, {}},
-                {"mode",
-                 lumen::ParamType::choice,
-                 "signed",
-                 "signed map, or its absolute value",
-                 0,
-                 0,
-                 {"signed", "absolute"}},
-                {"power", lumen::ParamType::integer, "1", "exponent of |map|", 1, 3, {}}};
+    i.params = {lumen::param::real("scale", 1.0, "factor applied to the map").within(0.0, 100.0),
+                lumen::param::choice("mode", "signed", {"signed", "absolute"},
+                                     "signed map, or its absolute value"),
+                lumen::param::integer("power", 1, "exponent of |map|").within(1, 3)};
     return i;
   }
 

@@ -7,6 +7,7 @@
 #include <random>
 #include <string>
 
+#include "crafted_images.hpp"
 #include "lumen/error.hpp"
 #include "lumen/io.hpp"
 #include "temp_dir.hpp"
@@ -14,6 +15,7 @@
 namespace fs = std::filesystem;
 using lumen::Shape;
 using lumen::Tensor;
+using lumen::testing::png_bytes;
 using lumen::testing::TempDir;
 
 namespace {
@@ -56,54 +58,6 @@ std::string raw(const std::vector<T>& values) {
   std::string s(values.size() * sizeof(T), '\0');
   std::memcpy(s.data(), values.data(), s.size());
   return s;
-}
-
-// A minimal independent PNG encoder (stored deflate blocks), so that the reader is tested on
-// files lumen did not write. colour_type: 0 grey, 2 RGB, 4 grey+alpha, 6 RGBA.
-std::string png_bytes(int width, int height, int colour_type,
-                      const std::vector<unsigned char>& px) {
-  const int channels = colour_type == 0 ? 1 : colour_type == 2 ? 3 : colour_type == 4 ? 2 : 4;
-  auto be32 = [](std::uint32_t v) {
-    return std::string{static_cast<char>(v >> 24), static_cast<char>(v >> 16),
-                       static_cast<char>(v >> 8), static_cast<char>(v)};
-  };
-  auto crc32 = [](const std::string& s) {
-    std::uint32_t c = 0xFFFFFFFFU;
-    for (unsigned char b : s) {
-      c ^= b;
-      for (int k = 0; k < 8; ++k) c = (c >> 1) ^ (0xEDB88320U & (0U - (c & 1U)));
-    }
-    return c ^ 0xFFFFFFFFU;
-  };
-  auto chunk = [&](const std::string& type, const std::string& data) {
-    return be32(static_cast<std::uint32_t>(data.size())) + type + data + be32(crc32(type + data));
-  };
-  std::string rows;
-  for (int y = 0; y < height; ++y) {
-    rows.push_back('\0');  // filter: none
-    for (int i = 0; i < width * channels; ++i)
-      rows.push_back(static_cast<char>(px[static_cast<std::size_t>(y * width * channels + i)]));
-  }
-  std::string z{'\x78', '\x01'};
-  for (std::size_t at = 0; at < rows.size() || at == 0; at += 65535) {
-    const std::size_t n = std::min<std::size_t>(65535, rows.size() - at);
-    z.push_back(at + n >= rows.size() ? '\1' : '\0');
-    z += std::string{static_cast<char>(n & 0xFF), static_cast<char>(n >> 8),
-                     static_cast<char>(~n & 0xFF), static_cast<char>((~n >> 8) & 0xFF)};
-    z += rows.substr(at, n);
-    if (n == 0) break;
-  }
-  std::uint32_t a = 1, b = 0;
-  for (unsigned char c : rows) {
-    a = (a + c) % 65521U;
-    b = (b + a) % 65521U;
-  }
-  z += be32((b << 16) | a);
-  std::string ihdr =
-      be32(static_cast<std::uint32_t>(width)) + be32(static_cast<std::uint32_t>(height));
-  ihdr += std::string{'\x08', static_cast<char>(colour_type), '\0', '\0', '\0'};
-  return std::string("\x89PNG\r\n\x1a\n", 8) + chunk("IHDR", ihdr) + chunk("IDAT", z) +
-         chunk("IEND", "");
 }
 
 float luminance(const lumen::Rgb& c) { return 0.2126F * c[0] + 0.7152F * c[1] + 0.0722F * c[2]; }

@@ -6,11 +6,11 @@ using namespace lumen;
 
 namespace {
 const std::vector<ParamSpec> specs{
-    {"steps", ParamType::integer, "50", "number of steps", 1, 1000, {}},
-    {"noise_level", ParamType::real, "0.15", "noise", 0.0, 1.0, {}},
-    {"abs", ParamType::boolean, "true", "absolute value", 0, 0, {}},
-    {"mode", ParamType::choice, "mean", "variant", 0, 0, {"mean", "squared"}},
-    {"rule.*", ParamType::text, "", "per-node rule", 0, 0, {}},
+    lumen::param::integer("steps", 50, "number of steps").within(1, 1000),
+    lumen::param::real("noise_level", 0.15, "noise").within(0.0, 1.0),
+    lumen::param::flag("abs", true, "absolute value"),
+    lumen::param::choice("mode", "mean", {"mean", "squared"}, "variant"),
+    lumen::param::pattern("rule", "per-node rule"),
 };
 }
 
@@ -40,4 +40,48 @@ TEST_CASE("bad parameters are refused naming the owner, parameter and what is ac
                     Catch::Contains("mean, squared"));
   CHECK_THROWS_AS(parse_assignment("steps"), InvalidArgument);
   CHECK(parse_assignment("a=b=c") == std::pair<std::string, std::string>{"a", "b=c"});
+}
+
+TEST_CASE("a parameter counts as given when the caller gave it, whatever its value", "[params]") {
+  const auto p = Params::validate(specs, {{"steps", "50"}}, "m");
+  CHECK(p.given("steps"));  // the default's value, given explicitly
+  CHECK_FALSE(p.given("noise_level"));
+  CHECK_FALSE(p.given("no_such_name"));
+}
+
+TEST_CASE("lists are parsed once into numbers, each element checked", "[params]") {
+  const std::vector<ParamSpec> lists{
+      param::list("window", ParamType::integer, "3,3", "window").within(1, 100),
+      param::list("low", ParamType::real, "0", "bounds"),
+  };
+  const auto p = Params::validate(lists, {{"window", "2, 4,5"}}, "m");
+  CHECK(p.list("window") == std::vector<double>{2, 4, 5});
+  CHECK(p.list("low") == std::vector<double>{0});
+  CHECK(p.text("window") == "2, 4,5");
+  CHECK_THROWS_WITH(Params::validate(lists, {{"window", "2,,3"}}, "m"),
+                    Catch::Contains("'window'") && Catch::Contains("each list element"));
+  CHECK_THROWS_WITH(Params::validate(lists, {{"window", "2.5"}}, "m"), Catch::Contains("integer"));
+  CHECK_THROWS_WITH(Params::validate(lists, {{"window", "3,0"}}, "m"),
+                    Catch::Contains("out of range [1, 100]"));
+  CHECK_THROWS_AS(param::list("x", ParamType::text, "", "help"), InvalidArgument);
+}
+
+TEST_CASE("a value is read as its declared type only", "[params]") {
+  const auto p = Params::validate(specs, {}, "m");
+  CHECK(p.real("steps") == 50.0);  // an integer reads as a real
+  CHECK_THROWS_WITH(p.integer("noise_level"), Catch::Contains("declared real"));
+  CHECK_THROWS_WITH(p.boolean("mode"), Catch::Contains("declared choice"));
+  CHECK_THROWS_AS(p.real("no_such_name"), NotFound);
+}
+
+TEST_CASE("builders write defaults as they would be given", "[params]") {
+  CHECK(param::real("e", 1e-6, "h").default_value == "1e-06");
+  CHECK(param::real("e", 0.15, "h").default_value == "0.15");
+  CHECK(param::integer("n", -3, "h").default_value == "-3");
+  CHECK(param::flag("f", false, "h").default_value == "false");
+  CHECK(param::pattern("rule", "h").name == "rule.*");
+  const ParamSpec batch = param::batch_size("masked inputs per forward pass");
+  CHECK(batch.default_value == "0");
+  CHECK(batch.max == 1 << 20);
+  CHECK(batch.help.starts_with("masked inputs per forward pass"));
 }

@@ -157,7 +157,7 @@ TEST_CASE("one thread and two threads give bit-identical models (with batch-norm
   CHECK(before.outputs[bn][0] != after.outputs[bn][0]);
 }
 
-TEST_CASE("seeded runs reproduce; another seed shuffles differently") {
+TEST_CASE("seeded runs reproduce, and another seed shuffles differently") {
   const auto data = separable(2, 8, 4, 7);
   TrainOptions o;
   o.epochs = 2;

@@ -2,10 +2,14 @@
 /// Files in and out of lumen: .npy arrays, PNG/JPEG images, and heatmaps (the display of an
 /// attribution). Every function is thread-safe; failures throw IoError (or InvalidArgument /
 /// ShapeError for bad tensors) with a message naming the file and the problem. Every write goes
-/// to a temporary file in the target's directory which is then renamed over the target, so a
-/// failed or interrupted write never leaves a half-written file behind.
+/// through lumen::write_file (output_dir.hpp): to a new temporary file in the target's directory
+/// which is then renamed over the target, so a failed or interrupted write never leaves a
+/// half-written file behind, and a symbolic link at the target is refused, never followed. The
+/// encode_* functions give the bytes the write_* ones write, for OutputDir::write_file.
 #include <array>
+#include <cstdint>
 #include <filesystem>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -20,12 +24,35 @@ namespace lumen {
 LUMEN_API Tensor read_npy(const std::filesystem::path& path);
 /// Writes `tensor` as a version-1 .npy file of little-endian float32 in C order.
 LUMEN_API void write_npy(const std::filesystem::path& path, const Tensor& tensor);
+/// The bytes write_npy writes.
+LUMEN_API std::string encode_npy(const Tensor& tensor);
+
+/// The default of ImageReadOptions::max_pixels: 2^26 = 67,108,864 pixels, e.g. 8192 x 8192, or
+/// the largest photos of 35 mm cameras (9504 x 6336). Decoding that many takes about 1 GiB.
+inline constexpr std::int64_t default_max_image_pixels = std::int64_t{1} << 26;
+
+/// What read_image accepts.
+struct ImageReadOptions {
+  /// The largest width x height read_image decodes; must be positive.
+  std::int64_t max_pixels = default_max_image_pixels;
+  /// How the caller's users raise max_pixels (e.g. "--max-image-pixels"): named in the refusal.
+  std::string max_pixels_setting = "ImageReadOptions::max_pixels";
+};
 
 /// Reads a PNG or JPEG image as [1,C,H,W] floats in [0,1] (8-bit value / 255, no gamma change).
 /// Grey and grey+alpha images give C = 1, RGB and RGBA give C = 3; alpha is dropped.
-LUMEN_API Tensor read_image(const std::filesystem::path& path);
+/// The format is told by the file's first bytes, whatever its name; any other format is refused
+/// (naming it when recognised). Before anything is decoded, a width x height declared in the
+/// header above options.max_pixels is refused, and so is a PNG whose compressed data inflates to
+/// more than that size needs; memory then stays within the file's size plus about 16 bytes per
+/// declared pixel. Throws IoError naming the file and the reason (the decoder's, when decoding
+/// fails); InvalidArgument for max_pixels < 1.
+LUMEN_API Tensor read_image(const std::filesystem::path& path,
+                            const ImageReadOptions& options = {});
 /// Writes a [C,H,W] image with C = 1 or 3 and values in [0,1] (clamped) as an 8-bit PNG.
 LUMEN_API void write_image_png(const std::filesystem::path& path, const Tensor& image);
+/// The bytes write_image_png writes.
+LUMEN_API std::string encode_png(const Tensor& image);
 
 /// Turns an image from read_image ([N,C,H,W] in [0,1]) into model input for `spec`: resizes it
 /// to the spec's H,W with upsample_bilinear, converts channels (1 -> C by replicating the grey
@@ -67,8 +94,11 @@ LUMEN_API Rgb diverging_colour(float value);
 LUMEN_API void write_heatmap_png(const std::filesystem::path& path, const Tensor& display,
                                  bool signed_map, const Tensor* background = nullptr,
                                  float alpha = 0.5F);
+/// The bytes write_heatmap_png writes.
+LUMEN_API std::string encode_heatmap_png(const Tensor& display, bool signed_map,
+                                         const Tensor* background = nullptr, float alpha = 0.5F);
 
-/// Writes `text` to `path` (replacing it) through a temporary file and a rename.
+/// Writes `text` to `path` (replacing it) as lumen::write_file does.
 LUMEN_API void write_text_file(const std::filesystem::path& path, std::string_view text);
 
 }  // namespace lumen

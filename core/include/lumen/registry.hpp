@@ -97,9 +97,19 @@ class LUMEN_API Registry {
   std::vector<std::string> dataset_kind_names() const;  ///< names, without aliases
   const std::vector<PluginRecord>& plugins() const;
 
+  /// The file of the plugin that registered item `name` of `kind` ("explainer", "rule",
+  /// "metric", "backend", "importer", "dataset kind"); NotFound for an unknown name.
+  std::string file_of(std::string_view kind, std::string_view name) const;
+
+  /// Whether a plugin may register a name another plugin already registered, replacing it (with
+  /// a warning naming both). Off by default: such a plugin is refused whole. Set before loading.
+  void set_allow_override(bool allow);
+  bool allow_override() const;
+
   /// Registers items under origin `record` (the loader's entry point; `library` is kept alive by
   /// every object registered). `fill` adds the items; throws PluginError, leaving the registry
-  /// unchanged, when it throws or when a name is already taken (naming both origins).
+  /// unchanged, when it throws or when a name is already taken (naming both origins) and
+  /// overrides are not allowed.
   void register_plugin(PluginRecord record, std::shared_ptr<void> library,
                        const std::function<void(Registrar&)>& fill);
 

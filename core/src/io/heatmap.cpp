@@ -2,10 +2,10 @@
 #include <cmath>
 #include <span>
 
-#include "io/atomic_file.hpp"
 #include "io/png.hpp"
 #include "lumen/error.hpp"
 #include "lumen/io.hpp"
+#include "lumen/output_dir.hpp"
 #include "lumen/resample.hpp"
 
 namespace lumen {
@@ -97,11 +97,11 @@ Tensor display_map(const Tensor& attribution_sample, bool signed_map, ChannelRed
   return out;
 }
 
-void write_heatmap_png(const std::filesystem::path& path, const Tensor& display, bool signed_map,
-                       const Tensor* background, float alpha) {
+std::string encode_heatmap_png(const Tensor& display, bool signed_map, const Tensor* background,
+                               float alpha) {
   if (display.rank() != 2) {
-    throw ShapeError("cannot write heatmap " + io_detail::quoted(path) +
-                     ": the display map must be [H,W], got " + to_string(display.shape()));
+    throw ShapeError("cannot encode a heatmap: the display map must be [H,W], got " +
+                     to_string(display.shape()));
   }
   if (!(alpha >= 0.0F && alpha <= 1.0F)) {
     throw InvalidArgument("heatmap alpha " + std::to_string(alpha) + " is not in [0,1]");
@@ -117,7 +117,12 @@ void write_heatmap_png(const std::filesystem::path& path, const Tensor& display,
       pixels[static_cast<std::size_t>(p) * 3 + k] = io_detail::to_byte(v);
     }
   }
-  io_detail::write_png(path, width, height, 3, pixels);
+  return io_detail::encode_png(width, height, 3, pixels);
+}
+
+void write_heatmap_png(const std::filesystem::path& path, const Tensor& display, bool signed_map,
+                       const Tensor* background, float alpha) {
+  write_file(path, encode_heatmap_png(display, signed_map, background, alpha));
 }
 
 }  // namespace lumen

@@ -1,15 +1,14 @@
-#include <stb_image.h>
 #include <stb_image_write.h>
 
 #include <algorithm>
 #include <cmath>
 #include <limits>
-#include <memory>
 
-#include "io/atomic_file.hpp"
 #include "io/png.hpp"
+#include "io/quoted.hpp"
 #include "lumen/error.hpp"
 #include "lumen/io.hpp"
+#include "lumen/output_dir.hpp"
 
 namespace lumen {
 namespace io_detail {
@@ -19,64 +18,32 @@ unsigned char to_byte(float value) {
   return static_cast<unsigned char>(std::lround(v * 255.0F));
 }
 
-void write_png(const std::filesystem::path& path, std::int64_t width, std::int64_t height,
-               int channels, const std::vector<unsigned char>& pixels) {
+std::string encode_png(std::int64_t width, std::int64_t height, int channels,
+                       const std::vector<unsigned char>& pixels) {
   if (width <= 0 || height <= 0 || width > std::numeric_limits<int>::max() / 4 ||
       height > std::numeric_limits<int>::max()) {
-    throw IoError("cannot write PNG " + quoted(path) + ": unsupported size " +
-                  std::to_string(width) + "x" + std::to_string(height));
+    throw IoError("cannot encode a PNG of unsupported size " + std::to_string(width) + "x" +
+                  std::to_string(height));
   }
-  std::vector<char> encoded;
+  std::string encoded;
   auto append = [](void* context, void* data, int size) {
-    auto* out = static_cast<std::vector<char>*>(context);
-    const auto* bytes = static_cast<const char*>(data);
-    out->insert(out->end(), bytes, bytes + size);
+    static_cast<std::string*>(context)->append(static_cast<const char*>(data),
+                                               static_cast<std::size_t>(size));
   };
   const int w = static_cast<int>(width);
   if (stbi_write_png_to_func(append, &encoded, w, static_cast<int>(height), channels, pixels.data(),
                              w * channels) == 0) {
-    throw IoError("cannot write PNG " + quoted(path) + ": the encoder failed");
+    throw IoError("cannot encode a PNG: the encoder failed");
   }
-  write_file_atomically(path, encoded);
+  return encoded;
 }
 
 }  // namespace io_detail
 
-Tensor read_image(const std::filesystem::path& path) {
-  using io_detail::quoted;
-  std::error_code ec;
-  if (!std::filesystem::exists(path, ec)) {
-    throw IoError("cannot read image " + quoted(path) + ": no such file");
-  }
-  // Opening a FIFO for reading would wait for a writer, forever.
-  if (!std::filesystem::is_regular_file(path, ec)) {
-    throw IoError("cannot read image " + quoted(path) +
-                  ": it is not a regular file (a directory, FIFO, socket or device)");
-  }
-  int width = 0, height = 0, stored = 0;
-  std::unique_ptr<unsigned char, void (*)(void*)> pixels(
-      stbi_load(path.c_str(), &width, &height, &stored, 0), stbi_image_free);
-  if (!pixels) {
-    const char* reason = stbi_failure_reason();
-    throw IoError("cannot read image " + quoted(path) + ": " +
-                  (reason ? reason : "unknown reason") + " (PNG and JPEG are supported)");
-  }
-  // stb gives 1 grey, 2 grey+alpha, 3 RGB or 4 RGBA channels, interleaved.
-  const int channels = stored <= 2 ? 1 : 3;
-  const std::int64_t plane = static_cast<std::int64_t>(width) * height;
-  Tensor image({1, channels, height, width});
-  for (std::int64_t p = 0; p < plane; ++p) {
-    for (int c = 0; c < channels; ++c) {
-      image[c * plane + p] = static_cast<float>(pixels.get()[p * stored + c]) / 255.0F;
-    }
-  }
-  return image;
-}
-
-void write_image_png(const std::filesystem::path& path, const Tensor& image) {
+std::string encode_png(const Tensor& image) {
   if (image.rank() != 3 || (image.dim(0) != 1 && image.dim(0) != 3)) {
-    throw ShapeError("cannot write " + io_detail::quoted(path) +
-                     ": an image must be [C,H,W] with C = 1 or 3, got " + to_string(image.shape()));
+    throw ShapeError("cannot encode a PNG image: it must be [C,H,W] with C = 1 or 3, got " +
+                     to_string(image.shape()));
   }
   const std::int64_t channels = image.dim(0), plane = image.dim(1) * image.dim(2);
   std::vector<unsigned char> pixels(static_cast<std::size_t>(image.size()));
@@ -85,7 +52,11 @@ void write_image_png(const std::filesystem::path& path, const Tensor& image) {
       pixels[static_cast<std::size_t>(p * channels + c)] = io_detail::to_byte(image[c * plane + p]);
     }
   }
-  io_detail::write_png(path, image.dim(2), image.dim(1), static_cast<int>(channels), pixels);
+  return io_detail::encode_png(image.dim(2), image.dim(1), static_cast<int>(channels), pixels);
+}
+
+void write_image_png(const std::filesystem::path& path, const Tensor& image) {
+  write_file(path, encode_png(image));
 }
 
 }  // namespace lumen

@@ -12,9 +12,10 @@
 #include <string_view>
 #include <vector>
 
-#include "io/atomic_file.hpp"
+#include "io/quoted.hpp"
 #include "lumen/error.hpp"
 #include "lumen/io.hpp"
+#include "lumen/output_dir.hpp"
 
 namespace lumen {
 namespace {
@@ -242,9 +243,9 @@ Tensor read_npy(const std::filesystem::path& path) {
   return Tensor(header.shape, std::move(values));
 }
 
-void write_npy(const std::filesystem::path& path, const Tensor& tensor) {
+std::string encode_npy(const Tensor& tensor) {
   if (tensor.size() != element_count(tensor.shape())) {  // a default-constructed Tensor
-    throw ShapeError("cannot write " + io_detail::quoted(path) + ": the tensor holds no values");
+    throw ShapeError("cannot encode an .npy array: the tensor holds no values");
   }
   std::string header = header_text(tensor.shape());
   // Pad with spaces and a final newline so that the data starts at a multiple of 64 bytes.
@@ -262,7 +263,11 @@ void write_npy(const std::filesystem::path& path, const Tensor& tensor) {
   const auto data_bytes = static_cast<std::size_t>(tensor.size()) * sizeof(float);
   bytes.resize(bytes.size() + data_bytes);
   if (data_bytes > 0) std::memcpy(bytes.data() + total, tensor.data(), data_bytes);
-  io_detail::write_file_atomically(path, bytes);
+  return bytes;
+}
+
+void write_npy(const std::filesystem::path& path, const Tensor& tensor) {
+  write_file(path, encode_npy(tensor));
 }
 
 }  // namespace lumen

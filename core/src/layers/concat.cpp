@@ -1,5 +1,6 @@
 #include <algorithm>
 
+#include "checked_size.hpp"
 #include "layers/common.hpp"
 #include "lumen/error.hpp"
 #include "lumen/layers.hpp"
@@ -35,7 +36,10 @@ class Concat final : public Layer {
         throw ShapeError(label(*this) + ": inputs must agree on every dimension but axis " +
                          std::to_string(axis) + ", got " + layers::to_string(inputs));
       }
-      out[axis] += s[axis];
+      out[axis] = checked_add(out[axis], s[axis], [&] {
+        return label(*this) + ": axis " + std::to_string(axis) + " of the concatenation of " +
+               layers::to_string(inputs);
+      });
     }
     return out;
   }

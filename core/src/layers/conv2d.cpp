@@ -1,5 +1,6 @@
 #include <sstream>
 
+#include "checked_size.hpp"
 #include "layers/common.hpp"
 #include "layers/transformed_weights.hpp"
 #include "lumen/backend.hpp"
@@ -161,10 +162,14 @@ class Conv2d final : public LinearLayer {
                        " with " + std::to_string(p_.groups) + " groups expects " +
                        std::to_string(w[1] * p_.groups));
     }
-    const auto extent_h = g.dilation_h * (g.kernel_h - 1) + 1;
-    const auto extent_w = g.dilation_w * (g.kernel_w - 1) + 1;
-    const auto padded_h = g.in_h + g.pad_top + g.pad_bottom;
-    const auto padded_w = g.in_w + g.pad_left + g.pad_right;
+    const auto window = [&] { return label(*this) + ": the dilated kernel"; };
+    const auto padding = [&] { return label(*this) + ": the padded input " + to_string(input); };
+    const auto extent_h = window_extent(g.kernel_h, g.dilation_h, window);
+    const auto extent_w = window_extent(g.kernel_w, g.dilation_w, window);
+    const auto padded_h =
+        checked_add(checked_add(g.in_h, g.pad_top, padding), g.pad_bottom, padding);
+    const auto padded_w =
+        checked_add(checked_add(g.in_w, g.pad_left, padding), g.pad_right, padding);
     if (padded_h < extent_h || padded_w < extent_w) {
       throw ShapeError(label(*this) + ": the dilated kernel (" + std::to_string(extent_h) + "x" +
                        std::to_string(extent_w) + ") is larger than the padded input " +

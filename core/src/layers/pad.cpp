@@ -1,5 +1,6 @@
 #include <sstream>
 
+#include "checked_size.hpp"
 #include "layers/common.hpp"
 #include "lumen/error.hpp"
 #include "lumen/layers.hpp"
@@ -57,7 +58,11 @@ class Pad final : public Layer {
     Shape out = in;
     for (std::size_t a = 1; a < rank(); ++a) {
       const auto begin = pads_[a], end = pads_[a + rank()];
-      out[a] = in[a] + begin + end;
+      const auto what = [&] {
+        return label(*this) + ": axis " + std::to_string(a) + " of input " + lumen::to_string(in) +
+               " padded";
+      };
+      out[a] = checked_add(checked_add(in[a], begin, what), end, what);
       if (out[a] < 1) {
         throw ShapeError(label(*this) + ": crops all of axis " + std::to_string(a) + " of input " +
                          lumen::to_string(in));

@@ -2,24 +2,32 @@
 
 #include <limits>
 
+#include "checked_size.hpp"
 #include "layers/common.hpp"
 #include "lumen/error.hpp"
 
 namespace lumen::layers {
 namespace {
 
+// ceil(a / b) for a >= 0, b >= 1, without the overflow of (a + b - 1) / b.
+std::int64_t divide_up(std::int64_t a, std::int64_t b) { return a / b + (a % b != 0); }
+
 std::int64_t pooled_size(const Layer& layer, const Shape& input, std::int64_t in,
                          std::int64_t kernel, std::int64_t stride, std::int64_t dilation,
                          std::int64_t pad_begin, std::int64_t pad_end, bool ceil_mode) {
-  const auto extent = dilation * (kernel - 1) + 1;
-  const auto room = in + pad_begin + pad_end - extent;
-  if (in < 1 || room < 0) {
+  const auto what = [&] { return label(layer) + ": the padded input " + lumen::to_string(input); };
+  const auto extent =
+      window_extent(kernel, dilation, [&] { return label(layer) + ": the window"; });
+  const auto padded = checked_add(checked_add(in, pad_begin, what), pad_end, what);
+  if (in < 1 || padded < extent) {
     throw ShapeError(label(layer) + ": the window (extent " + std::to_string(extent) +
                      ") is larger than the padded input " + lumen::to_string(input) + " (" +
-                     std::to_string(in + pad_begin + pad_end) + " along that axis)");
+                     std::to_string(padded) + " along that axis)");
   }
-  auto out = (ceil_mode ? (room + stride - 1) / stride : room / stride) + 1;
-  if (ceil_mode && (out - 1) * stride >= in + pad_begin) --out;
+  const auto room = padded - extent;
+  auto out = (ceil_mode ? divide_up(room, stride) : room / stride) + 1;
+  // In ceil mode the last window must start inside the input or the left padding.
+  if (ceil_mode && out - 1 >= divide_up(in + pad_begin, stride)) --out;
   return out;
 }
 
@@ -40,7 +48,10 @@ void validate_pool_params(const std::string& op_type, const Pool2dParams& p) {
     }
   }
   for (int i = 0; i < 4; ++i) {
-    const auto extent = p.dilation[i % 2] * (p.kernel[i % 2] - 1) + 1;
+    const auto extent = window_extent(p.kernel[i % 2], p.dilation[i % 2], [&] {
+      return op_type + ": the window of kernel " + std::to_string(p.kernel[i % 2]) +
+             " and dilation " + std::to_string(p.dilation[i % 2]);
+    });
     // A pad as large as the window would give windows over padding alone.
     if (p.pads[i] < 0 || p.pads[i] >= extent) {
       throw InvalidArgument(op_type + ": pad " + std::to_string(p.pads[i]) +
@@ -66,7 +77,7 @@ Pool2dGeometry pool_geometry(const Layer& layer, const Pool2dParams& p, const Sh
   g.channels = input[1];
   g.in_h = input[2];
   g.in_w = input[3];
-  if (g.in_h * g.in_w > std::numeric_limits<std::int32_t>::max()) {
+  if (g.in_w > 0 && g.in_h > std::numeric_limits<std::int32_t>::max() / g.in_w) {
     throw ShapeError(label(layer) + ": input planes of " + lumen::to_string(input) +
                      " are too large to index with 32 bits");
   }

@@ -1,3 +1,4 @@
+#include "checked_size.hpp"
 #include "layers/common.hpp"
 #include "lumen/error.hpp"
 #include "lumen/layer_config.hpp"
@@ -108,7 +109,9 @@ class Reshape final : public ShapeOnly {
       if (d == -1) {
         infer_at = out.size();
       } else {
-        known *= d;
+        known = checked_mul(known, d, [&] {
+          return label(*this) + ": the element count of " + to_string(sample_shape_);
+        });
       }
       out.push_back(d);
     }

@@ -85,7 +85,6 @@ class FolderDataset final : public Dataset {
 class ImageFolderKind final : public DatasetKind {
  public:
   DatasetKindInfo info() const override {
-    constexpr double inf = std::numeric_limits<double>::infinity();
     DatasetKindInfo i;
     i.name = "image-folder";
     i.aliases = {"folder"};
@@ -94,20 +93,15 @@ class ImageFolderKind final : public DatasetKind {
         "DIR/masks/<class>/<name>.png when that folder exists";
     i.location = DatasetKindInfo::Location::required;
     i.params = {
-        {"size",
-         ParamType::integer,
-         "0",
-         "resize every image to size x size (0: the size of the first image)",
-         0,
-         4096,
-         {}},
-        {"channels",
-         ParamType::choice,
-         "1",
-         "1 (RGB averaged to grey) or 3 (grey replicated)",
-         -inf,
-         inf,
-         {"1", "3"}},
+        lumen::param::integer("size", 0,
+                              "resize every image to size x size (0: the size of the first image)")
+            .within(0, 4096),
+        lumen::param::choice("channels", "1", {"1", "3"},
+                             "1 (RGB averaged to grey) or 3 (grey replicated)"),
+        lumen::param::integer("max_pixels", default_max_image_pixels,
+                              "largest width x height of an image or mask read; larger ones are "
+                              "skipped before decoding, with the reason")
+            .within(1, std::numeric_limits<double>::infinity()),
     };
     return i;
   }
@@ -131,6 +125,10 @@ class ImageFolderKind final : public DatasetKind {
     const bool masks = fs::is_directory(root / masks_folder, ec);
     const std::int64_t channels = std::stoll(params.text("channels"));
     std::int64_t height = params.integer("size"), width = height;
+    ImageReadOptions limits;
+    limits.max_pixels = params.integer("max_pixels");
+    limits.max_pixels_setting =
+        "the dataset option max_pixels, e.g. folder:" + location + "?max_pixels=N";
 
     std::vector<Sample> samples;
     std::vector<ReadProblem> problems;
@@ -142,7 +140,7 @@ class ImageFolderKind final : public DatasetKind {
       std::sort(files.begin(), files.end());
       for (const auto& file : files) {
         try {
-          const Tensor image = read_image(file);
+          const Tensor image = read_image(file, limits);
           if (height == 0) {
             height = image.dim(2);
             width = image.dim(3);
@@ -153,7 +151,7 @@ class ImageFolderKind final : public DatasetKind {
             const fs::path mask =
                 (root / masks_folder / fs::relative(file, root)).replace_extension(".png");
             if (!fs::exists(mask)) throw IoError("it has no mask " + mask.string());
-            s.mask = binary_mask(read_image(mask), height, width);
+            s.mask = binary_mask(read_image(mask, limits), height, width);
           }
           samples.push_back(std::move(s));
         } catch (const Error& e) {

@@ -59,21 +59,11 @@ class NpyKind final : public DatasetKind {
     i.summary = "inputs [N,C,H,W] from a .npy file, integer labels and optional masks from others";
     i.location = DatasetKindInfo::Location::required;
     i.params = {
-        {"labels", ParamType::text, "", "the .npy file of N integer labels (required)", 0, 0, {}},
-        {"masks",
-         ParamType::text,
-         "",
-         "an optional .npy file of N binary masks [N,1,H,W] or [N,H,W]",
-         0,
-         0,
-         {}},
-        {"classes",
-         ParamType::integer,
-         "0",
-         "number of classes (0: the largest label + 1)",
-         0,
-         1e6,
-         {}},
+        lumen::param::text("labels", "", "the .npy file of N integer labels (required)"),
+        lumen::param::text("masks", "",
+                           "an optional .npy file of N binary masks [N,1,H,W] or [N,H,W]"),
+        lumen::param::integer("classes", 0, "number of classes (0: the largest label + 1)")
+            .within(0, 1e6),
     };
     return i;
   }

@@ -44,23 +44,12 @@ class AblationCam final : public lumen::Explainer {
     i.layer_use = lumen::LayerUse::required;
     i.signed_output = false;
     i.params = {
-        {"score",
-         lumen::ParamType::choice,
-         "logit",
-         "the score S_c: the target logit (the paper, pytorch-grad-cam) or its softmax "
-         "probability",
-         0,
-         0,
-         {"logit", "probability"}},
-        {"relu", lumen::ParamType::boolean, "true", "apply ReLU to the weighted sum", 0, 0, {}},
-        {"batch_size",
-         lumen::ParamType::integer,
-         "0",
-         "ablated copies per head pass; 0: automatic, as many as fit the pass "
-         "memory (--pass-memory) and the cache",
-         0,
-         1 << 20,
-         {}},
+        lumen::param::choice(
+            "score", "logit", {"logit", "probability"},
+            "the score S_c: the target logit (the paper, pytorch-grad-cam) or its softmax "
+            "probability"),
+        lumen::param::relu("apply ReLU to the weighted sum"),
+        lumen::param::batch_size("ablated copies per head pass"),
     };
     return i;
   }

@@ -43,29 +43,19 @@ class CnnLrp final : public lumen::Explainer {
     i.output = lumen::OutputSpace::input;
     i.signed_output = true;
     i.params = {
-        {"alpha",
-         ParamType::real,
-         "2",
-         "weight of the raising contributions (paper convention: alpha + beta = 1)",
-         1.0,
-         1e6,
-         {}},
-        {"beta",
-         ParamType::real,
-         "-1",
-         "signed weight of the lowering contributions (paper convention: beta = 1 - alpha <= 0; "
-         "the usual alpha-beta rule's beta is -beta)",
-         -1e6,
-         0.0,
-         {}},
-        {"pool_upsampling",
-         ParamType::choice,
-         "copy",
-         "how a max-pooled relevance value is upsampled over its window: copy (nearest "
-         "neighbour) or split (evenly; keeps the total)",
-         0,
-         0,
-         {"copy", "split"}},
+        lumen::param::real(
+            "alpha", 2.0,
+            "weight of the raising contributions (paper convention: alpha + beta = 1)")
+            .within(1.0, 1e6),
+        lumen::param::real(
+            "beta", -1.0,
+            "signed weight of the lowering contributions (paper convention: beta = 1 - alpha <= 0; "
+            "the usual alpha-beta rule's beta is -beta)")
+            .within(-1e6, 0.0),
+        lumen::param::choice(
+            "pool_upsampling", "copy", {"copy", "split"},
+            "how a max-pooled relevance value is upsampled over its window: copy (nearest "
+            "neighbour) or split (evenly; keeps the total)"),
     };
     return i;
   }

@@ -31,28 +31,16 @@ class DeepTaylor final : public lumen::Explainer {
     i.output = lumen::OutputSpace::input;
     i.signed_output = true;
     i.params = {
-        {"input_rule",
-         ParamType::choice,
-         "zbox",
-         "rule at the linear layer nearest the input: zbox (inputs bounded by low and high) or "
-         "wsquare (unbounded inputs)",
-         0,
-         0,
-         {"zbox", "wsquare"}},
-        {"low",
-         ParamType::text,
-         "0",
-         "zbox: lowest input value, one number or a comma list with one per input channel",
-         0,
-         0,
-         {}},
-        {"high",
-         ParamType::text,
-         "1",
-         "zbox: highest input value, one number or a comma list with one per input channel",
-         0,
-         0,
-         {}},
+        lumen::param::choice(
+            "input_rule", "zbox", {"zbox", "wsquare"},
+            "rule at the linear layer nearest the input: zbox (inputs bounded by low and high) or "
+            "wsquare (unbounded inputs)"),
+        lumen::param::list(
+            "low", lumen::ParamType::real, "0",
+            "zbox: lowest input value, one number or a comma list with one per input channel"),
+        lumen::param::list(
+            "high", lumen::ParamType::real, "1",
+            "zbox: highest input value, one number or a comma list with one per input channel"),
     };
     return i;
   }

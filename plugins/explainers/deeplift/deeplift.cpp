@@ -32,14 +32,10 @@ class DeepLift final : public lumen::Explainer {
     i.output = lumen::OutputSpace::input;
     i.signed_output = true;
     i.params = {
-        {"rule",
-         ParamType::choice,
-         "rescale",
-         "rule at the non-linearities: rescale (Captum's DeepLift) or reveal-cancel (positive "
-         "and negative contributions of the activation's input treated separately)",
-         0,
-         0,
-         {"rescale", "reveal-cancel"}},
+        lumen::param::choice(
+            "rule", "rescale", {"rescale", "reveal-cancel"},
+            "rule at the non-linearities: rescale (Captum's DeepLift) or reveal-cancel (positive "
+            "and negative contributions of the activation's input treated separately)"),
     };
     const auto baseline = lumen::baseline_params({"zeros", "constant", "blur", "npy"});
     i.params.insert(i.params.end(), baseline.begin(), baseline.end());

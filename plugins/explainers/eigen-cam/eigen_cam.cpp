@@ -53,13 +53,7 @@ class EigenCam final : public lumen::Explainer {
     i.output = lumen::OutputSpace::layer;
     i.layer_use = lumen::LayerUse::required;
     i.signed_output = true;  // with relu=false
-    i.params = {{"relu",
-                 lumen::ParamType::boolean,
-                 "true",
-                 "apply ReLU to the projection (pytorch-grad-cam)",
-                 0,
-                 0,
-                 {}}};
+    i.params = {lumen::param::relu("apply ReLU to the projection (pytorch-grad-cam)")};
     return i;
   }
 

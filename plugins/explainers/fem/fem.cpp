@@ -28,14 +28,12 @@ class Fem final : public lumen::Explainer {
     i.output = lumen::OutputSpace::layer;
     i.layer_use = lumen::LayerUse::required;
     i.signed_output = true;  // weights are the maps' means, negative at a layer before a ReLU
-    i.params = {{"k",
-                 lumen::ParamType::real,
-                 "1",
-                 "K of the K-sigma rule: a feature map is kept where it is at least its mean plus "
-                 "K standard deviations",
-                 -100.0,
-                 100.0,
-                 {}}};
+    i.params = {
+        lumen::param::real(
+            "k", 1.0,
+            "K of the K-sigma rule: a feature map is kept where it is at least its mean plus "
+            "K standard deviations")
+            .within(-100.0, 100.0)};
     return i;
   }
 

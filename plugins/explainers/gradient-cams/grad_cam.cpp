@@ -21,8 +21,8 @@ GradientCamMethod grad_cam() {
               "feature maps of a layer weighted by the spatial mean of the target score's gradient",
               "R. R. Selvaraju et al. Grad-CAM: Visual Explanations from Deep Networks via "
               "Gradient-based Localization. ICCV, 2017.",
-              {relu_param("apply ReLU to the weighted sum (the paper and pytorch-grad-cam; "
-                          "Captum's LayerGradCam default is false)")}),
+              {lumen::param::relu("apply ReLU to the weighted sum (the paper and pytorch-grad-cam; "
+                                  "Captum's LayerGradCam default is false)")}),
           mean_gradient};
 }
 

@@ -32,8 +32,8 @@ GradientCamMethod grad_cam_pp() {
                             "A. Chattopadhay, A. Sarkar, P. Howlader, V. N. Balasubramanian. "
                             "Grad-CAM++: Generalized Gradient-Based Visual Explanations for Deep "
                             "Convolutional Networks. WACV, 2018.",
-                            {relu_param("apply ReLU to the weighted sum (the paper and "
-                                        "pytorch-grad-cam)")}),
+                            {lumen::param::relu("apply ReLU to the weighted sum (the paper and "
+                                                "pytorch-grad-cam)")}),
           positive_gradients_weighted};
 }
 

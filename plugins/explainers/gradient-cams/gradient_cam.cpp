@@ -76,10 +76,6 @@ ExplainerInfo gradient_cam_info(std::string name, std::string summary, std::stri
   return i;
 }
 
-ParamSpec relu_param(std::string help) {
-  return {"relu", ParamType::boolean, "true", std::move(help), 0, 0, {}};
-}
-
 std::shared_ptr<const Explainer> make_gradient_cam(GradientCamMethod method) {
   return std::make_shared<GradientCam>(std::move(method));
 }

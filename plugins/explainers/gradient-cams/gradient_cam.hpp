@@ -29,9 +29,6 @@ struct GradientCamMethod {
 ExplainerInfo gradient_cam_info(std::string name, std::string summary, std::string citation,
                                 std::vector<ParamSpec> params);
 
-/// The boolean `relu` parameter, default true, with the method's help text.
-ParamSpec relu_param(std::string help);
-
 /// The explainer that runs `method` through the skeleton.
 std::shared_ptr<const Explainer> make_gradient_cam(GradientCamMethod method);
 

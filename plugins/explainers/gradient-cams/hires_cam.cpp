@@ -13,13 +13,14 @@ float gradient_itself(float gradient) { return gradient; }
 }  // namespace
 
 GradientCamMethod hires_cam() {
-  return {gradient_cam_info("hires-cam",
-                            "feature maps of a layer multiplied element-wise by the target "
-                            "score's gradient and summed over channels",
-                            "R. L. Draelos, L. Carin. Use HiResCAM instead of Grad-CAM for "
-                            "faithful explanations of convolutional neural networks. "
-                            "arXiv:2011.08891, 2020.",
-                            {relu_param("apply ReLU to the sum over channels (pytorch-grad-cam)")}),
+  return {gradient_cam_info(
+              "hires-cam",
+              "feature maps of a layer multiplied element-wise by the target "
+              "score's gradient and summed over channels",
+              "R. L. Draelos, L. Carin. Use HiResCAM instead of Grad-CAM for "
+              "faithful explanations of convolutional neural networks. "
+              "arXiv:2011.08891, 2020.",
+              {lumen::param::relu("apply ReLU to the sum over channels (pytorch-grad-cam)")}),
           gradient_itself};
 }
 

@@ -15,15 +15,16 @@ float positive_part(float gradient) { return std::max(gradient, 0.0F); }
 }  // namespace
 
 GradientCamMethod layer_cam() {
-  return {gradient_cam_info("layer-cam",
-                            "feature maps of a layer weighted pixel by pixel by the positive "
-                            "part of the target score's gradient",
-                            "P.-T. Jiang, C.-B. Zhang, Q. Hou, M.-M. Cheng, Y. Wei. LayerCAM: "
-                            "Exploring Hierarchical Class Activation Maps for Localization. IEEE "
-                            "Transactions on Image Processing, 2021.",
-                            {relu_param("apply ReLU to the sum over channels (the paper and "
-                                        "pytorch-grad-cam)")}),
-          positive_part};
+  return {
+      gradient_cam_info("layer-cam",
+                        "feature maps of a layer weighted pixel by pixel by the positive "
+                        "part of the target score's gradient",
+                        "P.-T. Jiang, C.-B. Zhang, Q. Hou, M.-M. Cheng, Y. Wei. LayerCAM: "
+                        "Exploring Hierarchical Class Activation Maps for Localization. IEEE "
+                        "Transactions on Image Processing, 2021.",
+                        {lumen::param::relu("apply ReLU to the sum over channels (the paper and "
+                                            "pytorch-grad-cam)")}),
+      positive_part};
 }
 
 }  // namespace lumen::gradient_cams

@@ -50,29 +50,14 @@ class SmoothGradCamPp final : public Explainer {
         "Inference Level Visualization Technique for Deep Convolutional Neural Network Models. "
         "arXiv:1908.01224, 2019.",
         {
-            {"samples",
-             ParamType::integer,
-             "25",
-             "number of noisy copies M per input",
-             1,
-             100000,
-             {}},
-            {"noise_level",
-             ParamType::real,
-             "0.15",
-             "noise standard deviation as a fraction of each sample's value range (max x - min x)",
-             0.0,
-             100.0,
-             {}},
-            relu_param("apply ReLU to the weighted sum"),
-            {"batch_size",
-             ParamType::integer,
-             "0",
-             "noisy copies per forward and backward pass (bounds memory); 0: automatic, as "
-             "many as fit the pass memory (--pass-memory) and the cache",
-             0,
-             1 << 20,
-             {}},
+            lumen::param::integer("samples", 25, "number of noisy copies M per input")
+                .within(1, 100000),
+            lumen::param::real("noise_level", 0.15,
+                               "noise standard deviation as a fraction of each sample's value "
+                               "range (max x - min x)")
+                .within(0.0, 100.0),
+            lumen::param::relu("apply ReLU to the weighted sum"),
+            lumen::param::batch_size("noisy copies per forward and backward pass (bounds memory)"),
         });
     i.stochastic = true;
     return i;

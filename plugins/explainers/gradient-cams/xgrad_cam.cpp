@@ -26,8 +26,8 @@ GradientCamMethod xgrad_cam() {
                             "averaged with the map's own values as weights",
                             "R. Fu, Q. Hu, X. Dong, Y. Guo, Y. Gao, B. Li. Axiom-based Grad-CAM: "
                             "Towards Accurate Visualization and Explanation of CNNs. BMVC, 2020.",
-                            {relu_param("apply ReLU to the weighted sum (the paper and "
-                                        "pytorch-grad-cam)")}),
+                            {lumen::param::relu("apply ReLU to the weighted sum (the paper and "
+                                                "pytorch-grad-cam)")}),
           activation_weighted_gradient};
 }
 

@@ -77,43 +77,20 @@ class GroupCam final : public lumen::Explainer {
     i.layer_use = lumen::LayerUse::required;
     i.signed_output = true;
     i.params = {
-        {"groups",
-         ParamType::integer,
-         "32",
-         "number of groups G of consecutive channels (clamped to the layer's channel count)",
-         1,
-         1 << 20,
-         {}},
-        {"denoise_percentile",
-         ParamType::real,
-         "70",
-         "values of a group map not above this percentile of it are set to 0 (0: no de-noising)",
-         0.0,
-         100.0,
-         {}},
-        {"blur_kernel",
-         ParamType::integer,
-         "51",
-         "size of the Gaussian blur's square kernel (odd)",
-         1,
-         1001,
-         {}},
-        {"blur_sigma",
-         ParamType::real,
-         "50",
-         "standard deviation of the Gaussian blur, in pixels",
-         1e-3,
-         1e6,
-         {}},
-        {"relu", ParamType::boolean, "true", "apply ReLU to the weighted sum", 0, 0, {}},
-        {"batch_size",
-         ParamType::integer,
-         "0",
-         "masked inputs per forward pass (bounds memory); 0: automatic, as many as fit the pass "
-         "memory (--pass-memory) and the cache",
-         0,
-         1 << 20,
-         {}},
+        lumen::param::integer(
+            "groups", 32,
+            "number of groups G of consecutive channels (clamped to the layer's channel count)")
+            .within(1, 1 << 20),
+        lumen::param::real(
+            "denoise_percentile", 70.0,
+            "values of a group map not above this percentile of it are set to 0 (0: no de-noising)")
+            .within(0.0, 100.0),
+        lumen::param::integer("blur_kernel", 51, "size of the Gaussian blur's square kernel (odd)")
+            .within(1, 1001),
+        lumen::param::real("blur_sigma", 50.0, "standard deviation of the Gaussian blur, in pixels")
+            .within(1e-3, 1e6),
+        lumen::param::relu("apply ReLU to the weighted sum"),
+        lumen::param::batch_size("masked inputs per forward pass (bounds memory)"),
     };
     return i;
   }

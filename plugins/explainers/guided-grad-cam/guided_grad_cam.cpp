@@ -33,13 +33,7 @@ class GuidedGradCam final : public lumen::Explainer {
     i.output = lumen::OutputSpace::input;
     i.layer_use = lumen::LayerUse::required;
     i.signed_output = true;
-    i.params = {{"relu",
-                 lumen::ParamType::boolean,
-                 "true",
-                 "apply ReLU to the Grad-CAM map (passed to grad-cam)",
-                 0,
-                 0,
-                 {}}};
+    i.params = {lumen::param::relu("apply ReLU to the Grad-CAM map (passed to grad-cam)")};
     return i;
   }
 

@@ -34,23 +34,16 @@ class IntegratedGradients final : public lumen::Explainer {
     i.signed_output = true;
     i.params = lumen::baseline_params({"zeros", "constant", "blur", "uniform", "npy"});
     const std::vector<lumen::ParamSpec> own = {
-        {"steps", ParamType::integer, "50", "number of points on the path", 1, 100000, {}},
-        {"quadrature",
-         ParamType::choice,
-         "gauss-legendre",
-         "rule placing the points and weights on [0,1] (Captum's methods)",
-         0,
-         0,
-         {"riemann-left", "riemann-right", "riemann-middle", "riemann-trapezoid",
-          "gauss-legendre"}},
-        {"internal_batch_size",
-         ParamType::integer,
-         "0",
-         "most interpolated inputs per forward/backward pass; 0: automatic, as many as fit the "
-         "pass memory (--pass-memory) and the cache",
-         0,
-         1e9,
-         {}},
+        lumen::param::integer("steps", 50, "number of points on the path").within(1, 100000),
+        lumen::param::choice("quadrature", "gauss-legendre",
+                             {"riemann-left", "riemann-right", "riemann-middle",
+                              "riemann-trapezoid", "gauss-legendre"},
+                             "rule placing the points and weights on [0,1] (Captum's methods)"),
+        lumen::param::integer(
+            "internal_batch_size", 0,
+            "most interpolated inputs per forward/backward pass; 0: automatic, as many as fit the "
+            "pass memory (--pass-memory) and the cache")
+            .within(0, 1e9),
     };
     i.params.insert(i.params.end(), own.begin(), own.end());
     return i;

@@ -68,61 +68,31 @@ class Lime final : public lumen::Explainer {
     i.signed_output = true;
     i.stochastic = true;
     i.params = {
-        {"segmentation",
-         lumen::ParamType::choice,
-         "grid",
-         "how to cut the image into segments",
-         0,
-         0,
-         {"grid", "slic"}},
-        {"segments", lumen::ParamType::integer, "16", "number of segments asked for", 1, 4096, {}},
-        {"compactness",
-         lumen::ParamType::real,
-         "0.1",
-         "slic: weight of the spatial distance (in grid intervals) against the intensity in "
-         "[0,1]",
-         0,
-         inf,
-         {}},
-        {"samples",
-         lumen::ParamType::integer,
-         "200",
-         "perturbed samples per image (the first is the image itself)",
-         2,
-         1 << 20,
-         {}},
-        {"kernel_width",
-         lumen::ParamType::real,
-         "0.25",
-         "width of the kernel sqrt(exp(-d^2 / width^2)) on the cosine distance d (LIME's)",
-         1e-12,
-         inf,
-         {}},
-        {"alpha", lumen::ParamType::real, "1", "ridge penalty (LIME's Ridge(alpha=1))", 0, inf, {}},
-        {"fill",
-         lumen::ParamType::choice,
-         "baseline",
-         "what switched-off segments show: the baseline value, the image's mean per channel, "
-         "or each segment's own mean per channel (LIME's hide_color=None)",
-         0,
-         0,
-         {"baseline", "mean", "segment-mean"}},
-        {"baseline", lumen::ParamType::real, "0", "fill=baseline: the value", -inf, inf, {}},
-        {"score",
-         lumen::ParamType::choice,
-         "probability",
-         "what is fitted: the target's softmax probability (LIME) or its logit",
-         0,
-         0,
-         {"probability", "logit"}},
-        {"batch_size",
-         lumen::ParamType::integer,
-         "0",
-         "perturbed images per forward pass; 0: automatic, as many as fit the pass "
-         "memory (--pass-memory) and the cache",
-         0,
-         1 << 20,
-         {}},
+        lumen::param::choice("segmentation", "grid", {"grid", "slic"},
+                             "how to cut the image into segments"),
+        lumen::param::integer("segments", 16, "number of segments asked for").within(1, 4096),
+        lumen::param::real(
+            "compactness", 0.1,
+            "slic: weight of the spatial distance (in grid intervals) against the intensity in "
+            "[0,1]")
+            .within(0, inf),
+        lumen::param::integer("samples", 200,
+                              "perturbed samples per image (the first is the image itself)")
+            .within(2, 1 << 20),
+        lumen::param::real(
+            "kernel_width", 0.25,
+            "width of the kernel sqrt(exp(-d^2 / width^2)) on the cosine distance d (LIME's)")
+            .within(1e-12, inf),
+        lumen::param::real("alpha", 1.0, "ridge penalty (LIME's Ridge(alpha=1))").within(0, inf),
+        lumen::param::choice(
+            "fill", "baseline", {"baseline", "mean", "segment-mean"},
+            "what switched-off segments show: the baseline value, the image's mean per channel, "
+            "or each segment's own mean per channel (LIME's hide_color=None)"),
+        lumen::param::real("baseline", 0.0, "fill=baseline: the value"),
+        lumen::param::choice(
+            "score", "probability", {"probability", "logit"},
+            "what is fitted: the target's softmax probability (LIME) or its logit"),
+        lumen::param::batch_size("perturbed images per forward pass"),
     };
     return i;
   }

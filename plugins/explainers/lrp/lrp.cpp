@@ -131,11 +131,10 @@ class Lrp final : public lumen::Explainer {
     RuleMaker(const lumen::Registry& registry, const lumen::Params& params,
               const std::vector<lumen::ParamSpec>& specs)
         : registry_(registry) {
-      // A rule parameter counts as given when it differs from lrp's declared default (the first
-      // rule's default): another rule declaring the same name keeps its own default otherwise.
+      // Only the rule parameters the user gave reach the rules: a rule declaring the same name
+      // as another keeps its own default otherwise.
       for (const auto& spec : specs) {
-        const std::string& value = params.text(spec.name);
-        if (value != spec.default_value) given_[spec.name] = value;
+        if (params.given(spec.name)) given_[spec.name] = params.text(spec.name);
       }
     }
 
@@ -189,37 +188,19 @@ class Lrp final : public lumen::Explainer {
 
   static std::vector<lumen::ParamSpec> own_params() {
     return {
-        {"rule",
-         ParamType::text,
-         "",
-         "registered relevance rule at every linear layer (empty: epsilon); not with composite",
-         0,
-         0,
-         {}},
-        {"composite", ParamType::choice, lumen::lrp::kNoComposite,
-         "Zennit composite choosing a rule per layer type (see docs/methods/lrp.md)", 0, 0,
-         lumen::lrp::composite_names()},
-        {"rule.*",
-         ParamType::text,
-         "",
-         "rule.NODE=RULE: the rule at node NODE, over rule= or composite=",
-         0,
-         0,
-         {}},
-        {"maxpool",
-         ParamType::choice,
-         "winner-take-all",
-         "rule at max-pooling layers",
-         0,
-         0,
-         {"winner-take-all", "proportional"}},
-        {"fold_batch_norm",
-         ParamType::boolean,
-         "true",
-         "fold each batch-norm into the Conv/Gemm before it (the model itself is not changed)",
-         0,
-         0,
-         {}},
+        lumen::param::text(
+            "rule", "",
+            "registered relevance rule at every linear layer (empty: epsilon); not with composite"),
+        lumen::param::choice(
+            "composite", lumen::lrp::kNoComposite, lumen::lrp::composite_names(),
+            "Zennit composite choosing a rule per layer type (see docs/methods/lrp.md)"),
+        lumen::param::pattern("rule",
+                              "rule.NODE=RULE: the rule at node NODE, over rule= or composite="),
+        lumen::param::choice("maxpool", "winner-take-all", {"winner-take-all", "proportional"},
+                             "rule at max-pooling layers"),
+        lumen::param::flag(
+            "fold_batch_norm", true,
+            "fold each batch-norm into the Conv/Gemm before it (the model itself is not changed)"),
     };
   }
 

@@ -63,38 +63,23 @@ class MeaningfulPerturbation final : public lumen::Explainer {
     i.output = lumen::OutputSpace::input;
     i.signed_output = false;
     i.params = {
-        {"mask_size",
-         lumen::ParamType::integer,
-         "8",
-         "mask resolution: min(mask_size, H) x min(mask_size, W) cells",
-         1,
-         4096,
-         {}},
-        {"l1",
-         lumen::ParamType::real,
-         "0.05",
-         "lambda1: weight of the deleted area, mean over cells of 1 - m",
-         0,
-         inf,
-         {}},
-        {"tv",
-         lumen::ParamType::real,
-         "0.2",
-         "lambda2: weight of the total variation (mean over cells of neighbour "
-         "|difference|^tv_beta)",
-         0,
-         inf,
-         {}},
-        {"tv_beta", lumen::ParamType::real, "3", "exponent beta of the total variation", 1, 16, {}},
-        {"blur_sigma",
-         lumen::ParamType::real,
-         "5",
-         "standard deviation in pixels of the Gaussian blur deleted regions take (0: no blur)",
-         0,
-         1e4,
-         {}},
-        {"iterations", lumen::ParamType::integer, "100", "Adam steps", 1, 1000000, {}},
-        {"learning_rate", lumen::ParamType::real, "0.1", "Adam step size", 1e-12, inf, {}},
+        lumen::param::integer("mask_size", 8,
+                              "mask resolution: min(mask_size, H) x min(mask_size, W) cells")
+            .within(1, 4096),
+        lumen::param::real("l1", 0.05,
+                           "lambda1: weight of the deleted area, mean over cells of 1 - m")
+            .within(0, inf),
+        lumen::param::real("tv", 0.2,
+                           "lambda2: weight of the total variation (mean over cells of neighbour "
+                           "|difference|^tv_beta)")
+            .within(0, inf),
+        lumen::param::real("tv_beta", 3.0, "exponent beta of the total variation").within(1, 16),
+        lumen::param::real(
+            "blur_sigma", 5.0,
+            "standard deviation in pixels of the Gaussian blur deleted regions take (0: no blur)")
+            .within(0, 1e4),
+        lumen::param::integer("iterations", 100, "Adam steps").within(1, 1000000),
+        lumen::param::real("learning_rate", 0.1, "Adam step size").within(1e-12, inf),
     };
     return i;
   }

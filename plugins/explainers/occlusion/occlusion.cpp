@@ -97,41 +97,23 @@ class Occlusion final : public lumen::Explainer {
     i.signed_output = true;
     constexpr double inf = std::numeric_limits<double>::infinity();
     i.params = {
-        {"window",
-         lumen::ParamType::text,
-         "3,3",
-         "window size as c,h,w, h,w (spanning every channel) or k (k,k)",
-         0,
-         0,
-         {}},
-        {"stride",
-         lumen::ParamType::text,
-         "1,1",
-         "window step as c,h,w, h,w (steps channels by 1) or k (k,k); at most the window where "
-         "the "
-         "window does not cover the axis",
-         0,
-         0,
-         {}},
-        {"baseline", lumen::ParamType::real, "0", "value written under each window", -inf, inf, {}},
-        {"batch_size",
-         lumen::ParamType::integer,
-         "0",
-         "windows per job: occluded copies per forward pass (plain), windows whose patches share "
-         "kernel calls (incremental); 0: automatic, as many as fit the pass "
-         "memory (--pass-memory) and the cache",
-         0,
-         1 << 20,
-         {}},
-        {"mode",
-         lumen::ParamType::choice,
-         "auto",
-         "plain: a forward pass per window; incremental: recompute only what each window "
-         "changes, from the image's activations (Krypton); auto: incremental when its estimated "
-         "FLOPs are below 60% of plain's",
-         0,
-         0,
-         {"auto", "incremental", "plain"}},
+        lumen::param::list("window", lumen::ParamType::integer, "3,3",
+                           "window size as c,h,w, h,w (spanning every channel) or k (k,k)")
+            .within(1, inf),
+        lumen::param::list(
+            "stride", lumen::ParamType::integer, "1,1",
+            "window step as c,h,w, h,w (steps channels by 1) or k (k,k); at most the window where "
+            "the "
+            "window does not cover the axis")
+            .within(1, inf),
+        lumen::param::real("baseline", 0.0, "value written under each window"),
+        lumen::param::batch_size("windows per job: occluded copies per forward pass (plain), "
+                                 "windows whose patches share kernel calls (incremental)"),
+        lumen::param::choice(
+            "mode", "auto", {"auto", "incremental", "plain"},
+            "plain: a forward pass per window; incremental: recompute only what each window "
+            "changes, from the image's activations (Krypton); auto: incremental when its estimated "
+            "FLOPs are below 60% of plain's"),
     };
     return i;
   }
@@ -144,7 +126,7 @@ class Occlusion final : public lumen::Explainer {
     const lumen::Model& model = request.model;
     const lumen::Tensor& input = request.input;
     const auto windows = lumen::occlusion::make_sliding_windows(
-        params.text("window"), params.text("stride"), model.input_spec().sample_shape);
+        params.list("window"), params.list("stride"), model.input_spec().sample_shape);
     const auto baseline = static_cast<float>(params.real("baseline"));
     const std::string& mode = params.text("mode");
     std::int64_t batch = params.integer("batch_size");

@@ -1,7 +1,6 @@
 #include "sliding_windows.hpp"
 
 #include <algorithm>
-#include <charconv>
 #include <lumen/error.hpp>
 #include <vector>
 
@@ -9,27 +8,24 @@ namespace lumen::occlusion {
 
 namespace {
 
-std::vector<std::int64_t> parse_list(const std::string& name, const std::string& text) {
-  std::vector<std::int64_t> values;
-  std::size_t start = 0;
-  while (true) {
-    const std::size_t comma = text.find(',', start);
-    const std::string item =
-        text.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
-    std::int64_t v = 0;
-    const auto [end, error] = std::from_chars(item.data(), item.data() + item.size(), v);
-    if (item.empty() || error != std::errc() || end != item.data() + item.size() || v <= 0) {
-      throw InvalidArgument("occlusion: parameter '" + name + "' = '" + text +
-                            "' must be 1, 2 or 3 positive integers separated by commas (k for "
-                            "k,k, h,w or c,h,w)");
-    }
-    values.push_back(v);
-    if (comma == std::string::npos) break;
-    start = comma + 1;
-  }
-  if (values.size() > 3) {
-    throw InvalidArgument("occlusion: parameter '" + name + "' = '" + text +
+std::string text_of(const std::vector<std::int64_t>& values) {
+  std::string s;
+  for (const auto v : values) s += (s.empty() ? "" : ",") + std::to_string(v);
+  return s;
+}
+
+// 1 (k for k,k), 2 (h,w) or 3 (c,h,w) positive whole numbers, as the parameter declares them.
+std::vector<std::int64_t> entries(const std::string& name, const std::vector<double>& list) {
+  std::vector<std::int64_t> values(list.begin(), list.end());
+  if (values.empty() || values.size() > 3) {
+    throw InvalidArgument("occlusion: parameter '" + name + "' = '" + text_of(values) +
                           "' must have 1 (k for k,k), 2 (h,w) or 3 (c,h,w) entries");
+  }
+  for (const auto v : values) {
+    if (v <= 0) {
+      throw InvalidArgument("occlusion: parameter '" + name + "' = '" + text_of(values) +
+                            "' must hold positive integers");
+    }
   }
   if (values.size() == 1) values.push_back(values.front());  // a square window or step
   return values;
@@ -45,10 +41,12 @@ std::array<std::int64_t, 2> SlidingWindows::range(std::int64_t index, int axis) 
   return {begin, std::min(begin + window[i], dims[i])};
 }
 
-SlidingWindows make_sliding_windows(const std::string& window, const std::string& stride,
+SlidingWindows make_sliding_windows(const std::vector<double>& window_list,
+                                    const std::vector<double>& stride_list,
                                     const Shape& sample_shape) {
-  const auto w = parse_list("window", window);
-  const auto s = parse_list("stride", stride);
+  const auto w = entries("window", window_list);
+  const auto s = entries("stride", stride_list);
+  const std::string window = text_of(w), stride = text_of(s);
   SlidingWindows sw;
   for (std::size_t a = 0; a < 3; ++a) sw.dims[a] = sample_shape.at(a);
   sw.window = w.size() == 3 ? std::array{w[0], w[1], w[2]} : std::array{sw.dims[0], w[0], w[1]};

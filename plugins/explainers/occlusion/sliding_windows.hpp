@@ -3,6 +3,7 @@
 #include <array>
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include <lumen/tensor.hpp>
 
@@ -22,12 +23,12 @@ struct SlidingWindows {
   std::array<std::int64_t, 2> range(std::int64_t index, int axis) const;
 };
 
-/// Parses `window` and `stride` ("c,h,w" or "h,w"; an h,w window spans every channel, an h,w
-/// stride moves by 1 along channels) for samples of `sample_shape` [C,H,W]. Throws
-/// InvalidArgument naming the parameter and value for a malformed list, a non-positive entry, a
-/// window larger than the input, or a stride larger than its window along an axis the window does
-/// not cover entirely (a gap Captum also refuses).
-SlidingWindows make_sliding_windows(const std::string& window, const std::string& stride,
-                                    const Shape& sample_shape);
+/// The windows of `window` and `stride` (c,h,w, h,w or k for k,k; an h,w window spans every
+/// channel, an h,w stride moves by 1 along channels) for samples of `sample_shape` [C,H,W]. Throws
+/// InvalidArgument naming the parameter and value for a list of another length, a non-positive
+/// entry, a window larger than the input, or a stride larger than its window along an axis the
+/// window does not cover entirely (a gap Captum also refuses).
+SlidingWindows make_sliding_windows(const std::vector<double>& window,
+                                    const std::vector<double>& stride, const Shape& sample_shape);
 
 }  // namespace lumen::occlusion

@@ -21,13 +21,8 @@ class Saliency final : public lumen::Explainer {
     i.requirements = lumen::requires_gradients;
     i.output = lumen::OutputSpace::input;
     i.signed_output = true;
-    i.params = {{"abs",
-                 lumen::ParamType::boolean,
-                 "true",
-                 "return |gradient| (Captum's default) instead of the signed gradient",
-                 0,
-                 0,
-                 {}}};
+    i.params = {lumen::param::flag(
+        "abs", true, "return |gradient| (Captum's default) instead of the signed gradient")};
     return i;
   }
 

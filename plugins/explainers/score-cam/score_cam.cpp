@@ -29,30 +29,15 @@ class ScoreCam final : public lumen::Explainer {
     i.layer_use = lumen::LayerUse::required;
     i.signed_output = false;
     i.params = {
-        {"weights",
-         lumen::ParamType::choice,
-         "difference",
-         "difference: alpha_k = S_c(x*H_k) - S_c(x_b) (the paper); softmax: alpha = softmax "
-         "over k of S_c(x*H_k), no baseline (pytorch-grad-cam, with score=logit)",
-         0,
-         0,
-         {"difference", "softmax"}},
-        {"score",
-         lumen::ParamType::choice,
-         "probability",
-         "the score S_c: the softmax probability of the target (the paper) or its logit",
-         0,
-         0,
-         {"probability", "logit"}},
-        {"relu", lumen::ParamType::boolean, "true", "apply ReLU to the weighted sum", 0, 0, {}},
-        {"batch_size",
-         lumen::ParamType::integer,
-         "0",
-         "masked inputs per forward pass; 0: automatic, as many as fit the pass "
-         "memory (--pass-memory) and the cache",
-         0,
-         1 << 20,
-         {}},
+        lumen::param::choice(
+            "weights", "difference", {"difference", "softmax"},
+            "difference: alpha_k = S_c(x*H_k) - S_c(x_b) (the paper); softmax: alpha = softmax "
+            "over k of S_c(x*H_k), no baseline (pytorch-grad-cam, with score=logit)"),
+        lumen::param::choice(
+            "score", "probability", {"probability", "logit"},
+            "the score S_c: the softmax probability of the target (the paper) or its logit"),
+        lumen::param::relu("apply ReLU to the weighted sum"),
+        lumen::param::batch_size("masked inputs per forward pass"),
     };
     return i;
   }

@@ -33,35 +33,18 @@ class SmoothGrad final : public lumen::Explainer {
     i.signed_output = true;
     i.stochastic = true;
     i.params = {
-        {"base",
-         ParamType::text,
-         "saliency",
-         "registered input-space explainer whose maps are averaged",
-         0,
-         0,
-         {}},
-        {"samples", ParamType::integer, "10", "number of noisy copies per input", 1, 100000, {}},
-        {"noise_level",
-         ParamType::real,
-         "0.15",
-         "noise standard deviation as a fraction of each sample's value range (max x - min x)",
-         0.0,
-         100.0,
-         {}},
-        {"variant",
-         ParamType::choice,
-         "mean",
-         "mean of the maps, mean of their squares (squared) or their variance (vargrad)",
-         0,
-         0,
-         {"mean", "squared", "vargrad"}},
-        {"base.*",
-         ParamType::text,
-         "",
-         "a parameter of the base explainer, e.g. base.abs=false for saliency",
-         0,
-         0,
-         {}},
+        lumen::param::text("base", "saliency",
+                           "registered input-space explainer whose maps are averaged"),
+        lumen::param::integer("samples", 10, "number of noisy copies per input").within(1, 100000),
+        lumen::param::real(
+            "noise_level", 0.15,
+            "noise standard deviation as a fraction of each sample's value range (max x - min x)")
+            .within(0.0, 100.0),
+        lumen::param::choice(
+            "variant", "mean", {"mean", "squared", "vargrad"},
+            "mean of the maps, mean of their squares (squared) or their variance (vargrad)"),
+        lumen::param::pattern(
+            "base", "a parameter of the base explainer, e.g. base.abs=false for saliency"),
     };
     return i;
   }

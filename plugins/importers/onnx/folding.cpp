@@ -197,6 +197,10 @@ Constant concat_constants(const std::vector<const Constant*>& parts, I axis) {
 }
 
 Constant reshape_constant(const Constant& value, const std::vector<I>& dims, bool allowzero) {
+  const auto mismatch = [&] {
+    return ModelError("a constant of shape " + to_string(value.shape) + " cannot be reshaped to " +
+                      format_dims(dims));
+  };
   Shape shape;
   std::optional<std::size_t> inferred;
   I known = 1;
@@ -215,15 +219,11 @@ Constant reshape_constant(const Constant& value, const std::vector<I>& dims, boo
     } else if (d < 0) {
       throw ModelError("shape " + format_dims(dims) + " has the invalid entry " +
                        std::to_string(d));
-    } else {
-      known *= d;
+    } else if (__builtin_mul_overflow(known, d, &known)) {
+      throw mismatch();  // more elements than 2^63 - 1: more than the constant has
     }
     shape.push_back(d);
   }
-  const auto mismatch = [&] {
-    return ModelError("a constant of shape " + to_string(value.shape) + " cannot be reshaped to " +
-                      format_dims(dims));
-  };
   if (inferred) {
     if (known == 0 || value.size() % known != 0) throw mismatch();
     shape[*inferred] = value.size() / known;

@@ -37,7 +37,8 @@ std::string read_bytes(const std::filesystem::path& file) {
   return bytes;
 }
 
-onnx::ModelProto parse(const std::string& bytes) {
+onnx::ModelProto parse(std::string_view bytes) {
+  if (bytes.size() > INT_MAX) throw ModelError("the file is larger than 2 GiB, protobuf's limit");
   onnx::ModelProto model;
   if (!model.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
     throw ModelError(
@@ -119,16 +120,20 @@ ImporterInfo OnnxImporter::info() const {
   return {"onnx", "ONNX classifiers, default domain opsets 9 to 17", {".onnx"}};
 }
 
+Model import_onnx(std::string_view bytes) {
+  auto model = parse(bytes);
+  const auto opset = default_opset(model);
+  check_ops_supported(model.graph(), opset);
+  refuse_external_data(model.graph());
+  run_checker(model);
+  const auto metadata = read_metadata(model);
+  auto graph = import_graph(model, opset);
+  return Model(std::move(graph), InputSpec{{}, metadata.mean, metadata.std}, metadata.labels);
+}
+
 Model OnnxImporter::load(const std::filesystem::path& file) const {
   try {
-    auto model = parse(read_bytes(file));
-    const auto opset = default_opset(model);
-    check_ops_supported(model.graph(), opset);
-    refuse_external_data(model.graph());
-    run_checker(model);
-    const auto metadata = read_metadata(model);
-    auto graph = import_graph(model, opset);
-    return Model(std::move(graph), InputSpec{{}, metadata.mean, metadata.std}, metadata.labels);
+    return import_onnx(read_bytes(file));
   } catch (const std::exception& e) {
     throw ModelError(file.string() + ": " + e.what());
   }

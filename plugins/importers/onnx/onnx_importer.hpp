@@ -1,4 +1,6 @@
 #pragma once
+#include <string_view>
+
 #include "lumen/importer.hpp"
 
 namespace lumen::onnx_import {
@@ -10,5 +12,9 @@ class OnnxImporter final : public Importer {
   ImporterInfo info() const override;
   Model load(const std::filesystem::path& file) const override;
 };
+
+/// Imports the bytes of an ONNX file, as OnnxImporter::load does a file. Throws lumen errors
+/// (ModelError naming the node and op at fault); load() adds the file's name to them.
+Model import_onnx(std::string_view bytes);
 
 }  // namespace lumen::onnx_import

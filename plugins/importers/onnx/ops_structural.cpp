@@ -41,7 +41,10 @@ Shape sample_target(const NodeContext& ctx, NodeId x, const std::vector<I>& dims
       throw ModelError("the target shape " + format_dims(dims) +
                        " infers both the batch and another dimension");
     }
-    per_sample *= d;
+    if (__builtin_mul_overflow(per_sample, d, &per_sample)) {
+      throw ModelError("the target shape " + format_dims(dims) +
+                       " has more than 2^63 - 1 elements");
+    }
   }
   if (per_sample != element_count(in) / in[0]) {
     throw ModelError("the target shape " + format_dims(dims) +

@@ -54,14 +54,7 @@ lumen::MetricInfo common_info(const char* name, const char* summary, lumen::Dire
   i.min = 0.0;
   i.max = 100.0;
   i.needs = lumen::needs_model;
-  i.params = {{"batch_size",
-               lumen::ParamType::integer,
-               "0",
-               "masked inputs per forward pass; 0: automatic, as many as fit the pass "
-               "memory (--pass-memory) and the cache",
-               0.0,
-               4096.0,
-               {}}};
+  i.params = {lumen::param::batch_size("masked inputs per forward pass")};
   return i;
 }
 

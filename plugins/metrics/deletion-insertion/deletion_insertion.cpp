@@ -87,7 +87,6 @@ class CurveMetric final : public lumen::Metric {
   explicit CurveMetric(bool insertion) : insertion_(insertion) {}
 
   lumen::MetricInfo info() const override {
-    constexpr double inf = std::numeric_limits<double>::infinity();
     lumen::MetricInfo i;
     i.name = insertion_ ? "insertion" : "deletion";
     i.summary = insertion_ ? "area under the target probability as the most relevant pixels are "
@@ -101,36 +100,17 @@ class CurveMetric final : public lumen::Metric {
     i.max = 1.0;
     i.needs = lumen::needs_model;
     i.params = {
-        {"steps",
-         lumen::ParamType::integer,
-         "50",
-         "curve points after the first: step k changes floor(k * H*W / steps) pixels",
-         1.0,
-         1e7,
-         {}},
-        {"baseline",
-         lumen::ParamType::choice,
-         insertion_ ? "blur" : "zeros",
-         "what removed pixels become / where inserted pixels go: zeros, the input blurred, or each "
-         "channel's mean",
-         -inf,
-         inf,
-         {"zeros", "blur", "mean"}},
-        {"blur_sigma",
-         lumen::ParamType::real,
-         "5",
-         "the Gaussian's sigma in pixels (baseline=blur)",
-         1e-3,
-         1000.0,
-         {}},
-        {"batch_size",
-         lumen::ParamType::integer,
-         "0",
-         "curve points per forward pass; 0: automatic, as many as fit the pass "
-         "memory (--pass-memory) and the cache",
-         0.0,
-         4096.0,
-         {}},
+        lumen::param::integer(
+            "steps", 50,
+            "curve points after the first: step k changes floor(k * H*W / steps) pixels")
+            .within(1.0, 1e7),
+        lumen::param::choice("baseline", insertion_ ? "blur" : "zeros", {"zeros", "blur", "mean"},
+                             "what removed pixels become / where inserted pixels go: zeros, the "
+                             "input blurred, or each "
+                             "channel's mean"),
+        lumen::param::real("blur_sigma", 5.0, "the Gaussian's sigma in pixels (baseline=blur)")
+            .within(1e-3, 1000.0),
+        lumen::param::batch_size("curve points per forward pass"),
     };
     return i;
   }

@@ -39,48 +39,24 @@ class DiceUnderAttack final : public lumen::Metric {
     i.max = 1.0;
     i.needs = lumen::needs_model | lumen::needs_explainer;
     i.params = {
-        {"attack",
-         lumen::ParamType::choice,
-         "fgsm",
-         "the perturbation: fgsm or deepfool",
-         -inf,
-         inf,
-         {"fgsm", "deepfool"}},
-        {"epsilon",
-         lumen::ParamType::real,
-         "0.03",
-         "fgsm: the step on every input element",
-         0.0,
-         inf,
-         {}},
-        {"max_iterations",
-         lumen::ParamType::integer,
-         "50",
-         "deepfool: the most linear steps",
-         1.0,
-         1e6,
-         {}},
-        {"overshoot",
-         lumen::ParamType::real,
-         "0.02",
-         "deepfool: the total step is (1 + overshoot) times the sum of the linear steps",
-         0.0,
-         10.0,
-         {}},
-        {"candidates",
-         lumen::ParamType::integer,
-         "10",
-         "deepfool: other classes considered, those with the highest logits at x",
-         1.0,
-         1e6,
-         {}},
-        {"top_percent",
-         lumen::ParamType::real,
-         "20",
-         "q: each map keeps its ceil(q/100 * H*W) most relevant pixels (at least one)",
-         0.0,
-         100.0,
-         {}},
+        lumen::param::choice("attack", "fgsm", {"fgsm", "deepfool"},
+                             "the perturbation: fgsm or deepfool"),
+        lumen::param::real("epsilon", 0.03, "fgsm: the step on every input element")
+            .within(0.0, inf),
+        lumen::param::integer("max_iterations", 50, "deepfool: the most linear steps")
+            .within(1.0, 1e6),
+        lumen::param::real(
+            "overshoot", 0.02,
+            "deepfool: the total step is (1 + overshoot) times the sum of the linear steps")
+            .within(0.0, 10.0),
+        lumen::param::integer(
+            "candidates", 10,
+            "deepfool: other classes considered, those with the highest logits at x")
+            .within(1.0, 1e6),
+        lumen::param::real(
+            "top_percent", 20.0,
+            "q: each map keeps its ceil(q/100 * H*W) most relevant pixels (at least one)")
+            .within(0.0, 100.0),
     };
     return i;
   }

@@ -54,13 +54,9 @@ class PointingGame final : public lumen::Metric {
     i.min = 0.0;
     i.max = 1.0;
     i.needs = lumen::needs_mask;
-    i.params = {{"tolerance",
-                 lumen::ParamType::real,
-                 "0",
-                 "a hit may lie this many pixels (Euclidean) away from the mask",
-                 0.0,
-                 1e6,
-                 {}}};
+    i.params = {lumen::param::real("tolerance", 0.0,
+                                   "a hit may lie this many pixels (Euclidean) away from the mask")
+                    .within(0.0, 1e6)};
     return i;
   }
 
@@ -91,13 +87,11 @@ class MaskIou final : public lumen::Metric {
     i.min = 0.0;
     i.max = 1.0;
     i.needs = lumen::needs_mask;
-    i.params = {{"top_percent",
-                 lumen::ParamType::real,
-                 "20",
-                 "q: the ceil(q/100 * H*W) most relevant pixels (at least one) form the map's mask",
-                 0.0,
-                 100.0,
-                 {}}};
+    i.params = {
+        lumen::param::real(
+            "top_percent", 20.0,
+            "q: the ceil(q/100 * H*W) most relevant pixels (at least one) form the map's mask")
+            .within(0.0, 100.0)};
     return i;
   }
 

@@ -121,13 +121,10 @@ void fill(lumen::Registrar& registrar) {
                       "plus epsilon, divided by the sum)",
                       Direction::lower_is_better, 0.0, std::numeric_limits<double>::infinity(),
                       lumen::needs_reference_map);
-  kl.params = {{"epsilon",
-                lumen::ParamType::real,
-                "1e-6",
-                "added to every pixel of both scaled maps before they are divided by their sum",
-                1e-12,
-                1.0,
-                {}}};
+  kl.params = {lumen::param::real(
+                   "epsilon", 1e-6,
+                   "added to every pixel of both scaled maps before they are divided by their sum")
+                   .within(1e-12, 1.0)};
   registrar.add_metric(std::make_shared<PairMetric>(std::move(kl), kl_divergence));
   registrar.add_metric(std::make_shared<PairMetric>(
       base_info("saliency-auc",

@@ -39,7 +39,6 @@ lumen::training::TrainOptions train_options(const lumen::Params& p) {
 class MaskedRetrainAccuracy final : public lumen::Metric {
  public:
   lumen::MetricInfo info() const override {
-    constexpr double inf = std::numeric_limits<double>::infinity();
     lumen::MetricInfo i;
     i.name = "masked-retrain-accuracy";
     i.summary =
@@ -55,52 +54,23 @@ class MaskedRetrainAccuracy final : public lumen::Metric {
     i.max = 1.0;
     i.needs = lumen::needs_model | lumen::needs_explainer | lumen::needs_datasets;
     i.params = {
-        {"keep",
-         ParamType::real,
-         "0.7",
-         "share of the positive relevance the mask keeps",
-         1e-9,
-         1.0,
-         {}},
-        {"keep_rule",
-         ParamType::choice,
-         "mass",
-         "mass: the fewest pixels holding `keep` of the positive relevance; count: the top `keep` "
-         "share of the positively relevant pixels",
-         -inf,
-         inf,
-         {"mass", "count"}},
-        {"train_targets",
-         ParamType::choice,
-         "label",
-         "class the training images are explained for",
-         -inf,
-         inf,
-         {"label", "prediction"}},
-        {"test_targets",
-         ParamType::choice,
-         "prediction",
-         "class the test images are explained for (prediction: no label reaches the mask)",
-         -inf,
-         inf,
-         {"label", "prediction"}},
-        {"epochs", ParamType::integer, "10", "training epochs of the fresh model", 1, 10000, {}},
-        {"batch_size", ParamType::integer, "32", "training mini-batch", 1, 1e6, {}},
-        {"optimizer",
-         ParamType::choice,
-         "adam",
-         "adam or sgd (momentum 0.9)",
-         -inf,
-         inf,
-         {"adam", "sgd"}},
-        {"learning_rate", ParamType::real, "0.001", "optimizer step size", 1e-9, 10.0, {}},
-        {"seed",
-         ParamType::integer,
-         "0",
-         "seeds the fresh model's initialisation and the shuffling",
-         0,
-         9007199254740992.0,
-         {}},
+        lumen::param::real("keep", 0.7, "share of the positive relevance the mask keeps")
+            .within(1e-9, 1.0),
+        lumen::param::choice("keep_rule", "mass", {"mass", "count"},
+                             "mass: the fewest pixels holding `keep` of the positive relevance; "
+                             "count: the top `keep` "
+                             "share of the positively relevant pixels"),
+        lumen::param::choice("train_targets", "label", {"label", "prediction"},
+                             "class the training images are explained for"),
+        lumen::param::choice(
+            "test_targets", "prediction", {"label", "prediction"},
+            "class the test images are explained for (prediction: no label reaches the mask)"),
+        lumen::param::integer("epochs", 10, "training epochs of the fresh model").within(1, 10000),
+        lumen::param::integer("batch_size", 32, "training mini-batch").within(1, 1e6),
+        lumen::param::choice("optimizer", "adam", {"adam", "sgd"}, "adam or sgd (momentum 0.9)"),
+        lumen::param::real("learning_rate", 0.001, "optimizer step size").within(1e-9, 10.0),
+        lumen::param::integer("seed", 0, "seeds the fresh model's initialisation and the shuffling")
+            .within(0, 9007199254740992.0),
     };
     return i;
   }

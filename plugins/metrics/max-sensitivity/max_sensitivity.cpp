@@ -44,28 +44,15 @@ class MaxSensitivity final : public lumen::Metric {
     i.max = inf;
     i.needs = lumen::needs_model | lumen::needs_explainer;
     i.params = {
-        {"radius",
-         lumen::ParamType::real,
-         "0.02",
-         "r: every input element moves by a value uniform in [-r, r]",
-         0.0,
-         inf,
-         {}},
-        {"samples", lumen::ParamType::integer, "10", "perturbed inputs per sample", 1.0, 1e6, {}},
-        {"norm",
-         lumen::ParamType::choice,
-         "l2",
-         "the norm of the attribution difference, over all its elements",
-         -inf,
-         inf,
-         {"l2", "linf"}},
-        {"normalised",
-         lumen::ParamType::boolean,
-         "true",
-         "divide by the same norm of the attribution (a zero attribution divides by 1)",
-         -inf,
-         inf,
-         {}},
+        lumen::param::real("radius", 0.02,
+                           "r: every input element moves by a value uniform in [-r, r]")
+            .within(0.0, inf),
+        lumen::param::integer("samples", 10, "perturbed inputs per sample").within(1.0, 1e6),
+        lumen::param::choice("norm", "l2", {"l2", "linf"},
+                             "the norm of the attribution difference, over all its elements"),
+        lumen::param::flag(
+            "normalised", true,
+            "divide by the same norm of the attribution (a zero attribution divides by 1)"),
     };
     return i;
   }

@@ -68,7 +68,6 @@ std::vector<double> ranked_relevance(const lumen::Tensor& map, std::int64_t n, b
 class RandomisationSanity final : public lumen::Metric {
  public:
   lumen::MetricInfo info() const override {
-    constexpr double inf = std::numeric_limits<double>::infinity();
     lumen::MetricInfo i;
     i.name = "randomisation-sanity";
     i.summary =
@@ -83,22 +82,15 @@ class RandomisationSanity final : public lumen::Metric {
     i.max = 1.0;
     i.needs = lumen::needs_model | lumen::needs_explainer;
     i.params = {
-        {"layers",
-         lumen::ParamType::integer,
-         "0",
-         "cascade steps: the number of layers re-initialised at the end (0: every linear layer "
-         "with parameters)",
-         0.0,
-         1e6,
-         {}},
-        {"absolute",
-         lumen::ParamType::boolean,
-         "true",
-         "rank the absolute per-pixel relevance (Adebayo et al.'s rank correlation of absolute "
-         "values)",
-         -inf,
-         inf,
-         {}},
+        lumen::param::integer(
+            "layers", 0,
+            "cascade steps: the number of layers re-initialised at the end (0: every linear layer "
+            "with parameters)")
+            .within(0.0, 1e6),
+        lumen::param::flag(
+            "absolute", true,
+            "rank the absolute per-pixel relevance (Adebayo et al.'s rank correlation of absolute "
+            "values)"),
     };
     return i;
   }

@@ -3,10 +3,8 @@
 // heatmap is core display_map of the sample (channels combined automatically), signed or not as
 // the case says (MetricCase::signed_map, from Attribution::signed_map), like lumen explain draws
 // it.
-#include <unistd.h>
-#include <atomic>
+#include <algorithm>
 #include <cmath>
-#include <filesystem>
 #include <limits>
 #include <lumen/io.hpp>
 #include <lumen/plugin.hpp>
@@ -29,16 +27,9 @@ Display display_of(const lumen::Tensor& attribution, std::int64_t n, bool signed
   return d;
 }
 
-/// Size in KB (1024 bytes) of the heatmap PNG written by core write_heatmap_png.
+/// Size in KB (1024 bytes) of the heatmap PNG core write_heatmap_png would write.
 double png_kilobytes(const Display& d) {
-  static std::atomic<std::uint64_t> counter{0};
-  const auto path =
-      std::filesystem::temp_directory_path() / ("lumen-xai-entropy-" + std::to_string(::getpid()) +
-                                                "-" + std::to_string(counter++) + ".png");
-  lumen::write_heatmap_png(path, d.map, d.signed_map);
-  const auto bytes = std::filesystem::file_size(path);
-  std::filesystem::remove(path);
-  return static_cast<double>(bytes) / 1024.0;
+  return static_cast<double>(lumen::encode_heatmap_png(d.map, d.signed_map).size()) / 1024.0;
 }
 
 /// Shannon entropy in bits of the display values quantised to 256 levels ([0,1] or [-1,1]).
@@ -71,14 +62,10 @@ class XaiEntropy final : public lumen::Metric {
     i.direction = lumen::Direction::lower_is_better;
     i.min = 0.0;
     i.max = inf;
-    i.params = {{"measure",
-                 lumen::ParamType::choice,
-                 "png-kb",
-                 "png-kb: KB (1024 bytes) of the RGB heatmap PNG (stb, zlib level 8); shannon: "
-                 "bits of the 256-level display map",
-                 -inf,
-                 inf,
-                 {"png-kb", "shannon"}}};
+    i.params = {lumen::param::choice(
+        "measure", "png-kb", {"png-kb", "shannon"},
+        "png-kb: KB (1024 bytes) of the RGB heatmap PNG (stb, zlib level 8); shannon: "
+        "bits of the 256-level display map")};
     return i;
   }
 

@@ -165,8 +165,8 @@ lumen::RuleInfo alpha_beta_info() {
       "that of the lowering ones, each normalised by its own sum (alpha - beta = 1)";
   info.signal = lumen::Signal::relevance;
   info.params = {
-      {"alpha", lumen::ParamType::real, "2", "weight of the raising contributions", 1.0, 1e6, {}},
-      {"beta", lumen::ParamType::real, "1", "weight of the lowering contributions", 0.0, 1e6, {}},
+      lumen::param::real("alpha", 2.0, "weight of the raising contributions").within(1.0, 1e6),
+      lumen::param::real("beta", 1.0, "weight of the lowering contributions").within(0.0, 1e6),
   };
   info.make = [](const lumen::Params& p) -> std::shared_ptr<const lumen::Rule> {
     const double alpha = p.real("alpha");

@@ -39,13 +39,10 @@ void fill(lumen::Registrar& registrar) {
       "LRP-epsilon: relevance in proportion to each input's contribution z_ij, "
       "denominator stabilised by epsilon (epsilon = 0 is LRP-0)";
   info.signal = lumen::Signal::relevance;
-  info.params = {{"epsilon",
-                  lumen::ParamType::real,
-                  "1e-6",
-                  "stabiliser added to the denominator in the direction of its sign",
-                  0.0,
-                  1e6,
-                  {}}};
+  info.params = {
+      lumen::param::real("epsilon", 1e-6,
+                         "stabiliser added to the denominator in the direction of its sign")
+          .within(0.0, 1e6)};
   info.make = [](const lumen::Params& p) -> std::shared_ptr<const lumen::Rule> {
     return std::make_shared<EpsilonRule>(static_cast<float>(p.real("epsilon")));
   };

@@ -96,13 +96,10 @@ void fill(lumen::Registrar& registrar) {
       "LRP-gamma (Zennit's generalised form): contributions that favour the output's sign are "
       "boosted by gamma times their positive-weight (or negative-weight) part";
   info.signal = lumen::Signal::relevance;
-  info.params = {{"gamma",
-                  lumen::ParamType::real,
-                  "0.25",
-                  "how much the contributions favouring the output's sign are boosted",
-                  0.0,
-                  1e6,
-                  {}}};
+  info.params = {
+      lumen::param::real("gamma", 0.25,
+                         "how much the contributions favouring the output's sign are boosted")
+          .within(0.0, 1e6)};
   info.make = [](const lumen::Params& p) -> std::shared_ptr<const lumen::Rule> {
     return std::make_shared<GammaRule>(static_cast<float>(p.real("gamma")));
   };

@@ -1,20 +1,12 @@
 #include "bounds.hpp"
 
 #include <algorithm>
-#include <charconv>
-#include <cmath>
 #include <lumen/error.hpp>
 #include <sstream>
 
 namespace lumen::zbox {
 
 namespace {
-
-std::string trimmed(const std::string& s) {
-  const auto first = s.find_first_not_of(" \t");
-  if (first == std::string::npos) return {};
-  return s.substr(first, s.find_last_not_of(" \t") - first + 1);
-}
 
 std::string number(float v) {
   std::ostringstream s;
@@ -23,28 +15,6 @@ std::string number(float v) {
 }
 
 }  // namespace
-
-std::vector<float> parse_bounds(const std::string& name, const std::string& text) {
-  std::vector<float> values;
-  std::size_t start = 0;
-  while (true) {
-    const auto comma = text.find(',', start);
-    const std::string item =
-        trimmed(text.substr(start, comma == std::string::npos ? std::string::npos : comma - start));
-    float v = 0.0F;
-    const auto [end, error] = std::from_chars(item.data(), item.data() + item.size(), v);
-    if (item.empty() || error != std::errc() || end != item.data() + item.size() ||
-        !std::isfinite(v)) {
-      throw InvalidArgument("rule zbox: parameter '" + name +
-                            "' must be a number or a comma list " +
-                            "of numbers (one per channel), got '" + text + "'");
-    }
-    values.push_back(v);
-    if (comma == std::string::npos) break;
-    start = comma + 1;
-  }
-  return values;
-}
 
 void check_ordered(const std::vector<float>& low, const std::vector<float>& high) {
   if (low.size() != 1 && high.size() != 1 && low.size() != high.size()) {

@@ -6,9 +6,6 @@
 
 namespace lumen::zbox {
 
-/// Parses "v" or "v1,v2,..." for parameter `name`; throws InvalidArgument naming it.
-std::vector<float> parse_bounds(const std::string& name, const std::string& text);
-
 /// Checks low < high element-wise (a single value pairs with every value of the other list);
 /// throws InvalidArgument naming both parameters and the offending values.
 void check_ordered(const std::vector<float>& low, const std::vector<float>& high);

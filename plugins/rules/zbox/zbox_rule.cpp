@@ -65,24 +65,19 @@ void fill(lumen::Registrar& registrar) {
       "first layer";
   info.signal = lumen::Signal::relevance;
   info.params = {
-      {"low",
-       lumen::ParamType::text,
-       "0",
-       "lowest input value: one number, or a comma list with one per input channel",
-       0,
-       0,
-       {}},
-      {"high",
-       lumen::ParamType::text,
-       "1",
-       "highest input value: one number, or a comma list with one per input channel",
-       0,
-       0,
-       {}},
+      lumen::param::list("low", lumen::ParamType::real, "0",
+                         "lowest input value: one number, or a comma list with one per input "
+                         "channel"),
+      lumen::param::list("high", lumen::ParamType::real, "1",
+                         "highest input value: one number, or a comma list with one per input "
+                         "channel"),
   };
   info.make = [](const lumen::Params& p) -> std::shared_ptr<const lumen::Rule> {
-    auto low = lumen::zbox::parse_bounds("low", p.text("low"));
-    auto high = lumen::zbox::parse_bounds("high", p.text("high"));
+    const auto floats = [](const std::vector<double>& v) {
+      return std::vector<float>(v.begin(), v.end());
+    };
+    auto low = floats(p.list("low"));
+    auto high = floats(p.list("high"));
     lumen::zbox::check_ordered(low, high);
     return std::make_shared<ZBoxRule>(std::move(low), std::move(high));
   };

@@ -98,6 +98,8 @@ bool is_numeric(const ParamSpec& spec) {
   return spec.type == ParamType::integer || spec.type == ParamType::real;
 }
 
+bool is_bounded(const ParamSpec& spec) { return is_numeric(spec) || spec.type == ParamType::list; }
+
 // The name under which a value for `spec` is given: "prefix.*" takes "prefix.some_node".
 std::string given_name(const ParamSpec& spec) {
   if (spec.name.ends_with(".*")) return spec.name.substr(0, spec.name.size() - 1) + "some_node";
@@ -127,14 +129,18 @@ std::vector<std::string> param_spec_problems(std::span<const ParamSpec> specs,
     if (!is_snake_case(spec.name)) problems.push_back(which + " is not snake_case");
     if (spec.help.empty()) problems.push_back(which + " has no help text");
     const int type = static_cast<int>(spec.type);
-    if (type < 0 || type > static_cast<int>(ParamType::choice)) {
+    if (type < 0 || type > static_cast<int>(ParamType::list)) {
       problems.push_back(which + " has no valid type");
       continue;
     }
     if (spec.type == ParamType::choice && spec.choices.empty()) {
       problems.push_back(which + " is a choice with no choices");
     }
-    if (is_numeric(spec) && !(spec.min <= spec.max)) {
+    if (spec.type == ParamType::list && spec.element != ParamType::integer &&
+        spec.element != ParamType::real) {
+      problems.push_back(which + " is a list of neither integers nor reals");
+    }
+    if (is_bounded(spec) && !(spec.min <= spec.max)) {
       problems.push_back(which + " has range [" + number(spec.min) + ", " + number(spec.max) +
                          "] with min > max");
     }
@@ -150,8 +156,9 @@ std::vector<std::string> param_spec_problems(std::span<const ParamSpec> specs,
 
 std::vector<std::pair<std::string, std::string>> out_of_range_values(const ParamSpec& spec) {
   std::vector<std::pair<std::string, std::string>> values;
-  if (!is_numeric(spec)) return values;
-  const bool integer = spec.type == ParamType::integer;
+  if (!is_bounded(spec)) return values;
+  const bool integer =
+      (spec.type == ParamType::list ? spec.element : spec.type) == ParamType::integer;
   auto text = [&](double v) { return integer ? integer_text(v) : exact(v); };
   if (std::isfinite(spec.min)) values.emplace_back(given_name(spec), text(spec.min - 1.0));
   if (std::isfinite(spec.max)) values.emplace_back(given_name(spec), text(spec.max + 1.0));

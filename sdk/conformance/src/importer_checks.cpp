@@ -1,7 +1,8 @@
-#include <unistd.h>
-
 #include <algorithm>
 #include <cctype>
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
 #include <fstream>
 #include <optional>
 #include <random>
@@ -14,6 +15,7 @@
 #include "lumen/context.hpp"
 #include "lumen/error.hpp"
 #include "lumen/importer.hpp"
+#include "lumen/output_dir.hpp"
 #include "lumen/registry.hpp"
 #include "lumen/trace.hpp"
 
@@ -34,10 +36,12 @@ constexpr std::size_t spread_lengths = 64;
 class ScratchDir {
  public:
   ScratchDir() {
-    std::random_device entropy;  // only the directory's name, never a checked value
-    path_ = fs::temp_directory_path() /
-            ("lumen-conformance-" + std::to_string(getpid()) + "-" + std::to_string(entropy()));
-    fs::create_directories(path_);
+    // A new directory only its owner may enter: nothing can be planted in it.
+    std::string name = (fs::temp_directory_path() / "lumen-conformance-XXXXXX").string();
+    if (::mkdtemp(name.data()) == nullptr) {
+      throw IoError("cannot create a scratch directory '" + name + "': " + std::strerror(errno));
+    }
+    path_ = name;
   }
   ~ScratchDir() {
     std::error_code ec;
@@ -48,9 +52,7 @@ class ScratchDir {
 
   fs::path write(const std::string& name, const std::string& bytes) const {
     const fs::path file = path_ / name;
-    std::ofstream out(file, std::ios::binary | std::ios::trunc);
-    out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-    if (!out) throw IoError("cannot write the scratch file " + file.string());
+    write_file(file, bytes);
     return file;
   }
   const fs::path& path() const { return path_; }

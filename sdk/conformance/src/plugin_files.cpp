@@ -3,12 +3,24 @@
 #include <dlfcn.h>
 
 #include <cstddef>
+#include <fstream>
+#include <iterator>
+#include <span>
 
 #include "lumen/plugin.hpp"
+#include "lumen/plugin_loader.hpp"
 
 namespace lumen::conformance::detail {
 
 std::string descriptor_name(const std::filesystem::path& file) {
+  // dlopen maps whatever the ELF headers say and crashes on a truncated file: only a regular file
+  // (a FIFO would block) that passes the loader's ELF checks is opened.
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(file, ec)) return "unknown";
+  std::ifstream in(file, std::ios::binary);
+  if (!in) return "unknown";
+  const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  if (shared_library_problem(std::as_bytes(std::span(bytes)))) return "unknown";
   void* library = dlopen(file.c_str(), RTLD_LAZY | RTLD_LOCAL);
   if (library == nullptr) return "unknown";
   std::string name = "unknown";

@@ -6,7 +6,7 @@
 namespace lumen::conformance::detail {
 
 /// The name in the file's plugin descriptor, read without registering anything; "unknown" when
-/// the file cannot be opened or has no readable descriptor.
+/// the file cannot be read, fails shared_library_problem or has no readable descriptor.
 std::string descriptor_name(const std::filesystem::path& file);
 
 }  // namespace lumen::conformance::detail

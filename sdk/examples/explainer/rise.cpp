@@ -60,34 +60,15 @@ class Rise final : public lumen::Explainer {
     i.signed_output = false;
     i.stochastic = true;
     i.params = {
-        {.name = "masks",
-         .type = lumen::ParamType::integer,
-         .default_value = "500",
-         .help = "number of random masks N (the paper: 4000 on ImageNet)",
-         .min = 1,
-         .max = 1e6,
-         .choices = {}},
-        {.name = "cells",
-         .type = lumen::ParamType::integer,
-         .default_value = "8",
-         .help = "grid size s: each mask has s x s cells",
-         .min = 1,
-         .max = 1024,
-         .choices = {}},
-        {.name = "probability",
-         .type = lumen::ParamType::real,
-         .default_value = "0.5",
-         .help = "probability p that a cell is kept",
-         .min = 0.01,
-         .max = 1,
-         .choices = {}},
-        {.name = "batch_size",
-         .type = lumen::ParamType::integer,
-         .default_value = "32",
-         .help = "masked inputs per forward pass (changes speed and memory, not the result)",
-         .min = 1,
-         .max = 4096,
-         .choices = {}},
+        lumen::param::integer("masks", 500,
+                              "number of random masks N (the paper: 4000 on ImageNet)")
+            .within(1, 1e6),
+        lumen::param::integer("cells", 8, "grid size s: each mask has s x s cells").within(1, 1024),
+        lumen::param::real("probability", 0.5, "probability p that a cell is kept").within(0.01, 1),
+        lumen::param::integer("batch_size", 32,
+                              "masked inputs per forward pass (changes speed and memory, not the "
+                              "result)")
+            .within(1, 4096),
     };
     return i;
   }

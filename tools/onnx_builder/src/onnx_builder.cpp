@@ -4,10 +4,10 @@
 #include <onnx/onnx_pb.h>
 
 #include <cstring>
-#include <fstream>
 #include <type_traits>
 
 #include "lumen/error.hpp"
+#include "lumen/output_dir.hpp"
 
 namespace lumen::onnx_builder {
 
@@ -200,13 +200,7 @@ std::string ModelBuilder::serialize() const {
   return bytes;
 }
 
-void ModelBuilder::save(const std::filesystem::path& file) const {
-  const auto bytes = serialize();
-  std::ofstream out(file, std::ios::binary | std::ios::trunc);
-  out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-  out.close();
-  if (!out) throw IoError(file.string() + ": cannot write the ONNX model");
-}
+void ModelBuilder::save(const std::filesystem::path& file) const { write_file(file, serialize()); }
 
 void ModelBuilder::check() const {
   try {

@@ -6,6 +6,7 @@
 #include <lumen/io.hpp>
 #include <random>
 
+#include "crafted_images.hpp"
 #include "temp_dir.hpp"
 #include "test_registry.hpp"
 
@@ -113,4 +114,24 @@ TEST_CASE("image-folder refuses what holds nothing usable", "[image-folder]") {
                     Contains("channels"));
   CHECK_THROWS_WITH(registry().open_dataset("folder:" + dir.path.string() + "?colour=1"),
                     Contains("colour") && Contains("size"));
+}
+
+TEST_CASE("image-folder skips images of other formats and above max_pixels, masks too",
+          "[image-folder]") {
+  TempDir dir;
+  write_png(dir.path / "car" / "a.png", pattern(1, 20, 20, 0));
+  write_png(dir.path / "car" / "b.png", pattern(1, 3, 3, 0));
+  std::ofstream(dir.path / "car" / "c.png", std::ios::binary) << testing::bmp_bytes();
+  write_png(dir.path / "masks" / "car" / "a.png", Tensor({1, 20, 20}));
+  write_png(dir.path / "masks" / "car" / "b.png", Tensor({1, 30, 30}));
+  write_png(dir.path / "masks" / "car" / "c.png", Tensor({1, 3, 3}));
+  const auto d = registry().open_dataset("folder:" + dir.path.string() + "?max_pixels=400");
+  REQUIRE(d->size() == 1);
+  CHECK(fs::path(d->get(0).id).filename() == "a.png");  // 20 x 20 = 400: at the limit
+  const auto problems = d->problems();
+  REQUIRE(problems.size() == 2);
+  CHECK_THAT(problems[0].reason,
+             Contains("30x30 = 900 pixels") && Contains("the dataset option max_pixels"));
+  CHECK_THAT(problems[1].reason, Contains("c.png") && Contains("the BMP format"));
+  CHECK(registry().open_dataset("folder:" + dir.path.string())->size() == 2);
 }

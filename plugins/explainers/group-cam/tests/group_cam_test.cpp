@@ -186,7 +186,7 @@ TEST_CASE("group-cam with G = 1 on a tiny model: one mask, weighted by its score
   }
 }
 
-TEST_CASE("group-cam equals an unbatched computation; pass counts are exact", "[group-cam]") {
+TEST_CASE("group-cam equals an unbatched computation, and pass counts are exact", "[group-cam]") {
   for (int which = 0; which < 2; ++which) {
     const Model model = which == 0 ? conv_net(7) : residual_net(3);
     const NodeId layer = model.graph().at(which == 0 ? "features" : "block_relu");

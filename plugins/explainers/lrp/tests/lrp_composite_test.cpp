@@ -1,5 +1,7 @@
 #include <catch2/catch.hpp>
 #include <lumen/error.hpp>
+#include <lumen/plugin_loader.hpp>
+#include <lumen/registry.hpp>
 
 #include "bn_model.hpp"
 #include "explain_helpers.hpp"
@@ -104,7 +106,8 @@ TEST_CASE("lrp composites propagate with the rules they report", "[lrp][composit
                                   {"low", "-1"},
                                   {"high", "1"}});
     CHECK(relative_difference(box.map, by_hand.map) == 0.0);
-    CHECK(rules_used(box)["conv1"] == "zbox (low=-1)");
+    // Both bounds were given, so both reach the rule (high=1 equals its default).
+    CHECK(rules_used(box)["conv1"] == "zbox (high=1, low=-1)");
     const auto plus = explain("lrp", model, x, t, {{"composite", "epsilon-plus"}});
     const auto plus_hand = explain(
         "lrp", model, x, t, {{"rule", "zplus"}, {"rule.fc", "epsilon"}, {"rule.gap", "epsilon"}});
@@ -194,6 +197,36 @@ TEST_CASE("lrp forwards every rule parameter to the rules that take it", "[lrp][
       explain("lrp", model, x, {1}, {{"composite", "epsilon-plus"}, {"epsilon", "0.5"}});
   CHECK(rules_used(eps).at("fc") == "epsilon (epsilon=0.5)");
   CHECK(rules_used(eps).at("gap") == kNorm);  // Zennit's Norm keeps its own stabiliser
+}
+
+TEST_CASE("lrp passes an explicitly given rule parameter on even when it equals a default",
+          "[lrp][composite]") {
+  // A registry where a rule listed before "epsilon" declares `epsilon` with another default
+  // (0.1), so lrp's own declaration of `epsilon` shows 0.1 and the epsilon rule's default is 1e-6.
+  Registry local;
+  REQUIRE(load_plugins(local).empty());
+  local.register_plugin({"test-rules", "0", "lrp_composite_test", {}}, nullptr, [](Registrar& r) {
+    RuleInfo rule = r.registry().rule_info("epsilon");
+    rule.name = "a-coarse-epsilon";
+    rule.params = {param::real("epsilon", 0.1, "stabiliser")};
+    r.add_rule(std::move(rule));
+  });
+  const auto lrp = local.explainer("lrp");
+  const Model model = conv_net(5);
+  const Tensor x = random_tensor(model.batch_shape(1), 6);
+  const std::vector<std::int64_t> targets{1};
+  const auto run = [&](const std::map<std::string, std::string>& given) {
+    const Params params = Params::validate(lrp->info().params, given, "lrp");
+    auto context = make_context();
+    Attribution a;
+    context->run([&] { a = lrp->explain({model, x, targets, params, std::nullopt}, *context); });
+    return a;
+  };
+  const auto defaults = run({{"composite", "epsilon-plus"}});
+  const auto explicit_value = run({{"composite", "epsilon-plus"}, {"epsilon", "0.1"}});
+  CHECK(rules_used(defaults).at("fc") == "epsilon");
+  CHECK(rules_used(explicit_value).at("fc") == "epsilon (epsilon=0.1)");
+  CHECK(relative_difference(explicit_value.map, defaults.map) > 1e-6);
 }
 
 TEST_CASE("lrp refuses misspelled, unused and conflicting parameters", "[lrp][composite]") {

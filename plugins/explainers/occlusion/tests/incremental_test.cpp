@@ -26,7 +26,16 @@ Attribution occlude(const Model& model, const Tensor& x, const std::vector<std::
 
 bool fits(const Settings& s, const Shape& sample_shape) {
   try {
-    occlusion::make_sliding_windows(s.at("window"), s.at("stride"), sample_shape);
+    const auto numbers = [](const std::string& text) {
+      std::vector<double> out;
+      for (std::size_t start = 0; start <= text.size();) {
+        const auto comma = std::min(text.find(',', start), text.size());
+        out.push_back(std::stod(text.substr(start, comma - start)));
+        start = comma + 1;
+      }
+      return out;
+    };
+    occlusion::make_sliding_windows(numbers(s.at("window")), numbers(s.at("stride")), sample_shape);
     return true;
   } catch (const InvalidArgument&) {
     return false;

@@ -106,13 +106,13 @@ TEST_CASE("occlusion on a linear model equals each window's analytic contributio
 
 TEST_CASE("occlusion windows slide as Captum's", "[occlusion]") {
   // ceil((D - w) / s) + 1 positions per axis, the last one cut at the edge.
-  const auto w = occlusion::make_sliding_windows("3,3", "2,2", {2, 8, 7});
+  const auto w = occlusion::make_sliding_windows({3, 3}, {2, 2}, {2, 8, 7});
   CHECK(w.positions == std::array<std::int64_t, 3>{1, 4, 3});
   CHECK(w.range(0, 0) == std::array<std::int64_t, 2>{0, 2});
   CHECK(w.range(3 * 3 - 1, 1) == std::array<std::int64_t, 2>{4, 7});
   CHECK(w.range(3 * 3 + 1, 1) == std::array<std::int64_t, 2>{6, 8});
   CHECK(w.range(3 * 3 + 2, 2) == std::array<std::int64_t, 2>{4, 7});
-  const auto c = occlusion::make_sliding_windows("2,4,4", "1,4,4", {3, 8, 8});
+  const auto c = occlusion::make_sliding_windows({2, 4, 4}, {1, 4, 4}, {3, 8, 8});
   CHECK(c.positions == std::array<std::int64_t, 3>{2, 2, 2});
   CHECK(c.count() == 8);
 }

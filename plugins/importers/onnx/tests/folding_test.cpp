@@ -137,3 +137,19 @@ TEST_CASE("a Reshape of an initializer folds into a constant weight", "[onnx]") 
   // w = [[1,2,3],[4,5,6]], x = [1, 0, -1].
   check_close(run(model, Tensor({1, 3, 1, 1}, {1, 0, -1})), Tensor({1, 2}, {-2, -2}));
 }
+
+TEST_CASE("Reshape targets whose element count overflows 64 bits are refused", "[onnx]") {
+  constexpr std::int64_t huge = std::int64_t{1} << 62;
+  ModelBuilder folded(13);
+  folded.add_input("x", {"N", 3, 1, 1})
+      .add_initializer("w_flat", Tensor({6}, {1, 2, 3, 4, 5, 6}))
+      .add_initializer("w_shape", IntTensor{{2}, Ints{32, huge}})
+      .add_node("Reshape", {"w_flat", "w_shape"}, {"w"})
+      .add_node("Flatten", {"x"}, {"f"})
+      .add_node("Gemm", {"f", "w"}, {"y"}, {{"transB", 1}})
+      .add_output("y");
+  CHECK_THAT(import_error(folded), Contains("cannot be reshaped to"));
+  CHECK_THAT(import_error(reshape_model("N", {-1, 4, huge})), Contains("more than 2^63 - 1"));
+  CHECK_THAT(import_error(reshape_model(std::int64_t{1}, {1, 4, huge})),
+             Contains("exceeds 2^63 - 1"));
+}

@@ -20,7 +20,7 @@ Model two_layer() { return two_layer_relu_net(Tensor({1, 2}, {2, -1})); }
 
 }  // namespace
 
-TEST_CASE("alpha-beta and zplus are registered; alpha - beta = 1 is enforced", "[alpha-beta]") {
+TEST_CASE("alpha-beta and zplus are registered, and alpha - beta = 1 is enforced", "[alpha-beta]") {
   const auto ab = registry().make_rule("alpha-beta", {});
   CHECK(ab->name() == "alpha-beta");
   // Where all weights are positive (average pooling) nothing lowers an output and alpha - beta

@@ -83,7 +83,7 @@ class ModelBuilder {
 
   /// The serialised model (the bytes save() writes).
   std::string serialize() const;
-  /// Writes the model; throws IoError naming the file.
+  /// Writes the model as lumen::write_file does; throws IoError naming the file.
   void save(const std::filesystem::path& file) const;
   /// Runs the ONNX checker; throws InvalidArgument with its message when the model is invalid.
   void check() const;
