@@ -5,7 +5,7 @@
 #   scripts/test.sh --sanitize [LABEL]  the whole suite, or the tests labelled LABEL, under
 #                                       AddressSanitizer and UndefinedBehaviorSanitizer
 #   scripts/test.sh --tsan              the tests labelled `threaded` under ThreadSanitizer (with
-#                                       oneTBB built for it from LUMEN_TBB_SOURCE: tsan_tbb.sh)
+#                                       oneTBB built for it from Debian's source: tsan_tbb.sh)
 # CI (.ci/run) runs the first and `--sanitize parsing`; docs/testing.md says what each covers.
 set -euo pipefail
 cd "$(dirname "$0")/.."
