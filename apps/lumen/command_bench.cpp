@@ -6,6 +6,7 @@
 #include <iostream>
 #include <lumen/backend.hpp>
 #include <lumen/error.hpp>
+#include <lumen/explainer.hpp>
 #include <lumen/io.hpp>
 #include <lumen/model.hpp>
 #include <lumen/output_dir.hpp>
@@ -118,8 +119,9 @@ int run_bench(const BenchOptions& o, Session& session) {
       const std::int64_t image = i < 0 ? 0 : i;
       const std::vector<std::int64_t> target{predictions[static_cast<std::size_t>(image)].target};
       const auto one_context = session.make_context();
-      const Attribution a = run_explainer(*explainer, model, inputs.batch_slice(image), target, p,
-                                          method_layer, *one_context);
+      const Tensor input = inputs.batch_slice(image);
+      const Attribution a =
+          explainer->explain({model, input, target, p, method_layer}, *one_context);
       if (i < 0) continue;
       r.seconds.push_back(a.seconds);
       r.passes.forward += a.passes.forward;

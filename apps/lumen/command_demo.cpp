@@ -8,6 +8,7 @@
 #include <iostream>
 #include <lumen/dataset.hpp>
 #include <lumen/error.hpp>
+#include <lumen/explainer.hpp>
 #include <lumen/io.hpp>
 #include <lumen/output_dir.hpp>
 #include <map>
@@ -185,7 +186,7 @@ Displays explain_chips(const Explainer& explainer, const Model& model, const Ten
     const std::span<const std::int64_t> some_targets(targets.data() + first,
                                                      static_cast<std::size_t>(some.dim(0)));
     const Attribution a =
-        run_explainer(explainer, model, some, some_targets, params, std::nullopt, context);
+        explainer.explain({model, some, some_targets, params, std::nullopt}, context);
     displays.signed_map = a.signed_map;
     for (std::int64_t i = 0; i < some.dim(0); ++i) {
       const Tensor sample = a.map.batch_slice(i);

@@ -11,6 +11,7 @@
 #include <lumen/model.hpp>
 #include <lumen/output_dir.hpp>
 #include <memory>
+#include <optional>
 
 #include "evaluation_journal.hpp"
 #include "evaluation_pipeline.hpp"
@@ -60,7 +61,8 @@ void check_shapes(const Model& model, const Dataset& dataset, const std::string&
 }
 
 // Refuses, before any work, what would fail on every sample: labels the model does not have,
-// methods needing a GAP head or a spatial layer the model lacks.
+// methods that cannot run on the model (why_not: a GAP head or a spatial layer it lacks, --layer
+// not spatial).
 void check_fit(const EvaluationPlan& plan, const Model& model, const Dataset& dataset,
                const Session& session) {
   const auto classes = static_cast<std::int64_t>(dataset.class_names().size());
@@ -68,13 +70,15 @@ void check_fit(const EvaluationPlan& plan, const Model& model, const Dataset& da
     throw InvalidArgument("the dataset '" + plan.data + "' has " + std::to_string(classes) +
                           " classes but the model only " + std::to_string(model.class_count()));
   }
+  std::optional<NodeId> layer;
+  if (!plan.layer.empty()) layer = model.graph().at(plan.layer);
   for (const auto& m : plan.methods) {
     const ExplainerInfo info = session.registry().explainer(m.name)->info();
-    try {
-      if ((info.requirements & requires_gap_head) != 0U) gap_head(model);
-      if (info.layer_use == LayerUse::required && plan.layer.empty()) default_spatial_layer(model);
-    } catch (const Error& e) {
-      throw InvalidArgument(m.name + " cannot run on '" + plan.model.string() + "': " + e.what());
+    // --layer goes to the methods that work at a layer (evaluation_pipeline.cpp, layer_for).
+    const auto reason =
+        why_not(info, model, info.layer_use == LayerUse::none ? std::nullopt : layer);
+    if (reason) {
+      throw InvalidArgument(m.name + " cannot run on '" + plan.model.string() + "': " + *reason);
     }
   }
 }

@@ -5,6 +5,7 @@
 #include <iostream>
 #include <lumen/backend.hpp>
 #include <lumen/error.hpp>
+#include <lumen/explainer.hpp>
 #include <lumen/importer.hpp>
 #include <lumen/io.hpp>
 #include <lumen/output_dir.hpp>
@@ -154,8 +155,7 @@ int run_explain(const ExplainOptions& o, Session& session) {
   for (const auto& p : predictions) targets.push_back(fixed_target ? o.target : p.target);
 
   const OutputDir out_dir = OutputDir::open(out.parent_path());
-  const Attribution a =
-      run_explainer(*explainer, model, input.values, targets, params, layer, *context);
+  const Attribution a = explainer->explain({model, input.values, targets, params, layer}, *context);
 
   std::vector<std::filesystem::path> files;
   nlohmann::json colour_map;  // null for .npy output

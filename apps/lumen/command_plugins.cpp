@@ -1,5 +1,7 @@
-// `lumen plugins`: what every loaded plugin registered, and the plugins that failed to load.
+// `lumen plugins`: what every loaded plugin registered, and the plugins that failed to load; with
+// --model, which explainers can run on that model and why the others cannot.
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <cmath>
 #include <iostream>
 #include <lumen/backend.hpp>
@@ -7,6 +9,9 @@
 #include <lumen/explainer.hpp>
 #include <lumen/importer.hpp>
 #include <lumen/metric.hpp>
+#include <lumen/model.hpp>
+#include <memory>
+#include <optional>
 #include <sstream>
 
 #include "session.hpp"
@@ -53,6 +58,7 @@ std::string requirements(unsigned r) {
   if (r & requires_gradients) names.emplace_back("gradients");
   if (r & requires_layer_access) names.emplace_back("layer access");
   if (r & requires_training) names.emplace_back("training");
+  if (r & requires_gap_head) names.emplace_back("GAP head");
   return names.empty() ? "nothing" : join(names, ", ");
 }
 
@@ -129,13 +135,38 @@ void print_all(std::ostream& out, const Session& session) {
     out << "  " << f.file.string() << "\n    " << f.reason << '\n';
 }
 
+// Every explainer, runnable on the model or not, with the reason (why_not).
+void print_runnable(std::ostream& out, const Session& session, const std::string& file) {
+  const Model model = session.load_model(file);
+  const Registry& r = session.registry();
+  const std::vector<std::string> names = r.explainer_names();
+  std::vector<std::optional<std::string>> reasons;
+  for (const auto& name : names) reasons.push_back(why_not(r.explainer(name)->info(), model));
+  const auto runnable = std::count(reasons.begin(), reasons.end(), std::nullopt);
+  out << "Explainers on " << file << ": " << runnable << " of " << names.size() << " can run\n";
+  for (std::size_t i = 0; i < names.size(); ++i) {
+    out << "  " << names[i] << "  "
+        << (reasons[i] ? "not runnable: " + *reasons[i] : std::string("runnable")) << '\n';
+  }
+}
+
 }  // namespace
 
 Command add_plugins_command(CLI::App& parent) {
   auto* app = parent.add_subcommand(
-      "plugins", "List the loaded plugins, everything they registered, and load failures");
-  return {app, [](Session& session) {
-            print_all(std::cout, session);
+      "plugins",
+      "List the loaded plugins, everything they registered, and load failures; with --model, "
+      "which explainers can run on that model and why the others cannot");
+  auto model = std::make_shared<std::string>();
+  app->add_option("--model", *model,
+                  "Model file (e.g. .onnx): list each explainer as runnable on it or not, with "
+                  "the reason (a GAP head or a spatial layer it lacks)");
+  return {app, [model](Session& session) {
+            if (model->empty()) {
+              print_all(std::cout, session);
+            } else {
+              print_runnable(std::cout, session, *model);
+            }
             return 0;
           }};
 }

@@ -132,8 +132,9 @@ void explain(const PipelineRun& run, const Resolved& r, Job& job) {
   auto explain_with = [&](std::size_t m, std::string& error) -> std::optional<Attribution> {
     const auto one = run.session.make_context();  // its own pass counters
     try {
-      return run_explainer(*r.explainers[m], run.model, job.input, targets,
-                           run.plan.methods[m].params, layer_for(*r.explainers[m], r.layer), *one);
+      return r.explainers[m]->explain({run.model, job.input, targets, run.plan.methods[m].params,
+                                       layer_for(*r.explainers[m], r.layer)},
+                                      *one);
     } catch (const Error& e) {
       error = e.what();
       return std::nullopt;

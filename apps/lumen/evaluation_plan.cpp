@@ -161,10 +161,14 @@ EvaluationPlan make_plan(const EvaluateOptions& o, const Session& session) {
 }
 
 nlohmann::json to_json(const EvaluationPlan& plan, const Session& session) {
-  auto items = [](const std::vector<PlannedItem>& list) {
+  // Each item with the plugin file that supplied it: another file (an override) is another run.
+  auto items = [&](const std::vector<PlannedItem>& list, const char* kind) {
     nlohmann::json out = nlohmann::json::array();
-    for (const auto& item : list)
-      out.push_back({{"name", item.name}, {"params", item.params.values()}});
+    for (const auto& item : list) {
+      out.push_back({{"name", item.name},
+                     {"params", item.params.values()},
+                     {"file", session.registry().file_of(kind, item.name)}});
+    }
     return out;
   };
   std::error_code ec;
@@ -178,8 +182,8 @@ nlohmann::json to_json(const EvaluationPlan& plan, const Session& session) {
           {"gallery", plan.gallery},
           {"seed", session.options().seed},
           {"backend", session.backend()->info().name},
-          {"methods", items(plan.methods)},
-          {"metrics", items(plan.metrics)}};
+          {"methods", items(plan.methods, "explainer")},
+          {"metrics", items(plan.metrics, "metric")}};
 }
 
 }  // namespace lumen::cli

@@ -15,15 +15,6 @@ Tensor sample_of(const Tensor& t, std::int64_t i) {
 
 }  // namespace
 
-Attribution run_explainer(const Explainer& explainer, const Model& model, const Tensor& input,
-                          std::span<const std::int64_t> targets, const Params& params,
-                          std::optional<NodeId> layer, Context& context) {
-  Attribution attribution;
-  const ExplainRequest request{model, input, targets, params, layer};
-  context.run([&] { attribution = explainer.explain(request, context); });
-  return attribution;
-}
-
 std::vector<std::string> heatmap_names(const std::string& name, const Shape& map_shape,
                                        const std::string& channels) {
   const std::filesystem::path file(name);

@@ -1,20 +1,11 @@
 #pragma once
-#include <cstdint>
 #include <filesystem>
-#include <lumen/explainer.hpp>
 #include <lumen/output_dir.hpp>
 #include <lumen/tensor.hpp>
-#include <optional>
-#include <span>
 #include <string>
 #include <vector>
 
 namespace lumen::cli {
-
-/// Runs `explainer` on the batch inside the context's arena (so --threads applies).
-Attribution run_explainer(const Explainer& explainer, const Model& model, const Tensor& input,
-                          std::span<const std::int64_t> targets, const Params& params,
-                          std::optional<NodeId> layer, Context& context);
 
 /// Weight of the colour map over the grey input in heatmap PNGs.
 constexpr float heatmap_alpha = 0.6F;

@@ -14,14 +14,8 @@
 
 namespace lumen {
 
-NodeId cam_layer(const ExplainRequest& request, std::string_view method) {
-  const Model& model = request.model;
-  const NodeId layer = request.layer ? *request.layer : default_spatial_layer(model);
-  check_spatial_layer(model, layer);
-  if (layer == model.graph().input()) {
-    throw InvalidArgument(std::string(method) + " needs a layer inside the model, not its input");
-  }
-  return layer;
+NodeId cam_layer(const ExplainRequest& request) {
+  return request.layer ? *request.layer : default_spatial_layer(request.model);
 }
 
 Attribution cam_attribution(const ExplainRequest& request, NodeId layer, const Tensor& features,

@@ -1,6 +1,8 @@
 #include "lumen/explainer.hpp"
 
 #include <chrono>
+#include <optional>
+#include <string>
 
 #include "lumen/error.hpp"
 #include "lumen/model.hpp"
@@ -127,23 +129,135 @@ NodeId default_spatial_layer(const Model& model) {
   return last_unpooled ? *last_unpooled : *last_spatial;
 }
 
-}  // namespace lumen
-
-namespace lumen {
-
 namespace {
+
+std::string node_name(const Model& model, NodeId id) {
+  return "'" + model.graph().node(id).name + "'";
+}
+
+std::string layer_reason(const ExplainerInfo& info, const Model& model, NodeId layer) {
+  const Graph& graph = model.graph();
+  if (layer >= graph.size()) {
+    return "cannot work at layer " + std::to_string(layer) + ": the model has " +
+           std::to_string(graph.size()) + " nodes";
+  }
+  if (info.layer_use == LayerUse::none) {
+    return "does not work at a layer, but layer " + node_name(model, layer) + " was given";
+  }
+  const Shape& shape = graph.node(layer).output_shape;
+  if (shape.size() != 4) {
+    return "needs a spatial layer [N,C,h,w], but layer " + node_name(model, layer) + " outputs " +
+           to_string(shape) + "; pick a convolution or pooling node (lumen inspect lists them)";
+  }
+  if (info.layer_use == LayerUse::required && layer == graph.input()) {
+    return "needs a layer inside the model, not its input " + node_name(model, layer);
+  }
+  return {};
+}
+
+[[noreturn]] void broken(const ExplainerInfo& info, const std::string& what) {
+  throw ShapeError("explainer '" + info.name + "' broke its output contract: " + what);
+}
+
+// The node Attribution::layer names; `why` says why it must name one.
+const Node& attribution_layer(const ExplainerInfo& info, const Model& model, const Attribution& a,
+                              const std::string& why) {
+  if (!a.layer) broken(info, why + ", but Attribution::layer is empty");
+  if (*a.layer >= model.graph().size()) {
+    broken(info, "Attribution::layer " + std::to_string(*a.layer) + " is not a node of the model");
+  }
+  return model.graph().node(*a.layer);
+}
+
+// Note [output contract]: what every attribution must look like, checked after compute so that a
+// plugin breaking it fails where it broke, naming the method, not later in a host or a metric.
+void check_output(const ExplainerInfo& info, const ExplainRequest& request, const Attribution& a) {
+  const Shape& in = request.input.shape();
+  if (info.output == OutputSpace::input) {
+    if (a.map.shape() != in) {
+      broken(info, "an input-space map must have the input's shape " + to_string(in) + ", got " +
+                       to_string(a.map.shape()));
+    }
+    if (a.layer_map.empty()) return;
+    const Node& node = attribution_layer(info, request.model, a, "it returned a layer map");
+    Shape expected = node.output_shape;
+    if (!expected.empty()) expected[0] = in[0];
+    if (a.layer_map.shape() != expected) {
+      broken(info, "the layer map at '" + node.name + "' must have the layer's shape " +
+                       to_string(expected) + ", got " + to_string(a.layer_map.shape()));
+    }
+    return;
+  }
+  const Shape map{in[0], 1, in[2], in[3]};
+  if (a.map.shape() != map) {
+    broken(info, "a layer-space map must be [N,1,H,W] = " + to_string(map) + ", got " +
+                     to_string(a.map.shape()));
+  }
+  const Node& node =
+      attribution_layer(info, request.model, a, "a layer-space method must name its layer");
+  const Shape& out = node.output_shape;
+  if (out.size() != 4) {
+    broken(info, "its layer '" + node.name + "' is not spatial (output " + to_string(out) + ")");
+  }
+  const Shape layer_map{in[0], 1, out[2], out[3]};
+  if (a.layer_map.shape() != layer_map) {
+    broken(info, "the layer map at '" + node.name + "' must be [N,1,h,w] = " +
+                     to_string(layer_map) + ", got " + to_string(a.layer_map.shape()));
+  }
+}
+
 double now_seconds() {
   return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
 }
+
 }  // namespace
 
-ExplanationMeter::ExplanationMeter(const Context& context)
-    : context_(context), start_(context.counts()), start_seconds_(now_seconds()) {}
+std::optional<std::string> why_not(const ExplainerInfo& info, const Model& model,
+                                   std::optional<NodeId> layer) {
+  if (layer) {
+    if (std::string reason = layer_reason(info, model, *layer); !reason.empty()) return reason;
+  }
+  // The GAP head first: a model without one may lack spatial layers too, and the head is what a
+  // CAM method was made for.
+  if ((info.requirements & requires_gap_head) != 0U) {
+    try {
+      gap_head(model);
+    } catch (const InvalidArgument& e) {
+      return std::string("needs a GAP head: ") + e.what();
+    }
+  }
+  if (!layer && info.layer_use == LayerUse::required) {
+    try {
+      default_spatial_layer(model);
+    } catch (const InvalidArgument& e) {
+      return std::string("needs a spatial layer [N,C,h,w]: ") + e.what();
+    }
+  }
+  return std::nullopt;
+}
 
-void ExplanationMeter::finish(Attribution& attribution) const {
-  const auto now = context_.counts();
-  attribution.passes = {now.forward - start_.forward, now.backward - start_.backward};
-  attribution.seconds = now_seconds() - start_seconds_;
+Attribution Explainer::explain(const ExplainRequest& request, Context& context) const {
+  const ExplainerInfo i = info();
+  check_targets(request.model, request.input, request.targets);
+  if (request.input.rank() != 4) {
+    throw InvalidArgument(i.name + " explains a batch of images [N,C,H,W], got an input of shape " +
+                          to_string(request.input.shape()));
+  }
+  request.model.check_input(request.input);
+  if (const auto reason = why_not(i, request.model, request.layer)) {
+    throw InvalidArgument(i.name + " " + *reason);
+  }
+  Attribution result;
+  context.run([&] {
+    const PassCounts before = context.counts();
+    const double start = now_seconds();
+    result = compute(request, context);
+    result.seconds = now_seconds() - start;
+    const PassCounts after = context.counts();
+    result.passes = {after.forward - before.forward, after.backward - before.backward};
+  });
+  check_output(i, request, result);
+  return result;
 }
 
 }  // namespace lumen

@@ -138,6 +138,7 @@ std::map<NodeId, Tensor> propagate(const Model& model, const Trace& trace, const
 
   std::map<NodeId, Tensor> result;
   for (NodeId c : request.collect) {
+    if (result.contains(c)) continue;  // named twice: the signal was moved out the first time
     result[c] = signals[c] ? std::move(*signals[c]) : Tensor(trace.output(c).shape());
   }
   return result;

@@ -6,6 +6,8 @@
 #include <sstream>
 
 #include "cli_runner.hpp"
+#include "lumen/onnx_builder.hpp"
+#include "lumen/tensor.hpp"
 
 using namespace lumen::cli_test;
 using Catch::Contains;
@@ -27,7 +29,7 @@ TEST_CASE("lumen and every subcommand answer --help", "[cli]") {
   for (const char* flag : {"--log-level", "--threads", "--seed", "--backend"})
     CHECK_THAT(top.out, Contains(flag));
   const std::vector<std::pair<std::string, std::vector<std::string>>> commands{
-      {"plugins", {}},
+      {"plugins", {"--model"}},
       {"inspect", {"model"}},
       {"predict", {"--model", "--input", "--top", "--json", "--mean", "--std"}},
       {"explain",
@@ -86,6 +88,38 @@ TEST_CASE("lumen plugins lists the explainers with their parameters", "[cli]") {
   CHECK_THAT(r.out, Contains("Importers (") && Contains(".onnx"));
   CHECK_THAT(r.out, Contains("Load failures (0)"));
   CHECK_THAT(r.out, Contains("liblumen-explainers-saliency.so"));
+}
+
+TEST_CASE("lumen plugins --model says which methods can run on the model and why not", "[cli]") {
+  // Flatten -> Gemm: no GAP head, no spatial layer.
+  const TempDir dir;
+  const std::string flat = dir / "flat.onnx";
+  lumen::onnx_builder::ModelBuilder()
+      .add_input("x", {"N", 1, 4, 4})
+      .add_initializer("w", lumen::Tensor({3, 16}, 0.5F))
+      .add_node("Flatten", {"x"}, {"f"}, {}, "flatten")
+      .add_node("Gemm", {"f", "w"}, {"y"}, {{"transB", std::int64_t{1}}}, "fc")
+      .add_output("y")
+      .save(flat);
+  const Run r = run_lumen("plugins --model '" + flat + "'");
+  REQUIRE(r.exit_code == 0);
+  CHECK_THAT(r.out, Contains("Explainers on " + flat + ": "));
+  CHECK_THAT(r.out, Contains("\n  cam  not runnable: needs a GAP head: the model does not end in "
+                             "GlobalAveragePool") &&
+                        Contains("'fc' (Gemm) reads 'x'"));
+  CHECK_THAT(r.out, Contains("\n  grad-cam  not runnable: needs a spatial layer [N,C,h,w]"));
+  CHECK_THAT(r.out, Contains("\n  saliency  runnable\n"));
+  CHECK_THAT(r.out, Contains("\n  lrp  runnable\n"));
+  CHECK_THAT(r.out, !Contains("Backends ("));  // only the explainers
+
+  // The bundled example ends in a GAP head.
+  const Run shapes = run_lumen("plugins --model '" + shapes_model() + "'");
+  REQUIRE(shapes.exit_code == 0);
+  CHECK_THAT(shapes.out, Contains("\n  cam  runnable\n") && Contains("\n  grad-cam  runnable\n"));
+
+  const Run missing = run_lumen("plugins --model '" + (dir / "missing.onnx") + "'");
+  CHECK(missing.exit_code == 1);
+  CHECK_THAT(missing.err, Contains("missing.onnx"));
 }
 
 TEST_CASE("lumen inspect prints the nodes in order, parameters and FLOPs", "[cli]") {

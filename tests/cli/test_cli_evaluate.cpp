@@ -250,6 +250,8 @@ TEST_CASE("lumen evaluate presets expand to the papers' methods and metrics", "[
   CHECK(occlusion.at("name") == "occlusion");
   CHECK(occlusion.at("params").at("window") == "15,15");
   CHECK(occlusion.at("params").at("stride") == "5,5");
+  CHECK_THAT(occlusion.at("file").get<std::string>(), Contains("liblumen-explainers-occlusion.so"));
+  CHECK_THAT(plan.at("metrics").at(0).at("file").get<std::string>(), Contains("liblumen-metrics-"));
 
   const Run cams = run_lumen("evaluate --preset cluster-cam --dry-run");
   REQUIRE(cams.exit_code == 0);
@@ -293,4 +295,20 @@ TEST_CASE("lumen evaluate refuses bad command lines with the reason", "[cli][eva
                 "' --data 'npy:" + (dir / "x.npy") + "?labels=" + (dir / "y6.npy") + "'" + out);
   CHECK(classes.exit_code == 1);
   CHECK_THAT(classes.err, Contains("6 classes") && Contains("model only 3"));
+}
+
+TEST_CASE("lumen evaluate refuses a method that cannot run on the model before any work",
+          "[cli][evaluate]") {
+  const TempDir dir;
+  const std::string data = write_dataset(dir);
+  const fs::path out = dir.path / "refused";
+  // --layer goes to grad-cam, which needs a spatial layer; saliency works at no layer and is
+  // not given it.
+  const Run r = run_lumen("evaluate --model '" + shapes_model() + "' --data " + data +
+                          " --methods saliency,grad-cam --metrics xai-entropy --layer fc --out '" +
+                          out.string() + "'");
+  CHECK(r.exit_code == 1);
+  CHECK_THAT(r.err, Contains("grad-cam cannot run on '") &&
+                        Contains("needs a spatial layer [N,C,h,w], but layer 'fc' outputs"));
+  CHECK_FALSE(fs::exists(out));
 }

@@ -19,12 +19,11 @@ class BadInfo final : public lumen::Explainer {
     return i;
   }
 
-  lumen::Attribution explain(const lumen::ExplainRequest& request,
+ protected:
+  lumen::Attribution compute(const lumen::ExplainRequest& request,
                              lumen::Context& context) const override {
-    lumen::ExplanationMeter meter(context);
     lumen::Attribution a;
     a.map = fixture::input_gradient(request, context);
-    meter.finish(a);
     return a;
   }
 };

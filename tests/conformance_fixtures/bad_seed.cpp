@@ -11,16 +11,15 @@ class BadSeed final : public lumen::Explainer {
  public:
   lumen::ExplainerInfo info() const override { return fixture::complete_info("fixture-bad-seed"); }
 
-  lumen::Attribution explain(const lumen::ExplainRequest& request,
+ protected:
+  lumen::Attribution compute(const lumen::ExplainRequest& request,
                              lumen::Context& context) const override {
-    lumen::ExplanationMeter meter(context);
     lumen::Attribution a;
     a.map = fixture::input_gradient(request, context);
     std::random_device entropy;
     std::mt19937 rng(entropy());
     std::normal_distribution<float> noise(0.0F, 0.1F);
     for (float& v : a.map.values()) v += noise(rng);
-    meter.finish(a);
     return a;
   }
 };

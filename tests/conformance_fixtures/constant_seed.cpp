@@ -17,9 +17,9 @@ class ConstantSeed final : public lumen::Explainer {
     return i;
   }
 
-  lumen::Attribution explain(const lumen::ExplainRequest& request,
+ protected:
+  lumen::Attribution compute(const lumen::ExplainRequest& request,
                              lumen::Context& context) const override {
-    lumen::ExplanationMeter meter(context);
     lumen::Attribution a;
     a.map = fixture::input_gradient(request, context);
     const std::int64_t per_sample = a.map.size() / a.map.dim(0);
@@ -28,7 +28,6 @@ class ConstantSeed final : public lumen::Explainer {
       std::normal_distribution<float> noise(0.0F, 0.1F);
       for (std::int64_t i = 0; i < per_sample; ++i) a.map[s * per_sample + i] += noise(rng);
     }
-    meter.finish(a);
     return a;
   }
 };

@@ -17,9 +17,9 @@ class GoodExplainer final : public lumen::Explainer {
     return i;
   }
 
-  lumen::Attribution explain(const lumen::ExplainRequest& request,
+ protected:
+  lumen::Attribution compute(const lumen::ExplainRequest& request,
                              lumen::Context& context) const override {
-    lumen::ExplanationMeter meter(context);
     lumen::Attribution a;
     a.map = fixture::input_gradient(request, context);
     const auto scale = static_cast<float>(request.params.real("scale"));
@@ -31,7 +31,6 @@ class GoodExplainer final : public lumen::Explainer {
       a.map[i] = absolute || v >= 0.0F ? magnitude : -magnitude;
     }
     a.signed_map = !absolute;
-    meter.finish(a);
     return a;
   }
 };

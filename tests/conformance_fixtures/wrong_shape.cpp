@@ -1,4 +1,5 @@
-// Breaks "output shape": declares an input-space map but sums it over the channels, [N,1,H,W].
+// Breaks the output contract: declares an input-space map but sums it over the channels,
+// [N,1,H,W]; Explainer::explain refuses the result.
 #include <lumen/plugin.hpp>
 
 #include "fixture_explainer.hpp"
@@ -11,9 +12,9 @@ class WrongShape final : public lumen::Explainer {
     return fixture::complete_info("fixture-wrong-shape");
   }
 
-  lumen::Attribution explain(const lumen::ExplainRequest& request,
+ protected:
+  lumen::Attribution compute(const lumen::ExplainRequest& request,
                              lumen::Context& context) const override {
-    lumen::ExplanationMeter meter(context);
     const lumen::Tensor gradient = fixture::input_gradient(request, context);
     const auto n = gradient.dim(0), c = gradient.dim(1), plane = gradient.dim(2) * gradient.dim(3);
     lumen::Attribution a;
@@ -24,7 +25,6 @@ class WrongShape final : public lumen::Explainer {
           a.map[s * plane + p] += gradient[(s * c + k) * plane + p];
       }
     }
-    meter.finish(a);
     return a;
   }
 };

@@ -15,7 +15,9 @@ class Explainer final : public lumen::Explainer {
     i.citation = "none";
     return i;
   }
-  lumen::Attribution explain(const lumen::ExplainRequest&, lumen::Context&) const override {
+
+ protected:
+  lumen::Attribution compute(const lumen::ExplainRequest&, lumen::Context&) const override {
     throw lumen::InvalidArgument("fixture explainer '" + name_ + "' always refuses");
   }
 

@@ -16,11 +16,7 @@ Attribution explain(const std::string& method, const Model& model, const Tensor&
   auto explainer = registry().explainer(method);
   const Params validated = Params::validate(explainer->info().params, params, method);
   auto context = make_context(threads, seed);
-  Attribution result;
-  context->run([&] {
-    result = explainer->explain({model, input, targets, validated, layer}, *context);
-  });
-  return result;
+  return explainer->explain({model, input, targets, validated, layer}, *context);
 }
 
 Tensor logits(const Model& model, const Tensor& input) {

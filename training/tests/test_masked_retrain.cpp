@@ -50,7 +50,9 @@ class EchoExplainer final : public Explainer {
     i.name = "echo";
     return i;
   }
-  Attribution explain(const ExplainRequest& r, Context& /*context*/) const override {
+
+ protected:
+  Attribution compute(const ExplainRequest& r, Context& /*context*/) const override {
     Attribution a;
     a.map = r.input;
     const auto per = r.input.size() / r.input.dim(0);

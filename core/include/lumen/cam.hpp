@@ -5,20 +5,19 @@
 #include <cstdint>
 #include <functional>
 #include <span>
-#include <string_view>
 
 #include "lumen/explainer.hpp"
 
 namespace lumen {
 
-/// The request's layer, else default_spatial_layer; checked to output a spatial map and not to be
-/// the model's input. Throws InvalidArgument naming `method` and the node.
-LUMEN_API NodeId cam_layer(const ExplainRequest& request, std::string_view method);
+/// The request's layer (which Explainer::explain has checked: spatial, not the model's input),
+/// else default_spatial_layer.
+LUMEN_API NodeId cam_layer(const ExplainRequest& request);
 
 /// The map L[n] = sum_k weights[n,k] * features[n,k] (features [N,K,h,w], weights [N,K]), then
 /// ReLU when `relu`, as an Attribution: layer_map [N,1,h,w], map upsampled bilinearly to the
-/// input's H,W, layer, signed_map = !relu and a note naming the layer. Passes and time are the
-/// caller's (ExplanationMeter).
+/// input's H,W, layer, signed_map = !relu and a note naming the layer. (Explainer::explain fills
+/// passes and time.)
 LUMEN_API Attribution cam_attribution(const ExplainRequest& request, NodeId layer,
                                       const Tensor& features, const Tensor& weights, bool relu);
 

@@ -33,6 +33,9 @@ class LUMEN_API Context {
   std::uint64_t seed() const { return seed_; }
 
   /// Runs `work` inside the arena, so every oneTBB loop it starts uses at most threads() threads.
+  /// Called from work already running in this arena (Explainer::explain inside another explain,
+  /// or inside parallel_for), it runs `work` on the calling thread: oneTBB enters an arena only
+  /// from outside it, so nesting neither waits for a free slot nor changes the thread count.
   void run(const std::function<void()>& work) const;
   /// Calls body(i) for i in [0, n) in parallel inside the arena. Exceptions propagate.
   void parallel_for(std::int64_t n, const std::function<void(std::int64_t)>& body) const;

@@ -87,36 +87,53 @@ struct Attribution {
   std::optional<NodeId> layer;  ///< the layer used: always in layer space, with layer_map in input
                                 ///< space
   bool signed_map = true;       ///< whether this map can be negative (saliency abs=true: no)
-  PassCounts passes;            ///< forward/backward passes this explanation ran
-  double seconds = 0.0;
+  PassCounts passes;            ///< forward/backward passes this explanation ran (filled by
+                                ///< Explainer::explain)
+  double seconds = 0.0;         ///< wall time of the method's work (filled by Explainer::explain)
   std::vector<std::string> notes;
   std::vector<AttributionDetail> details;
 };
 
 /// An explanation method. Implementations are immutable and thread-safe: explain may be called
 /// concurrently on the same model.
+///
+/// Hosts call explain; plugins implement compute. explain owns the contract every method shares
+/// (checking the request, the arena, timing, counting passes, the shape of the result), so a
+/// method's compute only does what is particular to it.
 class LUMEN_API Explainer {
  public:
   virtual ~Explainer();
   virtual ExplainerInfo info() const = 0;
-  /// Computes the attribution of every sample for its target. Throws lumen::Error subclasses on
-  /// bad requests (target out of range, layer without spatial output, ...).
-  virtual Attribution explain(const ExplainRequest& request, Context& context) const = 0;
+
+  /// Computes the attribution of every sample for its target. Before any work it refuses, with
+  /// InvalidArgument naming the value at fault: a target count other than the batch or a target
+  /// outside [0, classes); an input that is not [N,C,H,W] with the model's C,H,W or holds a
+  /// non-finite value; whatever why_not(info(), model, layer) names (a layer given to a method
+  /// that works at none, a layer that is not spatial, a missing GAP head or spatial layer). Then
+  /// it runs compute inside context.run (directly when already inside the context's arena),
+  /// fills Attribution::seconds and Attribution::passes (the difference of the context's
+  /// counters, so use one Context per concurrent explanation), and checks the result's shapes
+  /// against info().output, throwing ShapeError naming the method when compute broke them.
+  Attribution explain(const ExplainRequest& request, Context& context) const;
+
+ protected:
+  /// The method itself, for a request explain has checked, inside the context's arena. Returns
+  /// the map (and layer map, layer, signed_map, notes, details); passes and seconds are filled by
+  /// explain. Throws lumen::Error subclasses for what only the method can check (a parameter
+  /// combination, a layer it cannot use).
+  virtual Attribution compute(const ExplainRequest& request, Context& context) const = 0;
 };
 
-/// Measures one explanation: wall time and the passes the context counted meanwhile. (Passes are
-/// read as a difference of the context's counters, so use one Context per concurrent explanation.)
-class LUMEN_API ExplanationMeter {
- public:
-  explicit ExplanationMeter(const Context& context);
-  /// Fills attribution.passes and attribution.seconds.
-  void finish(Attribution& attribution) const;
-
- private:
-  const Context& context_;
-  PassCounts start_;
-  double start_seconds_;
-};
+/// Why the method described by `info` cannot run on `model` (at `layer`, when given), or nothing
+/// when it can. The reason is a phrase to follow the method's name, e.g. "needs a GAP head: the
+/// model does not end in GlobalAveragePool, ...". It names: a layer given to a LayerUse::none
+/// method; a given layer that is not a node of the model, is not spatial [N,C,h,w], or is the
+/// input of a LayerUse::required method; no spatial layer before the logits for a
+/// LayerUse::required method given none; no GAP head for requires_gap_head. (Every lumen model
+/// offers gradients, layer access and training: each layer implements its backward pass and the
+/// gradients of its parameters, so those requirements always hold.) Thread-safe.
+LUMEN_API std::optional<std::string> why_not(const ExplainerInfo& info, const Model& model,
+                                             std::optional<NodeId> layer = std::nullopt);
 
 /// Checks targets against the model (count = batch, each in [0, classes)); throws InvalidArgument.
 LUMEN_API void check_targets(const Model& model, const Tensor& input,

@@ -54,12 +54,11 @@ class AblationCam final : public lumen::Explainer {
     return i;
   }
 
-  lumen::Attribution explain(const lumen::ExplainRequest& request,
+ protected:
+  lumen::Attribution compute(const lumen::ExplainRequest& request,
                              lumen::Context& context) const override {
-    lumen::ExplanationMeter meter(context);
     const lumen::Model& model = request.model;
-    lumen::check_targets(model, request.input, request.targets);
-    const lumen::NodeId layer = lumen::cam_layer(request, "ablation-cam");
+    const lumen::NodeId layer = lumen::cam_layer(request);
     const bool probability = request.params.text("score") == "probability";
 
     lumen::ForwardOptions options;
@@ -110,7 +109,6 @@ class AblationCam final : public lumen::Explainer {
         lumen::cam_attribution(request, layer, features, weights, request.params.boolean("relu"));
     result.notes.push_back("head passes (layers after the target layer only) per image: " +
                            std::to_string(k));
-    meter.finish(result);
     return result;
   }
 };

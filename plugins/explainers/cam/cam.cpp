@@ -34,12 +34,11 @@ class Cam final : public lumen::Explainer {
     return i;
   }
 
-  lumen::Attribution explain(const lumen::ExplainRequest& request,
+ protected:
+  lumen::Attribution compute(const lumen::ExplainRequest& request,
                              lumen::Context& context) const override {
-    lumen::ExplanationMeter meter(context);
     const lumen::Model& model = request.model;
     const lumen::Graph& graph = model.graph();
-    lumen::check_targets(model, request.input, request.targets);
     const lumen::GapHead head = lumen::gap_head(model);
     if (request.layer && *request.layer != head.features) {
       throw lumen::InvalidArgument(
@@ -63,7 +62,6 @@ class Cam final : public lumen::Explainer {
 
     lumen::Attribution result = lumen::cam_attribution(request, head.features, features,
                                                        rows.reshaped({n, k}), /*relu=*/false);
-    meter.finish(result);
     return result;
   }
 };

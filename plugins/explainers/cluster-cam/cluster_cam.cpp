@@ -177,13 +177,12 @@ class ClusterCam final : public lumen::Explainer {
     return i;
   }
 
-  lumen::Attribution explain(const lumen::ExplainRequest& request,
+ protected:
+  lumen::Attribution compute(const lumen::ExplainRequest& request,
                              lumen::Context& context) const override {
-    lumen::ExplanationMeter meter(context);
     const lumen::Model& model = request.model;
     const lumen::Tensor& input = request.input;
-    lumen::check_targets(model, input, request.targets);
-    const lumen::NodeId layer = lumen::cam_layer(request, "cluster-cam");
+    const lumen::NodeId layer = lumen::cam_layer(request);
     const std::string& layer_name = model.graph().node(layer).name;
 
     const lumen::Tensor features = lumen::node_output(model, input, layer, context);
@@ -276,7 +275,6 @@ class ClusterCam final : public lumen::Explainer {
                        "[Q,H,W] each cluster's mean map, upsampled and min-max scaled: the mask "
                        "its score was measured with",
                        std::move(masks), true));
-    meter.finish(result);
     return result;
   }
 };

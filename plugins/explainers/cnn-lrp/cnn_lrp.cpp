@@ -60,9 +60,9 @@ class CnnLrp final : public lumen::Explainer {
     return i;
   }
 
-  lumen::Attribution explain(const lumen::ExplainRequest& request,
+ protected:
+  lumen::Attribution compute(const lumen::ExplainRequest& request,
                              lumen::Context& context) const override {
-    lumen::ExplanationMeter meter(context);
     const double alpha = request.params.real("alpha");
     const double beta = request.params.real("beta");
     if (std::abs(alpha + beta - 1.0) > 1e-9 * std::max(1.0, alpha)) {
@@ -111,7 +111,6 @@ class CnnLrp final : public lumen::Explainer {
                       " (alpha-beta rule with alpha = " + number(alpha) + ", beta = " +
                       number(0.0 - beta) + "); max-pool upsampling: " + (copy ? "copy" : "split") +
                       "; map divided by max |R| per sample");
-    meter.finish(a);
     return a;
   }
 

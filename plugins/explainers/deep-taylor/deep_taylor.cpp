@@ -45,9 +45,9 @@ class DeepTaylor final : public lumen::Explainer {
     return i;
   }
 
-  lumen::Attribution explain(const lumen::ExplainRequest& request,
+ protected:
+  lumen::Attribution compute(const lumen::ExplainRequest& request,
                              lumen::Context& context) const override {
-    lumen::ExplanationMeter meter(context);
     const std::string& input_rule = request.params.text("input_rule");
     std::map<std::string, std::string> input_params;
     if (input_rule == "zbox") {
@@ -64,7 +64,6 @@ class DeepTaylor final : public lumen::Explainer {
                       (input_rule == "zbox" ? " (low " + request.params.text("low") + ", high " +
                                                   request.params.text("high") + ")"
                                             : std::string()));
-    meter.finish(a);
     return a;
   }
 

@@ -42,13 +42,11 @@ class DeepLift final : public lumen::Explainer {
     return i;
   }
 
-  lumen::Attribution explain(const lumen::ExplainRequest& request,
+ protected:
+  lumen::Attribution compute(const lumen::ExplainRequest& request,
                              lumen::Context& context) const override {
-    lumen::ExplanationMeter meter(context);
     const lumen::Model& model = request.model;
     const lumen::Tensor& x = request.input;
-    lumen::check_targets(model, x, request.targets);
-    model.check_input(x);
     const lumen::Tensor x0 = lumen::make_baselines(request.params, x, context, "deeplift");
     model.check_input(x0);
     const auto mode = request.params.text("rule") == "rescale"
@@ -75,7 +73,6 @@ class DeepLift final : public lumen::Explainer {
     result.notes.insert(result.notes.end(), notes.begin(), notes.end());
     result.notes.push_back("rule: " + request.params.text("rule") +
                            ", baseline: " + request.params.text("baseline"));
-    meter.finish(result);
     return result;
   }
 };

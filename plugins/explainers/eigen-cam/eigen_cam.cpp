@@ -57,12 +57,11 @@ class EigenCam final : public lumen::Explainer {
     return i;
   }
 
-  lumen::Attribution explain(const lumen::ExplainRequest& request,
+ protected:
+  lumen::Attribution compute(const lumen::ExplainRequest& request,
                              lumen::Context& context) const override {
-    lumen::ExplanationMeter meter(context);
     const lumen::Model& model = request.model;
-    lumen::check_targets(model, request.input, request.targets);
-    const lumen::NodeId layer = lumen::cam_layer(request, "eigen-cam");
+    const lumen::NodeId layer = lumen::cam_layer(request);
     const lumen::Tensor features = lumen::node_output(model, request.input, layer, context);
     const auto n = features.dim(0), k = features.dim(1);
     const auto plane = features.dim(2) * features.dim(3);
@@ -74,7 +73,6 @@ class EigenCam final : public lumen::Explainer {
     lumen::Attribution result =
         lumen::cam_attribution(request, layer, projections, ones, request.params.boolean("relu"));
     result.notes.push_back("class-agnostic: the target does not change the map");
-    meter.finish(result);
     return result;
   }
 };

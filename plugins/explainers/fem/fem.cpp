@@ -37,12 +37,11 @@ class Fem final : public lumen::Explainer {
     return i;
   }
 
-  lumen::Attribution explain(const lumen::ExplainRequest& request,
+ protected:
+  lumen::Attribution compute(const lumen::ExplainRequest& request,
                              lumen::Context& context) const override {
-    lumen::ExplanationMeter meter(context);
     const lumen::Model& model = request.model;
-    lumen::check_targets(model, request.input, request.targets);
-    const lumen::NodeId layer = lumen::cam_layer(request, "fem");
+    const lumen::NodeId layer = lumen::cam_layer(request);
     const lumen::Tensor features = lumen::node_output(model, request.input, layer, context);
     const double k_sigma = request.params.real("k");
     const auto planes = features.dim(0) * features.dim(1);
@@ -63,7 +62,6 @@ class Fem final : public lumen::Explainer {
     }
     lumen::Attribution result = lumen::cam_attribution(request, layer, masks, weights, false);
     result.notes.push_back("class-agnostic: the same map for every target");
-    meter.finish(result);
     return result;
   }
 };

@@ -15,9 +15,9 @@ class GradientCam final : public Explainer {
 
   ExplainerInfo info() const override { return method_.info; }
 
-  Attribution explain(const ExplainRequest& request, Context& context) const override {
-    ExplanationMeter meter(context);
-    const NodeId layer = cam_layer(request, method_.info.name);
+ protected:
+  Attribution compute(const ExplainRequest& request, Context& context) const override {
+    const NodeId layer = cam_layer(request);
     auto run = propagate_from_targets(request.model, request.input, request.targets,
                                       RuleMap(gradient_rule()), StartValue::one, {layer}, context);
     const Tensor& features = run.trace.output(layer);
@@ -27,7 +27,6 @@ class GradientCam final : public Explainer {
         std::holds_alternative<ChannelWeight>(method_.weighting)
             ? cam_attribution(request, layer, features, channel_weights(features, gradients), relu)
             : pixel_weighted(request, layer, features, gradients, relu);
-    meter.finish(result);
     return result;
   }
 

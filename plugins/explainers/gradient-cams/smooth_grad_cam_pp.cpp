@@ -63,12 +63,11 @@ class SmoothGradCamPp final : public Explainer {
     return i;
   }
 
-  Attribution explain(const ExplainRequest& request, Context& context) const override {
-    ExplanationMeter meter(context);
+ protected:
+  Attribution compute(const ExplainRequest& request, Context& context) const override {
     const Model& model = request.model;
     const Tensor& input = request.input;
-    check_targets(model, input, request.targets);
-    const NodeId layer = cam_layer(request, "smooth-grad-cam-pp");
+    const NodeId layer = cam_layer(request);
     const std::int64_t samples = request.params.integer("samples");
     std::int64_t batch = request.params.integer("batch_size");
     if (batch == 0) batch = samples_per_pass(model, context, PassKind::gradient, samples);
@@ -151,7 +150,6 @@ class SmoothGradCamPp final : public Explainer {
         cam_attribution(request, layer, features, weights, request.params.boolean("relu"));
     result.notes.push_back(std::to_string(samples) + " noisy copies, noise_level " +
                            request.params.text("noise_level"));
-    meter.finish(result);
     return result;
   }
 };

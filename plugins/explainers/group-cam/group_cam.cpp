@@ -95,12 +95,12 @@ class GroupCam final : public lumen::Explainer {
     return i;
   }
 
-  lumen::Attribution explain(const lumen::ExplainRequest& request,
+ protected:
+  lumen::Attribution compute(const lumen::ExplainRequest& request,
                              lumen::Context& context) const override {
-    lumen::ExplanationMeter meter(context);
     const lumen::Model& model = request.model;
     const lumen::Tensor& input = request.input;
-    const lumen::NodeId layer = lumen::cam_layer(request, "group-cam");
+    const lumen::NodeId layer = lumen::cam_layer(request);
     const double denoise = request.params.real("denoise_percentile");
     // Checked before any pass runs.
     const std::int64_t kernel = request.params.integer("blur_kernel");
@@ -193,7 +193,6 @@ class GroupCam final : public lumen::Explainer {
                            (groups < request.params.integer("groups") ? " (clamped to the layer's "
                                                                         "channels)"
                                                                       : ""));
-    meter.finish(result);
     return result;
   }
 };

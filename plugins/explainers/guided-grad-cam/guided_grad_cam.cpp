@@ -1,6 +1,7 @@
 // Guided Grad-CAM (Selvaraju et al. 2017): guided backpropagation times the Grad-CAM map upsampled
 // to the input, broadcast over the input's channels, as Captum's GuidedGradCam. Both factors are
 // the registered explainers "guided-backprop" and "grad-cam", looked up by name.
+#include <lumen/cam.hpp>
 #include <lumen/error.hpp>
 #include <lumen/explainer.hpp>
 #include <lumen/model.hpp>
@@ -8,14 +9,6 @@
 #include <lumen/registry.hpp>
 
 namespace {
-
-// The layer Grad-CAM uses: the requested one, else the default spatial layer (which throws
-// InvalidArgument for a model without one).
-lumen::NodeId cam_layer(const lumen::ExplainRequest& request) {
-  if (!request.layer) return lumen::default_spatial_layer(request.model);
-  lumen::check_spatial_layer(request.model, *request.layer);
-  return *request.layer;
-}
 
 class GuidedGradCam final : public lumen::Explainer {
  public:
@@ -37,17 +30,16 @@ class GuidedGradCam final : public lumen::Explainer {
     return i;
   }
 
-  lumen::Attribution explain(const lumen::ExplainRequest& request,
+ protected:
+  lumen::Attribution compute(const lumen::ExplainRequest& request,
                              lumen::Context& context) const override {
-    lumen::ExplanationMeter meter(context);
-    const lumen::NodeId layer = cam_layer(request);
+    const lumen::NodeId layer = lumen::cam_layer(request);
     lumen::Attribution result = run("guided-backprop", {}, request, std::nullopt, context);
     const std::string relu = request.params.boolean("relu") ? "true" : "false";
     const lumen::Attribution cam = run("grad-cam", {{"relu", relu}}, request, layer, context);
     multiply_broadcast(result.map, cam.map);
     result.layer = layer;
     result.notes.push_back("layer: " + request.model.graph().node(layer).name);
-    meter.finish(result);
     return result;
   }
 

@@ -23,9 +23,9 @@ class InputXGradient final : public lumen::Explainer {
     return i;
   }
 
-  lumen::Attribution explain(const lumen::ExplainRequest& request,
+ protected:
+  lumen::Attribution compute(const lumen::ExplainRequest& request,
                              lumen::Context& context) const override {
-    lumen::ExplanationMeter meter(context);
     const lumen::NodeId input = request.model.graph().input();
     auto run = lumen::propagate_from_targets(request.model, request.input, request.targets,
                                              lumen::RuleMap(lumen::gradient_rule()),
@@ -33,7 +33,6 @@ class InputXGradient final : public lumen::Explainer {
     lumen::Attribution a;
     a.map = std::move(run.signals.at(input));
     for (std::int64_t i = 0; i < a.map.size(); ++i) a.map[i] *= request.input[i];
-    meter.finish(a);
     return a;
   }
 };

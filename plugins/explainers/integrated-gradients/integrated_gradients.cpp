@@ -49,13 +49,11 @@ class IntegratedGradients final : public lumen::Explainer {
     return i;
   }
 
-  lumen::Attribution explain(const lumen::ExplainRequest& request,
+ protected:
+  lumen::Attribution compute(const lumen::ExplainRequest& request,
                              lumen::Context& context) const override {
-    lumen::ExplanationMeter meter(context);
     const lumen::Model& model = request.model;
     const lumen::Tensor& x = request.input;
-    lumen::check_targets(model, x, request.targets);
-    model.check_input(x);
     const auto steps = static_cast<int>(request.params.integer("steps"));
     const auto rule = lumen::ig::quadrature(request.params.text("quadrature"), steps);
     const lumen::Tensor baselines =
@@ -125,7 +123,6 @@ class IntegratedGradients final : public lumen::Explainer {
     result.notes.push_back("quadrature: " + request.params.text("quadrature") + ", " +
                            std::to_string(steps) + " steps (" + std::to_string(chunk) +
                            " per pass), baseline: " + request.params.text("baseline"));
-    meter.finish(result);
     return result;
   }
 

@@ -97,11 +97,9 @@ class Lime final : public lumen::Explainer {
     return i;
   }
 
-  lumen::Attribution explain(const lumen::ExplainRequest& request,
+ protected:
+  lumen::Attribution compute(const lumen::ExplainRequest& request,
                              lumen::Context& context) const override {
-    lumen::ExplanationMeter meter(context);
-    lumen::check_targets(request.model, request.input, request.targets);
-    request.model.check_input(request.input);
     const auto& params = request.params;
     const lumen::Tensor& input = request.input;
     const std::int64_t n_images = input.dim(0), channels = input.dim(1);
@@ -189,7 +187,6 @@ class Lime final : public lumen::Explainer {
               beta[static_cast<std::size_t>(segments[nu].labels[static_cast<std::size_t>(i)])]);
       a.notes.push_back("image " + std::to_string(n) + ": " + std::to_string(k) + " segments");
     }
-    meter.finish(a);
     return a;
   }
 };

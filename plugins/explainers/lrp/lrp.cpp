@@ -59,9 +59,9 @@ class Lrp final : public lumen::Explainer {
     return i;
   }
 
-  lumen::Attribution explain(const lumen::ExplainRequest& request,
+ protected:
+  lumen::Attribution compute(const lumen::ExplainRequest& request,
                              lumen::Context& context) const override {
-    lumen::ExplanationMeter meter(context);
     const lumen::Params& params = request.params;
     lumen::lrp::PlanRequest plan_request{
         params.text("rule"), params.text("composite"), params.text("maxpool"), {}};
@@ -105,10 +105,7 @@ class Lrp final : public lumen::Explainer {
     // Folding keeps every node's id, so the request's layer names the same node in `model`.
     const lumen::NodeId input = g.input();
     std::vector<lumen::NodeId> collect{input};
-    if (request.layer) {
-      lumen::check_spatial_layer(model, *request.layer);
-      collect.push_back(*request.layer);
-    }
+    if (request.layer) collect.push_back(*request.layer);
     auto run = lumen::propagate_from_targets(model, request.input, request.targets, rules,
                                              lumen::StartValue::logit, collect, context);
     if (request.layer) {
@@ -117,7 +114,6 @@ class Lrp final : public lumen::Explainer {
       a.layer = request.layer;
     }
     a.map = std::move(run.signals.at(input));
-    meter.finish(a);
     return a;
   }
 

@@ -84,11 +84,9 @@ class MeaningfulPerturbation final : public lumen::Explainer {
     return i;
   }
 
-  lumen::Attribution explain(const lumen::ExplainRequest& request,
+ protected:
+  lumen::Attribution compute(const lumen::ExplainRequest& request,
                              lumen::Context& context) const override {
-    lumen::ExplanationMeter meter(context);
-    lumen::check_targets(request.model, request.input, request.targets);
-    request.model.check_input(request.input);
     const auto& params = request.params;
     const lumen::Tensor& x = request.input;
     const std::int64_t n = x.dim(0), channels = x.dim(1), height = x.dim(2), width = x.dim(3);
@@ -131,7 +129,6 @@ class MeaningfulPerturbation final : public lumen::Explainer {
            << deleted / static_cast<double>(h * w) << " of a " << h << "x" << w << " mask";
       a.notes.push_back(note.str());
     }
-    meter.finish(a);
     return a;
   }
 };

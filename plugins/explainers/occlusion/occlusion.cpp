@@ -118,10 +118,9 @@ class Occlusion final : public lumen::Explainer {
     return i;
   }
 
-  lumen::Attribution explain(const lumen::ExplainRequest& request,
+ protected:
+  lumen::Attribution compute(const lumen::ExplainRequest& request,
                              lumen::Context& context) const override {
-    lumen::ExplanationMeter meter(context);
-    lumen::check_targets(request.model, request.input, request.targets);
     const auto& params = request.params;
     const lumen::Model& model = request.model;
     const lumen::Tensor& input = request.input;
@@ -159,7 +158,6 @@ class Occlusion final : public lumen::Explainer {
     a.map = mean_drops(drops, windows, input.shape());
     a.notes.push_back("windows per image: " + std::to_string(jobs.count));
     a.notes.push_back(mode_note(mode, incremental, fraction, jobs.count));
-    meter.finish(a);
     return a;
   }
 };

@@ -37,9 +37,9 @@ class ReluBackprop final : public lumen::Explainer {
     return i;
   }
 
-  lumen::Attribution explain(const lumen::ExplainRequest& request,
+ protected:
+  lumen::Attribution compute(const lumen::ExplainRequest& request,
                              lumen::Context& context) const override {
-    lumen::ExplanationMeter meter(context);
     const lumen::NodeId input = request.model.graph().input();
     lumen::RuleMap rules(lumen::gradient_rule());
     rules.for_op("Relu", registry_.make_rule(variant_.relu_rule, {}));
@@ -47,7 +47,6 @@ class ReluBackprop final : public lumen::Explainer {
                                              lumen::StartValue::one, {input}, context);
     lumen::Attribution a;
     a.map = std::move(run.signals.at(input));
-    meter.finish(a);
     return a;
   }
 

@@ -26,9 +26,9 @@ class Saliency final : public lumen::Explainer {
     return i;
   }
 
-  lumen::Attribution explain(const lumen::ExplainRequest& request,
+ protected:
+  lumen::Attribution compute(const lumen::ExplainRequest& request,
                              lumen::Context& context) const override {
-    lumen::ExplanationMeter meter(context);
     const lumen::NodeId input = request.model.graph().input();
     auto run = lumen::propagate_from_targets(request.model, request.input, request.targets,
                                              lumen::RuleMap(lumen::gradient_rule()),
@@ -39,7 +39,6 @@ class Saliency final : public lumen::Explainer {
       for (float& v : a.map.values()) v = std::fabs(v);
       a.signed_map = false;
     }
-    meter.finish(a);
     return a;
   }
 };

@@ -42,13 +42,12 @@ class ScoreCam final : public lumen::Explainer {
     return i;
   }
 
-  lumen::Attribution explain(const lumen::ExplainRequest& request,
+ protected:
+  lumen::Attribution compute(const lumen::ExplainRequest& request,
                              lumen::Context& context) const override {
-    lumen::ExplanationMeter meter(context);
     const lumen::Model& model = request.model;
     const lumen::Tensor& input = request.input;
-    lumen::check_targets(model, input, request.targets);
-    const lumen::NodeId layer = lumen::cam_layer(request, "score-cam");
+    const lumen::NodeId layer = lumen::cam_layer(request);
     const lumen::MaskScore score = request.params.text("score") == "probability"
                                        ? lumen::MaskScore::probability
                                        : lumen::MaskScore::logit;
@@ -86,7 +85,6 @@ class ScoreCam final : public lumen::Explainer {
     }
     lumen::Attribution result =
         lumen::cam_attribution(request, layer, features, weights, request.params.boolean("relu"));
-    meter.finish(result);
     return result;
   }
 };

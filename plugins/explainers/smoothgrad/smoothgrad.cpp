@@ -49,13 +49,11 @@ class SmoothGrad final : public lumen::Explainer {
     return i;
   }
 
-  lumen::Attribution explain(const lumen::ExplainRequest& request,
+ protected:
+  lumen::Attribution compute(const lumen::ExplainRequest& request,
                              lumen::Context& context) const override {
-    lumen::ExplanationMeter meter(context);
     const lumen::Model& model = request.model;
     const lumen::Tensor& x = request.input;
-    lumen::check_targets(model, x, request.targets);
-    model.check_input(x);
     const std::string& base_name = request.params.text("base");
     const auto base = registry_.explainer(base_name);
     const lumen::ExplainerInfo base_info = base->info();
@@ -130,7 +128,6 @@ class SmoothGrad final : public lumen::Explainer {
     result.signed_map = variant == "mean" && base_signed;
     result.notes.push_back("base: " + base_name + ", variant: " + variant + ", " +
                            std::to_string(samples) + " samples");
-    meter.finish(result);
     return result;
   }
 

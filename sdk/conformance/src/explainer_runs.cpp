@@ -333,22 +333,20 @@ void check_explainer_runs(const Explainer& explainer, const ExplainerInfo& info,
   const std::vector<std::int64_t> targets = sample_targets(model, batch, 21);
   Runner runner{explainer, model, backend, {}, std::nullopt};
 
-  const bool must_refuse = (info.layer_use == LayerUse::required && !has_spatial_layer(model)) ||
-                           ((info.requirements & requires_gap_head) != 0U && !has_gap_head(model));
+  const std::optional<std::string> cannot_run = why_not(info, model);
   std::optional<Run> base;
   report.run(item, "runs with its defaults" + on, [&]() -> std::string {
     runner.params = Params::validate(info.params, {}, info.name);
     try {
       base = runner.run(input, targets, 1);
     } catch (const InvalidArgument& e) {
-      if (!must_refuse) throw;
+      if (!cannot_run) throw;
       return std::string("refused as expected: ") + e.what();
     }
-    if (must_refuse) {
+    if (cannot_run) {
       base.reset();
-      fail(
-          "a layer-space method ran on a model without a spatial layer; it must refuse it with "
-          "lumen::InvalidArgument");
+      fail(info.name + " ran on this model, but it " + *cannot_run +
+           "; Explainer::explain must refuse that with lumen::InvalidArgument");
     }
     return "batch of " + std::to_string(batch) + ", 1 thread, seed " + std::to_string(seed);
   });

@@ -73,13 +73,10 @@ class Rise final : public lumen::Explainer {
     return i;
   }
 
-  lumen::Attribution explain(const lumen::ExplainRequest& request,
+ protected:
+  lumen::Attribution compute(const lumen::ExplainRequest& request,
                              lumen::Context& context) const override {
-    lumen::ExplanationMeter meter(context);
-    const lumen::Model& model = request.model;
     const lumen::Tensor& input = request.input;
-    model.check_input(input);
-    lumen::check_targets(model, input, request.targets);
     const std::int64_t n = input.dim(0), channels = input.dim(1);
     const rise::MaskSpec spec{request.params.integer("cells"), request.params.real("probability"),
                               input.dim(2), input.dim(3)};
@@ -125,7 +122,6 @@ class Rise final : public lumen::Explainer {
     result.notes.push_back("masks: " + std::to_string(masks) + " of " + std::to_string(spec.cells) +
                            "x" + std::to_string(spec.cells) +
                            " cells, p = " + request.params.text("probability"));
-    meter.finish(result);
     return result;
   }
 };

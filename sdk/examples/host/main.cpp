@@ -51,9 +51,9 @@ int run(const std::filesystem::path& model_file, const std::filesystem::path& im
   const lumen::Params params = lumen::Params::validate(info.params, {{"relu", "true"}}, info.name);
   const std::vector<std::int64_t> targets{target};
   const lumen::ExplainRequest request{model, input, targets, params, std::nullopt};
-  // Inside the context's arena, so every parallel loop of the explainer uses its threads.
-  lumen::Attribution attribution;
-  context.run([&] { attribution = explainer->explain(request, context); });
+  // Checks the request (targets, input, layer, what the method needs from the model), then runs
+  // the method inside the context's arena, so its parallel loops use the context's threads.
+  const lumen::Attribution attribution = explainer->explain(request, context);
   std::cout << info.name << ": " << attribution.passes.forward << " forward and "
             << attribution.passes.backward << " backward passes, " << attribution.seconds << " s\n";
 

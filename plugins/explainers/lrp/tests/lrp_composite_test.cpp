@@ -218,9 +218,7 @@ TEST_CASE("lrp passes an explicitly given rule parameter on even when it equals 
   const auto run = [&](const std::map<std::string, std::string>& given) {
     const Params params = Params::validate(lrp->info().params, given, "lrp");
     auto context = make_context();
-    Attribution a;
-    context->run([&] { a = lrp->explain({model, x, targets, params, std::nullopt}, *context); });
-    return a;
+    return lrp->explain({model, x, targets, params, std::nullopt}, *context);
   };
   const auto defaults = run({{"composite", "epsilon-plus"}});
   const auto explicit_value = run({{"composite", "epsilon-plus"}, {"epsilon", "0.1"}});

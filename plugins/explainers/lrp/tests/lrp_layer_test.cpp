@@ -75,7 +75,9 @@ TEST_CASE("lrp at a layer: the input node gives the input relevance, a flat laye
   const auto model = conv_net(6, false);
   const Tensor x = random_tensor(model.batch_shape(1), 7);
   const auto a = explain("lrp", model, x, {3}, {}, model.graph().input());
+  CHECK(a.map.shape() == x.shape());
   CHECK(relative_difference(a.layer_map, a.map) == 0.0);
+  CHECK(relative_difference(a.map, explain("lrp", model, x, {3}).map) == 0.0);
 
   const auto dense = dense_net(6);
   const Tensor y = random_tensor(dense.batch_shape(1), 8);

@@ -31,7 +31,9 @@ class ConstantExplainer final : public Explainer {
     i.name = "constant";
     return i;
   }
-  Attribution explain(const ExplainRequest& r, Context& /*context*/) const override {
+
+ protected:
+  Attribution compute(const ExplainRequest& r, Context& /*context*/) const override {
     Attribution a;
     a.map = Tensor(r.input.shape(), value_);
     return a;
