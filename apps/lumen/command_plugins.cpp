@@ -10,6 +10,7 @@
 #include <lumen/importer.hpp>
 #include <lumen/metric.hpp>
 #include <lumen/model.hpp>
+#include <lumen/plugin.hpp>
 #include <memory>
 #include <optional>
 #include <sstream>
@@ -76,7 +77,8 @@ void print_all(std::ostream& out, const Session& session) {
   const Registry& r = session.registry();
   out << "Plugins (" << r.plugins().size() << "):\n";
   for (const auto& p : r.plugins()) {
-    out << "  " << p.name << " " << p.version << "  " << p.file
+    out << "  " << p.name << " " << p.version << "  (plugin API " << LUMEN_ABI_VERSION << "."
+        << p.api_version << ")  " << p.file
         << "\n    registers: " << (p.items.empty() ? "nothing" : join(p.items, ", ")) << '\n';
   }
   out << "\nExplainers (" << r.explainer_names().size() << "):\n";

@@ -131,7 +131,16 @@ void load_plugin(Registry& registry, const fs::path& file) {
   if (d->name == nullptr || *d->name == '\0' || d->register_items == nullptr) {
     throw PluginError(where + ": its descriptor has no name or no register function");
   }
-  PluginRecord record{d->name, d->version ? d->version : "", where, {}};
+  constexpr auto with_api = offsetof(lumen_plugin_descriptor, api_version) + sizeof(std::uint32_t);
+  const std::uint32_t api = d->size >= with_api ? d->api_version : 0;
+  if (api > LUMEN_API_VERSION) {
+    throw PluginError(where + ": built against lumen plugin API " +
+                      std::to_string(LUMEN_ABI_VERSION) + "." + std::to_string(api) +
+                      ", newer than this lumen's " + std::to_string(LUMEN_ABI_VERSION) + "." +
+                      std::to_string(LUMEN_API_VERSION) +
+                      ": it may use what this lumen lacks; use a lumen at least as new as its SDK");
+  }
+  PluginRecord record{d->name, d->version ? d->version : "", where, {}, api};
   const auto register_items = d->register_items;
   registry.register_plugin(std::move(record), library, [&](Registrar& registrar) {
     char error[1024] = {0};

@@ -59,6 +59,17 @@ TEST_CASE("exceptions thrown inside a plugin are caught by type in the host", "[
   CHECK_THROWS_AS(e->explain({model, x, targets, params, std::nullopt}, context), InvalidArgument);
 }
 
+TEST_CASE("a descriptor ending before a later field loads without it", "[loader]") {
+  Registry registry;
+  load_plugin(registry, fixture("no_api_field"));
+  REQUIRE(registry.plugins().size() == 1);
+  CHECK(registry.plugins().front().api_version == 0);
+  CHECK(registry.explainer("fixture-no-api-field"));
+  Registry current;
+  load_plugin(current, fixture("good"));
+  CHECK(current.plugins().front().api_version == LUMEN_API_VERSION);
+}
+
 TEST_CASE("objects from a plugin outlive the registry that loaded it", "[loader]") {
   std::shared_ptr<const Explainer> kept;
   {
@@ -80,6 +91,13 @@ TEST_CASE("each broken plugin is refused with a message naming the file and the 
     const auto m = refusal("wrong_abi");
     CHECK_THAT(m, Catch::Contains("liblumen-fixture-wrong_abi.so") &&
                       Catch::Contains("ABI version " + std::to_string(LUMEN_ABI_VERSION + 41)));
+  }
+  SECTION("a newer API version than this lumen's") {
+    const auto m = refusal("newer_api");
+    CHECK_THAT(m, Catch::Contains("liblumen-fixture-newer_api.so") &&
+                      Catch::Contains("API " + std::to_string(LUMEN_ABI_VERSION) + "." +
+                                      std::to_string(LUMEN_API_VERSION + 3)) &&
+                      Catch::Contains("newer than this lumen's"));
   }
   SECTION("another toolchain") {
     const auto m = refusal("wrong_toolchain");

@@ -7,7 +7,12 @@ int never_called(void*, char*, std::size_t) { return 0; }
 
 extern "C" __attribute__((visibility("default"))) const lumen_plugin_descriptor*
 lumen_plugin_entry() {
-  static const lumen_plugin_descriptor d{8,     LUMEN_ABI_VERSION,   "fixture-short",
-                                         "1.0", LUMEN_TOOLCHAIN_TAG, &never_called};
+  static const lumen_plugin_descriptor d{8,
+                                         LUMEN_ABI_VERSION,
+                                         "fixture-short",
+                                         "1.0",
+                                         LUMEN_TOOLCHAIN_TAG,
+                                         &never_called,
+                                         LUMEN_API_VERSION};
   return &d;
 }

@@ -12,6 +12,7 @@ lumen_plugin_entry() {
                                          "fixture-wrong-abi",
                                          "1.0",
                                          LUMEN_TOOLCHAIN_TAG,
-                                         &never_called};
+                                         &never_called,
+                                         LUMEN_API_VERSION};
   return &d;
 }

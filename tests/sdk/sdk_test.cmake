@@ -152,7 +152,9 @@ elseif(STEP STREQUAL "build")
 elseif(STEP STREQUAL "plugins")
   set(ENV{LUMEN_PLUGIN_PATH} ${EXPLAINER_BUILD})
   run(${PREFIX}/bin/lumen plugins)
-  require_in("${OUT}" "rise 0.1.0  ${EXPLAINER_BUILD}/liblumen-explainers-rise.so"
+  require_in("${OUT}" "rise 0.1.0  (plugin API "
+             "lumen plugins lists the example plugin with the API it was built against")
+  require_in("${OUT}" ")  ${EXPLAINER_BUILD}/liblumen-explainers-rise.so"
              "lumen plugins lists the example plugin from LUMEN_PLUGIN_PATH")
   require_in("${OUT}" "registers: explainer rise" "the example plugin registers rise")
   require_in("${OUT}" "${PREFIX}/${LIBDIR}/lumen/plugins/liblumen-backends-cpu-blas.so"

@@ -6,11 +6,18 @@
 #include <cstdint>
 #include <cstring>
 #include <exception>
+#include <type_traits>
 
 #include "lumen/registry.hpp"
 
-/// Changes whenever a public interface crossing the boundary changes.
+/// Changes whenever a public interface crossing the boundary changes incompatibly: a class's
+/// layout or its existing virtual functions, a function's signature. Plugins must match it.
 #define LUMEN_ABI_VERSION 10U
+/// Counts additive changes within one ABI version: a virtual function appended at the end of
+/// Registrar, a field appended to the descriptor below, a new exported function or type. A plugin
+/// built against API version a loads in every lumen of the same ABI version whose API version is
+/// at least a, so adding to the interface no longer makes every plugin rebuild.
+#define LUMEN_API_VERSION 0U
 
 #define LUMEN_STRINGIFY_INNER(x) #x
 #define LUMEN_STRINGIFY(x) LUMEN_STRINGIFY_INNER(x)
@@ -30,8 +37,25 @@ struct lumen_plugin_descriptor {
   /// Registers the plugin's items into `registrar` (a lumen::Registrar*). Returns 0 on success,
   /// otherwise writes a message into error (capacity bytes, NUL-terminated) and returns non-zero.
   int (*register_items)(void* registrar, char* error, std::size_t capacity);
+  /// LUMEN_API_VERSION of the SDK the plugin was built with (absent, so 0, when `size` ends
+  /// before it).
+  std::uint32_t api_version;
 };
 }
+
+// The descriptor is read across builds: its fields keep these offsets for good, and new ones go
+// after api_version (checked against `size`). `size` and abi_version never move, so any lumen can
+// read them and refuse another ABI by name.
+static_assert(sizeof(void*) == 8, "lumen plugins are built for 64-bit targets");
+static_assert(std::is_standard_layout_v<lumen_plugin_descriptor>);
+static_assert(offsetof(lumen_plugin_descriptor, size) == 0);
+static_assert(offsetof(lumen_plugin_descriptor, abi_version) == 4);
+static_assert(offsetof(lumen_plugin_descriptor, name) == 8);
+static_assert(offsetof(lumen_plugin_descriptor, version) == 16);
+static_assert(offsetof(lumen_plugin_descriptor, toolchain) == 24);
+static_assert(offsetof(lumen_plugin_descriptor, register_items) == 32);
+static_assert(offsetof(lumen_plugin_descriptor, api_version) == 40);
+static_assert(sizeof(lumen_plugin_descriptor) == 48);
 
 namespace lumen::detail {
 /// Runs a plugin's registration so that no exception crosses the C boundary.
@@ -54,14 +78,15 @@ int register_guarded(void* registrar, char* error, std::size_t capacity) noexcep
 }
 }  // namespace lumen::detail
 
-#define LUMEN_PLUGIN(NAME, VERSION, FILL)                                                      \
-  extern "C" __attribute__((visibility("default"))) const lumen_plugin_descriptor*             \
-  lumen_plugin_entry() {                                                                       \
-    static const lumen_plugin_descriptor descriptor{sizeof(lumen_plugin_descriptor),           \
-                                                    LUMEN_ABI_VERSION,                         \
-                                                    NAME,                                      \
-                                                    VERSION,                                   \
-                                                    LUMEN_TOOLCHAIN_TAG,                       \
-                                                    &::lumen::detail::register_guarded<FILL>}; \
-    return &descriptor;                                                                        \
+#define LUMEN_PLUGIN(NAME, VERSION, FILL)                                                     \
+  extern "C" __attribute__((visibility("default"))) const lumen_plugin_descriptor*            \
+  lumen_plugin_entry() {                                                                      \
+    static const lumen_plugin_descriptor descriptor{sizeof(lumen_plugin_descriptor),          \
+                                                    LUMEN_ABI_VERSION,                        \
+                                                    NAME,                                     \
+                                                    VERSION,                                  \
+                                                    LUMEN_TOOLCHAIN_TAG,                      \
+                                                    &::lumen::detail::register_guarded<FILL>, \
+                                                    LUMEN_API_VERSION};                       \
+    return &descriptor;                                                                       \
   }

@@ -1,4 +1,5 @@
 #pragma once
+#include <cstdint>
 #include <filesystem>
 #include <functional>
 #include <map>
@@ -36,6 +37,7 @@ struct PluginRecord {
   std::string version;
   std::string file;
   std::vector<std::string> items;
+  std::uint32_t api_version = 0;  ///< LUMEN_API_VERSION the plugin was built with
 };
 
 /// What a plugin's registration function receives. Items are only committed to the registry when
