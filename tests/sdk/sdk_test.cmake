@@ -42,7 +42,7 @@ if(STEP STREQUAL "install")
 
 elseif(STEP STREQUAL "layout")
   # Every public header of the core, and under include/ only public headers: the core's and
-  # those of the SDK's conformance library.
+  # those of the SDK's conformance and metric support libraries.
   file(GLOB_RECURSE installed RELATIVE ${PREFIX}/include ${PREFIX}/include/*)
   file(GLOB core_headers RELATIVE ${SOURCE_DIR}/core/include ${SOURCE_DIR}/core/include/lumen/*.hpp)
   foreach(header ${core_headers})
@@ -52,7 +52,8 @@ elseif(STEP STREQUAL "layout")
   endforeach()
   foreach(header ${installed})
     if(NOT EXISTS ${SOURCE_DIR}/core/include/${header}
-       AND NOT EXISTS ${SOURCE_DIR}/sdk/conformance/include/${header})
+       AND NOT EXISTS ${SOURCE_DIR}/sdk/conformance/include/${header}
+       AND NOT EXISTS ${SOURCE_DIR}/sdk/metric_support/include/${header})
       message(FATAL_ERROR "include/${header} is not a public header")
     endif()
   endforeach()
@@ -100,6 +101,8 @@ elseif(STEP STREQUAL "layout")
     endif()
   endforeach()
   require_file(${PREFIX}/${LIBDIR}/liblumen_core.so)
+  require_file(${PREFIX}/${LIBDIR}/liblumen_metric_support.a)
+  require_file(${PREFIX}/include/lumen/metric_support/pixel_maps.hpp)
   require_file(${PREFIX}/bin/lumen)
   require_file(${PREFIX}/bin/lumen-conformance)
   foreach(file lumenConfig lumenConfigVersion lumenTargets LumenPluginLibrary)

@@ -10,7 +10,7 @@
 #include "lumen/registry.hpp"
 
 /// Changes whenever a public interface crossing the boundary changes.
-#define LUMEN_ABI_VERSION 9U
+#define LUMEN_ABI_VERSION 10U
 
 #define LUMEN_STRINGIFY_INNER(x) #x
 #define LUMEN_STRINGIFY(x) LUMEN_STRINGIFY_INNER(x)
