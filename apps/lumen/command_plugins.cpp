@@ -63,13 +63,13 @@ std::string requirements(unsigned r) {
   return names.empty() ? "nothing" : join(names, ", ");
 }
 
-std::string needs(unsigned n) {
+std::string needs(const MetricInfo& i) {
   std::vector<std::string> names;
-  if (n & needs_model) names.emplace_back("model");
-  if (n & needs_explainer) names.emplace_back("explainer");
-  if (n & needs_mask) names.emplace_back("mask");
-  if (n & needs_reference_map) names.emplace_back("reference map");
-  if (n & needs_datasets) names.emplace_back("training and test datasets");
+  if (i.needs & needs_model) names.emplace_back("model");
+  if (i.needs & needs_explainer) names.emplace_back("explainer");
+  if (i.needs & needs_mask) names.emplace_back("mask");
+  if (i.needs & needs_reference_map) names.emplace_back("reference map");
+  if (i.kind == MetricKind::dataset) names.emplace_back("training and test datasets");
   return names.empty() ? "nothing" : join(names, ", ");
 }
 
@@ -102,8 +102,8 @@ void print_all(std::ostream& out, const Session& session) {
     const MetricInfo i = r.metric(name)->info();
     out << "  " << i.name << "  ["
         << (i.direction == Direction::lower_is_better ? "lower" : "higher") << " is better, range ["
-        << bound(i.min) << ", " << bound(i.max) << "], needs " << needs(i.needs) << "]\n    "
-        << i.summary << "\n    " << i.citation << "\n    parameters:\n";
+        << bound(i.min) << ", " << bound(i.max) << "], needs " << needs(i) << "]\n    " << i.summary
+        << "\n    " << i.citation << "\n    parameters:\n";
     print_params(out, i.params);
   }
   out << "\nBackends (" << r.backend_names().size()

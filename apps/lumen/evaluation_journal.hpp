@@ -27,7 +27,8 @@ struct ResultRecord {
   std::string error;    ///< why the method or a metric failed, empty when nothing did
 };
 
-/// A dataset-level metric (needs_datasets) scored for one method: one value per evaluated sample.
+/// A dataset-level metric (MetricKind::dataset) scored for one method: one value per evaluated
+/// sample.
 struct DatasetMetricRecord {
   std::string method, metric;
   std::vector<double> values;  ///< NaN where not finite; empty when it failed

@@ -32,14 +32,14 @@ constexpr double nan = std::numeric_limits<double>::quiet_NaN();
 struct Resolved {
   std::vector<std::shared_ptr<const Explainer>> explainers;
   std::vector<std::shared_ptr<const Metric>> metrics;
-  std::vector<unsigned> metric_needs;
+  std::vector<MetricInfo> metric_infos;
   bool needs_reference = false;
   std::optional<NodeId> layer;
   /// [method][metric]: a dataset-level metric's values, once scored (null for other metrics).
   std::vector<std::vector<const DatasetMetricRecord*>> dataset_values;
 };
 
-bool dataset_level(unsigned needs) { return (needs & needs_datasets) != 0U; }
+bool dataset_level(const MetricInfo& info) { return info.kind == MetricKind::dataset; }
 
 // One sample on its way through the graph.
 struct Job {
@@ -94,8 +94,9 @@ Resolved resolve(const PipelineRun& run) {
   for (const auto& m : run.plan.methods) r.explainers.push_back(registry.explainer(m.name));
   for (const auto& m : run.plan.metrics) {
     r.metrics.push_back(registry.metric(m.name));
-    r.metric_needs.push_back(r.metrics.back()->info().needs);
-    r.needs_reference = r.needs_reference || (r.metric_needs.back() & needs_reference_map) != 0U;
+    r.metric_infos.push_back(r.metrics.back()->info());
+    r.needs_reference =
+        r.needs_reference || (r.metric_infos.back().needs & needs_reference_map) != 0U;
   }
   if (!run.plan.layer.empty()) r.layer = run.model.graph().at(run.plan.layer);
   return r;
@@ -182,34 +183,34 @@ void score(const PipelineRun& run, const Resolved& r, Job& job) {
     record.backward = a.passes.backward;
     for (std::size_t q = 0; q < r.metrics.size(); ++q) {
       const std::string& name = run.plan.metrics[q].name;
-      if (dataset_level(r.metric_needs[q])) {
+      if (dataset_level(r.metric_infos[q])) {
         const DatasetMetricRecord& d = *r.dataset_values[m][q];
         const auto index = static_cast<std::size_t>(job.index);
         record.metrics[name] = index < d.values.size() ? d.values[index] : nan;
         if (!d.error.empty()) record.error += name + ": " + d.error + "; ";
         continue;
       }
-      if ((r.metric_needs[q] & needs_reference_map) != 0U && !job.reference) {
+      // Metric::evaluate would refuse the case too; this says why the map is missing.
+      if ((r.metric_infos[q].needs & needs_reference_map) != 0U && !job.reference) {
         record.metrics[name] = nan;
         record.error += name + ": no reference map (" + run.plan.methods[0].name + " failed); ";
         continue;
       }
-      MetricCase c;
-      c.model = &run.model;
-      c.explainer = r.explainers[m].get();
-      c.explainer_params = &run.plan.methods[m].params;
-      c.input = &job.input;
-      c.targets = targets;
-      c.attribution = &a.map;
-      c.mask = mask ? &*mask : nullptr;
-      c.reference = job.reference ? &job.reference->map : nullptr;
-      c.params = &run.plan.metrics[q].params;
-      c.signed_map = a.signed_map;
-      c.layer = a.layer;
+      const BatchCase c{.input = job.input,
+                        .targets = targets,
+                        .attribution = a.map,
+                        .params = run.plan.metrics[q].params,
+                        .signed_map = a.signed_map,
+                        .layer = a.layer,
+                        .model = &run.model,
+                        .explainer = r.explainers[m].get(),
+                        .explainer_params = &run.plan.methods[m].params,
+                        .mask = mask ? &*mask : nullptr,
+                        .reference = job.reference ? &job.reference->map : nullptr};
       const auto context = run.session.make_context();
       double value = nan;
       try {
-        context->run([&] { value = r.metrics[q]->evaluate(c, *context).per_sample.at(0); });
+        value = r.metrics[q]->evaluate(c, *context).per_sample.at(0);
       } catch (const Error& e) {
         record.error += name + ": " + e.what() + "; ";
       }
@@ -254,29 +255,23 @@ void score_datasets(const PipelineRun& run, Resolved& r, Journal& journal) {
                           std::vector<const DatasetMetricRecord*>(r.metrics.size(), nullptr));
   for (std::size_t m = 0; m < run.plan.methods.size(); ++m) {
     for (std::size_t q = 0; q < r.metrics.size(); ++q) {
-      if (!dataset_level(r.metric_needs[q])) continue;
+      if (!dataset_level(r.metric_infos[q])) continue;
       const std::string &method = run.plan.methods[m].name, &metric = run.plan.metrics[q].name;
       if (!journal.dataset_metric(method, metric)) {
         std::cerr << metric << " for " << method << " (" << run.samples << " samples, training on "
                   << run.train_data->size() << ") ..." << std::flush;
-        MetricCase c;
-        c.model = &run.model;
-        c.explainer = r.explainers[m].get();
-        c.explainer_params = &run.plan.methods[m].params;
-        c.params = &run.plan.metrics[q].params;
-        c.layer = layer_for(*r.explainers[m], r.layer);
-        c.train_data = run.train_data;
-        c.test_data = &test;
+        const DatasetCase c{run.model,
+                            *r.explainers[m],
+                            run.plan.methods[m].params,
+                            run.plan.metrics[q].params,
+                            *run.train_data,
+                            test,
+                            layer_for(*r.explainers[m], r.layer)};
         DatasetMetricRecord record{method, metric, {}, 0.0, {}};
         const auto context = run.session.make_context();
         const auto start = std::chrono::steady_clock::now();
         try {
-          context->run([&] { record.values = r.metrics[q]->evaluate(c, *context).per_sample; });
-          if (static_cast<std::int64_t>(record.values.size()) != run.samples) {
-            record.error = "it returned " + std::to_string(record.values.size()) + " values for " +
-                           std::to_string(run.samples) + " samples";
-            record.values.clear();
-          }
+          record.values = r.metrics[q]->evaluate(c, *context).per_sample;
         } catch (const Error& e) {
           record.error = e.what();
         }

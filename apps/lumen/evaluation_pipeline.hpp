@@ -2,7 +2,7 @@
 // The streaming part of `lumen evaluate`: a oneTBB flow graph that reads samples by index,
 // explains each with every method, scores every attribution with every metric and hands the
 // results, one (sample, method) at a time, to a serial writer (journal, gallery, progress).
-// Dataset-level metrics (needs_datasets) are scored first, once per method over the evaluated
+// Dataset-level metrics (MetricKind::dataset) are scored first, once per method over the evaluated
 // samples, and their per-sample values join each (sample, method) record.
 #include <cstdint>
 #include <lumen/output_dir.hpp>

@@ -143,7 +143,7 @@ EvaluationPlan make_plan(const EvaluateOptions& o, const Session& session) {
   }
   std::string dataset_level;
   for (const auto& m : plan.metrics) {
-    if ((session.registry().metric(m.name)->info().needs & needs_datasets) != 0U) {
+    if (session.registry().metric(m.name)->info().kind == MetricKind::dataset) {
       dataset_level += (dataset_level.empty() ? "" : ", ") + m.name;
     }
   }

@@ -17,8 +17,9 @@ class BadMetric final : public lumen::Metric {
     return i;
   }
 
-  lumen::MetricResult evaluate(const lumen::MetricCase& c, lumen::Context&) const override {
-    const lumen::Tensor& a = *c.attribution;
+ private:
+  lumen::MetricResult score_batch(const lumen::BatchCase& c, lumen::Context&) const override {
+    const lumen::Tensor& a = c.attribution;
     const auto n = a.dim(0), per_sample = a.size() / n;
     lumen::MetricResult result;
     for (std::int64_t s = 0; s < n; ++s) {

@@ -1,7 +1,7 @@
-// A correct metric that needs everything a metric can ask for: the share of the attribution's
-// mass inside the ground-truth mask, in [0, 1]. It refuses a case missing what it declared.
+// A correct metric that needs everything a batch metric can ask for: the share of the
+// attribution's mass inside the ground-truth mask, in [0, 1]. It relies on Metric::evaluate to
+// refuse a case missing what it declared.
 #include <cmath>
-#include <lumen/error.hpp>
 #include <lumen/explainer.hpp>
 #include <lumen/metric.hpp>
 #include <lumen/model.hpp>
@@ -24,16 +24,14 @@ class GoodMetric final : public lumen::Metric {
     return i;
   }
 
-  lumen::MetricResult evaluate(const lumen::MetricCase& c, lumen::Context& context) const override {
-    if (!c.model || !c.explainer || !c.explainer_params || !c.mask || !c.reference) {
-      throw lumen::InvalidArgument("fixture-good-metric: the case lacks what the metric declared");
-    }
-    c.model->check_input(*c.input);
+ private:
+  lumen::MetricResult score_batch(const lumen::BatchCase& c,
+                                  lumen::Context& context) const override {
     // It re-runs the explainer, as perturbation metrics do.
-    const lumen::ExplainRequest request{*c.model, *c.input, c.targets, *c.explainer_params, {}};
+    const lumen::ExplainRequest request{*c.model, c.input, c.targets, *c.explainer_params, {}};
     c.explainer->explain(request, context);
 
-    const lumen::Tensor& a = *c.attribution;
+    const lumen::Tensor& a = c.attribution;
     const auto n = a.dim(0), channels = a.dim(1), plane = a.dim(2) * a.dim(3);
     lumen::MetricResult result;
     for (std::int64_t s = 0; s < n; ++s) {

@@ -17,9 +17,9 @@ namespace lumen::testing {
 
 struct MetricInputs {
   const Model* model = nullptr;
-  const Tensor* input = nullptr;
+  const Tensor* input = nullptr;  ///< required
   std::vector<std::int64_t> targets;
-  const Tensor* attribution = nullptr;
+  const Tensor* attribution = nullptr;  ///< required
   const Tensor* mask = nullptr;
   const Tensor* reference = nullptr;
   bool signed_map = true;
@@ -40,18 +40,17 @@ inline MetricResult run_metric(const std::string& name, const MetricInputs& in,
     explainer_params =
         Params::validate(explainer->info().params, in.explainer_params, in.explainer);
   }
-  MetricCase c;
-  c.model = in.model;
-  c.explainer = explainer.get();
-  c.explainer_params = &explainer_params;
-  c.input = in.input;
-  c.targets = in.targets;
-  c.attribution = in.attribution;
-  c.mask = in.mask;
-  c.reference = in.reference;
-  c.signed_map = in.signed_map;
-  c.layer = in.layer;
-  c.params = &validated;
+  const BatchCase c{.input = *in.input,
+                    .targets = in.targets,
+                    .attribution = *in.attribution,
+                    .params = validated,
+                    .signed_map = in.signed_map,
+                    .layer = in.layer,
+                    .model = in.model,
+                    .explainer = explainer.get(),
+                    .explainer_params = explainer ? &explainer_params : nullptr,
+                    .mask = in.mask,
+                    .reference = in.reference};
   auto context = make_context(threads, seed);
   return metric->evaluate(c, *context);
 }

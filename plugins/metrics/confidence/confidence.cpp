@@ -4,12 +4,14 @@
 // target's softmax probability S_c(x * H) is compared with S_c(x).
 #include <algorithm>
 #include <lumen/cam.hpp>
+#include <lumen/metric.hpp>
+#include <lumen/metric_support/pixel_maps.hpp>
 #include <lumen/plugin.hpp>
 #include <lumen/trace.hpp>
 
-#include "../common/pixel_maps.hpp"
-
 namespace {
+
+namespace support = lumen::metric_support;
 
 constexpr const char* citation =
     "A. Chattopadhay, A. Sarkar, P. Howlader, V. N. Balasubramanian. Grad-CAM++: Generalized "
@@ -21,13 +23,12 @@ struct Scores {
   std::vector<double> masked;
 };
 
-Scores scores(const lumen::MetricCase& c, lumen::Context& context) {
-  const lumen::Tensor& x = *c.input;
+Scores scores(const lumen::BatchCase& c, lumen::Context& context) {
+  const lumen::Tensor& x = c.input;
   const std::int64_t n = x.dim(0), plane = x.dim(2) * x.dim(3);
   lumen::Tensor masks({n, 1, x.dim(2), x.dim(3)});
   for (std::int64_t i = 0; i < n; ++i) {
-    const auto h =
-        lumen::metrics::min_max_scaled(lumen::metrics::pixel_relevance(*c.attribution, i));
+    const auto h = support::min_max_scaled(support::pixel_relevance(c.attribution, i));
     std::transform(h.begin(), h.end(), masks.data() + i * plane,
                    [](double v) { return static_cast<float>(v); });
   }
@@ -35,7 +36,7 @@ Scores scores(const lumen::MetricCase& c, lumen::Context& context) {
       lumen::softmax_rows(lumen::predict_logits(*c.model, x, context));
   const lumen::Tensor masked =
       lumen::masked_scores(*c.model, x, masks, c.targets, lumen::MaskScore::probability,
-                           c.params->integer("batch_size"), context);
+                           c.params.integer("batch_size"), context);
   Scores s;
   const std::int64_t classes = probabilities.dim(1);
   for (std::int64_t i = 0; i < n; ++i) {
@@ -67,8 +68,9 @@ class ConfidenceDrop final : public lumen::Metric {
                        lumen::Direction::lower_is_better);
   }
 
-  lumen::MetricResult evaluate(const lumen::MetricCase& c, lumen::Context& context) const override {
-    lumen::metrics::check_case(c, lumen::needs_model, "confidence-drop");
+ private:
+  lumen::MetricResult score_batch(const lumen::BatchCase& c,
+                                  lumen::Context& context) const override {
     const Scores s = scores(c, context);
     lumen::MetricResult result;
     for (std::size_t i = 0; i < s.original.size(); ++i) {
@@ -76,7 +78,7 @@ class ConfidenceDrop final : public lumen::Metric {
           s.original[i] > 0.0 ? std::max(0.0, s.original[i] - s.masked[i]) / s.original[i] : 0.0;
       result.per_sample.push_back(100.0 * std::min(drop, 1.0));
     }
-    result.aggregate = lumen::metrics::mean(result.per_sample);
+    result.aggregate = support::mean(result.per_sample);
     return result;
   }
 };
@@ -90,14 +92,15 @@ class ConfidenceIncrease final : public lumen::Metric {
                        lumen::Direction::higher_is_better);
   }
 
-  lumen::MetricResult evaluate(const lumen::MetricCase& c, lumen::Context& context) const override {
-    lumen::metrics::check_case(c, lumen::needs_model, "confidence-increase");
+ private:
+  lumen::MetricResult score_batch(const lumen::BatchCase& c,
+                                  lumen::Context& context) const override {
     const Scores s = scores(c, context);
     lumen::MetricResult result;
     for (std::size_t i = 0; i < s.original.size(); ++i) {
       result.per_sample.push_back(s.masked[i] > s.original[i] ? 100.0 : 0.0);
     }
-    result.aggregate = lumen::metrics::mean(result.per_sample);
+    result.aggregate = support::mean(result.per_sample);
     return result;
   }
 };

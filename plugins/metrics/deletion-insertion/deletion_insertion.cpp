@@ -7,12 +7,14 @@
 #include <limits>
 #include <lumen/batching.hpp>
 #include <lumen/blur.hpp>
+#include <lumen/metric.hpp>
+#include <lumen/metric_support/pixel_maps.hpp>
 #include <lumen/plugin.hpp>
 #include <lumen/trace.hpp>
 
-#include "../common/pixel_maps.hpp"
-
 namespace {
+
+namespace support = lumen::metric_support;
 
 constexpr const char* citation =
     "V. Petsiuk, A. Das, K. Saenko. RISE: Randomized input sampling for explanation of black-box "
@@ -36,16 +38,15 @@ lumen::Tensor baseline_of(const lumen::Tensor& sample, const lumen::Params& para
 }
 
 /// The probability curve p_0..p_steps of one sample.
-std::vector<double> curve(const lumen::MetricCase& c, std::int64_t n, bool insertion,
+std::vector<double> curve(const lumen::BatchCase& c, std::int64_t n, bool insertion,
                           lumen::Context& context) {
-  const lumen::Tensor sample = c.input->batch_slice(n);
-  const lumen::Tensor baseline = baseline_of(sample, *c.params);
+  const lumen::Tensor sample = c.input.batch_slice(n);
+  const lumen::Tensor baseline = baseline_of(sample, c.params);
   const lumen::Tensor& start = insertion ? baseline : sample;
   const lumen::Tensor& end = insertion ? sample : baseline;
-  const auto order =
-      lumen::metrics::order_by_relevance(lumen::metrics::pixel_relevance(*c.attribution, n));
-  const std::int64_t steps = c.params->integer("steps");
-  std::int64_t batch = c.params->integer("batch_size");
+  const auto order = support::order_by_relevance(support::pixel_relevance(c.attribution, n));
+  const std::int64_t steps = c.params.integer("steps");
+  std::int64_t batch = c.params.integer("batch_size");
   if (batch == 0)
     batch = lumen::samples_per_pass(*c.model, context, lumen::PassKind::forward, steps + 1);
   const std::int64_t channels = sample.dim(1), plane = sample.dim(2) * sample.dim(3);
@@ -115,20 +116,20 @@ class CurveMetric final : public lumen::Metric {
     return i;
   }
 
-  lumen::MetricResult evaluate(const lumen::MetricCase& c, lumen::Context& context) const override {
-    lumen::metrics::check_case(c, lumen::needs_model, insertion_ ? "insertion" : "deletion");
-    const std::int64_t n = c.input->dim(0);
+ private:
+  lumen::MetricResult score_batch(const lumen::BatchCase& c,
+                                  lumen::Context& context) const override {
+    const std::int64_t n = c.input.dim(0);
     lumen::MetricResult result;
     result.per_sample.resize(static_cast<std::size_t>(n));
     context.parallel_for(n, [&](std::int64_t i) {
       result.per_sample[static_cast<std::size_t>(i)] =
           trapezoid_area(curve(c, i, insertion_, context));
     });
-    result.aggregate = lumen::metrics::mean(result.per_sample);
+    result.aggregate = support::mean(result.per_sample);
     return result;
   }
 
- private:
   bool insertion_;
 };
 

@@ -5,12 +5,15 @@
 #include <limits>
 #include <lumen/error.hpp>
 #include <lumen/explainer.hpp>
+#include <lumen/metric.hpp>
+#include <lumen/metric_support/pixel_maps.hpp>
 #include <lumen/plugin.hpp>
 
-#include "../common/pixel_maps.hpp"
 #include "attacks.hpp"
 
 namespace {
+
+namespace support = lumen::metric_support;
 
 double dice(const std::vector<bool>& a, const std::vector<bool>& b) {
   double both = 0.0, sizes = 0.0;
@@ -61,32 +64,33 @@ class DiceUnderAttack final : public lumen::Metric {
     return i;
   }
 
-  lumen::MetricResult evaluate(const lumen::MetricCase& c, lumen::Context& context) const override {
-    lumen::metrics::check_case(c, lumen::needs_explainer, "dice-under-attack");
-    const lumen::Params& p = *c.params;
+ private:
+  lumen::MetricResult score_batch(const lumen::BatchCase& c,
+                                  lumen::Context& context) const override {
+    const lumen::Params& p = c.params;
     const lumen::Tensor adversarial =
         p.text("attack") == "fgsm"
-            ? lumen::attacks::fgsm(*c.model, *c.input, c.targets, p.real("epsilon"), context)
+            ? lumen::attacks::fgsm(*c.model, c.input, c.targets, p.real("epsilon"), context)
             : lumen::attacks::deepfool(
-                  *c.model, *c.input, c.targets,
+                  *c.model, c.input, c.targets,
                   {p.integer("max_iterations"), p.real("overshoot"), p.integer("candidates")},
                   context);
     const lumen::ExplainRequest request{*c.model, adversarial, c.targets, *c.explainer_params,
                                         c.layer};
     const lumen::Attribution attacked = c.explainer->explain(request, context);
-    if (attacked.map.rank() != 4 || attacked.map.dim(0) != c.input->dim(0) ||
-        attacked.map.dim(2) != c.input->dim(2) || attacked.map.dim(3) != c.input->dim(3)) {
+    if (attacked.map.rank() != 4 || attacked.map.dim(0) != c.input.dim(0) ||
+        attacked.map.dim(2) != c.input.dim(2) || attacked.map.dim(3) != c.input.dim(3)) {
       throw lumen::ShapeError("dice-under-attack: the explainer's map " +
                               lumen::to_string(attacked.map.shape()) + " is not [N,*,H,W]");
     }
     const double percent = p.real("top_percent");
     lumen::MetricResult result;
-    for (std::int64_t n = 0; n < c.input->dim(0); ++n) {
-      result.per_sample.push_back(dice(
-          lumen::metrics::top_percent(lumen::metrics::pixel_relevance(*c.attribution, n), percent),
-          lumen::metrics::top_percent(lumen::metrics::pixel_relevance(attacked.map, n), percent)));
+    for (std::int64_t n = 0; n < c.input.dim(0); ++n) {
+      result.per_sample.push_back(
+          dice(support::top_percent(support::pixel_relevance(c.attribution, n), percent),
+               support::top_percent(support::pixel_relevance(attacked.map, n), percent)));
     }
-    result.aggregate = lumen::metrics::mean(result.per_sample);
+    result.aggregate = support::mean(result.per_sample);
     return result;
   }
 };

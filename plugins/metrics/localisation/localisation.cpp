@@ -1,15 +1,16 @@
 // Localisation against a ground-truth mask (mask > 0.5 is the object): pointing-game (Zhang et
 // al. 2018) and mask-iou (the top q% of the map against the mask). Maps are one relevance per
-// pixel: the attribution summed over channels (../common/pixel_maps.hpp).
+// pixel: the attribution summed over channels (lumen/metric_support/pixel_maps.hpp).
 #include <algorithm>
 #include <cmath>
+#include <lumen/metric.hpp>
+#include <lumen/metric_support/pixel_maps.hpp>
 #include <lumen/plugin.hpp>
-
-#include "../common/pixel_maps.hpp"
 
 namespace {
 
-using lumen::metrics::pixel_relevance;
+namespace support = lumen::metric_support;
+using support::pixel_relevance;
 
 /// Hit (1) when a mask pixel lies within `tolerance` pixels (Euclidean) of a pixel where the map
 /// takes its maximum (any of them when several share it); an empty mask is a miss (0).
@@ -31,7 +32,7 @@ double pointing_hit(const std::vector<double>& r, const std::vector<double>& mas
 }
 
 double mask_iou(const std::vector<double>& r, const std::vector<double>& mask, double percent) {
-  const auto chosen = lumen::metrics::top_percent(r, percent);
+  const auto chosen = support::top_percent(r, percent);
   double both = 0.0, either = 0.0;
   for (std::size_t p = 0; p < r.size(); ++p) {
     const bool inside = mask[p] > 0.5;
@@ -60,16 +61,16 @@ class PointingGame final : public lumen::Metric {
     return i;
   }
 
-  lumen::MetricResult evaluate(const lumen::MetricCase& c, lumen::Context&) const override {
-    lumen::metrics::check_case(c, lumen::needs_mask, "pointing-game");
-    const double tolerance = c.params->real("tolerance");
+ private:
+  lumen::MetricResult score_batch(const lumen::BatchCase& c, lumen::Context&) const override {
+    const double tolerance = c.params.real("tolerance");
     lumen::MetricResult result;
-    for (std::int64_t n = 0; n < c.input->dim(0); ++n) {
-      result.per_sample.push_back(pointing_hit(pixel_relevance(*c.attribution, n),
-                                               pixel_relevance(*c.mask, n), c.input->dim(3),
+    for (std::int64_t n = 0; n < c.input.dim(0); ++n) {
+      result.per_sample.push_back(pointing_hit(pixel_relevance(c.attribution, n),
+                                               pixel_relevance(*c.mask, n), c.input.dim(3),
                                                tolerance));
     }
-    result.aggregate = lumen::metrics::mean(result.per_sample);
+    result.aggregate = support::mean(result.per_sample);
     return result;
   }
 };
@@ -95,15 +96,15 @@ class MaskIou final : public lumen::Metric {
     return i;
   }
 
-  lumen::MetricResult evaluate(const lumen::MetricCase& c, lumen::Context&) const override {
-    lumen::metrics::check_case(c, lumen::needs_mask, "mask-iou");
-    const double percent = c.params->real("top_percent");
+ private:
+  lumen::MetricResult score_batch(const lumen::BatchCase& c, lumen::Context&) const override {
+    const double percent = c.params.real("top_percent");
     lumen::MetricResult result;
-    for (std::int64_t n = 0; n < c.input->dim(0); ++n) {
+    for (std::int64_t n = 0; n < c.input.dim(0); ++n) {
       result.per_sample.push_back(
-          mask_iou(pixel_relevance(*c.attribution, n), pixel_relevance(*c.mask, n), percent));
+          mask_iou(pixel_relevance(c.attribution, n), pixel_relevance(*c.mask, n), percent));
     }
-    result.aggregate = lumen::metrics::mean(result.per_sample);
+    result.aggregate = support::mean(result.per_sample);
     return result;
   }
 };

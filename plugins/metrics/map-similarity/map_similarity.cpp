@@ -1,16 +1,18 @@
 // Map-against-map metrics (survey section 7): pearson, l1-similarity and kl-divergence compare a
 // sample's map with the reference map, saliency-auc scores the map against the ground-truth mask.
-// Maps are reduced to one relevance per pixel (sum over channels, ../common/pixel_maps.hpp).
+// Maps are reduced to one relevance per pixel (sum over channels,
+// lumen/metric_support/pixel_maps.hpp).
 #include <cmath>
 #include <functional>
 #include <limits>
+#include <lumen/metric.hpp>
+#include <lumen/metric_support/pixel_maps.hpp>
 #include <lumen/plugin.hpp>
-
-#include "../common/pixel_maps.hpp"
 
 namespace {
 
-using lumen::metrics::pixel_relevance;
+namespace support = lumen::metric_support;
+using support::pixel_relevance;
 using Score = std::function<double(const std::vector<double>& map, const std::vector<double>& other,
                                    const lumen::Params& params)>;
 
@@ -27,19 +29,18 @@ class PairMetric final : public lumen::Metric {
 
   lumen::MetricInfo info() const override { return info_; }
 
-  lumen::MetricResult evaluate(const lumen::MetricCase& c, lumen::Context&) const override {
-    lumen::metrics::check_case(c, info_.needs, info_.name);
+ private:
+  lumen::MetricResult score_batch(const lumen::BatchCase& c, lumen::Context&) const override {
     const lumen::Tensor& other = (info_.needs & lumen::needs_mask) ? *c.mask : *c.reference;
     lumen::MetricResult result;
-    for (std::int64_t n = 0; n < c.input->dim(0); ++n) {
+    for (std::int64_t n = 0; n < c.input.dim(0); ++n) {
       result.per_sample.push_back(
-          score_(pixel_relevance(*c.attribution, n), pixel_relevance(other, n), *c.params));
+          score_(pixel_relevance(c.attribution, n), pixel_relevance(other, n), c.params));
     }
-    result.aggregate = lumen::metrics::mean(result.per_sample);
+    result.aggregate = support::mean(result.per_sample);
     return result;
   }
 
- private:
   lumen::MetricInfo info_;
   Score score_;
 };
@@ -59,8 +60,8 @@ lumen::MetricInfo base_info(const char* name, const char* summary, lumen::Direct
 
 double l1_similarity(const std::vector<double>& map, const std::vector<double>& other,
                      const lumen::Params&) {
-  const auto a = lumen::metrics::min_max_scaled(map);
-  const auto b = lumen::metrics::min_max_scaled(other);
+  const auto a = support::min_max_scaled(map);
+  const auto b = support::min_max_scaled(other);
   double total = 0.0;
   for (std::size_t i = 0; i < a.size(); ++i) total += std::abs(a[i] - b[i]);
   return 1.0 - total / static_cast<double>(a.size());
@@ -68,7 +69,7 @@ double l1_similarity(const std::vector<double>& map, const std::vector<double>& 
 
 /// The map min-max scaled to [0,1], plus epsilon, divided by its sum.
 std::vector<double> distribution(const std::vector<double>& map, double epsilon) {
-  auto p = lumen::metrics::min_max_scaled(map);
+  auto p = support::min_max_scaled(map);
   double total = 0.0;
   for (double& v : p) total += (v += epsilon);
   for (double& v : p) v /= total;
@@ -91,7 +92,7 @@ double kl_divergence(const std::vector<double>& map, const std::vector<double>& 
 /// pixel inside scores higher than one outside, ties counting half (Mann-Whitney U).
 double saliency_auc(const std::vector<double>& map, const std::vector<double>& mask,
                     const lumen::Params&) {
-  const auto ranks = lumen::metrics::average_ranks(map);
+  const auto ranks = support::average_ranks(map);
   double positives = 0.0, rank_sum = 0.0;
   for (std::size_t i = 0; i < map.size(); ++i) {
     if (mask[i] > 0.5) {
@@ -109,7 +110,7 @@ void fill(lumen::Registrar& registrar) {
   registrar.add_metric(std::make_shared<PairMetric>(
       base_info("pearson", "Pearson correlation of the map with the reference map (per pixel)",
                 Direction::higher_is_better, -1.0, 1.0, lumen::needs_reference_map),
-      [](const auto& a, const auto& b, const auto&) { return lumen::metrics::pearson(a, b); }));
+      [](const auto& a, const auto& b, const auto&) { return support::pearson(a, b); }));
   registrar.add_metric(std::make_shared<PairMetric>(
       base_info("l1-similarity",
                 "1 - mean absolute difference of the map and the reference map, both min-max "

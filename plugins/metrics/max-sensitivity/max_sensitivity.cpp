@@ -7,10 +7,10 @@
 #include <limits>
 #include <lumen/error.hpp>
 #include <lumen/explainer.hpp>
+#include <lumen/metric.hpp>
+#include <lumen/metric_support/pixel_maps.hpp>
 #include <lumen/plugin.hpp>
 #include <random>
-
-#include "../common/pixel_maps.hpp"
 
 namespace {
 
@@ -57,16 +57,17 @@ class MaxSensitivity final : public lumen::Metric {
     return i;
   }
 
-  lumen::MetricResult evaluate(const lumen::MetricCase& c, lumen::Context& context) const override {
-    lumen::metrics::check_case(c, lumen::needs_explainer, "max-sensitivity");
-    const lumen::Tensor& x = *c.input;
-    const lumen::Tensor& phi = *c.attribution;
-    const double radius = c.params->real("radius");
-    const bool l2 = c.params->text("norm") == "l2";
+ private:
+  lumen::MetricResult score_batch(const lumen::BatchCase& c,
+                                  lumen::Context& context) const override {
+    const lumen::Tensor& x = c.input;
+    const lumen::Tensor& phi = c.attribution;
+    const double radius = c.params.real("radius");
+    const bool l2 = c.params.text("norm") == "l2";
     const std::int64_t n = x.dim(0), sample_size = x.size() / n;
     const std::int64_t map_size = phi.size() / n;
     std::vector<double> worst(static_cast<std::size_t>(n), 0.0);
-    for (std::int64_t j = 0; j < c.params->integer("samples"); ++j) {
+    for (std::int64_t j = 0; j < c.params.integer("samples"); ++j) {
       context.check_cancelled();
       auto rng = context.rng(static_cast<std::uint64_t>(j), perturbation_stream);
       std::uniform_real_distribution<double> uniform(-radius, radius);
@@ -96,13 +97,13 @@ class MaxSensitivity final : public lumen::Metric {
     lumen::MetricResult result;
     for (std::int64_t s = 0; s < n; ++s) {
       double value = worst[static_cast<std::size_t>(s)];
-      if (c.params->boolean("normalised")) {
+      if (c.params.boolean("normalised")) {
         const double scale = norm(phi.data() + s * map_size, map_size, l2);
         if (scale > 0.0) value /= scale;
       }
       result.per_sample.push_back(value);
     }
-    result.aggregate = lumen::metrics::mean(result.per_sample);
+    result.aggregate = lumen::metric_support::mean(result.per_sample);
     return result;
   }
 };

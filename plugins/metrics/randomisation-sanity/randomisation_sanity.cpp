@@ -5,16 +5,19 @@
 // sums, absolute values by default). A sample's value is the mean correlation over the steps.
 #include <cmath>
 #include <limits>
+#include <lumen/error.hpp>
 #include <lumen/explainer.hpp>
 #include <lumen/graph.hpp>
+#include <lumen/metric.hpp>
+#include <lumen/metric_support/pixel_maps.hpp>
 #include <lumen/model.hpp>
 #include <lumen/plugin.hpp>
 #include <map>
 #include <random>
 
-#include "../common/pixel_maps.hpp"
-
 namespace {
+
+namespace support = lumen::metric_support;
 
 /// The Context stream of the new weights; the layer at cascade position l uses rng(l, stream).
 constexpr std::uint64_t weight_stream = 0x5253'0000'0000'0001ULL;
@@ -58,11 +61,11 @@ lumen::Model with_layers(
 }
 
 std::vector<double> ranked_relevance(const lumen::Tensor& map, std::int64_t n, bool absolute) {
-  auto r = lumen::metrics::pixel_relevance(map, n);
+  auto r = support::pixel_relevance(map, n);
   if (absolute) {
     for (double& v : r) v = std::abs(v);
   }
-  return lumen::metrics::average_ranks(r);
+  return support::average_ranks(r);
 }
 
 class RandomisationSanity final : public lumen::Metric {
@@ -95,8 +98,9 @@ class RandomisationSanity final : public lumen::Metric {
     return i;
   }
 
-  lumen::MetricResult evaluate(const lumen::MetricCase& c, lumen::Context& context) const override {
-    lumen::metrics::check_case(c, lumen::needs_explainer, "randomisation-sanity");
+ private:
+  lumen::MetricResult score_batch(const lumen::BatchCase& c,
+                                  lumen::Context& context) const override {
     const lumen::Model& model = *c.model;
     std::vector<lumen::NodeId> cascade;
     const auto& order = model.graph().topological_order();
@@ -104,7 +108,7 @@ class RandomisationSanity final : public lumen::Metric {
       const auto& layer = model.graph().node(*it).layer;
       if (layer && layer->as_linear() && !layer->parameters().empty()) cascade.push_back(*it);
     }
-    const std::int64_t wanted = c.params->integer("layers");
+    const std::int64_t wanted = c.params.integer("layers");
     if (wanted > 0 && wanted < static_cast<std::int64_t>(cascade.size())) {
       cascade.resize(static_cast<std::size_t>(wanted));
     }
@@ -113,11 +117,11 @@ class RandomisationSanity final : public lumen::Metric {
           "randomisation-sanity: the model has no linear layer with "
           "parameters to re-initialise");
     }
-    const bool absolute = c.params->boolean("absolute");
-    const std::int64_t n = c.input->dim(0);
+    const bool absolute = c.params.boolean("absolute");
+    const std::int64_t n = c.input.dim(0);
     std::vector<std::vector<double>> original;
     for (std::int64_t s = 0; s < n; ++s)
-      original.push_back(ranked_relevance(*c.attribution, s, absolute));
+      original.push_back(ranked_relevance(c.attribution, s, absolute));
     std::vector<double> total(static_cast<std::size_t>(n), 0.0);
     std::map<lumen::NodeId, std::shared_ptr<const lumen::Layer>> replaced;
     for (std::size_t l = 0; l < cascade.size(); ++l) {
@@ -128,18 +132,18 @@ class RandomisationSanity final : public lumen::Metric {
       for (const lumen::Tensor* p : layer->parameters()) values.push_back(redrawn(*p, rng));
       replaced[cascade[l]] = layer->with_parameters(std::move(values));
       const lumen::Model randomised = with_layers(model, replaced);
-      const lumen::ExplainRequest request{randomised, *c.input, c.targets, *c.explainer_params,
+      const lumen::ExplainRequest request{randomised, c.input, c.targets, *c.explainer_params,
                                           c.layer};
       const lumen::Attribution a = c.explainer->explain(request, context);
       for (std::int64_t s = 0; s < n; ++s) {
-        total[static_cast<std::size_t>(s)] += lumen::metrics::pearson(
+        total[static_cast<std::size_t>(s)] += support::pearson(
             original[static_cast<std::size_t>(s)], ranked_relevance(a.map, s, absolute));
       }
     }
     lumen::MetricResult result;
     for (const double t : total)
       result.per_sample.push_back(t / static_cast<double>(cascade.size()));
-    result.aggregate = lumen::metrics::mean(result.per_sample);
+    result.aggregate = support::mean(result.per_sample);
     return result;
   }
 };

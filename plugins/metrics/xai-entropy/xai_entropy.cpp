@@ -1,15 +1,15 @@
 // XAI entropy ("file size", the SAR study): how complex a heatmap looks, as the size of its PNG
 // (measure=png-kb) or the Shannon entropy of its 256 display levels (measure=shannon). The
 // heatmap is core display_map of the sample (channels combined automatically), signed or not as
-// the case says (MetricCase::signed_map, from Attribution::signed_map), like lumen explain draws
+// the case says (BatchCase::signed_map, from Attribution::signed_map), like lumen explain draws
 // it.
 #include <algorithm>
 #include <cmath>
 #include <limits>
 #include <lumen/io.hpp>
+#include <lumen/metric.hpp>
+#include <lumen/metric_support/pixel_maps.hpp>
 #include <lumen/plugin.hpp>
-
-#include "../common/pixel_maps.hpp"
 
 namespace {
 
@@ -69,15 +69,15 @@ class XaiEntropy final : public lumen::Metric {
     return i;
   }
 
-  lumen::MetricResult evaluate(const lumen::MetricCase& c, lumen::Context&) const override {
-    lumen::metrics::check_case(c, 0, "xai-entropy");
-    const bool png = c.params->text("measure") == "png-kb";
+ private:
+  lumen::MetricResult score_batch(const lumen::BatchCase& c, lumen::Context&) const override {
+    const bool png = c.params.text("measure") == "png-kb";
     lumen::MetricResult result;
-    for (std::int64_t n = 0; n < c.input->dim(0); ++n) {
-      const Display d = display_of(*c.attribution, n, c.signed_map);
+    for (std::int64_t n = 0; n < c.input.dim(0); ++n) {
+      const Display d = display_of(c.attribution, n, c.signed_map);
       result.per_sample.push_back(png ? png_kilobytes(d) : shannon_bits(d));
     }
-    result.aggregate = lumen::metrics::mean(result.per_sample);
+    result.aggregate = lumen::metric_support::mean(result.per_sample);
     return result;
   }
 };

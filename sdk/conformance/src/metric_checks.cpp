@@ -1,4 +1,3 @@
-#include <cmath>
 #include <random>
 #include <string>
 #include <vector>
@@ -43,12 +42,19 @@ std::string info_complete(const MetricInfo& info, const std::string& key) {
     problems.push_back("the range [" + detail::number(info.min) + ", " + detail::number(info.max) +
                        "] does not have min < max");
   }
-  constexpr unsigned known =
-      needs_model | needs_explainer | needs_mask | needs_reference_map | needs_datasets;
+  if (info.kind != MetricKind::batch && info.kind != MetricKind::dataset) {
+    problems.push_back("the kind is neither batch nor dataset");
+  }
+  constexpr unsigned known = needs_model | needs_explainer | needs_mask | needs_reference_map;
   if ((info.needs & ~known) != 0U) problems.push_back("needs holds unknown flags");
+  if (info.kind == MetricKind::dataset && (info.needs & (needs_mask | needs_reference_map)) != 0U) {
+    problems.push_back(
+        "a dataset-level metric needs a mask or reference map, which a DatasetCase lacks");
+  }
   for (auto& p : detail::param_spec_problems(info.params, info.name)) problems.push_back(p);
   if (!problems.empty()) fail(detail::join(problems, "; "));
-  return std::string(info.direction == Direction::higher_is_better ? "higher" : "lower") +
+  return std::string(to_string(info.kind)) + " metric, " +
+         (info.direction == Direction::higher_is_better ? "higher" : "lower") +
          " is better, range [" + detail::number(info.min) + ", " + detail::number(info.max) + "]";
 }
 
@@ -60,8 +66,8 @@ Tensor random_mask(const Shape& shape, std::uint64_t seed) {
   return mask;
 }
 
+// Metric::evaluate has checked that the values are finite and one per sample.
 void check_value(double value, const MetricInfo& info, const std::string& what) {
-  if (!std::isfinite(value)) fail(what + " is " + detail::number(value));
   if (value < info.min || value > info.max) {
     fail(what + " = " + detail::number(value) + " is outside the declared range [" +
          detail::number(info.min) + ", " + detail::number(info.max) + "]");
@@ -98,56 +104,58 @@ class SampleDataset final : public Dataset {
 
 struct Material {
   std::shared_ptr<const Backend> backend;
-  std::shared_ptr<const Explainer> explainer;  ///< when the metric needs one
+  /// When the metric needs one (a dataset-level metric always does).
+  std::shared_ptr<const Explainer> explainer;
   Params explainer_params;
 };
+
+// Only what the metric declares: using anything else is a bug the check should expose.
+MetricResult evaluate_batch(const Metric& metric, const MetricInfo& info, const Model& model,
+                            const Material& material, const Params& params, std::uint64_t seed,
+                            Context& context) {
+  const Tensor input = detail::sample_input(model, batch, 50 + seed);
+  const auto targets = detail::sample_targets(model, batch, seed);
+  const Tensor attribution = random_tensor(input.shape(), 60 + seed);
+  const Tensor mask = random_mask({batch, 1, input.dim(2), input.dim(3)}, 70 + seed);
+  const Tensor reference = random_tensor(input.shape(), 80 + seed);
+  const bool explainer = (info.needs & needs_explainer) != 0U;
+  const BatchCase c{.input = input,
+                    .targets = targets,
+                    .attribution = attribution,
+                    .params = params,
+                    .model = (info.needs & needs_model) != 0U || explainer ? &model : nullptr,
+                    .explainer = explainer ? material.explainer.get() : nullptr,
+                    .explainer_params = explainer ? &material.explainer_params : nullptr,
+                    .mask = (info.needs & needs_mask) != 0U ? &mask : nullptr,
+                    .reference = (info.needs & needs_reference_map) != 0U ? &reference : nullptr};
+  return metric.evaluate(c, context);
+}
+
+MetricResult evaluate_datasets(const Metric& metric, const Model& model, const Material& material,
+                               const Params& params, std::uint64_t seed, Context& context) {
+  const SampleDataset train(model, 4 * batch, 90 + seed), test(model, batch, 95 + seed);
+  const DatasetCase c{model, *material.explainer, material.explainer_params, params, train, test};
+  return metric.evaluate(c, context);
+}
 
 std::string range_check(const Metric& metric, const MetricInfo& info, const Model& model,
                         const Material& material) {
   const Params params = Params::validate(info.params, {}, info.name);
   for (const std::uint64_t seed : seeds) {
-    const Tensor input = detail::sample_input(model, batch, 50 + seed);
-    const auto targets = detail::sample_targets(model, batch, seed);
-    const Tensor attribution = random_tensor(input.shape(), 60 + seed);
-    const Shape plane{batch, 1, input.dim(2), input.dim(3)};
-    const Tensor mask = random_mask(plane, 70 + seed);
-    const Tensor reference = random_tensor(input.shape(), 80 + seed);
-    // Only what the metric declares: using anything else is a bug the check should expose.
-    MetricCase c;
-    c.input = &input;
-    c.targets = targets;
-    c.attribution = &attribution;
-    c.params = &params;
-    if (info.needs & needs_model) c.model = &model;
-    if (info.needs & needs_explainer) {
-      c.model = &model;
-      c.explainer = material.explainer.get();
-      c.explainer_params = &material.explainer_params;
-    }
-    if (info.needs & needs_mask) c.mask = &mask;
-    if (info.needs & needs_reference_map) c.reference = &reference;
-    // A dataset-level metric scores whole datasets instead of the batch.
-    const SampleDataset train(model, 4 * batch, 90 + seed), test(model, batch, 95 + seed);
-    if (info.needs & needs_datasets) {
-      c.input = nullptr;
-      c.targets = {};
-      c.attribution = nullptr;
-      c.train_data = &train;
-      c.test_data = &test;
-    }
     Context context(material.backend, 1, seed);
-    const MetricResult result = metric.evaluate(c, context);
+    const MetricResult result =
+        info.kind == MetricKind::dataset
+            ? evaluate_datasets(metric, model, material, params, seed, context)
+            : evaluate_batch(metric, info, model, material, params, seed, context);
     const std::string where = " (seed " + std::to_string(seed) + ")";
-    if (static_cast<std::int64_t>(result.per_sample.size()) != batch) {
-      fail("it returned " + std::to_string(result.per_sample.size()) +
-           " per-sample values for a batch of " + std::to_string(batch) + where);
-    }
     for (std::size_t n = 0; n < result.per_sample.size(); ++n) {
       check_value(result.per_sample[n], info, "the value of sample " + std::to_string(n) + where);
     }
     check_value(result.aggregate, info, "the aggregate" + where);
   }
-  return std::to_string(std::size(seeds)) + " random batches of " + std::to_string(batch);
+  return std::to_string(std::size(seeds)) + " random " +
+         (info.kind == MetricKind::dataset ? "test sets" : "batches") + " of " +
+         std::to_string(batch);
 }
 
 }  // namespace
@@ -168,7 +176,7 @@ void check_metric(const Registry& registry, const Subject& item, Report& report)
   if (!material.backend) {
     missing = detail::missing_reference_backend();
     outcome = Outcome::fail;
-  } else if (info.needs & needs_explainer) {
+  } else if ((info.needs & needs_explainer) != 0U || info.kind == MetricKind::dataset) {
     try {
       material.explainer = registry.explainer(metric_explainer);
       material.explainer_params =

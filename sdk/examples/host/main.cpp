@@ -1,6 +1,6 @@
 // lumen-host-example MODEL IMAGE OUT.png: classifies IMAGE with MODEL, explains the predicted
-// class with grad-cam and writes the heatmap over the image. A C++ application embedding lumen
-// needs nothing more than this.
+// class with grad-cam, writes the heatmap over the image and scores the map with deletion. A C++
+// application embedding lumen needs nothing more than this.
 #include <cstdint>
 #include <exception>
 #include <filesystem>
@@ -9,6 +9,7 @@
 #include <lumen/explainer.hpp>
 #include <lumen/importer.hpp>
 #include <lumen/io.hpp>
+#include <lumen/metric.hpp>
 #include <lumen/model.hpp>
 #include <lumen/plugin_loader.hpp>
 #include <lumen/registry.hpp>
@@ -64,6 +65,19 @@ int run(const std::filesystem::path& model_file, const std::filesystem::path& im
   const lumen::Tensor background = image.reshaped({image.dim(1), image.dim(2), image.dim(3)});
   lumen::write_heatmap_png(out_file, display, attribution.signed_map, &background);
   std::cout << "wrote " << out_file.string() << '\n';
+
+  // Scores the explanation: deletion removes the most relevant pixels first and measures the area
+  // under the target's probability (lower is better). evaluate checks the case, then runs the
+  // metric in the context's arena.
+  const auto metric = registry.metric("deletion");
+  const lumen::Params metric_params =
+      lumen::Params::validate(metric->info().params, {{"steps", "16"}}, "deletion");
+  const lumen::BatchCase scored{.input = input,
+                                .targets = targets,
+                                .attribution = attribution.map,
+                                .params = metric_params,
+                                .model = &model};
+  std::cout << "deletion: " << metric->evaluate(scored, context).aggregate << '\n';
   return 0;
 }
 

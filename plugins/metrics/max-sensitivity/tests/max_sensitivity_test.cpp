@@ -98,15 +98,14 @@ TEST_CASE("max-sensitivity re-runs the explainer at the case's layer", "[max-sen
       metric->info().params, {{"radius", "0"}, {"samples", "1"}, {"normalised", "false"}}, "test");
   const auto explainer = registry().explainer("grad-cam");
   const Params explainer_params = Params::validate(explainer->info().params, {}, "grad-cam");
-  MetricCase c;
-  c.model = &model;
-  c.explainer = explainer.get();
-  c.explainer_params = &explainer_params;
-  c.input = &x;
-  c.targets = targets;
-  c.attribution = &a.map;
-  c.params = &params;
-  c.layer = a.layer;
+  BatchCase c{.input = x,
+              .targets = targets,
+              .attribution = a.map,
+              .params = params,
+              .layer = a.layer,
+              .model = &model,
+              .explainer = explainer.get(),
+              .explainer_params = &explainer_params};
   // Radius 0 re-explains the same input: at the same layer the map cannot move.
   CHECK(metric->evaluate(c, *make_context()).per_sample[0] == 0.0);
   c.layer.reset();  // the default (last) layer gives another map

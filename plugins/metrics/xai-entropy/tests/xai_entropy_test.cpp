@@ -17,13 +17,12 @@ MetricResult entropy(const Tensor& map, const std::string& measure) {
   const Params params = Params::validate(metric->info().params, {{"measure", measure}}, "test");
   const Tensor x({map.dim(0), 1, map.dim(2), map.dim(3)});
   const std::vector<std::int64_t> targets(static_cast<std::size_t>(map.dim(0)), 0);
-  MetricCase c;
-  c.input = &x;
-  c.targets = targets;
-  c.attribution = &map;
-  c.params = &params;
-  c.signed_map =
-      std::any_of(map.values().begin(), map.values().end(), [](float v) { return v < 0.0F; });
+  const BatchCase c{.input = x,
+                    .targets = targets,
+                    .attribution = map,
+                    .params = params,
+                    .signed_map = std::any_of(map.values().begin(), map.values().end(),
+                                              [](float v) { return v < 0.0F; })};
   return metric->evaluate(c, *make_context());
 }
 
@@ -73,11 +72,7 @@ TEST_CASE("xai-entropy draws the map signed or not as the case says", "[xai-entr
   const Params params = Params::validate(metric->info().params, {{"measure", "png-kb"}}, "test");
   const Tensor x({1, 1, 16, 16});
   const std::vector<std::int64_t> targets{0};
-  MetricCase c;
-  c.input = &x;
-  c.targets = targets;
-  c.attribution = &ramp;
-  c.params = &params;
+  BatchCase c{.input = x, .targets = targets, .attribution = ramp, .params = params};
   const auto dir = std::filesystem::temp_directory_path();
   for (const bool is_signed : {false, true}) {
     c.signed_map = is_signed;

@@ -62,13 +62,7 @@ MetricResult score(const Run& run, const std::map<std::string, std::string>& val
   const auto metric = registry().metric("masked-retrain-accuracy");
   const Params params = Params::validate(metric->info().params, values, "masked-retrain-accuracy");
   const Params explainer_params = Params::validate(run.explainer.info().params, {}, "explainer");
-  MetricCase c;
-  c.model = &run.model;
-  c.explainer = &run.explainer;
-  c.explainer_params = &explainer_params;
-  c.params = &params;
-  c.train_data = &run.train;
-  c.test_data = &run.test;
+  const DatasetCase c{run.model, run.explainer, explainer_params, params, run.train, run.test};
   return metric->evaluate(c, *make_context(threads));
 }
 
@@ -138,21 +132,26 @@ TEST_CASE("masked-retrain-accuracy: keeping every pixel is retraining, keeping n
   }
 }
 
-TEST_CASE("masked-retrain-accuracy refuses a case without its datasets") {
+TEST_CASE("masked-retrain-accuracy is a dataset-level metric and refuses a batch") {
   const auto train = separable(2, 2, 8, 5);
   const Model model = small_cnn(train);
   const auto metric = registry().metric("masked-retrain-accuracy");
-  CHECK((metric->info().needs & needs_datasets) != 0U);
+  CHECK(metric->info().kind == MetricKind::dataset);
   CHECK(metric->info().direction == Direction::higher_is_better);
   const Params params = Params::validate(metric->info().params, {}, "m");
   const Params explainer_params;
   const ConstantExplainer everything(1.0F);
-  MetricCase c;
-  c.model = &model;
-  c.explainer = &everything;
-  c.explainer_params = &explainer_params;
-  c.params = &params;
-  c.train_data = &train;
+  const Tensor x(model.batch_shape(2));
+  const std::vector<std::int64_t> targets{0, 1};
+  const BatchCase c{.input = x,
+                    .targets = targets,
+                    .attribution = x,
+                    .params = params,
+                    .model = &model,
+                    .explainer = &everything,
+                    .explainer_params = &explainer_params};
+  CHECK_THROWS_AS(metric->evaluate(c, *make_context()), InvalidArgument);
   CHECK_THROWS_WITH(metric->evaluate(c, *make_context()),
-                    Catch::Contains("lacks the training and test datasets"));
+                    Catch::Contains("metric 'masked-retrain-accuracy' is a dataset-level metric") &&
+                        Catch::Contains("give it a DatasetCase"));
 }

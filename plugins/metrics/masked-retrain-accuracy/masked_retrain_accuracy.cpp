@@ -2,10 +2,9 @@
 // the most relevant pixels of every training and test image as a mask; a fresh model of the
 // evaluated model's architecture (re-initialised, then trained on the masked training images)
 // classifies the masked test images. Good maps keep what a model needs to learn the classes, so
-// higher is better. A dataset-level metric (needs_datasets): scored once per explainer, one 0/1
-// value per test sample (whether the retrained model classifies its masked image correctly).
+// higher is better. A dataset-level metric (MetricKind::dataset): scored once per explainer, one
+// 0/1 value per test sample (whether the retrained model classifies its masked image correctly).
 #include <lumen/dataset.hpp>
-#include <lumen/error.hpp>
 #include <lumen/explainer.hpp>
 #include <lumen/metric.hpp>
 #include <lumen/model.hpp>
@@ -52,7 +51,8 @@ class MaskedRetrainAccuracy final : public lumen::Metric {
     i.direction = lumen::Direction::higher_is_better;
     i.min = 0.0;
     i.max = 1.0;
-    i.needs = lumen::needs_model | lumen::needs_explainer | lumen::needs_datasets;
+    i.kind = lumen::MetricKind::dataset;
+    i.needs = lumen::needs_model | lumen::needs_explainer;
     i.params = {
         lumen::param::real("keep", 0.7, "share of the positive relevance the mask keeps")
             .within(1e-9, 1.0),
@@ -75,19 +75,11 @@ class MaskedRetrainAccuracy final : public lumen::Metric {
     return i;
   }
 
-  lumen::MetricResult evaluate(const lumen::MetricCase& c, lumen::Context& context) const override {
-    const std::string name = "masked-retrain-accuracy";
-    if (!c.model || !c.explainer || !c.explainer_params || !c.params) {
-      throw lumen::InvalidArgument(name +
-                                   ": the case lacks the model, explainer or parameters it needs");
-    }
-    if (!c.train_data || !c.test_data) {
-      throw lumen::InvalidArgument(name +
-                                   ": the case lacks the training and test datasets it "
-                                   "needs (a dataset-level metric)");
-    }
-    const lumen::Params& p = *c.params;
-    const lumen::Model& model = *c.model;
+ private:
+  lumen::MetricResult score_dataset(const lumen::DatasetCase& c,
+                                    lumen::Context& context) const override {
+    const lumen::Params& p = c.params;
+    const lumen::Model& model = c.model;
     const auto options = train_options(p);
     const std::uint64_t seed = options.seed;
     const lumen::training::ModelTrainer trainer = [&](const lumen::Dataset& data,
@@ -101,8 +93,8 @@ class MaskedRetrainAccuracy final : public lumen::Metric {
                                                         : lumen::training::KeepRule::mass;
     protocol.train_targets = target_choice(p.text("train_targets"));
     protocol.test_targets = target_choice(p.text("test_targets"));
-    const lumen::training::ExplainerChoice method{c.explainer, *c.explainer_params, c.layer};
-    const auto r = lumen::training::masked_retrain(model, *c.train_data, *c.test_data, method,
+    const lumen::training::ExplainerChoice method{&c.explainer, c.explainer_params, c.layer};
+    const auto r = lumen::training::masked_retrain(model, c.train_data, c.test_data, method,
                                                    trainer, protocol, context);
     const auto& report = r.retrained_on_masked;
     lumen::MetricResult result;
