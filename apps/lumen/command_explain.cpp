@@ -56,7 +56,9 @@ nlohmann::json typed_params(const Params& params, const std::vector<ParamSpec>& 
       case ParamType::real: out[name] = params.real(name); break;
       case ParamType::boolean: out[name] = params.boolean(name); break;
       case ParamType::list:
-        if (spec->element == ParamType::integer) {
+        if (spec->element == ParamType::choice) {
+          out[name] = params.choice_list(name);
+        } else if (spec->element == ParamType::integer) {
           const auto& values = params.list(name);
           out[name] = std::vector<std::int64_t>(values.begin(), values.end());
         } else {

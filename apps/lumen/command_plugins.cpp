@@ -1,10 +1,13 @@
-// `lumen plugins`: what every loaded plugin registered, and the plugins that failed to load; with
+// `lumen plugins`: what every loaded plugin registered (explainers, rules, composites, canonizers,
+// metrics, backends, importers, dataset kinds), and the plugins that failed to load; with
 // --model, which explainers can run on that model and why the others cannot.
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <cmath>
 #include <iostream>
 #include <lumen/backend.hpp>
+#include <lumen/canonizer.hpp>
+#include <lumen/composite.hpp>
 #include <lumen/dataset.hpp>
 #include <lumen/explainer.hpp>
 #include <lumen/importer.hpp>
@@ -45,6 +48,8 @@ void print_params(std::ostream& out, const std::vector<ParamSpec>& params) {
     out << "  default " << (p.default_value.empty() ? "\"\"" : p.default_value);
     if (p.type == ParamType::choice) {
       out << "  one of " << join(p.choices, "|");
+    } else if (p.type == ParamType::list && p.element == ParamType::choice) {
+      out << "  each one of " << (p.choices.empty() ? "(none registered)" : join(p.choices, "|"));
     } else if ((p.type == ParamType::integer || p.type == ParamType::real ||
                 p.type == ParamType::list) &&
                !(std::isinf(p.min) && std::isinf(p.max))) {
@@ -52,6 +57,26 @@ void print_params(std::ostream& out, const std::vector<ParamSpec>& params) {
     }
     out << "\n        " << p.help << '\n';
   }
+}
+
+// "op Conv|Gemm -> flat; linear -> epsilon (epsilon=1e-6)"
+std::string entries(const std::vector<CompositeEntry>& list) {
+  std::vector<std::string> lines;
+  for (const auto& e : list) {
+    std::string line;
+    switch (e.select.by) {
+      case NodeSelector::By::node: line = "node "; break;
+      case NodeSelector::By::op: line = "op "; break;
+      case NodeSelector::By::kind: line = "kind "; break;
+      case NodeSelector::By::linear: line = "linear"; break;
+    }
+    line += join(e.select.values, "|") + " -> " + e.rule.rule;
+    std::vector<std::string> params;
+    for (const auto& [name, value] : e.rule.params) params.push_back(name + "=" + value);
+    if (!params.empty()) line += " (" + join(params, ", ") + ")";
+    lines.push_back(line);
+  }
+  return join(lines, "; ");
 }
 
 std::string requirements(unsigned r) {
@@ -96,6 +121,21 @@ void print_all(std::ostream& out, const Session& session) {
     out << "  " << i.name << "  [" << (i.signal == Signal::gradient ? "gradient" : "relevance")
         << "]\n    " << i.summary << "\n    parameters:\n";
     print_params(out, i.params);
+  }
+  out << "\nComposites (" << r.composite_names().size()
+      << "), for lrp, deep-taylor and cnn-lrp (composite=NAME):\n";
+  for (const auto& name : r.composite_names()) {
+    const CompositeInfo& c = r.composite(name);
+    out << "  " << c.name << "\n    " << c.summary << '\n';
+    for (const auto& [label, list] : {std::pair{"layers", &c.layers}, std::pair{"first", &c.first},
+                                      std::pair{"last", &c.last}}) {
+      if (!list->empty()) out << "    " << label << ": " << entries(*list) << '\n';
+    }
+  }
+  out << "\nCanonizers (" << r.canonizer_names().size() << "), applied with canonizers=NAME,...:\n";
+  for (const auto& name : r.canonizer_names()) {
+    const CanonizerInfo i = r.canonizer(name)->info();
+    out << "  " << i.name << "\n    " << i.summary << '\n';
   }
   out << "\nMetrics (" << r.metric_names().size() << "):\n";
   for (const auto& name : r.metric_names()) {

@@ -1,5 +1,6 @@
 #include "lumen/params.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <optional>
@@ -74,10 +75,18 @@ ParamSpec text(std::string name, std::string default_value, std::string help) {
 ParamSpec list(std::string name, ParamType element, std::string default_value, std::string help) {
   if (element != ParamType::integer && element != ParamType::real) {
     throw InvalidArgument("parameter '" + name + "': a list holds integers or reals, not " +
-                          to_string(element));
+                          to_string(element) + " (a list of names is a param::choice_list)");
   }
   ParamSpec s = spec(std::move(name), ParamType::list, std::move(default_value), std::move(help));
   s.element = element;
+  return s;
+}
+
+ParamSpec choice_list(std::string name, std::string default_value, std::vector<std::string> choices,
+                      std::string help) {
+  ParamSpec s = spec(std::move(name), ParamType::list, std::move(default_value), std::move(help));
+  s.element = ParamType::choice;
+  s.choices = std::move(choices);
   return s;
 }
 
@@ -162,19 +171,48 @@ double checked_number(const ParamSpec& spec, ParamType type, std::string_view te
   return *v;
 }
 
-std::vector<double> checked_list(const ParamSpec& spec, const std::string& where,
-                                 const std::string& value) {
-  std::vector<double> out;
-  std::string_view rest = value;
+// The comma-separated items of a list, each without surrounding spaces.
+std::vector<std::string_view> list_items(std::string_view rest) {
+  std::vector<std::string_view> items;
   while (true) {
     const auto comma = rest.find(',');
     std::string_view item = rest.substr(0, comma);
     while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
     while (!item.empty() && item.back() == ' ') item.remove_suffix(1);
-    out.push_back(checked_number(spec, spec.element, item, where, value));
-    if (comma == std::string_view::npos) return out;
+    items.push_back(item);
+    if (comma == std::string_view::npos) return items;
     rest.remove_prefix(comma + 1);
   }
+}
+
+std::vector<double> checked_list(const ParamSpec& spec, const std::string& where,
+                                 const std::string& value) {
+  std::vector<double> out;
+  for (const auto item : list_items(value))
+    out.push_back(checked_number(spec, spec.element, item, where, value));
+  return out;
+}
+
+std::string accepted_choices(const ParamSpec& spec) {
+  std::string accepted;
+  for (const auto& c : spec.choices) accepted += (accepted.empty() ? "" : ", ") + c;
+  return accepted.empty() ? "(none registered)" : accepted;
+}
+
+std::vector<std::string> checked_choice_list(const ParamSpec& spec, const std::string& where,
+                                             const std::string& value) {
+  std::vector<std::string> out;
+  if (list_items(value) == std::vector<std::string_view>{""}) return out;
+  for (const auto item : list_items(value)) {
+    const bool known =
+        std::find(spec.choices.begin(), spec.choices.end(), item) != spec.choices.end();
+    if (!known) {
+      throw InvalidArgument(where + ": '" + std::string(item) + "' (in '" + value +
+                            "') is not one of: " + accepted_choices(spec));
+    }
+    out.emplace_back(item);
+  }
+  return out;
 }
 
 }  // namespace
@@ -205,7 +243,14 @@ Params Params::validate(std::span<const ParamSpec> specs,
         if (!known) throw InvalidArgument(where + " = '" + text + "' is not one of: " + accepted);
         break;
       }
-      case ParamType::list: v.list = checked_list(spec, where, text); break;
+      case ParamType::list:
+        v.element = spec.element;
+        if (spec.element == ParamType::choice) {
+          v.names = checked_choice_list(spec, where, text);
+        } else {
+          v.list = checked_list(spec, where, text);
+        }
+        break;
       case ParamType::text: break;
     }
     return v;
@@ -264,8 +309,22 @@ bool Params::boolean(std::string_view name) const {
   return value(name, ParamType::boolean).number != 0;
 }
 
+const Params::Value& Params::list_value(std::string_view name, bool of_choices) const {
+  const Value& v = value(name, ParamType::list);
+  if ((v.element == ParamType::choice) != of_choices) {
+    throw InvalidArgument("parameter '" + std::string(name) + "' is declared a list of " +
+                          to_string(v.element) + "s, read as a list of " +
+                          (of_choices ? "choices" : "numbers"));
+  }
+  return v;
+}
+
 const std::vector<double>& Params::list(std::string_view name) const {
-  return value(name, ParamType::list).list;
+  return list_value(name, false).list;
+}
+
+const std::vector<std::string>& Params::choice_list(std::string_view name) const {
+  return list_value(name, true).names;
 }
 
 std::map<std::string, std::string> Params::values() const {

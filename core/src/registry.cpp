@@ -3,6 +3,8 @@
 #include <algorithm>
 
 #include "lumen/backend.hpp"
+#include "lumen/canonizer.hpp"
+#include "lumen/composite.hpp"
 #include "lumen/dataset.hpp"
 #include "lumen/error.hpp"
 #include "lumen/explainer.hpp"
@@ -48,6 +50,47 @@ struct RuleEntry {
   std::string file;
 };
 
+struct CompositeRecord {
+  CompositeInfo info;
+  std::string origin;
+  std::string file;
+};
+
+// A plugin's canonizer whose replacement layers, code of the plugin, keep its library loaded
+// (Note [plugin lifetime]): they live on in the models it rewrites.
+class LoadedCanonizer final : public Canonizer {
+ public:
+  LoadedCanonizer(std::shared_ptr<const Canonizer> inner, std::shared_ptr<void> library)
+      : library_(std::move(library)), inner_(std::move(inner)) {}
+  CanonizerInfo info() const override { return inner_->info(); }
+  Rewrite rewrite(const Model& model, const Backend& backend) const override {
+    Rewrite r = inner_->rewrite(model, backend);
+    for (auto& [id, layer] : r.layers) layer = keep_loaded(std::move(layer), library_);
+    return r;
+  }
+
+ private:
+  std::shared_ptr<void> library_;  // destroyed after inner_
+  std::shared_ptr<const Canonizer> inner_;
+};
+
+// What a composite must hold to be registered; its rules are checked when it is used.
+void check_composite(const CompositeInfo& c) {
+  if (c.summary.empty()) throw PluginError("composite '" + c.name + "' has no summary");
+  if (c.layers.empty() && c.first.empty() && c.last.empty())
+    throw PluginError("composite '" + c.name + "' has no entries");
+  for (const auto* list : {&c.layers, &c.first, &c.last}) {
+    for (const auto& entry : *list) {
+      if (entry.rule.rule.empty()) throw PluginError("composite '" + c.name + "' names no rule");
+      const bool needs_values = entry.select.by != NodeSelector::By::linear;
+      if (needs_values == entry.select.values.empty()) {
+        throw PluginError("composite '" + c.name + "': a selector for rule '" + entry.rule.rule +
+                          "' has " + (needs_values ? "no values" : "values it does not use"));
+      }
+    }
+  }
+}
+
 template <class Map>
 std::vector<std::string> names_of(const Map& m) {
   std::vector<std::string> names;
@@ -83,6 +126,8 @@ bool is_kebab_case(const std::string& s) {
 struct Registry::Impl {
   std::map<std::string, Entry<Explainer>, std::less<>> explainers;
   std::map<std::string, RuleEntry, std::less<>> rules;
+  std::map<std::string, CompositeRecord, std::less<>> composites;
+  std::map<std::string, Entry<Canonizer>, std::less<>> canonizers;
   std::map<std::string, Entry<Metric>, std::less<>> metrics;
   std::map<std::string, Entry<Backend>, std::less<>> backends;
   std::map<std::string, Entry<Importer>, std::less<>> importers;
@@ -122,10 +167,20 @@ class PendingRegistrar final : public Registrar {
     if (!d) throw PluginError("add_dataset_kind(nullptr)");
     datasets.push_back(std::move(d));
   }
+  void add_composite(CompositeInfo c) override {
+    check_composite(c);
+    composites.push_back(std::move(c));
+  }
+  void add_canonizer(std::shared_ptr<const Canonizer> c) override {
+    if (!c) throw PluginError("add_canonizer(nullptr)");
+    canonizers.push_back(std::move(c));
+  }
   const Registry& registry() const override { return registry_; }
 
   std::vector<std::shared_ptr<const Explainer>> explainers;
   std::vector<RuleInfo> rules;
+  std::vector<CompositeInfo> composites;
+  std::vector<std::shared_ptr<const Canonizer>> canonizers;
   std::vector<std::shared_ptr<const Metric>> metrics;
   std::vector<std::shared_ptr<const Backend>> backends;
   std::vector<std::shared_ptr<const Importer>> importers;
@@ -212,6 +267,21 @@ void Registry::register_plugin(PluginRecord record, std::shared_ptr<void> librar
     describe("rule", r.name);
   }
   claimed.clear();
+  for (auto& c : pending.composites) {
+    claim(impl_->composites, claimed, c.name, "composite", origin, claims);
+    describe("composite", c.name);
+  }
+  claimed.clear();
+  std::vector<std::pair<std::string, std::shared_ptr<const Canonizer>>> canonizers;
+  for (auto& c : pending.canonizers) {
+    const auto name = c->info().name;
+    claim(impl_->canonizers, claimed, name, "canonizer", origin, claims);
+    describe("canonizer", name);
+    std::shared_ptr<const Canonizer> loaded = c;
+    if (library) loaded = std::make_shared<const LoadedCanonizer>(std::move(c), library);
+    canonizers.emplace_back(name, keep_loaded(std::move(loaded), library));
+  }
+  claimed.clear();
   std::vector<std::pair<std::string, std::shared_ptr<const Metric>>> metrics;
   for (auto& m : pending.metrics) {
     const auto name = m->info().name;
@@ -263,6 +333,12 @@ void Registry::register_plugin(PluginRecord record, std::shared_ptr<void> librar
     const auto name = r.name;
     impl_->rules.insert_or_assign(name, RuleEntry{std::move(r), origin, file});
   }
+  for (auto& c : pending.composites) {
+    const auto name = c.name;
+    impl_->composites.insert_or_assign(name, CompositeRecord{std::move(c), origin, file});
+  }
+  for (auto& [name, c] : canonizers)
+    impl_->canonizers.insert_or_assign(name, Entry<Canonizer>{std::move(c), origin, file});
   for (auto& [name, m] : metrics)
     impl_->metrics.insert_or_assign(name, Entry<Metric>{std::move(m), origin, file});
   for (auto& [name, b] : backends)
@@ -282,6 +358,8 @@ bool Registry::allow_override() const { return impl_->allow_override; }
 std::string Registry::file_of(std::string_view kind, std::string_view name) const {
   if (kind == "explainer") return lookup(impl_->explainers, name, "explainer").file;
   if (kind == "rule") return lookup(impl_->rules, name, "rule").file;
+  if (kind == "composite") return lookup(impl_->composites, name, "composite").file;
+  if (kind == "canonizer") return lookup(impl_->canonizers, name, "canonizer").file;
   if (kind == "metric") return lookup(impl_->metrics, name, "metric").file;
   if (kind == "backend") return lookup(impl_->backends, name, "backend").file;
   if (kind == "importer") return lookup(impl_->importers, name, "importer").file;
@@ -330,6 +408,14 @@ const RuleInfo& Registry::rule_info(std::string_view name) const {
   return lookup(impl_->rules, name, "rule").info;
 }
 
+const CompositeInfo& Registry::composite(std::string_view name) const {
+  return lookup(impl_->composites, name, "composite").info;
+}
+
+std::shared_ptr<const Canonizer> Registry::canonizer(std::string_view name) const {
+  return lookup(impl_->canonizers, name, "canonizer").object;
+}
+
 std::shared_ptr<const Rule> Registry::make_rule(
     std::string_view name, const std::map<std::string, std::string>& params) const {
   const RuleInfo& info = rule_info(name);
@@ -353,6 +439,8 @@ std::shared_ptr<const Importer> Registry::importer_for(const std::filesystem::pa
 
 std::vector<std::string> Registry::explainer_names() const { return names_of(impl_->explainers); }
 std::vector<std::string> Registry::rule_names() const { return names_of(impl_->rules); }
+std::vector<std::string> Registry::composite_names() const { return names_of(impl_->composites); }
+std::vector<std::string> Registry::canonizer_names() const { return names_of(impl_->canonizers); }
 std::vector<std::string> Registry::metric_names() const { return names_of(impl_->metrics); }
 std::vector<std::string> Registry::backend_names() const { return names_of(impl_->backends); }
 std::vector<std::string> Registry::backend_order() const {

@@ -90,6 +90,25 @@ TEST_CASE("lumen plugins lists the explainers with their parameters", "[cli]") {
   CHECK_THAT(r.out, Contains("liblumen-explainers-saliency.so"));
 }
 
+TEST_CASE("lumen plugins lists the composites with their entries and the canonizers", "[cli]") {
+  const Run r = run_lumen("plugins");
+  REQUIRE(r.exit_code == 0);
+  CHECK_THAT(r.out, Contains("Composites (5), for lrp, deep-taylor and cnn-lrp (composite=NAME):"));
+  CHECK_THAT(r.out, Contains("\n  epsilon-gamma-box\n    Zennit's EpsilonGammaBox"));
+  CHECK_THAT(r.out,
+             Contains("    layers: kind activation -> pass; op AveragePool|GlobalAveragePool "
+                      "-> epsilon (epsilon=1e-6); op Conv -> gamma; linear -> epsilon\n"
+                      "    first: op Conv -> zbox\n"));
+  CHECK_THAT(r.out, Contains("Canonizers (1), applied with canonizers=NAME,...:\n"
+                             "  merge-batch-norm\n"));
+  CHECK_THAT(r.out, Contains("registers: composite epsilon-plus, composite epsilon-alpha2-beta1, "
+                             "composite epsilon-plus-flat, composite epsilon-alpha2-beta1-flat, "
+                             "composite epsilon-gamma-box\n"));
+  // lrp's parameters name them.
+  CHECK_THAT(r.out, Contains("canonizers  list of choices  default merge-batch-norm  each one of "
+                             "merge-batch-norm"));
+}
+
 TEST_CASE("lumen plugins --model says which methods can run on the model and why not", "[cli]") {
   // Flatten -> Gemm: no GAP head, no spatial layer.
   const TempDir dir;

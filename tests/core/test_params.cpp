@@ -66,6 +66,25 @@ TEST_CASE("lists are parsed once into numbers, each element checked", "[params]"
   CHECK_THROWS_AS(param::list("x", ParamType::text, "", "help"), InvalidArgument);
 }
 
+TEST_CASE("lists of choices are parsed once into names, each one checked", "[params]") {
+  const std::vector<ParamSpec> names{
+      param::choice_list("canonizers", "fold", {"fold", "split", "merge"}, "canonizers")};
+  CHECK(Params::validate(names, {}, "m").choice_list("canonizers") ==
+        std::vector<std::string>{"fold"});
+  CHECK(Params::validate(names, {{"canonizers", "merge, fold,merge"}}, "m")
+            .choice_list("canonizers") == std::vector<std::string>{"merge", "fold", "merge"});
+  CHECK(Params::validate(names, {{"canonizers", ""}}, "m").choice_list("canonizers").empty());
+  CHECK_THROWS_WITH(Params::validate(names, {{"canonizers", "fold,folds"}}, "m"),
+                    Catch::Contains("m: parameter 'canonizers': 'folds' (in 'fold,folds') is not "
+                                    "one of: fold, split, merge"));
+  CHECK_THROWS_WITH(Params::validate(names, {{"canonizers", "fold,,merge"}}, "m"),
+                    Catch::Contains("'' (in 'fold,,merge') is not one of"));
+  // A list of choices is not read as numbers, nor numbers as names.
+  CHECK_THROWS_AS(Params::validate(names, {}, "m").list("canonizers"), InvalidArgument);
+  const std::vector<ParamSpec> numbers{param::list("kernel", ParamType::integer, "3,3", "k")};
+  CHECK_THROWS_AS(Params::validate(numbers, {}, "m").choice_list("kernel"), InvalidArgument);
+}
+
 TEST_CASE("a value is read as its declared type only", "[params]") {
   const auto p = Params::validate(specs, {}, "m");
   CHECK(p.real("steps") == 50.0);  // an integer reads as a real

@@ -23,8 +23,8 @@ struct ParamSpec {
   std::string help;
   double min = -std::numeric_limits<double>::infinity();  ///< inclusive bounds of a number or of
   double max = std::numeric_limits<double>::infinity();   ///< each element of a list
-  std::vector<std::string> choices;                       ///< choice: the accepted values
-  ParamType element = ParamType::real;                    ///< list: integer or real elements
+  std::vector<std::string> choices;     ///< choice, and a list of choices: the accepted values
+  ParamType element = ParamType::real;  ///< list: integer, real or choice elements
 
   /// The same declaration with inclusive bounds (numbers, and each element of a list).
   LUMEN_API ParamSpec within(double low, double high) &&;
@@ -42,6 +42,10 @@ LUMEN_API ParamSpec text(std::string name, std::string default_value, std::strin
 /// Comma-separated numbers ("3,3"), `element` integer or real; the default as written.
 LUMEN_API ParamSpec list(std::string name, ParamType element, std::string default_value,
                          std::string help);
+/// Comma-separated names, each one of `choices` ("merge-batch-norm"); empty text is the empty
+/// list. Read with Params::choice_list.
+LUMEN_API ParamSpec choice_list(std::string name, std::string default_value,
+                                std::vector<std::string> choices, std::string help);
 /// "prefix.*": any "prefix.key=text", passed on as text (e.g. rule.NODE=RULE).
 LUMEN_API ParamSpec pattern(std::string prefix, std::string help);
 
@@ -75,6 +79,8 @@ class LUMEN_API Params {
   bool boolean(std::string_view name) const;
   const std::string& text(std::string_view name) const;  ///< any type, as written
   const std::vector<double>& list(std::string_view name) const;
+  /// The names of a list of choices (param::choice_list), in the order given.
+  const std::vector<std::string>& choice_list(std::string_view name) const;
   /// All values as written, in name order.
   std::map<std::string, std::string> values() const;
 
@@ -84,9 +90,12 @@ class LUMEN_API Params {
     std::string text;
     double number = 0;  // integer, real, boolean (0 or 1)
     std::vector<double> list;
+    ParamType element = ParamType::real;  // a list's
+    std::vector<std::string> names;       // a list of choices
     bool given = false;
   };
   const Value& value(std::string_view name, ParamType wanted) const;
+  const Value& list_value(std::string_view name, bool of_choices) const;
   std::map<std::string, Value, std::less<>> values_;
 };
 

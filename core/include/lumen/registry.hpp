@@ -15,12 +15,14 @@
 namespace lumen {
 
 class Backend;
+class Canonizer;
 class Dataset;
 class DatasetKind;
 class Explainer;
 class Importer;
 class Metric;
 class Registry;
+struct CompositeInfo;
 
 /// A registered rule family member: its parameters and how to make one.
 struct RuleInfo {
@@ -51,13 +53,17 @@ class LUMEN_API Registrar {
   virtual void add_backend(std::shared_ptr<const Backend> backend) = 0;
   virtual void add_importer(std::shared_ptr<const Importer> importer) = 0;
   virtual void add_dataset_kind(std::shared_ptr<const DatasetKind> kind) = 0;
+  /// A composite (lumen/composite.hpp): plain data naming rules, which need not be registered yet.
+  virtual void add_composite(CompositeInfo composite) = 0;
+  /// A canonizer (lumen/canonizer.hpp).
+  virtual void add_canonizer(std::shared_ptr<const Canonizer> canonizer) = 0;
   /// The registry being filled, for items that look others up by name when they run (an
   /// explainer making its rules, SmoothGrad wrapping another explainer). It outlives them.
   virtual const Registry& registry() const = 0;
 };
 
-/// Every explainer, rule, metric, backend, importer and dataset kind known to the process, found
-/// by name.
+/// Every explainer, rule, composite, canonizer, metric, backend, importer and dataset kind known
+/// to the process, found by name.
 /// Objects handed out keep their plugin's library loaded for as long as they live. Loading is
 /// done at start-up, before parallel work; lookups are thread-safe once loading is over.
 class LUMEN_API Registry {
@@ -81,11 +87,16 @@ class LUMEN_API Registry {
   /// Makes the rule `name` with `params` (validated against its ParamSpecs).
   std::shared_ptr<const Rule> make_rule(std::string_view name,
                                         const std::map<std::string, std::string>& params) const;
+  /// A registered composite (find_composite in lumen/composite.hpp also reads JSON files).
+  const CompositeInfo& composite(std::string_view name) const;
+  std::shared_ptr<const Canonizer> canonizer(std::string_view name) const;
   /// The importer declaring the file's extension; NotFound naming the file otherwise.
   std::shared_ptr<const Importer> importer_for(const std::filesystem::path& file) const;
 
   std::vector<std::string> explainer_names() const;
   std::vector<std::string> rule_names() const;
+  std::vector<std::string> composite_names() const;
+  std::vector<std::string> canonizer_names() const;
   std::vector<std::string> metric_names() const;
   std::vector<std::string> backend_names() const;
   /// Backend names in the default order: highest BackendInfo::preference first, ties by name.
@@ -100,7 +111,8 @@ class LUMEN_API Registry {
   const std::vector<PluginRecord>& plugins() const;
 
   /// The file of the plugin that registered item `name` of `kind` ("explainer", "rule",
-  /// "metric", "backend", "importer", "dataset kind"); NotFound for an unknown name.
+  /// "composite", "canonizer", "metric", "backend", "importer", "dataset kind"); NotFound for an
+  /// unknown name.
   std::string file_of(std::string_view kind, std::string_view name) const;
 
   /// Whether a plugin may register a name another plugin already registered, replacing it (with

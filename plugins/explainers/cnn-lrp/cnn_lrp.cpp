@@ -2,15 +2,20 @@
 // convention (its beta carries the sign: alpha = 2, beta = -1 is the usual alpha2-beta1) at every
 // convolution (per receptive field) and dense layer, the relevance of max-pooling layers upsampled
 // to their input size (pool_upsampling_rule.hpp), relevance starting at the target logit's value,
-// and the map of each sample divided by its max |R| so that it lies in [-1, 1].
+// and the map of each sample divided by its max |R| so that it lies in [-1, 1]. Given composite=,
+// that composite's rules replace the two-term rule; max-pooling layers it gives no rule are still
+// upsampled.
 #include <algorithm>
 #include <cmath>
+#include <lumen/canonizer.hpp>
+#include <lumen/composite.hpp>
 #include <lumen/error.hpp>
 #include <lumen/explainer.hpp>
 #include <lumen/model.hpp>
 #include <lumen/plugin.hpp>
 #include <lumen/propagation.hpp>
 #include <lumen/registry.hpp>
+#include <optional>
 #include <sstream>
 
 #include "pool_upsampling_rule.hpp"
@@ -56,6 +61,9 @@ class CnnLrp final : public lumen::Explainer {
             "pool_upsampling", "copy", {"copy", "split"},
             "how a max-pooled relevance value is upsampled over its window: copy (nearest "
             "neighbour) or split (evenly; keeps the total)"),
+        lumen::param::composite(registry_,
+                                "the two-term rule of alpha and beta at every linear layer"),
+        lumen::param::canonizers(registry_, ""),
     };
     return i;
   }
@@ -72,15 +80,44 @@ class CnnLrp final : public lumen::Explainer {
           number(alpha) + ", beta = " + number(beta));
     }
     const bool copy = request.params.text("pool_upsampling") == "copy";
-    lumen::RuleMap rules(registry_.make_rule(
-        "alpha-beta", {{"alpha", request.params.text("alpha")}, {"beta", number(0.0 - beta)}}));
-    rules.for_op("MaxPool",
-                 lumen::cnn_lrp::make_pool_upsampling_rule(
-                     copy ? lumen::cnn_lrp::Upsampling::copy : lumen::cnn_lrp::Upsampling::split));
+    const std::string& composite_name = request.params.text("composite");
+    const bool own = composite_name == "none";
+    // The alpha-beta rule's beta is the paper's -beta.
+    const std::map<std::string, std::string> two_term{{"alpha", request.params.text("alpha")},
+                                                      {"beta", number(0.0 - beta)}};
+    lumen::CompositeInfo composite;
+    std::map<std::string, std::string> given;  // alpha, beta given with a composite
+    if (own) {
+      composite = {
+          "none", "CNN-LRP", {{lumen::NodeSelector::linear(), {"alpha-beta", two_term}}}, {}, {}};
+    } else {
+      composite = lumen::find_composite(registry_, composite_name);
+      for (const auto& [name, value] : two_term) {
+        if (request.params.given(name)) given[name] = value;
+      }
+    }
 
-    const lumen::Model& model = request.model;
-    const lumen::NodeId input = model.graph().input();
-    auto run = lumen::propagate_from_targets(model, request.input, request.targets, rules,
+    std::optional<lumen::CanonizedModel> canonized;
+    const auto& canonizers = request.params.choice_list("canonizers");
+    if (!canonizers.empty())
+      canonized = lumen::canonize(request.model, canonizers, registry_, context.backend());
+    const lumen::Model& model = canonized ? canonized->model : request.model;
+    const lumen::Graph& g = model.graph();
+
+    const lumen::RulePlan plan = lumen::plan_rules(model, composite);
+    auto planned = lumen::make_rules(registry_, model, plan, given, "cnn-lrp");
+    const auto upsampling = lumen::cnn_lrp::make_pool_upsampling_rule(
+        copy ? lumen::cnn_lrp::Upsampling::copy : lumen::cnn_lrp::Upsampling::split);
+    std::vector<std::string> pool_notes;
+    for (lumen::NodeId id : g.topological_order()) {
+      const lumen::Node& node = g.node(id);
+      if (node.layer->op_type() != "MaxPool" || plan.count(id)) continue;
+      planned.rules.for_node(node.name, upsampling);
+      pool_notes.push_back("rule " + node.name + ": " + upsampling->name());
+    }
+
+    const lumen::NodeId input = g.input();
+    auto run = lumen::propagate_from_targets(model, request.input, request.targets, planned.rules,
                                              lumen::StartValue::logit, {input}, context);
     lumen::Attribution a;
     a.map = std::move(run.signals.at(input));
@@ -107,10 +144,15 @@ class CnnLrp final : public lumen::Explainer {
                          "per sample: the raw relevance's sum, its max |R| (the map times this "
                          "is the raw relevance) and the target logit it started from",
                          std::move(raw), false});
-    a.notes.push_back("alpha = " + number(alpha) + ", beta = " + number(beta) +
-                      " (alpha-beta rule with alpha = " + number(alpha) + ", beta = " +
-                      number(0.0 - beta) + "); max-pool upsampling: " + (copy ? "copy" : "split") +
-                      "; map divided by max |R| per sample");
+    a.notes.push_back((own ? "alpha = " + number(alpha) + ", beta = " + number(beta) +
+                                 " (alpha-beta rule with alpha = " + number(alpha) +
+                                 ", beta = " + number(0.0 - beta) + ")"
+                           : "composite: " + composite_name) +
+                      "; max-pool upsampling: " + (copy ? "copy" : "split") +
+                      "; map divided by max |R| per " + "sample");
+    if (canonized) a.notes.insert(a.notes.end(), canonized->notes.begin(), canonized->notes.end());
+    a.notes.insert(a.notes.end(), planned.notes.begin(), planned.notes.end());
+    a.notes.insert(a.notes.end(), pool_notes.begin(), pool_notes.end());
     return a;
   }
 

@@ -1,14 +1,18 @@
 // Deep Taylor decomposition (Montavon et al. 2017) as a rule map: the z+ rule at every linear
 // layer (the root point of a ReLU unit's Taylor expansion on its positive inputs) and, at the
 // linear layer nearest the input, z-box for inputs bounded by [low, high] or w^2 for unbounded
-// ones. Relevance starts at the target logit's value; activations, pooling and structural layers
-// route it as Note [relevance routing] in core/src/propagation.cpp says.
+// ones; or, given composite=, that composite's rules. Relevance starts at the target logit's
+// value; activations, pooling and structural layers route it as Note [relevance routing] in
+// core/src/propagation.cpp says.
+#include <lumen/canonizer.hpp>
+#include <lumen/composite.hpp>
 #include <lumen/error.hpp>
 #include <lumen/explainer.hpp>
 #include <lumen/model.hpp>
 #include <lumen/plugin.hpp>
 #include <lumen/propagation.hpp>
 #include <lumen/registry.hpp>
+#include <optional>
 
 namespace {
 
@@ -41,6 +45,9 @@ class DeepTaylor final : public lumen::Explainer {
         lumen::param::list(
             "high", lumen::ParamType::real, "1",
             "zbox: highest input value, one number or a comma list with one per input channel"),
+        lumen::param::composite(registry_,
+                                "z+ at the hidden layers, input_rule at the input layer"),
+        lumen::param::canonizers(registry_, ""),
     };
     return i;
   }
@@ -48,22 +55,54 @@ class DeepTaylor final : public lumen::Explainer {
  protected:
   lumen::Attribution compute(const lumen::ExplainRequest& request,
                              lumen::Context& context) const override {
-    const std::string& input_rule = request.params.text("input_rule");
-    std::map<std::string, std::string> input_params;
-    if (input_rule == "zbox") {
-      input_params = {{"low", request.params.text("low")}, {"high", request.params.text("high")}};
-    }
-    lumen::RuleMap rules(registry_.make_rule("zplus", {}));
-    rules.for_first_linear(registry_.make_rule(input_rule, input_params));
-    const lumen::NodeId input = request.model.graph().input();
-    auto run = lumen::propagate_from_targets(request.model, request.input, request.targets, rules,
-                                             lumen::StartValue::logit, {input}, context);
+    const lumen::Params& params = request.params;
+    const std::string& input_rule = params.text("input_rule");
+    const std::string& composite_name = params.text("composite");
+    const bool own = composite_name == "none";
+    lumen::CompositeInfo composite;
+    std::map<std::string, std::string> given;  // the bounds, for a composite's zbox
     lumen::Attribution a;
+    if (own) {
+      std::map<std::string, std::string> input_params;
+      if (input_rule == "zbox")
+        input_params = {{"low", params.text("low")}, {"high", params.text("high")}};
+      composite = {"none",
+                   "deep Taylor",
+                   {{lumen::NodeSelector::linear(), {"zplus", {}}}},
+                   {{lumen::NodeSelector::kinds({"linear"}), {input_rule, input_params}}},
+                   {}};
+      a.notes.push_back("z+ at the hidden layers, " + input_rule + " at the input layer" +
+                        (input_rule == "zbox"
+                             ? " (low " + params.text("low") + ", high " + params.text("high") + ")"
+                             : std::string()));
+    } else {
+      if (params.given("input_rule")) {
+        throw lumen::InvalidArgument(
+            "deep-taylor: input_rule chooses the input layer's rule of deep Taylor's own rules; "
+            "with composite = '" +
+            composite_name + "' the composite chooses it");
+      }
+      composite = lumen::find_composite(registry_, composite_name);
+      for (const char* bound : {"low", "high"}) {
+        if (params.given(bound)) given[bound] = params.text(bound);
+      }
+      a.notes.push_back("composite: " + composite_name);
+    }
+
+    std::optional<lumen::CanonizedModel> canonized;
+    const auto& canonizers = params.choice_list("canonizers");
+    if (!canonizers.empty())
+      canonized = lumen::canonize(request.model, canonizers, registry_, context.backend());
+    const lumen::Model& model = canonized ? canonized->model : request.model;
+    if (canonized) a.notes.insert(a.notes.end(), canonized->notes.begin(), canonized->notes.end());
+
+    auto planned = lumen::make_rules(registry_, model, lumen::plan_rules(model, composite), given,
+                                     "deep-taylor");
+    a.notes.insert(a.notes.end(), planned.notes.begin(), planned.notes.end());
+    const lumen::NodeId input = model.graph().input();
+    auto run = lumen::propagate_from_targets(model, request.input, request.targets, planned.rules,
+                                             lumen::StartValue::logit, {input}, context);
     a.map = std::move(run.signals.at(input));
-    a.notes.push_back("z+ at the hidden layers, " + input_rule + " at the input layer" +
-                      (input_rule == "zbox" ? " (low " + request.params.text("low") + ", high " +
-                                                  request.params.text("high") + ")"
-                                            : std::string()));
     return a;
   }
 

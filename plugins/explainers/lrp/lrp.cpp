@@ -1,11 +1,13 @@
 // Layer-wise Relevance Propagation (Bach et al. 2015): relevance starts as the target logit's value
 // f_c(x) (Zennit starts from 1, so its maps differ from ours by that factor) and flows back through
-// the core propagation engine with a registered relevance rule per node: one rule everywhere or
-// one of Zennit's composites (rule_plan.cpp), then per-node overrides. Batch-norm is folded into
-// the preceding layer first (lumen::fold_batch_norm). Other layers route relevance as Note
-// [relevance routing] in core/src/propagation.cpp describes. Given a layer, the same backward pass
-// also returns the relevance at that layer's output ([N,C,h,w], Attribution::layer_map).
-#include <lumen/canonize.hpp>
+// the core propagation engine with a registered relevance rule per node: one rule at every linear
+// layer or a registered composite (Zennit's: plugins/composites/zennit) or one read from a JSON
+// file, then per-node overrides. The model is canonized first (by default merge-batch-norm folds
+// batch-norm into the layers before it). Other layers route relevance as Note [relevance routing]
+// in core/src/propagation.cpp describes. Given a layer, the same backward pass also returns the
+// relevance at that layer's output ([N,C,h,w], Attribution::layer_map).
+#include <lumen/canonizer.hpp>
+#include <lumen/composite.hpp>
 #include <lumen/error.hpp>
 #include <lumen/explainer.hpp>
 #include <lumen/model.hpp>
@@ -14,26 +16,11 @@
 #include <lumen/registry.hpp>
 #include <optional>
 #include <set>
-
-#include "rule_plan.hpp"
+#include <string_view>
 
 namespace {
 
-using lumen::ParamType;
-
-const char* const kOverridePrefix = "rule.";
-
-std::string describe(const std::string& rule, const std::map<std::string, std::string>& params) {
-  std::string s = rule;
-  if (params.empty()) return s;
-  s += " (";
-  bool first = true;
-  for (const auto& [k, v] : params) {
-    s += (first ? "" : ", ") + k + "=" + v;
-    first = false;
-  }
-  return s + ")";
-}
+constexpr std::string_view kOverridePrefix = "rule.";
 
 class Lrp final : public lumen::Explainer {
  public:
@@ -44,8 +31,8 @@ class Lrp final : public lumen::Explainer {
     i.name = "lrp";
     i.family = lumen::Family::propagation;
     i.summary =
-        "layer-wise relevance propagation of the target logit with one rule or a Zennit "
-        "composite, per-node overrides and batch-norm folding";
+        "layer-wise relevance propagation of the target logit with one rule or a composite, "
+        "per-node overrides and canonizers (batch-norm folding)";
     i.citation =
         "S. Bach, A. Binder, G. Montavon, F. Klauschen, K.-R. Mueller, W. Samek. On Pixel-Wise "
         "Explanations for Non-Linear Classifier Decisions by Layer-Wise Relevance "
@@ -63,50 +50,53 @@ class Lrp final : public lumen::Explainer {
   lumen::Attribution compute(const lumen::ExplainRequest& request,
                              lumen::Context& context) const override {
     const lumen::Params& params = request.params;
-    lumen::lrp::PlanRequest plan_request{
-        params.text("rule"), params.text("composite"), params.text("maxpool"), {}};
-    const bool composite = plan_request.composite != lumen::lrp::kNoComposite;
-    if (composite && !plan_request.rule.empty()) {
+    const std::string& rule = params.text("rule");
+    const std::string& composite_name = params.text("composite");
+    const bool one_rule = composite_name == "none";
+    if (!one_rule && !rule.empty()) {
       throw lumen::InvalidArgument(
-          "lrp: give either rule= (one rule everywhere) or composite=, "
-          "not both (rule = '" +
-          plan_request.rule + "', composite = '" + plan_request.composite + "')");
+          "lrp: give either rule= (one rule everywhere) or composite=, not both (rule = '" + rule +
+          "', composite = '" + composite_name + "')");
     }
-    if (plan_request.rule.empty()) plan_request.rule = "epsilon";
-    for (const auto& [name, value] : params.values()) {
-      if (name.starts_with(kOverridePrefix))
-        plan_request.overrides[name.substr(std::string(kOverridePrefix).size())] = value;
-    }
+    const lumen::CompositeInfo composite = one_rule
+                                               ? everywhere(rule.empty() ? "epsilon" : rule)
+                                               : lumen::find_composite(registry_, composite_name);
 
     std::optional<lumen::CanonizedModel> canonized;
-    if (params.boolean("fold_batch_norm"))
-      canonized = lumen::fold_batch_norm(request.model, context.backend());
+    const auto& canonizers = params.choice_list("canonizers");
+    if (!canonizers.empty())
+      canonized = lumen::canonize(request.model, canonizers, registry_, context.backend());
     const lumen::Model& model = canonized ? canonized->model : request.model;
     const lumen::Graph& g = model.graph();
 
-    RuleMaker maker(registry_, params, rule_params());
-    const auto plan = lumen::lrp::plan_rules(model, plan_request);
-    lumen::RuleMap rules(maker.make({composite ? "epsilon" : plan_request.rule, {}}, false));
-    lumen::Attribution a;
-    if (composite) a.notes.push_back("composite: " + plan_request.composite);
-    if (canonized) {
-      for (const auto& [norm, linear] : canonized->folded)
-        a.notes.push_back("folded batch-norm " + norm + " into " + linear);
+    lumen::RulePlan plan = lumen::plan_rules(model, composite);
+    // Max-pooling: the `maxpool` rule where the composite sets none, everywhere when given.
+    for (lumen::NodeId id : g.topological_order()) {
+      if (g.node(id).layer->op_type() == "MaxPool" && (params.given("maxpool") || !plan.count(id)))
+        plan[id] = {params.text("maxpool"), {}};
     }
-    for (NodeId id : g.topological_order()) {
-      const auto it = plan.find(id);
-      if (it == plan.end()) continue;
-      const std::string& node = g.node(id).name;
-      rules.for_node(node, maker.make(it->second, true));
-      a.notes.push_back("rule " + node + ": " + maker.label(it->second));
+    for (const auto& [name, value] : params.values()) {
+      if (name.starts_with(kOverridePrefix))
+        plan[g.at(name.substr(kOverridePrefix.size()))] = {value, {}};
     }
-    maker.check_all_used();
+    // Only the rule parameters the user gave reach the rules: a rule declaring the same name as
+    // another keeps its own default otherwise.
+    std::map<std::string, std::string> given;
+    for (const auto& spec : rule_params()) {
+      if (params.given(spec.name)) given[spec.name] = params.text(spec.name);
+    }
+    auto planned = lumen::make_rules(registry_, model, plan, given, "lrp");
 
-    // Folding keeps every node's id, so the request's layer names the same node in `model`.
+    lumen::Attribution a;
+    if (!one_rule) a.notes.push_back("composite: " + composite_name);
+    if (canonized) a.notes.insert(a.notes.end(), canonized->notes.begin(), canonized->notes.end());
+    a.notes.insert(a.notes.end(), planned.notes.begin(), planned.notes.end());
+
+    // Canonizers keep every node's id, so the request's layer names the same node in `model`.
     const lumen::NodeId input = g.input();
     std::vector<lumen::NodeId> collect{input};
     if (request.layer) collect.push_back(*request.layer);
-    auto run = lumen::propagate_from_targets(model, request.input, request.targets, rules,
+    auto run = lumen::propagate_from_targets(model, request.input, request.targets, planned.rules,
                                              lumen::StartValue::logit, collect, context);
     if (request.layer) {
       // Copied: the layer may be the input node itself.
@@ -118,85 +108,27 @@ class Lrp final : public lumen::Explainer {
   }
 
  private:
-  using NodeId = lumen::NodeId;
+  // composite=none: `rule` at every linear layer.
+  static lumen::CompositeInfo everywhere(const std::string& rule) {
+    return {"none",
+            "one rule at every linear layer",
+            {{lumen::NodeSelector::linear(), {rule, {}}}},
+            {},
+            {}};
+  }
 
-  // Makes the rules of a plan, once per distinct rule and parameters, and tracks which of the
-  // user's rule parameters some rule took.
-  class RuleMaker {
-   public:
-    RuleMaker(const lumen::Registry& registry, const lumen::Params& params,
-              const std::vector<lumen::ParamSpec>& specs)
-        : registry_(registry) {
-      // Only the rule parameters the user gave reach the rules: a rule declaring the same name
-      // as another keeps its own default otherwise.
-      for (const auto& spec : specs) {
-        if (params.given(spec.name)) given_[spec.name] = params.text(spec.name);
-      }
-    }
-
-    std::map<std::string, std::string> rule_params(const lumen::lrp::RuleChoice& choice,
-                                                   bool count_use) {
-      const lumen::RuleInfo& info = registry_.rule_info(choice.rule);
-      if (info.signal != lumen::Signal::relevance) {
-        throw lumen::InvalidArgument("lrp: rule '" + choice.rule +
-                                     "' does not propagate relevance");
-      }
-      auto out = choice.fixed;
-      for (const auto& spec : info.params) {
-        const auto it = given_.find(spec.name);
-        if (it == given_.end() || out.count(spec.name)) continue;
-        out[spec.name] = it->second;
-        if (count_use) used_.insert(spec.name);
-      }
-      return out;
-    }
-
-    std::shared_ptr<const lumen::Rule> make(const lumen::lrp::RuleChoice& choice, bool count_use) {
-      const auto p = rule_params(choice, count_use);
-      const std::string key = describe(choice.rule, p);
-      auto& rule = made_[key];
-      if (!rule) rule = registry_.make_rule(choice.rule, p);
-      return rule;
-    }
-
-    std::string label(const lumen::lrp::RuleChoice& choice) {
-      return describe(choice.rule, rule_params(choice, false));
-    }
-
-    void check_all_used() const {
-      for (const auto& [name, value] : given_) {
-        if (used_.count(name)) continue;
-        std::string rules;
-        for (const auto& [key, rule] : made_) rules += (rules.empty() ? "" : "; ") + key;
-        throw lumen::InvalidArgument("lrp: parameter '" + name + "' = " + value +
-                                     " is taken by no rule in use where the plan leaves it "
-                                     "free (rules in use: " +
-                                     rules + ")");
-      }
-    }
-
-   private:
-    const lumen::Registry& registry_;
-    std::map<std::string, std::string> given_;
-    std::set<std::string> used_;
-    std::map<std::string, std::shared_ptr<const lumen::Rule>> made_;
-  };
-
-  static std::vector<lumen::ParamSpec> own_params() {
+  std::vector<lumen::ParamSpec> own_params() const {
     return {
         lumen::param::text(
             "rule", "",
             "registered relevance rule at every linear layer (empty: epsilon); not with composite"),
-        lumen::param::choice(
-            "composite", lumen::lrp::kNoComposite, lumen::lrp::composite_names(),
-            "Zennit composite choosing a rule per layer type (see docs/methods/lrp.md)"),
+        lumen::param::composite(registry_, "one rule everywhere: rule="),
         lumen::param::pattern("rule",
                               "rule.NODE=RULE: the rule at node NODE, over rule= or composite="),
         lumen::param::choice("maxpool", "winner-take-all", {"winner-take-all", "proportional"},
-                             "rule at max-pooling layers"),
-        lumen::param::flag(
-            "fold_batch_norm", true,
-            "fold each batch-norm into the Conv/Gemm before it (the model itself is not changed)"),
+                             "rule at max-pooling layers the composite gives none (given: at "
+                             "every max-pooling layer)"),
+        lumen::param::canonizers(registry_, "merge-batch-norm"),
     };
   }
 

@@ -98,7 +98,9 @@ bool is_numeric(const ParamSpec& spec) {
   return spec.type == ParamType::integer || spec.type == ParamType::real;
 }
 
-bool is_bounded(const ParamSpec& spec) { return is_numeric(spec) || spec.type == ParamType::list; }
+bool is_bounded(const ParamSpec& spec) {
+  return is_numeric(spec) || (spec.type == ParamType::list && spec.element != ParamType::choice);
+}
 
 // The name under which a value for `spec` is given: "prefix.*" takes "prefix.some_node".
 std::string given_name(const ParamSpec& spec) {
@@ -137,8 +139,8 @@ std::vector<std::string> param_spec_problems(std::span<const ParamSpec> specs,
       problems.push_back(which + " is a choice with no choices");
     }
     if (spec.type == ParamType::list && spec.element != ParamType::integer &&
-        spec.element != ParamType::real) {
-      problems.push_back(which + " is a list of neither integers nor reals");
+        spec.element != ParamType::real && spec.element != ParamType::choice) {
+      problems.push_back(which + " is a list of neither integers, reals nor choices");
     }
     if (is_bounded(spec) && !(spec.min <= spec.max)) {
       problems.push_back(which + " has range [" + number(spec.min) + ", " + number(spec.max) +

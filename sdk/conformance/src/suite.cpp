@@ -25,7 +25,8 @@ namespace {
 
 namespace fs = std::filesystem;
 
-constexpr const char* kinds[] = {"explainer", "rule", "metric", "backend", "importer", "dataset"};
+constexpr const char* kinds[] = {"explainer", "rule",    "composite", "canonizer",
+                                 "metric",    "backend", "importer",  "dataset"};
 constexpr const char* core_origin = "lumen core";
 
 int kind_rank(const std::string& kind) {
@@ -44,6 +45,8 @@ Subject parse_item(const std::string& item, const std::string& plugin) {
 std::vector<std::string> names_of(const Registry& registry, const std::string& kind) {
   if (kind == "explainer") return registry.explainer_names();
   if (kind == "rule") return registry.rule_names();
+  if (kind == "composite") return registry.composite_names();
+  if (kind == "canonizer") return registry.canonizer_names();
   if (kind == "metric") return registry.metric_names();
   if (kind == "backend") return registry.backend_names();
   if (kind == "dataset") return registry.dataset_kind_names();
@@ -109,6 +112,8 @@ void check_item(const Registry& registry, const Subject& item, const SuiteOption
                 Report& report) {
   if (item.kind == "explainer") check_explainer(registry, item, report);
   if (item.kind == "rule") check_rule(registry, item, report);
+  if (item.kind == "composite") check_composite(registry, item, report);
+  if (item.kind == "canonizer") check_canonizer(registry, item, report);
   if (item.kind == "metric") check_metric(registry, item, report);
   if (item.kind == "backend") check_backend(registry, item, report);
   if (item.kind == "importer") check_importer(registry, item, options.sample_models, report);

@@ -36,6 +36,18 @@ class Builder {
   std::shared_ptr<const Layer> linear(std::int64_t in, std::int64_t out) {
     return make_linear(weights({out, in}, in), bias(out));
   }
+  // Scales of both signs (every other channel negative), variances in [0.5, 1.5).
+  std::shared_ptr<const Layer> batch_norm(std::int64_t channels) {
+    std::uniform_real_distribution<float> u(0.0F, 1.0F);
+    Tensor scale({channels}), shift({channels}), mean({channels}), variance({channels});
+    for (std::int64_t c = 0; c < channels; ++c) {
+      scale[c] = (0.5F + u(rng_)) * (c % 2 ? -1.0F : 1.0F);
+      shift[c] = u(rng_) - 0.5F;
+      mean[c] = u(rng_) - 0.5F;
+      variance[c] = 0.5F + u(rng_);
+    }
+    return make_batch_norm(scale, shift, mean, variance, 1e-5F);
+  }
 
  private:
   std::mt19937_64 rng_;
@@ -96,6 +108,27 @@ Model dense_net(std::uint64_t seed, bool bias) {
   auto fc2 = g.add_node("fc2", "logits", b.linear(8, 3), {relu});
   g.finalize(fc2);
   return Model(std::move(g), InputSpec{{1, 4, 4}, {}, {}});
+}
+
+Model batch_norm_net(std::uint64_t seed) {
+  Builder b(seed, true);
+  Graph g;
+  auto x = g.add_input("input", {3, 8, 8});
+  auto c1 = g.add_node("conv1", "", b.conv(3, 4, 3, 1), {x});
+  auto n1 = g.add_node("bn1", "", b.batch_norm(4), {c1});
+  auto r1 = g.add_node("relu1", "", make_relu(), {n1});
+  auto ca = g.add_node("conv_a", "", b.conv(4, 3, 3, 1), {r1});
+  auto cb = g.add_node("conv_b", "", b.conv(4, 2, 1, 0), {r1});
+  auto cat = g.add_node("concat", "", make_concat(1), {ca, cb});
+  auto n2 = g.add_node("bn_concat", "", b.batch_norm(5), {cat});
+  auto r2 = g.add_node("relu2", "", make_relu(), {n2});
+  auto n3 = g.add_node("bn_after_relu", "", b.batch_norm(5), {r2});
+  auto gap = g.add_node("gap", "", make_global_average_pool(), {n3});
+  auto flat = g.add_node("flatten", "", make_flatten(1), {gap});
+  auto fc = g.add_node("fc", "", b.linear(5, 4), {flat});
+  auto n4 = g.add_node("bn_fc", "logits", b.batch_norm(4), {fc});
+  g.finalize(n4);
+  return Model(std::move(g), InputSpec{{3, 8, 8}, {}, {}});
 }
 
 Tensor random_tensor(const Shape& shape, std::uint64_t seed, float low, float high) {

@@ -1,6 +1,7 @@
 #include <algorithm>
 #include <catch2/catch.hpp>
 #include <cmath>
+#include <fstream>
 #include <lumen/error.hpp>
 #include <lumen/layers.hpp>
 #include <lumen/propagation.hpp>
@@ -8,6 +9,7 @@
 
 #include "explain_helpers.hpp"
 #include "rule_helpers.hpp"
+#include "temp_dir.hpp"
 #include "test_models.hpp"
 #include "test_registry.hpp"
 
@@ -261,4 +263,39 @@ TEST_CASE("cnn-lrp batch equals one by one and does not depend on threads", "[cn
       CHECK(relative_difference(one_thread.map.batch_slice(s), one.map) < 1e-5);
     }
   }
+}
+
+TEST_CASE("cnn-lrp with a composite uses its rules, still upsamples max-pooling and normalises",
+          "[cnn-lrp][composite]") {
+  lumen::testing::TempDir dir;
+  // The two-term rule written as a composite file leaving alpha and beta free: with the paper's
+  // alpha and beta given, the same map as cnn-lrp's own rules, max-pool upsampling included.
+  const std::string file = dir / "two-term.json";
+  std::ofstream(file) << R"({"layers": [{"linear": true, "rule": "alpha-beta"}]})";
+  const Model model = conv_net(6);
+  const Tensor x = random_tensor(model.batch_shape(2), 7, 0.0F, 1.0F);
+  const std::vector<std::int64_t> targets{0, 3};
+  const std::map<std::string, std::string> paper{{"alpha", "3"}, {"beta", "-2"}};
+  auto with_file = paper;
+  with_file["composite"] = file;
+  const auto own = explain("cnn-lrp", model, x, targets, paper);
+  const auto composed = explain("cnn-lrp", model, x, targets, with_file);
+  CHECK(relative_difference(composed.map, own.map) == 0.0);
+  CHECK(std::count(composed.notes.begin(), composed.notes.end(),
+                   "rule conv1: alpha-beta (alpha=3, beta=2)") == 1);
+  CHECK(std::count(composed.notes.begin(), composed.notes.end(),
+                   "rule pool1: cnn-lrp-upsample-copy") == 1);
+  // Zennit's epsilon-plus on a model without max-pooling: lrp's map, normalised.
+  const Model residual = residual_net(6);
+  const Tensor xr = random_tensor(residual.batch_shape(2), 8, 0.0F, 1.0F);
+  const auto c = explain("cnn-lrp", residual, xr, targets, {{"composite", "epsilon-plus"}});
+  const auto l =
+      explain("lrp", residual, xr, targets, {{"composite", "epsilon-plus"}, {"canonizers", ""}});
+  CHECK(relative_difference(c.map, normalised(l.map)) < 1e-6);
+  // alpha and beta given to a composite that fixes them are refused, as in lrp.
+  auto fixed = paper;
+  fixed["composite"] = "epsilon-alpha2-beta1";
+  CHECK_THROWS_WITH(
+      explain("cnn-lrp", model, x, targets, fixed),
+      Catch::Contains("cnn-lrp: parameter 'alpha'") && Catch::Contains("taken by no rule"));
 }

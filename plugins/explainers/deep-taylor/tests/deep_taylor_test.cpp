@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <lumen/error.hpp>
 #include <lumen/layers.hpp>
@@ -100,4 +101,60 @@ TEST_CASE("deep-taylor batch equals one by one and does not depend on threads", 
       CHECK(relative_difference(one_thread.map.batch_slice(s), one.map) < 1e-5);
     }
   }
+}
+
+TEST_CASE("deep-taylor with a composite propagates that composite's rules as lrp does",
+          "[deep-taylor][composite]") {
+  // lrp with the same composite and no canonizer runs the same rules from the same start value.
+  for (const auto& model : {conv_net(3), residual_net(3), dense_net(3)}) {
+    const Tensor x = random_tensor(model.batch_shape(2), 4, 0.0F, 1.0F);
+    const std::vector<std::int64_t> targets{0, 1};
+    for (const char* composite : {"epsilon-plus", "epsilon-alpha2-beta1-flat"}) {
+      CAPTURE(composite);
+      const auto d = explain("deep-taylor", model, x, targets, {{"composite", composite}});
+      const auto l =
+          explain("lrp", model, x, targets, {{"composite", composite}, {"canonizers", ""}});
+      CHECK(relative_difference(d.map, l.map) == 0.0);
+      CHECK(d.notes.front() == std::string("composite: ") + composite);
+    }
+    // Given bounds reach the composite's z-box rule (at a first convolution: not on dense_net).
+    if (model.graph().find("fc1")) continue;
+    const std::map<std::string, std::string> box{
+        {"composite", "epsilon-gamma-box"}, {"low", "-1"}, {"high", "2"}};
+    auto lrp_box = box;
+    lrp_box["canonizers"] = "";
+    CHECK(relative_difference(explain("deep-taylor", model, x, targets, box).map,
+                              explain("lrp", model, x, targets, lrp_box).map) == 0.0);
+  }
+  // input_rule belongs to deep Taylor's own rules; a bound that no rule of the composite takes
+  // is refused, as in lrp.
+  const Model model = conv_net(3);
+  const Tensor x = random_tensor(model.batch_shape(1), 4, 0.0F, 1.0F);
+  CHECK_THROWS_WITH(explain("deep-taylor", model, x, {0},
+                            {{"composite", "epsilon-plus"}, {"input_rule", "zbox"}}),
+                    Catch::Contains("input_rule") && Catch::Contains("epsilon-plus"));
+  CHECK_THROWS_WITH(
+      explain("deep-taylor", model, x, {0}, {{"composite", "epsilon-plus"}, {"low", "-1"}}),
+      Catch::Contains("'low'"));
+  CHECK_THROWS_AS(explain("deep-taylor", model, x, {0}, {{"composite", "no-such"}}), NotFound);
+}
+
+TEST_CASE("deep-taylor's own rules are the default composite, and canonizers apply first",
+          "[deep-taylor][composite]") {
+  const Model model = lumen::conformance::batch_norm_net(4);
+  const Tensor x = random_tensor(model.batch_shape(2), 5, 0.0F, 1.0F);
+  const std::vector<std::int64_t> targets{1, 2};
+  const auto plain = explain("deep-taylor", model, x, targets);
+  const auto none = explain("deep-taylor", model, x, targets, {{"composite", "none"}});
+  CHECK(relative_difference(plain.map, none.map) == 0.0);
+  // z+ everywhere but z-box at conv1, batch-norms included (not folded by default).
+  const auto notes = plain.notes;
+  CHECK(std::count(notes.begin(), notes.end(), "rule conv1: zbox (high=1, low=0)") == 1);
+  CHECK(std::count(notes.begin(), notes.end(), "rule bn1: zplus") == 1);
+  const auto folded =
+      explain("deep-taylor", model, x, targets, {{"canonizers", "merge-batch-norm"}});
+  CHECK(std::count(folded.notes.begin(), folded.notes.end(), "folded batch-norm bn1 into conv1") ==
+        1);
+  CHECK(std::count(folded.notes.begin(), folded.notes.end(), "rule bn1: zplus") == 0);
+  CHECK(relative_difference(folded.map, plain.map) > 1e-4);
 }

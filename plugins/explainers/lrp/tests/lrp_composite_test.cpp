@@ -1,10 +1,12 @@
 #include <catch2/catch.hpp>
+#include <fstream>
 #include <lumen/error.hpp>
 #include <lumen/plugin_loader.hpp>
 #include <lumen/registry.hpp>
 
 #include "bn_model.hpp"
 #include "explain_helpers.hpp"
+#include "temp_dir.hpp"
 #include "test_models.hpp"
 #include "test_registry.hpp"
 
@@ -45,6 +47,7 @@ std::map<std::string, Assignment> expected_conv_net() {
   return {{"epsilon-plus", with("zplus", "zplus")},
           {"epsilon-alpha2-beta1", with(kAlpha2Beta1, kAlpha2Beta1)},
           {"epsilon-plus-flat", with("flat", "zplus")},
+          {"epsilon-alpha2-beta1-flat", with("flat", kAlpha2Beta1)},
           {"epsilon-gamma-box", with("zbox", "gamma")}};
 }
 
@@ -64,6 +67,7 @@ std::map<std::string, Assignment> expected_residual_net() {
   return {{"epsilon-plus", with("zplus", "zplus")},
           {"epsilon-alpha2-beta1", with(kAlpha2Beta1, kAlpha2Beta1)},
           {"epsilon-plus-flat", with("flat", "zplus")},
+          {"epsilon-alpha2-beta1-flat", with("flat", kAlpha2Beta1)},
           {"epsilon-gamma-box", with("zbox", "gamma")}};
 }
 
@@ -262,8 +266,8 @@ TEST_CASE("lrp folds batch-norm into the layer before it", "[lrp][canonize]") {
     const Tensor x = random_tensor(model.batch_shape(2), seed + 3);
     const Tensor before = logits(model, x);
     CHECK(relative_difference(logits(by_hand, x), before) < 1e-5);
-    for (const char* composite :
-         {"epsilon-plus", "epsilon-alpha2-beta1", "epsilon-plus-flat", "epsilon-gamma-box"}) {
+    for (const char* composite : {"epsilon-plus", "epsilon-alpha2-beta1", "epsilon-plus-flat",
+                                  "epsilon-alpha2-beta1-flat", "epsilon-gamma-box"}) {
       CAPTURE(seed, composite);
       const std::map<std::string, std::string> p{{"composite", composite}};
       const auto a = explain("lrp", model, x, {0, 2}, p);
@@ -277,9 +281,31 @@ TEST_CASE("lrp folds batch-norm into the layer before it", "[lrp][canonize]") {
     }
     CHECK(relative_difference(logits(model, x), before) == 0.0);
     // Without folding, the batch-norms get the rule map's rules and the maps differ.
-    const auto plain = explain("lrp", model, x, {0, 2},
-                               {{"composite", "epsilon-plus"}, {"fold_batch_norm", "false"}});
+    const auto plain =
+        explain("lrp", model, x, {0, 2}, {{"composite", "epsilon-plus"}, {"canonizers", ""}});
     const auto folded = explain("lrp", model, x, {0, 2}, {{"composite", "epsilon-plus"}});
     CHECK(relative_difference(plain.map, folded.map) > 1e-3);
   }
+}
+
+TEST_CASE("lrp's maxpool fills the max-pooling layers a composite leaves free, all when given",
+          "[lrp][composite]") {
+  TempDir dir;
+  const std::string file = dir / "pool.json";
+  std::ofstream(file) << R"({"layers": [{"op": "MaxPool", "rule": "proportional"},
+                                        {"linear": true, "rule": "epsilon"}]})";
+  const Model model = conv_net(8);
+  const Tensor x = random_tensor(model.batch_shape(1), 9);
+  CHECK(rules_used(explain("lrp", model, x, {1}, {{"composite", file}})).at("pool1") ==
+        "proportional");
+  CHECK(rules_used(
+            explain("lrp", model, x, {1}, {{"composite", file}, {"maxpool", "winner-take-all"}}))
+            .at("pool1") == "winner-take-all");
+  CHECK(rules_used(explain("lrp", model, x, {1}, {{"composite", "epsilon-plus"}})).at("pool1") ==
+        "winner-take-all");
+  // A rule planned for a layer it does not handle is refused, not silently routed.
+  CHECK_THROWS_WITH(explain("lrp", model, x, {1}, {{"rule.relu1", "epsilon"}}),
+                    Catch::Contains("rule 'epsilon' planned for node 'relu1'"));
+  CHECK_THROWS_WITH(explain("lrp", model, x, {1}, {{"canonizers", "merge-batchnorm"}}),
+                    Catch::Contains("canonizers") && Catch::Contains("merge-batch-norm"));
 }

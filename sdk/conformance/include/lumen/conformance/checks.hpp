@@ -29,6 +29,17 @@ LUMEN_CONFORMANCE_API void check_explainer(const Registry& registry, const Subje
 LUMEN_CONFORMANCE_API void check_rule(const Registry& registry, const Subject& item,
                                       Report& report);
 
+/// Info, rules that are registered relevance rules taking the composite's parameters, and on the
+/// conv, residual and dense test models a rule for every linear layer that handles it, with
+/// finite relevance at the input.
+LUMEN_CONFORMANCE_API void check_composite(const Registry& registry, const Subject& item,
+                                           Report& report);
+
+/// Info, and on the conv, residual, dense and batch-norm test models: the canonized model's
+/// logits equal the original's (1e-5 relative), and the original is left as it was.
+LUMEN_CONFORMANCE_API void check_canonizer(const Registry& registry, const Subject& item,
+                                           Report& report);
+
 /// Info (direction, range) and values inside the declared range on random maps.
 LUMEN_CONFORMANCE_API void check_metric(const Registry& registry, const Subject& item,
                                         Report& report);

@@ -1,9 +1,6 @@
-#include "lumen/canonize.hpp"
+#include "folded_linear.hpp"
 
-#include "lumen/error.hpp"
-#include "lumen/layers.hpp"
-
-namespace lumen {
+namespace lumen::merge_batch_norm {
 namespace {
 
 // One part of a folded layer's transformed weights: t(a_c W_c) is a sum over channels c of
@@ -120,68 +117,11 @@ class FoldedLinear final : public LinearLayer {
   std::vector<float> bias_;
 };
 
-bool foldable_producer(const Graph& g, NodeId id) {
-  const Layer& layer = *g.node(id).layer;
-  const auto op = layer.op_type();
-  return (op == "Conv" || op == "Gemm") && layer.kind() == LayerKind::linear && layer.as_linear() &&
-         g.consumers(id).size() == 1;
-}
-
-std::vector<float> channel_values(const Tensor& t, std::int64_t channels) {
-  const std::int64_t inner = t.size() / channels;
-  std::vector<float> v(static_cast<std::size_t>(channels));
-  for (std::int64_t c = 0; c < channels; ++c) v[static_cast<std::size_t>(c)] = t[c * inner];
-  return v;
-}
-
-// The folded layer of `linear` (node `producer`) followed by the batch-norm `norm`.
-std::shared_ptr<const Layer> fold(const Graph& g, NodeId producer, const Layer& norm,
-                                  const Backend& backend) {
-  const Node& p = g.node(producer);
-  const std::int64_t channels = p.output_shape.at(1);
-  const LinearLayer& bn = *norm.as_linear();
-  const std::vector<float> scale =
-      channel_values(bn.forward_with(Tensor({1, channels}, 1.0F), {}, false, backend), channels);
-  const std::vector<float> shift =
-      channel_values(bn.forward_with(Tensor({1, channels}), {}, true, backend), channels);
-  const Tensor zeros(g.node(p.inputs.at(0)).output_shape);
-  const std::vector<float> bias =
-      channel_values(p.layer->as_linear()->forward_with(zeros, {}, true, backend), channels);
-  std::vector<float> folded(bias.size());
-  for (std::size_t c = 0; c < bias.size(); ++c) folded[c] = scale[c] * bias[c] + shift[c];
-  return std::make_shared<const FoldedLinear>(p.layer, scale, std::move(folded));
-}
-
 }  // namespace
 
-CanonizedModel fold_batch_norm(const Model& model, const Backend& backend) {
-  const Graph& g = model.graph();
-  std::vector<std::shared_ptr<const Layer>> layers(g.size());
-  for (NodeId id = 0; id < g.size(); ++id) layers[id] = g.node(id).layer;
-  std::vector<std::pair<std::string, std::string>> folded;
-  for (NodeId id = 0; id < g.size(); ++id) {
-    const Node& n = g.node(id);
-    if (n.layer->op_type() != "BatchNormalization" || !n.layer->as_linear() ||
-        n.inputs.size() != 1 || !foldable_producer(g, n.inputs[0])) {
-      continue;
-    }
-    layers[n.inputs[0]] = fold(g, n.inputs[0], *n.layer, backend);
-    layers[id] = make_identity("Identity");
-    folded.emplace_back(n.name, g.node(n.inputs[0]).name);
-  }
-  // Nodes are added in id order, which is a creation order of the original graph, so every node
-  // keeps its id and the topological order is the same.
-  Graph out;
-  for (NodeId id = 0; id < g.size(); ++id) {
-    const Node& n = g.node(id);
-    if (id == g.input()) {
-      out.add_input(n.name, Shape(n.output_shape.begin() + 1, n.output_shape.end()));
-    } else {
-      out.add_node(n.name, n.output_name, layers[id], n.inputs);
-    }
-  }
-  out.finalize(g.output());
-  return {Model(std::move(out), model.input_spec(), model.labels()), std::move(folded)};
+std::shared_ptr<const Layer> make_folded_linear(std::shared_ptr<const Layer> inner,
+                                                std::vector<float> scale, std::vector<float> bias) {
+  return std::make_shared<const FoldedLinear>(std::move(inner), std::move(scale), std::move(bias));
 }
 
-}  // namespace lumen
+}  // namespace lumen::merge_batch_norm

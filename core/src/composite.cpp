@@ -1,0 +1,160 @@
+#include "lumen/composite.hpp"
+
+#include <algorithm>
+#include <memory>
+#include <set>
+
+#include "lumen/error.hpp"
+#include "lumen/model.hpp"
+#include "lumen/registry.hpp"
+
+namespace lumen {
+
+bool NodeSelector::matches(const Node& node) const {
+  const Layer& layer = *node.layer;
+  const auto any = [&](const std::string& value) {
+    return std::find(values.begin(), values.end(), value) != values.end();
+  };
+  switch (by) {
+    case By::node: return any(node.name);
+    case By::op: return any(layer.op_type());
+    case By::kind: return any(to_string(layer.kind()));
+    case By::linear: return layer.as_linear() != nullptr;
+  }
+  return false;
+}
+
+namespace {
+
+const CompositeEntry* first_selecting(const std::vector<CompositeEntry>& entries,
+                                      const Node& node) {
+  for (const auto& entry : entries) {
+    if (entry.select.matches(node)) return &entry;
+  }
+  return nullptr;
+}
+
+}  // namespace
+
+RulePlan plan_rules(const Model& model, const CompositeInfo& composite) {
+  const Graph& g = model.graph();
+  RulePlan plan;
+  std::vector<NodeId> order;
+  for (NodeId id : g.topological_order()) {
+    if (id != g.input()) order.push_back(id);
+  }
+  for (NodeId id : order) {
+    if (const auto* entry = first_selecting(composite.layers, g.node(id))) plan[id] = entry->rule;
+  }
+  for (NodeId id : order) {
+    if (const auto* entry = first_selecting(composite.first, g.node(id))) {
+      plan[id] = entry->rule;
+      break;
+    }
+  }
+  for (auto it = order.rbegin(); it != order.rend(); ++it) {
+    if (const auto* entry = first_selecting(composite.last, g.node(*it))) {
+      plan[*it] = entry->rule;
+      break;
+    }
+  }
+  return plan;
+}
+
+CompositeInfo find_composite(const Registry& registry, std::string_view name_or_file) {
+  if (name_or_file.ends_with(".json"))
+    return read_composite_file(std::filesystem::path(name_or_file), registry);
+  return registry.composite(name_or_file);
+}
+
+namespace {
+
+std::string describe(const std::string& rule, const std::map<std::string, std::string>& params) {
+  std::string s = rule;
+  if (params.empty()) return s;
+  s += " (";
+  bool first = true;
+  for (const auto& [k, v] : params) {
+    s += (first ? "" : ", ") + k + "=" + v;
+    first = false;
+  }
+  return s + ")";
+}
+
+// A relevance rule for no layer: the default of a planned rule map, whose planned nodes have
+// their own rules and whose other nodes the engine routes (make_rules leaves no linear node out).
+class Unassigned final : public Rule {
+ public:
+  std::string name() const override { return "unassigned"; }
+  Signal signal() const override { return Signal::relevance; }
+  bool applies_to(const Layer&) const override { return false; }
+  std::vector<Tensor> propagate(const RuleInput&) const override { return {}; }
+};
+
+}  // namespace
+
+PlannedRules make_rules(const Registry& registry, const Model& model, const RulePlan& plan,
+                        const std::map<std::string, std::string>& given, std::string_view owner) {
+  const std::string who(owner);
+  const Graph& g = model.graph();
+  PlannedRules out{RuleMap(std::make_shared<const Unassigned>()), {}};
+  std::map<std::string, std::shared_ptr<const Rule>> made;  // by label
+  std::set<std::string> used;
+  for (NodeId id : g.topological_order()) {
+    const Node& node = g.node(id);
+    const auto it = plan.find(id);
+    if (it == plan.end()) {
+      if (id != g.input() && node.layer->as_linear()) {
+        throw InvalidArgument(who + ": linear node '" + node.name + "' (" + node.layer->op_type() +
+                              ") gets no rule; the composite must give " +
+                              "every linear layer one");
+      }
+      continue;
+    }
+    const RuleChoice& choice = it->second;
+    const RuleInfo& info = registry.rule_info(choice.rule);
+    if (info.signal != Signal::relevance) {
+      throw InvalidArgument(who + ": rule '" + choice.rule + "' does not propagate relevance");
+    }
+    auto params = choice.params;
+    for (const auto& spec : info.params) {
+      const auto value = given.find(spec.name);
+      if (value == given.end() || params.count(spec.name)) continue;
+      params[spec.name] = value->second;
+      used.insert(spec.name);
+    }
+    const std::string label = describe(choice.rule, params);
+    auto& rule = made[label];
+    if (!rule) rule = registry.make_rule(choice.rule, params);
+    if (!rule->applies_to(*node.layer)) {
+      throw InvalidArgument(who + ": rule '" + choice.rule + "' planned for node '" + node.name +
+                            "' does not handle its layer (" + node.layer->op_type() + ")");
+    }
+    out.rules.for_node(node.name, rule);
+    out.notes.push_back("rule " + node.name + ": " + label);
+  }
+  for (const auto& [name, value] : given) {
+    if (used.count(name)) continue;
+    std::string rules;
+    for (const auto& [label, rule] : made) rules += (rules.empty() ? "" : "; ") + label;
+    throw InvalidArgument(who + ": parameter '" + name + "' = " + value +
+                          " is taken by no rule in use where the plan leaves it free (rules in " +
+                          "use: " + (rules.empty() ? "none" : rules) + ")");
+  }
+  return out;
+}
+
+namespace param {
+
+ParamSpec composite(const Registry& registry, const std::string& none_means) {
+  std::string names;
+  for (const auto& name : registry.composite_names()) names += (names.empty() ? "" : ", ") + name;
+  return text("composite", "none",
+              "none (" + none_means + "), a registered composite (" +
+                  (names.empty() ? "none registered" : names) +
+                  ") or a composite file NAME.json (docs/methods/lrp.md)");
+}
+
+}  // namespace param
+
+}  // namespace lumen
