@@ -25,7 +25,10 @@ void check_scores_finite(const Tensor& logits, const Tensor& input, const std::s
     for (std::int64_t i = 0; i < per_sample; ++i) largest = std::max(largest, std::fabs(x[i]));
     std::ostringstream message;
     message << source << ", sample " << first_sample + s << ": the model's score for class "
-            << bad - row << " is " << (std::isnan(*bad) ? "NaN" : *bad > 0 ? "inf" : "-inf")
+            << bad - row << " is "
+            << (std::isnan(*bad) ? "NaN"
+                : *bad > 0       ? "inf"
+                                 : "-inf")
             << ", not a finite number: the input (largest |value| " << largest
             << ") is outside the range the model computes in; check its scale and normalisation";
     throw InvalidArgument(message.str());
