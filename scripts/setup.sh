@@ -12,7 +12,7 @@ set -euo pipefail
 packages=(
   build-essential cmake ninja-build pkg-config ccache clang-format git
   libboost-dev libboost-filesystem-dev libboost-graph-dev
-  libtbb-dev libspdlog-dev catch2
+  libxtensor-dev xtl-dev libxsimd-dev libtbb-dev libspdlog-dev catch2
   libonnx-dev libprotobuf-dev protobuf-compiler libopenblas-dev liblapack-dev
   libstb-dev nlohmann-json3-dev libcli11-dev libeigen3-dev python3
   libdnnl-dev ocl-icd-opencl-dev opencl-c-headers

@@ -11,6 +11,7 @@
 #include <iostream>
 #include <limits>
 #include <lumen/dataset.hpp>
+#include <lumen/detail/map_math.hpp>
 #include <lumen/error.hpp>
 #include <lumen/explainer.hpp>
 #include <lumen/io.hpp>
@@ -104,16 +105,9 @@ Resolved resolve(const PipelineRun& run) {
 
 // The input drawn behind heatmaps: the sample grey, min-max scaled to [0,1].
 Tensor background_of(const Tensor& input) {
-  const std::int64_t channels = input.dim(1), plane = input.dim(2) * input.dim(3);
   Tensor grey({1, 1, input.dim(2), input.dim(3)});
-  for (std::int64_t p = 0; p < plane; ++p) {
-    float sum = 0.0F;
-    for (std::int64_t c = 0; c < channels; ++c) sum += input[c * plane + p];
-    grey[p] = sum / static_cast<float>(channels);
-  }
-  const auto [lo, hi] = std::minmax_element(grey.values().begin(), grey.values().end());
-  const float low = *lo, range = *hi - *lo;
-  for (float& v : grey.values()) v = range > 0.0F ? (v - low) / range : 0.0F;
+  detail::mean_of_maps(input.values().subspan(0, input.size() / input.dim(0)), grey.values());
+  detail::scale_to_unit(grey.values());
   return grey;
 }
 

@@ -5,6 +5,7 @@
 #include <cctype>
 #include <charconv>
 #include <cmath>
+#include <lumen/detail/map_math.hpp>
 #include <lumen/error.hpp>
 #include <lumen/io.hpp>
 #include <lumen/resample.hpp>
@@ -26,15 +27,9 @@ Tensor grey_background(const Tensor& values) {
   const std::int64_t n = values.dim(0), c = values.dim(1), plane = values.dim(2) * values.dim(3);
   Tensor grey({n, 1, values.dim(2), values.dim(3)});
   for (std::int64_t s = 0; s < n; ++s) {
-    float* g = grey.data() + s * plane;
-    for (std::int64_t p = 0; p < plane; ++p) {
-      float sum = 0.0F;
-      for (std::int64_t k = 0; k < c; ++k) sum += values[(s * c + k) * plane + p];
-      g[p] = sum / static_cast<float>(c);
-    }
-    const auto [lo, hi] = std::minmax_element(g, g + plane);
-    const float low = *lo, range = *hi - *lo;
-    for (std::int64_t p = 0; p < plane; ++p) g[p] = range > 0.0F ? (g[p] - low) / range : 0.5F;
+    const auto g = grey.values().subspan(s * plane, plane);
+    detail::mean_of_maps(values.values().subspan(s * c * plane, c * plane), g);
+    detail::scale_to_unit(g, 0.5F);
   }
   return grey;
 }

@@ -6,6 +6,7 @@
 #include <memory>
 #include <vector>
 
+#include "lumen/detail/map_math.hpp"
 #include "lumen/error.hpp"
 #include "lumen/model.hpp"
 #include "lumen/resample.hpp"
@@ -28,13 +29,10 @@ Attribution cam_attribution(const ExplainRequest& request, NodeId layer, const T
   const auto plane = h * w;
   Tensor cam({n, 1, h, w});
   for (std::int64_t s = 0; s < n; ++s) {
-    float* out = cam.data() + s * plane;
-    for (std::int64_t c = 0; c < k; ++c) {
-      const float weight = weights[s * k + c];
-      const float* a = features.data() + (s * k + c) * plane;
-      for (std::int64_t p = 0; p < plane; ++p) out[p] += weight * a[p];
-    }
-    if (relu) std::for_each(out, out + plane, [](float& v) { v = std::max(v, 0.0F); });
+    const auto out = cam.values().subspan(s * plane, plane);
+    detail::add_weighted_maps(features.values().subspan(s * k * plane, k * plane),
+                              weights.values().subspan(s * k, k), out);
+    if (relu) std::for_each(out.begin(), out.end(), [](float& v) { v = std::max(v, 0.0F); });
   }
   Attribution result;
   result.map = upsample_bilinear(cam, request.input.dim(2), request.input.dim(3));
@@ -46,13 +44,7 @@ Attribution cam_attribution(const ExplainRequest& request, NodeId layer, const T
 }
 
 void scale_planes_to_unit(Tensor& maps) {
-  const std::int64_t plane = maps.dim(2) * maps.dim(3);
-  for (std::int64_t i = 0; i < maps.size(); i += plane) {
-    float* p = maps.data() + i;
-    const auto [low, high] = std::minmax_element(p, p + plane);
-    const float min = *low, range = *high - *low;
-    for (std::int64_t j = 0; j < plane; ++j) p[j] = range > 0.0F ? (p[j] - min) / range : 0.0F;
-  }
+  detail::scale_maps_to_unit(maps.values(), maps.dim(2) * maps.dim(3));
 }
 
 MaskSource upsampled_unit_masks(Tensor maps, std::int64_t height, std::int64_t width) {
@@ -81,9 +73,7 @@ MaskSource upsampled_unit_masks(Tensor maps, std::int64_t height, std::int64_t w
     } else {
       upsample_bilinear_planes(in, 1, h, w, out.data(), height, width);
     }
-    const auto [low, high] = std::minmax_element(out.begin(), out.end());
-    const float min = *low, range = *high - *low;
-    for (float& v : out) v = range > 0.0F ? (v - min) / range : 0.0F;
+    detail::scale_to_unit(out);
   };
   return MaskSource{m, std::move(fill)};
 }
@@ -114,13 +104,11 @@ Tensor masked_scores(const Model& model, const Tensor& input, const MaskSource& 
     shape[0] = count;
     Tensor copies = Tensor::uninitialised(shape);
     std::vector<float> mask(static_cast<std::size_t>(plane));
+    const auto sample = input.values().subspan(s * channels * plane, channels * plane);
     for (std::int64_t j = 0; j < count; ++j) {
       masks.fill(s, first + j, mask);
-      for (std::int64_t c = 0; c < channels; ++c) {
-        const float* in = input.data() + (s * channels + c) * plane;
-        float* out = copies.data() + (j * channels + c) * plane;
-        for (std::int64_t p = 0; p < plane; ++p) out[p] = in[p] * mask[static_cast<std::size_t>(p)];
-      }
+      detail::multiply_by_mask(sample, mask,
+                               copies.values().subspan(j * channels * plane, channels * plane));
     }
     Tensor logits = predict_logits(model, copies, context);
     if (score == MaskScore::probability) logits = softmax_rows(logits);

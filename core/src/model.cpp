@@ -2,6 +2,7 @@
 
 #include <cmath>
 
+#include "lumen/detail/map_math.hpp"
 #include "lumen/error.hpp"
 
 namespace lumen {
@@ -42,11 +43,8 @@ Tensor standardise(const InputSpec& spec, Tensor images) {
     throw ShapeError("standardise: images " + to_string(images.shape()) + " do not have the " +
                      std::to_string(channels) + " channels of the input normalisation");
   }
-  const std::int64_t plane = images.dim(rank - 2) * images.dim(rank - 1);
-  for (std::int64_t i = 0; i < images.size(); ++i) {
-    const auto c = static_cast<std::size_t>((i / plane) % channels);
-    images[i] = (images[i] - spec.mean[c]) / spec.std[c];
-  }
+  detail::standardise_channels(images.values(), spec.mean, spec.std,
+                               images.dim(rank - 2) * images.dim(rank - 1));
   return images;
 }
 

@@ -129,6 +129,24 @@ TEST_CASE("read_npy reads format versions 2 and 3 and converts float64", "[io][p
   REQUIRE(lumen::read_npy(file).shape() == Shape{3});
 }
 
+TEST_CASE("read_npy reads any minor version and a header length with a byte above 0x7F",
+          "[io][parsing]") {
+  TempDir dir;
+  const std::string header = "{'descr': '<f4', 'fortran_order': False, 'shape': (2, 2), }\n";
+  std::string minor = npy_bytes(1, header, raw(std::vector<float>{1, 2, 3, 4}));
+  minor[7] = '\x01';
+  write_bytes(dir / "minor.npy", minor);
+  CHECK(lumen::read_npy(dir / "minor.npy").shape() == Shape{2, 2});
+  // 40 dimensions make a header of 182 bytes (0xB6): xt::load_npy sign-extends that byte.
+  const Shape ones(40, 1);
+  lumen::write_npy(dir / "long.npy", Tensor(ones, 3.0F));
+  const std::string bytes = read_bytes(dir / "long.npy");
+  CHECK(static_cast<unsigned char>(bytes[8]) >= 0x80);
+  const Tensor back = lumen::read_npy(dir / "long.npy");
+  CHECK(back.shape() == ones);
+  CHECK(back[0] == 3.0F);
+}
+
 TEST_CASE("read_npy rejects malformed files with an IoError naming the file", "[io][parsing]") {
   TempDir dir;
   const std::string good_header = "{'descr': '<f4', 'fortran_order': False, 'shape': (2, 2), }\n";
@@ -170,6 +188,20 @@ TEST_CASE("read_npy rejects malformed files with an IoError naming the file", "[
                  "4000000000), }\n",
                  data),
        "truncated data"},
+      // What xt::load_npy would allocate or overflow on (docs/architecture.md, "xtensor"):
+      // 64 GiB declared by a 90-byte file, an element count that wraps to 0, a 4 GiB header.
+      {"64GiB.npy",
+       npy_bytes(1, "{'descr': '<f4', 'fortran_order': False, 'shape': (131072, 131072), }\n",
+                 data),
+       "truncated data"},
+      {"wraps.npy",
+       npy_bytes(1,
+                 "{'descr': '<f4', 'fortran_order': False, 'shape': (4611686018427387904, 4), }\n",
+                 ""),
+       "truncated data"},
+      {"header4GiB.npy", std::string("\x93NUMPY\x02\x00\xff\xff\xff\xff", 12) + good_header,
+       "truncated header"},
+      {"noheader.npy", npy_bytes(1, "", data), "malformed header"},
   };
   for (const auto& c : cases) {
     INFO(c.name);

@@ -3,6 +3,7 @@
 #include <span>
 
 #include "io/png.hpp"
+#include "lumen/detail/map_math.hpp"
 #include "lumen/error.hpp"
 #include "lumen/io.hpp"
 #include "lumen/output_dir.hpp"
@@ -45,13 +46,8 @@ Tensor grey_background(const Tensor& background, std::int64_t height, std::int64
     throw ShapeError("heatmap background must be [C,H,W] with C = 1 or 3, got " +
                      to_string(background.shape()));
   }
-  const std::int64_t channels = background.dim(0), plane = background.dim(1) * background.dim(2);
   Tensor grey({1, 1, background.dim(1), background.dim(2)});
-  for (std::int64_t p = 0; p < plane; ++p) {
-    float sum = 0.0F;
-    for (std::int64_t c = 0; c < channels; ++c) sum += background[c * plane + p];
-    grey[p] = sum / static_cast<float>(channels);
-  }
+  detail::mean_of_maps(background.values(), grey.values());
   return upsample_bilinear(grey, height, width);
 }
 
@@ -90,9 +86,7 @@ Tensor display_map(const Tensor& attribution_sample, bool signed_map, ChannelRed
       std::fill(values.begin(), values.end(), 0.0F);
     }
   } else {
-    const auto [lo, hi] = std::minmax_element(values.begin(), values.end());
-    const float low = *lo, range = *hi - *lo;
-    for (float& v : values) v = range > 0.0F ? (v - low) / range : 0.0F;
+    detail::scale_to_unit(values);
   }
   return out;
 }

@@ -8,12 +8,14 @@
 #include <cmath>
 #include <limits>
 #include <lumen/cam.hpp>
+#include <lumen/detail/map_math.hpp>
 #include <lumen/error.hpp>
 #include <lumen/explainer.hpp>
 #include <lumen/model.hpp>
 #include <lumen/plugin.hpp>
 #include <lumen/resample.hpp>
 #include <lumen/trace.hpp>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -201,14 +203,12 @@ class ClusterCam final : public lumen::Explainer {
     lumen::Tensor representatives({n, q, h, w});
     for (std::int64_t s = 0; s < n; ++s) {
       const auto& rep = clusterings[static_cast<std::size_t>(s)].representative;
+      const std::vector<float> weights(rep.begin(), rep.end());  // [Q,K]
       for (std::int64_t cl = 0; cl < q; ++cl) {
-        float* out = representatives.data() + (s * q + cl) * plane;
-        for (std::int64_t c = 0; c < k; ++c) {
-          const auto weight = static_cast<float>(rep[static_cast<std::size_t>(cl * k + c)]);
-          if (weight == 0.0F) continue;
-          const float* a = features.data() + (s * k + c) * plane;
-          for (std::int64_t p = 0; p < plane; ++p) out[p] += weight * a[p];
-        }
+        lumen::detail::add_weighted_maps(
+            features.values().subspan(s * k * plane, k * plane),
+            std::span<const float>(weights).subspan(cl * k, k),
+            representatives.values().subspan((s * q + cl) * plane, plane));
       }
     }
     lumen::Tensor masks = lumen::upsample_bilinear(representatives, input.dim(2), input.dim(3));

@@ -10,6 +10,7 @@
 #include <lumen/batching.hpp>
 #include <lumen/blur.hpp>
 #include <lumen/cam.hpp>
+#include <lumen/detail/map_math.hpp>
 #include <lumen/error.hpp>
 #include <lumen/explainer.hpp>
 #include <lumen/model.hpp>
@@ -17,6 +18,8 @@
 #include <lumen/propagation.hpp>
 #include <lumen/resample.hpp>
 #include <lumen/trace.hpp>
+#include <numeric>
+#include <span>
 #include <string>
 #include <utility>
 #include <vector>
@@ -40,21 +43,15 @@ lumen::Tensor masked_copies(const lumen::Tensor& x, const lumen::Tensor& b,
                             const lumen::MaskSource& masks, std::int64_t sample,
                             const std::vector<std::int64_t>& groups, std::size_t first,
                             std::size_t count) {
-  const std::int64_t channels = x.dim(1), plane = x.dim(2) * x.dim(3);
   lumen::Shape shape = x.shape();
   shape[0] = static_cast<std::int64_t>(count);
   lumen::Tensor copies = lumen::Tensor::uninitialised(shape);
-  std::vector<float> mask(static_cast<std::size_t>(plane));
+  std::vector<float> mask(static_cast<std::size_t>(x.dim(2) * x.dim(3)));
+  const auto per_copy = static_cast<std::size_t>(x.size());
   for (std::size_t j = 0; j < count; ++j) {
     masks.fill(sample, groups[first + j], mask);
-    for (std::int64_t c = 0; c < channels; ++c) {
-      const float* in = x.data() + c * plane;
-      const float* blurred = b.data() + c * plane;
-      float* out = copies.data() + (static_cast<std::int64_t>(j) * channels + c) * plane;
-      for (std::int64_t p = 0; p < plane; ++p)
-        out[p] = in[p] * mask[static_cast<std::size_t>(p)] +
-                 blurred[p] * (1.0F - mask[static_cast<std::size_t>(p)]);
-    }
+    lumen::detail::blend_by_mask(x.values(), b.values(), mask,
+                                 copies.values().subspan(j * per_copy, per_copy));
   }
   return copies;
 }
@@ -120,22 +117,25 @@ class GroupCam final : public lumen::Explainer {
     const auto plane = h * w;
     const std::int64_t groups = std::min(request.params.integer("groups"), k);
 
+    // Grad-CAM's weights, [N,K].
+    std::vector<float> alphas(static_cast<std::size_t>(n * k));
+    for (std::size_t i = 0; i < alphas.size(); ++i) {
+      const float* d = gradients.data() + static_cast<std::int64_t>(i) * plane;
+      alphas[i] =
+          static_cast<float>(std::accumulate(d, d + plane, 0.0) / static_cast<double>(plane));
+    }
     lumen::Tensor maps({n, groups, h, w});
     for (std::int64_t s = 0; s < n; ++s)
       for (std::int64_t g = 0; g < groups; ++g) {
-        float* out = maps.data() + (s * groups + g) * plane;
-        for (std::int64_t c = g * k / groups; c < (g + 1) * k / groups; ++c) {
-          const float* a = features.data() + (s * k + c) * plane;
-          const float* d = gradients.data() + (s * k + c) * plane;
-          double alpha = 0.0;
-          for (std::int64_t p = 0; p < plane; ++p) alpha += d[p];
-          const auto weight = static_cast<float>(alpha / static_cast<double>(plane));
-          for (std::int64_t p = 0; p < plane; ++p) out[p] += weight * a[p];
-        }
-        std::for_each(out, out + plane, [](float& v) { v = std::max(v, 0.0F); });
+        const std::int64_t first = s * k + g * k / groups, last = s * k + (g + 1) * k / groups;
+        const auto out = maps.values().subspan((s * groups + g) * plane, plane);
+        lumen::detail::add_weighted_maps(
+            features.values().subspan(first * plane, (last - first) * plane),
+            std::span<const float>(alphas).subspan(first, last - first), out);
+        std::for_each(out.begin(), out.end(), [](float& v) { v = std::max(v, 0.0F); });
         if (denoise > 0.0) {
-          const float threshold = percentile({out, out + plane}, denoise);
-          std::for_each(out, out + plane, [&](float& v) { v = v > threshold ? v : 0.0F; });
+          const float threshold = percentile({out.begin(), out.end()}, denoise);
+          std::for_each(out.begin(), out.end(), [&](float& v) { v = v > threshold ? v : 0.0F; });
         }
       }
 
@@ -147,15 +147,13 @@ class GroupCam final : public lumen::Explainer {
     std::vector<std::vector<std::int64_t>> active(static_cast<std::size_t>(n));
     for (std::int64_t s = 0; s < n; ++s)
       for (std::int64_t g = 0; g < groups; ++g) {
-        float* map = maps.data() + (s * groups + g) * plane;
+        const auto map = maps.values().subspan((s * groups + g) * plane, plane);
         const lumen::Tensor up = lumen::upsample_bilinear(
-            lumen::Tensor({1, 1, h, w}, std::vector<float>(map, map + plane)), input.dim(2),
+            lumen::Tensor({1, 1, h, w}, std::vector<float>(map.begin(), map.end())), input.dim(2),
             input.dim(3));
-        const auto [low, high] = std::minmax_element(up.values().begin(), up.values().end());
-        const float min = *low, range = *high - *low;
-        if (range > 0.0F) active[static_cast<std::size_t>(s)].push_back(g);
-        for (std::int64_t p = 0; p < plane; ++p)
-          map[p] = range > 0.0F ? (map[p] - min) / range : 0.0F;
+        const lumen::detail::ValueRange range = lumen::detail::value_range(up.values());
+        if (range.max - range.min > 0.0F) active[static_cast<std::size_t>(s)].push_back(g);
+        lumen::detail::scale_by_range(map, range);
       }
     std::int64_t batch = request.params.integer("batch_size");
     if (batch == 0)

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <lumen/detail/map_math.hpp>
 #include <lumen/propagation.hpp>
 #include <lumen/resample.hpp>
 #include <lumen/rule.hpp>
@@ -31,14 +32,13 @@ Tensor perturbed_input(const MaskProblem& problem, const Tensor& masks) {
   const Tensor& x = problem.input;
   const std::int64_t n = x.dim(0), channels = x.dim(1), pixels = x.dim(2) * x.dim(3);
   const Tensor up = upsample_bilinear(masks, x.dim(2), x.dim(3));
-  Tensor out(x.shape());
-  for (std::int64_t s = 0; s < n; ++s)
-    for (std::int64_t c = 0; c < channels; ++c)
-      for (std::int64_t i = 0; i < pixels; ++i) {
-        const std::int64_t v = (s * channels + c) * pixels + i;
-        const float m = up[s * pixels + i];
-        out[v] = x[v] * m + problem.blurred[v] * (1.0F - m);
-      }
+  Tensor out = Tensor::uninitialised(x.shape());
+  const std::int64_t per = channels * pixels;
+  for (std::int64_t s = 0; s < n; ++s) {
+    detail::blend_by_mask(
+        x.values().subspan(s * per, per), problem.blurred.values().subspan(s * per, per),
+        up.values().subspan(s * pixels, pixels), out.values().subspan(s * per, per));
+  }
   return out;
 }
 
