@@ -17,6 +17,7 @@
 #include "evaluation_pipeline.hpp"
 #include "evaluation_plan.hpp"
 #include "evaluation_report.hpp"
+#include "plugin_files.hpp"
 #include "session.hpp"
 
 namespace lumen::cli {
@@ -130,6 +131,17 @@ int run_evaluate(const EvaluateOptions& o, Session& session) {
   };
   for (auto& r : journal.results()) {
     if (r.sample < samples) report.records.push_back(std::move(r));
+  }
+  std::map<std::string, std::vector<Component>> used;
+  for (const auto& r : report.records) {
+    auto& list = used[r.method];
+    for (const auto& c : r.components) {
+      if (std::find(list.begin(), list.end(), c) == list.end()) list.push_back(c);
+    }
+  }
+  for (auto& [method, list] : used) {
+    std::sort(list.begin(), list.end());
+    report.component_files[method] = component_files(session.registry(), list);
   }
   std::sort(report.records.begin(), report.records.end(),
             [&](const ResultRecord& a, const ResultRecord& b) {

@@ -11,11 +11,11 @@
 #include <lumen/output_dir.hpp>
 #include <map>
 #include <nlohmann/json.hpp>
-#include <sstream>
 
 #include "details.hpp"
 #include "explanation.hpp"
 #include "input.hpp"
+#include "plugin_files.hpp"
 #include "prediction.hpp"
 #include "session.hpp"
 
@@ -71,17 +71,15 @@ nlohmann::json typed_params(const Params& params, const std::vector<ParamSpec>& 
   return out;
 }
 
-// The plugin files that supplied the method, the model's importer and each backend of the chain.
+// The plugin files that supplied the method, the model's importer, each backend of the chain and
+// each rule, composite, canonizer and explainer the method used.
 nlohmann::json plugin_files(const Registry& registry, const std::string& method,
-                            const std::filesystem::path& model, const std::string& chain) {
-  nlohmann::json backends = nlohmann::json::object();
-  std::stringstream names(chain);
-  for (std::string name; std::getline(names, name, '>');) {
-    backends[name] = registry.file_of("backend", name);
-  }
-  return {{"explainer", registry.file_of("explainer", method)},
-          {"importer", registry.file_of("importer", registry.importer_for(model)->info().name)},
-          {"backends", backends}};
+                            const std::filesystem::path& model, const std::string& chain,
+                            const std::vector<Component>& components) {
+  nlohmann::json files = engine_files(registry, model, chain);
+  files["explainer"] = registry.file_of("explainer", method);
+  files.update(component_files(registry, components));
+  return files;
 }
 
 // Per sample: target, the model's prediction, the file the sample's attribution went to and the
@@ -209,8 +207,8 @@ int run_explain(const ExplainOptions& o, Session& session) {
       {"outputs", outputs},
       {"colour_map", colour_map},
       {"backend", context->backend().info().name},
-      {"plugin_files",
-       plugin_files(session.registry(), info.name, o.model, context->backend().info().name)},
+      {"plugin_files", plugin_files(session.registry(), info.name, o.model,
+                                    context->backend().info().name, a.components)},
       {"threads", context->threads()},
       {"seed", session.options().seed}};
   try {

@@ -22,12 +22,15 @@ double value_or_nan(const nlohmann::json& value) {
 nlohmann::json to_json(const ResultRecord& r) {
   nlohmann::json metrics = nlohmann::json::object();
   for (const auto& [name, value] : r.metrics) metrics[name] = finite_or_null(value);
+  nlohmann::json components = nlohmann::json::array();
+  for (const auto& c : r.components) components.push_back({c.kind, c.name});
   return {{"sample", r.sample},       {"id", r.id},
           {"label", r.label},         {"target", r.target},
           {"predicted", r.predicted}, {"method", r.method},
           {"seconds", r.seconds},     {"forward", r.forward},
           {"backward", r.backward},   {"metrics", metrics},
-          {"failed", r.failed},       {"error", r.error}};
+          {"failed", r.failed},       {"error", r.error},
+          {"components", components}};
 }
 
 nlohmann::json to_json(const DatasetMetricRecord& r) {
@@ -68,6 +71,8 @@ ResultRecord from_json(const nlohmann::json& j) {
   r.failed = j.at("failed").get<bool>();
   r.error = j.at("error").get<std::string>();
   for (const auto& [name, value] : j.at("metrics").items()) r.metrics[name] = value_or_nan(value);
+  for (const auto& c : j.at("components"))
+    r.components.push_back({c.at(0).get<std::string>(), c.at(1).get<std::string>()});
   return r;
 }
 

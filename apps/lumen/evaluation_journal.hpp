@@ -4,6 +4,7 @@
 // flushed as soon as it is known, so an interrupted run resumes where it stopped.
 #include <cstdint>
 #include <filesystem>
+#include <lumen/component.hpp>
 #include <lumen/output_dir.hpp>
 #include <map>
 #include <nlohmann/json.hpp>
@@ -25,6 +26,7 @@ struct ResultRecord {
   std::map<std::string, double> metrics;   ///< NaN where a value is not finite or failed
   bool failed = false;  ///< the method refused the sample: no map, no timing, every metric NaN
   std::string error;    ///< why the method or a metric failed, empty when nothing did
+  std::vector<Component> components;  ///< the rules, composites, ... the method used
 };
 
 /// A dataset-level metric (MetricKind::dataset) scored for one method: one value per evaluated

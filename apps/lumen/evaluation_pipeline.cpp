@@ -175,6 +175,7 @@ void score(const PipelineRun& run, const Resolved& r, Job& job) {
     record.seconds = a.seconds;
     record.forward = a.passes.forward;
     record.backward = a.passes.backward;
+    record.components = a.components;
     for (std::size_t q = 0; q < r.metrics.size(); ++q) {
       const std::string& name = run.plan.metrics[q].name;
       if (dataset_level(r.metric_infos[q])) {

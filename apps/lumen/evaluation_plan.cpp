@@ -8,6 +8,7 @@
 #include <lumen/metric.hpp>
 #include <sstream>
 
+#include "plugin_files.hpp"
 #include "session.hpp"
 
 namespace lumen::cli {
@@ -183,6 +184,8 @@ nlohmann::json to_json(const EvaluationPlan& plan, const Session& session) {
           {"seed", session.options().seed},
           {"backend", session.backend()->info().name},
           {"methods", items(plan.methods, "explainer")},
+          {"plugin_files",
+           engine_files(session.registry(), plan.model, session.backend()->info().name)},
           {"metrics", items(plan.metrics, "metric")}};
 }
 

@@ -134,11 +134,14 @@ nlohmann::json json_doc(const ReportInput& in, const std::map<std::string, Metho
     const MethodSummary& s = sums.at(method);
     nlohmann::json per_metric = nlohmann::json::object();
     for (const auto& [name, summary] : s.metrics) per_metric[name] = to_json(summary);
-    aggregate[method] = {{"metrics", per_metric},
-                         {"seconds_per_image", to_json(s.seconds)},
-                         {"forward_passes_per_image", s.forward},
-                         {"backward_passes_per_image", s.backward},
-                         {"failed_samples", s.failed}};
+    aggregate[method] = {
+        {"metrics", per_metric},
+        {"seconds_per_image", to_json(s.seconds)},
+        {"forward_passes_per_image", s.forward},
+        {"backward_passes_per_image", s.backward},
+        {"failed_samples", s.failed},
+        {"plugin_files", in.component_files.count(method) ? in.component_files.at(method)
+                                                          : nlohmann::json::object()}};
   }
   return {{"arguments", in.arguments},
           {"statistics",

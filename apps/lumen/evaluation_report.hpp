@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <lumen/metric.hpp>
 #include <lumen/output_dir.hpp>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
@@ -29,6 +30,8 @@ struct ReportInput {
   std::vector<MetricInfo> metrics;    ///< columns, in order
   std::vector<ResultRecord> records;  ///< every (sample, method)
   std::int64_t gallery = 0;           ///< samples with gallery PNGs (the first ones)
+  /// Per method, the plugin files of the components its records used (component_files).
+  std::map<std::string, nlohmann::json> component_files;
 };
 
 void write_report(const OutputDir& dir, const ReportInput& input);

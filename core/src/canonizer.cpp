@@ -48,11 +48,12 @@ CanonizedModel canonize(const Model& model, std::span<const std::string> names,
                         const Registry& registry, const Backend& backend) {
   std::vector<std::shared_ptr<const Canonizer>> canonizers;
   for (const auto& name : names) canonizers.push_back(registry.canonizer(name));
-  CanonizedModel out{with_layers(model, {}, ""), {}};
+  CanonizedModel out{with_layers(model, {}, ""), {}, {}};
   for (std::size_t i = 0; i < canonizers.size(); ++i) {
     Rewrite rewrite = canonizers[i]->rewrite(out.model, backend);
     out.model = with_layers(out.model, rewrite, names[i]);
     for (auto& note : rewrite.notes) out.notes.push_back(std::move(note));
+    out.components.push_back({"canonizer", names[i]});
   }
   return out;
 }

@@ -97,7 +97,7 @@ PlannedRules make_rules(const Registry& registry, const Model& model, const Rule
                         const std::map<std::string, std::string>& given, std::string_view owner) {
   const std::string who(owner);
   const Graph& g = model.graph();
-  PlannedRules out{RuleMap(std::make_shared<const Unassigned>()), {}};
+  PlannedRules out{RuleMap(std::make_shared<const Unassigned>()), {}, {}};
   std::map<std::string, std::shared_ptr<const Rule>> made;  // by label
   std::set<std::string> used;
   for (NodeId id : g.topological_order()) {
@@ -125,7 +125,10 @@ PlannedRules make_rules(const Registry& registry, const Model& model, const Rule
     }
     const std::string label = describe(choice.rule, params);
     auto& rule = made[label];
-    if (!rule) rule = registry.make_rule(choice.rule, params);
+    if (!rule) {
+      rule = registry.make_rule(choice.rule, params);
+      out.components.push_back({"rule", choice.rule});
+    }
     if (!rule->applies_to(*node.layer)) {
       throw InvalidArgument(who + ": rule '" + choice.rule + "' planned for node '" + node.name +
                             "' does not handle its layer (" + node.layer->op_type() + ")");

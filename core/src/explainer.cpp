@@ -1,5 +1,6 @@
 #include "lumen/explainer.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <optional>
 #include <string>
@@ -256,6 +257,9 @@ Attribution Explainer::explain(const ExplainRequest& request, Context& context) 
     const PassCounts after = context.counts();
     result.passes = {after.forward - before.forward, after.backward - before.backward};
   });
+  auto& components = result.components;
+  std::sort(components.begin(), components.end());
+  components.erase(std::unique(components.begin(), components.end()), components.end());
   check_output(i, request, result);
   return result;
 }

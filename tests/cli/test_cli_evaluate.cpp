@@ -114,6 +114,9 @@ TEST_CASE("lumen evaluate writes the documented files, one CSV row per sample x 
     CHECK(aggregate.at("backward_passes_per_image") == 1.0);
   }
   for (const auto& s : doc.at("samples")) CHECK(s.at("target") == s.at("label"));
+  const auto& files = doc.at("arguments").at("plugin_files");
+  CHECK_THAT(files.at("importer").get<std::string>(), Contains("liblumen-importers-onnx.so"));
+  CHECK(files.at("backends").size() >= 1);
 
   const std::string table = read_text(dir.path / "out" / "table.md");
   CHECK_THAT(table,
@@ -237,6 +240,24 @@ TEST_CASE("lumen evaluate scores a dataset-level metric once per method and resu
   const Run unused = run_lumen(base + " --metrics xai-entropy --train-data " + data);
   CHECK(unused.exit_code == 2);
   CHECK_THAT(unused.err, Contains("--train-data is only used by dataset-level metrics"));
+}
+
+TEST_CASE("lumen evaluate names the plugin file of each rule and composite a method used",
+          "[cli][evaluate]") {
+  const TempDir dir;
+  const std::string data = write_dataset(dir);
+  const Run r = run_lumen("evaluate --model '" + shapes_model() + "' --data " + data +
+                          " --samples 2 --methods lrp,saliency --metrics xai-entropy"
+                          " --param lrp.composite=epsilon-plus --out '" +
+                          (dir / "out") + "'");
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
+  const auto doc = nlohmann::json::parse(read_text(dir.path / "out" / "results.json"));
+  const auto& lrp = doc.at("aggregate").at("lrp").at("plugin_files");
+  CHECK_THAT(lrp.at("composites").at("epsilon-plus").get<std::string>(),
+             Contains("liblumen-composites-zennit.so"));
+  CHECK_THAT(lrp.at("rules").at("zplus").get<std::string>(), Contains("liblumen-rules-"));
+  CHECK(doc.at("aggregate").at("saliency").at("plugin_files") == nlohmann::json::object());
 }
 
 TEST_CASE("lumen evaluate presets expand to the papers' methods and metrics", "[cli][evaluate]") {

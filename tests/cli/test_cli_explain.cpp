@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include <filesystem>
+#include <fstream>
 #include "cli_runner.hpp"
 #include "lumen/io.hpp"
 #include "lumen/onnx_builder.hpp"
@@ -60,6 +61,59 @@ TEST_CASE("explain writes the raw attribution and a JSON record with the documen
   CHECK(sample["prediction"]["label"] == "vertical-bar");
   CHECK(sample["prediction"]["probability"].get<double>() > 0.9);
   CHECK_THAT(r.out, Contains("wrote " + (dir / "s.npy")) && Contains("wrote " + (dir / "s.json")));
+}
+
+TEST_CASE("explain's record names the plugin file of each rule, composite and canonizer used",
+          "[cli]") {
+  const TempDir dir;
+  const std::string image = shapes_image("horizontal-bar");
+  REQUIRE(run_lumen(explain_args(image, "lrp", dir / "zennit.npy") +
+                    " --param composite=epsilon-plus --param canonizers=merge-batch-norm")
+              .exit_code == 0);
+  const auto files = read_json(dir / "zennit.json")["plugin_files"];
+  CHECK_THAT(files["explainer"].get<std::string>(), Contains("liblumen-explainers-lrp.so"));
+  CHECK_THAT(files["composites"]["epsilon-plus"].get<std::string>(),
+             Contains("liblumen-composites-zennit.so"));
+  CHECK_THAT(files["canonizers"]["merge-batch-norm"].get<std::string>(),
+             Contains("liblumen-canonizers-merge-batch-norm.so"));
+  // epsilon-plus on this model: z+ at the convolutions, epsilon at the dense layers, pass at the
+  // activations, lrp's max-pool rule at the max-pooling.
+  REQUIRE(files["rules"].size() == 4);
+  for (const char* rule : {"epsilon", "pass", "zplus", "winner-take-all"}) {
+    INFO(rule);
+    REQUIRE(files["rules"].contains(rule));
+    CHECK_THAT(files["rules"][rule].get<std::string>(), Contains("liblumen-rules-"));
+  }
+
+  // A composite read from a JSON file is its own file; one rule everywhere names no composite.
+  const std::string composite = dir / "mine.json";
+  {
+    std::ofstream out(composite);
+    out << R"({"summary": "epsilon everywhere", "layers": [{"linear": true, "rule": "epsilon"}]})";
+  }
+  REQUIRE(run_lumen(explain_args(image, "lrp", dir / "file.npy") +
+                    " --param 'composite=" + composite + "' --param canonizers=")
+              .exit_code == 0);
+  const auto from_file = read_json(dir / "file.json")["plugin_files"];
+  CHECK(from_file["composites"][composite] == composite);
+  CHECK(from_file["rules"].size() == 2);          // epsilon, and winner-take-all at the max-pooling
+  CHECK_FALSE(from_file.contains("canonizers"));  // none asked for
+  REQUIRE(
+      run_lumen(explain_args(image, "lrp", dir / "one.npy") + " --param rule=zplus").exit_code ==
+      0);
+  const auto one = read_json(dir / "one.json")["plugin_files"];
+  CHECK_FALSE(one.contains("composites"));
+  CHECK(one["rules"].contains("zplus"));
+
+  // A method built on other explainers names them, and what they used.
+  REQUIRE(run_lumen(explain_args(image, "smoothgrad", dir / "smooth.npy") +
+                    " --param base=guided-backprop --param samples=2")
+              .exit_code == 0);
+  const auto smooth = read_json(dir / "smooth.json")["plugin_files"];
+  CHECK_THAT(smooth["explainers"]["guided-backprop"].get<std::string>(),
+             Contains("liblumen-explainers-relu-backprop.so"));
+  CHECK_THAT(smooth["rules"]["guided-relu"].get<std::string>(),
+             Contains("liblumen-rules-guided-relu.so"));
 }
 
 TEST_CASE("explain passes parameters and targets to the explainer", "[cli]") {

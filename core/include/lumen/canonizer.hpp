@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "lumen/component.hpp"
 #include "lumen/export.hpp"
 #include "lumen/graph.hpp"
 #include "lumen/model.hpp"
@@ -50,6 +51,7 @@ class LUMEN_API Canonizer {
 struct CanonizedModel {
   Model model;
   std::vector<std::string> notes;
+  std::vector<Component> components;  ///< each canonizer applied
 };
 
 /// Applies the registered canonizers `names` in order, each to the previous one's result. The new

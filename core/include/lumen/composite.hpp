@@ -9,6 +9,7 @@
 #include <string_view>
 #include <vector>
 
+#include "lumen/component.hpp"
 #include "lumen/export.hpp"
 #include "lumen/graph.hpp"
 #include "lumen/params.hpp"
@@ -93,7 +94,8 @@ LUMEN_API CompositeInfo find_composite(const Registry& registry, std::string_vie
 /// A plan made into rules, and what each node got.
 struct PlannedRules {
   RuleMap rules;  ///< each planned node's rule, by node name; the others are routed by the engine
-  std::vector<std::string> notes;  ///< "rule NODE: RULE (PARAM=VALUE, ...)", topological order
+  std::vector<std::string> notes;     ///< "rule NODE: RULE (PARAM=VALUE, ...)", topological order
+  std::vector<Component> components;  ///< each rule used, once
 };
 
 /// Makes the rules of `plan` from the registry, each distinct rule and parameters once. A rule

@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "lumen/component.hpp"
 #include "lumen/context.hpp"
 #include "lumen/export.hpp"
 #include "lumen/graph.hpp"
@@ -92,6 +93,8 @@ struct Attribution {
   double seconds = 0.0;         ///< wall time of the method's work (filled by Explainer::explain)
   std::vector<std::string> notes;
   std::vector<AttributionDetail> details;
+  /// What the method used from the registry (Explainer::explain sorts it and drops repeats).
+  std::vector<Component> components;
 };
 
 /// An explanation method. Implementations are immutable and thread-safe: explain may be called

@@ -153,6 +153,11 @@ class CnnLrp final : public lumen::Explainer {
     if (canonized) a.notes.insert(a.notes.end(), canonized->notes.begin(), canonized->notes.end());
     a.notes.insert(a.notes.end(), planned.notes.begin(), planned.notes.end());
     a.notes.insert(a.notes.end(), pool_notes.begin(), pool_notes.end());
+    a.components = std::move(planned.components);
+    if (!own) a.components.push_back({"composite", composite.name});
+    if (canonized)
+      a.components.insert(a.components.end(), canonized->components.begin(),
+                          canonized->components.end());
     return a;
   }
 

@@ -99,6 +99,11 @@ class DeepTaylor final : public lumen::Explainer {
     auto planned = lumen::make_rules(registry_, model, lumen::plan_rules(model, composite), given,
                                      "deep-taylor");
     a.notes.insert(a.notes.end(), planned.notes.begin(), planned.notes.end());
+    a.components = std::move(planned.components);
+    if (!own) a.components.push_back({"composite", composite.name});
+    if (canonized)
+      a.components.insert(a.components.end(), canonized->components.begin(),
+                          canonized->components.end());
     const lumen::NodeId input = model.graph().input();
     auto run = lumen::propagate_from_targets(model, request.input, request.targets, planned.rules,
                                              lumen::StartValue::logit, {input}, context);

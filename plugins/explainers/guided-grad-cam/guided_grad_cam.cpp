@@ -38,6 +38,9 @@ class GuidedGradCam final : public lumen::Explainer {
     const std::string relu = request.params.boolean("relu") ? "true" : "false";
     const lumen::Attribution cam = run("grad-cam", {{"relu", relu}}, request, layer, context);
     multiply_broadcast(result.map, cam.map);
+    result.components.insert(result.components.end(), cam.components.begin(), cam.components.end());
+    result.components.push_back({"explainer", "guided-backprop"});
+    result.components.push_back({"explainer", "grad-cam"});
     result.layer = layer;
     result.notes.push_back("layer: " + request.model.graph().node(layer).name);
     return result;

@@ -91,6 +91,11 @@ class Lrp final : public lumen::Explainer {
     if (!one_rule) a.notes.push_back("composite: " + composite_name);
     if (canonized) a.notes.insert(a.notes.end(), canonized->notes.begin(), canonized->notes.end());
     a.notes.insert(a.notes.end(), planned.notes.begin(), planned.notes.end());
+    a.components = std::move(planned.components);
+    if (!one_rule) a.components.push_back({"composite", composite.name});
+    if (canonized)
+      a.components.insert(a.components.end(), canonized->components.begin(),
+                          canonized->components.end());
 
     // Canonizers keep every node's id, so the request's layer names the same node in `model`.
     const lumen::NodeId input = g.input();

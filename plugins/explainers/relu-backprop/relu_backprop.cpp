@@ -47,6 +47,7 @@ class ReluBackprop final : public lumen::Explainer {
                                              lumen::StartValue::one, {input}, context);
     lumen::Attribution a;
     a.map = std::move(run.signals.at(input));
+    a.components.push_back({"rule", variant_.relu_rule});
     return a;
   }
 

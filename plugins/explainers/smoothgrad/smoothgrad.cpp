@@ -109,6 +109,8 @@ class SmoothGrad final : public lumen::Explainer {
           const std::int64_t first = (first_pass + j) * chunk;
           const std::int64_t count = std::min(chunk, samples - first);
           base_signed = base_signed || part.signed_map;
+          result.components.insert(result.components.end(), part.components.begin(),
+                                   part.components.end());
           const std::int64_t map_size = part.map.size() / count;
           sums.add(part.map.data(), count, map_size);
           if (variant == "vargrad") {
@@ -126,6 +128,7 @@ class SmoothGrad final : public lumen::Explainer {
       context.report_progress(static_cast<double>(s + 1) / static_cast<double>(n));
     }
     result.signed_map = variant == "mean" && base_signed;
+    result.components.push_back({"explainer", base_name});
     result.notes.push_back("base: " + base_name + ", variant: " + variant + ", " +
                            std::to_string(samples) + " samples");
     return result;
