@@ -14,11 +14,11 @@
 #include <string>
 #include <vector>
 
-#include "lumen/onnx_builder.hpp"
+#include "lumen/onnx_writer.hpp"
 
 namespace {
 
-namespace ob = lumen::onnx_builder;
+namespace ob = lumen::onnx_writer;
 using lumen::Tensor;
 
 // Output channels of the 3x3 convolutions; 0 is a 2x2 max-pool.

@@ -26,11 +26,11 @@
 #include <vector>
 
 #include "lumen/io.hpp"
-#include "lumen/onnx_builder.hpp"
+#include "lumen/onnx_writer.hpp"
 
 namespace {
 
-namespace ob = lumen::onnx_builder;
+namespace ob = lumen::onnx_writer;
 using lumen::Tensor;
 
 constexpr std::int64_t image_size = 32;

@@ -6,7 +6,7 @@
 #include <sstream>
 
 #include "cli_runner.hpp"
-#include "lumen/onnx_builder.hpp"
+#include "lumen/onnx_writer.hpp"
 #include "lumen/tensor.hpp"
 
 using namespace lumen::cli_test;
@@ -113,7 +113,7 @@ TEST_CASE("lumen plugins --model says which methods can run on the model and why
   // Flatten -> Gemm: no GAP head, no spatial layer.
   const TempDir dir;
   const std::string flat = dir / "flat.onnx";
-  lumen::onnx_builder::ModelBuilder()
+  lumen::onnx_writer::ModelBuilder()
       .add_input("x", {"N", 1, 4, 4})
       .add_initializer("w", lumen::Tensor({3, 16}, 0.5F))
       .add_node("Flatten", {"x"}, {"f"}, {}, "flatten")

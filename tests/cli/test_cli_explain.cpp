@@ -6,7 +6,7 @@
 #include <fstream>
 #include "cli_runner.hpp"
 #include "lumen/io.hpp"
-#include "lumen/onnx_builder.hpp"
+#include "lumen/onnx_writer.hpp"
 
 using namespace lumen::cli_test;
 using Catch::Contains;
@@ -239,7 +239,7 @@ TEST_CASE("explain --channels chooses how PNG heatmaps show channels", "[cli]") 
   lumen::Tensor weight({2, 48});
   for (std::int64_t i = 0; i < weight.size(); ++i)
     weight[i] = static_cast<float>((i * 7) % 5) - 2.0F;
-  lumen::onnx_builder::ModelBuilder()
+  lumen::onnx_writer::ModelBuilder()
       .add_input("x", {"N", 3, 4, 4})
       .add_initializer("w", weight)
       .add_node("Flatten", {"x"}, {"f"})

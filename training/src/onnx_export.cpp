@@ -11,11 +11,11 @@
 namespace lumen::training {
 namespace {
 
-using onnx_builder::Attribute;
-using onnx_builder::Dim;
-using onnx_builder::Ints;
-using onnx_builder::IntTensor;
-using onnx_builder::ModelBuilder;
+using onnx_writer::Attribute;
+using onnx_writer::Dim;
+using onnx_writer::Ints;
+using onnx_writer::IntTensor;
+using onnx_writer::ModelBuilder;
 
 constexpr const char* supported_ops =
     "Add, AveragePool, BatchNormalization, Concat, Conv, Dropout, Flatten, Gemm, "

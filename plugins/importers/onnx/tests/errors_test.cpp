@@ -128,7 +128,7 @@ TEST_CASE("the graph must have exactly one output and one non-initializer input"
 TEST_CASE("malformed initializers and attribute values are refused", "[onnx]") {
   SECTION("initializer with the wrong number of values") {
     for (auto storage :
-         {onnx_builder::TensorStorage::raw_data, onnx_builder::TensorStorage::typed_fields}) {
+         {onnx_writer::TensorStorage::raw_data, onnx_writer::TensorStorage::typed_fields}) {
       ModelBuilder b(13);
       b.set_tensor_storage(storage)
           .add_input("x", {"N", 2, 1, 1})
@@ -257,7 +257,7 @@ TEST_CASE("Transpose refuses to move the batch axis and malformed perms", "[onnx
 }
 
 TEST_CASE("ReduceMean over anything but the spatial axes is refused, naming the axes", "[onnx]") {
-  const auto reduce = [](const std::vector<onnx_builder::Attribute>& attributes) {
+  const auto reduce = [](const std::vector<onnx_writer::Attribute>& attributes) {
     return import_error(around(
         [&](ModelBuilder& b) { b.add_node("ReduceMean", {"x"}, {"m"}, attributes, "mean"); }, "m"));
   };

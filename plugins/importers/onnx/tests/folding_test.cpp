@@ -12,7 +12,7 @@ using lumen::testing::random_tensor;
 namespace {
 
 // x [batch, 2, 2, 2] -> Reshape(target) -> Flatten -> output.
-ModelBuilder reshape_model(const onnx_builder::Dim& batch, const Ints& target) {
+ModelBuilder reshape_model(const onnx_writer::Dim& batch, const Ints& target) {
   ModelBuilder b(13);
   b.add_input("x", {batch, 2, 2, 2})
       .add_initializer("target", IntTensor{{static_cast<std::int64_t>(target.size())}, target})
@@ -31,7 +31,7 @@ const Shape& reshape_shape(const Model& model) {
 TEST_CASE("Reshape's first entry must keep the batch", "[onnx]") {
   const auto x = random_tensor({3, 2, 2, 2}, 51);
   const auto flat = ref::flatten(x);
-  const auto accepts = [&](const onnx_builder::Dim& batch, const Ints& target, const Shape& shape) {
+  const auto accepts = [&](const onnx_writer::Dim& batch, const Ints& target, const Shape& shape) {
     const auto model = import_model(reshape_model(batch, target));
     CHECK(reshape_shape(model) == shape);
     check_close(run(model, x), flat);

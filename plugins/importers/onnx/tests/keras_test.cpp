@@ -128,7 +128,7 @@ Tensor dense(const Tensor& x, const Tensor& kernel, const Tensor& bias) {
 // Keras Flatten of an NHWC tensor: its values in memory order.
 Tensor flatten_nhwc(const Tensor& x) { return x.reshaped({x.dim(0), x.size() / x.dim(0)}); }
 
-const onnx_builder::Attribute to_oihw{"perm", Ints{3, 2, 0, 1}};
+const onnx_writer::Attribute to_oihw{"perm", Ints{3, 2, 0, 1}};
 
 // A Keras Conv2D as tf2onnx writes it: the HWIO kernel transposed to OIHW (by a Transpose of the
 // initializer, which lumen folds), then Conv.
@@ -154,8 +154,8 @@ void add_dense(ModelBuilder& b, const std::string& name, const std::string& in,
       .add_node("Add", {name + "_mm", name + "_bias"}, {out}, {}, name + "/BiasAdd");
 }
 
-const onnx_builder::Attribute pool_kernel{"kernel_shape", Ints{2, 2}};
-const onnx_builder::Attribute pool_strides{"strides", Ints{2, 2}};
+const onnx_writer::Attribute pool_kernel{"kernel_shape", Ints{2, 2}};
+const onnx_writer::Attribute pool_strides{"strides", Ints{2, 2}};
 
 }  // namespace
 

@@ -12,7 +12,7 @@ using lumen::testing::random_tensor;
 
 namespace {
 
-using onnx_builder::Attribute;
+using onnx_writer::Attribute;
 
 Tensor iota(Shape shape) {
   Tensor t(std::move(shape));
@@ -21,7 +21,7 @@ Tensor iota(Shape shape) {
 }
 
 // x [N, shape...] -> op(x) with `attributes` -> Flatten -> output (a classifier needs [N, K]).
-ModelBuilder single_op(const std::string& op, const std::vector<onnx_builder::Dim>& shape,
+ModelBuilder single_op(const std::string& op, const std::vector<onnx_writer::Dim>& shape,
                        const std::vector<Attribute>& attributes, std::int64_t opset = 13) {
   ModelBuilder b(opset);
   b.add_input("x", shape)
@@ -300,7 +300,7 @@ TEST_CASE("BatchNormalization normalises each channel", "[onnx]") {
 
 TEST_CASE("initializers may store their values in typed fields", "[onnx]") {
   ModelBuilder b(13);
-  b.set_tensor_storage(onnx_builder::TensorStorage::typed_fields)
+  b.set_tensor_storage(onnx_writer::TensorStorage::typed_fields)
       .add_input("x", {"N", 2, 1, 1})
       .add_initializer("w", Tensor({1, 2}, {3, 4}))
       .add_initializer("shape", IntTensor{{2}, Ints{0, -1}})

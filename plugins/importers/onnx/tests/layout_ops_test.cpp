@@ -139,8 +139,7 @@ TEST_CASE("Transpose of an activation, of a constant and of the batch-free axes"
 
 TEST_CASE("ReduceMean over the spatial axes is global average pooling", "[onnx]") {
   const auto x = iota({2, 2, 2, 2});  // per channel means 2.5, 6.5, 10.5, 14.5
-  const auto reduce = [&](const onnx_builder::Dim& c, const Ints& axes, int keepdims,
-                          bool flatten) {
+  const auto reduce = [&](const onnx_writer::Dim& c, const Ints& axes, int keepdims, bool flatten) {
     ModelBuilder b(13);
     b.add_input("x", {"N", c, 2, 2})
         .add_node("ReduceMean", {"x"}, {"m"}, {{"axes", axes}, {"keepdims", keepdims}}, "mean");
@@ -251,9 +250,9 @@ TEST_CASE("Squeeze and Unsqueeze reshape activations and fold constants", "[onnx
     ModelBuilder b(opset);
     b.add_input("x", {"N", 3, 1, 1});
     const auto axes = [&](const std::string& name, const Ints& values) {
-      if (opset < 13) return std::vector<onnx_builder::Attribute>{{"axes", values}};
+      if (opset < 13) return std::vector<onnx_writer::Attribute>{{"axes", values}};
       b.add_initializer(name, IntTensor{{static_cast<I>(values.size())}, values});
-      return std::vector<onnx_builder::Attribute>{};
+      return std::vector<onnx_writer::Attribute>{};
     };
     const auto inputs = [&](const std::string& x, const std::string& name) {
       return opset < 13 ? std::vector<std::string>{x} : std::vector<std::string>{x, name};

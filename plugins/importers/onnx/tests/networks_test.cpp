@@ -1,4 +1,4 @@
-// Small networks in the shapes of LeNet, VGG and ResNet, written with lumen_onnx_builder,
+// Small networks in the shapes of LeNet, VGG and ResNet, written with lumen_onnx_writer,
 // imported, run on the naive backend and compared with plain-loop reference computations.
 #include <catch2/catch.hpp>
 

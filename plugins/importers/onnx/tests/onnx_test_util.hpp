@@ -9,14 +9,14 @@
 #include <vector>
 
 #include "lumen/model.hpp"
-#include "lumen/onnx_builder.hpp"
+#include "lumen/onnx_writer.hpp"
 #include "lumen/tensor.hpp"
 
 namespace lumen::onnx_test {
 
-using onnx_builder::Ints;
-using onnx_builder::IntTensor;
-using onnx_builder::ModelBuilder;
+using onnx_writer::Ints;
+using onnx_writer::IntTensor;
+using onnx_writer::ModelBuilder;
 
 /// A fresh path in this process's temporary directory.
 std::filesystem::path temp_path(const std::string& stem);

@@ -10,13 +10,13 @@
 #include <filesystem>
 
 #include "lumen/model.hpp"
-#include "lumen/onnx_builder.hpp"
+#include "lumen/onnx_writer.hpp"
 
 namespace lumen::training {
 
 /// The ONNX model of `model`, not yet checked. Throws ModelError naming the node and op of a layer
 /// that cannot be written (another op, or a plugin's layer with a built-in op name).
-onnx_builder::ModelBuilder onnx_model(const Model& model);
+onnx_writer::ModelBuilder onnx_model(const Model& model);
 
 /// Writes `model` to `file` after running the ONNX checker on it. Throws ModelError as
 /// onnx_model does, InvalidArgument when the checker refuses the result, IoError when the file

@@ -1,4 +1,4 @@
-#include "lumen/onnx_builder.hpp"
+#include "lumen/onnx_writer.hpp"
 
 #include <onnx/checker.h>
 #include <onnx/onnx_pb.h>
@@ -9,7 +9,7 @@
 #include "lumen/error.hpp"
 #include "lumen/output_dir.hpp"
 
-namespace lumen::onnx_builder {
+namespace lumen::onnx_writer {
 
 Attribute::Attribute(std::string name_, AttributeValue value_)
     : name(std::move(name_)), value(std::move(value_)) {}
@@ -210,4 +210,4 @@ void ModelBuilder::check() const {
   }
 }
 
-}  // namespace lumen::onnx_builder
+}  // namespace lumen::onnx_writer

@@ -1,7 +1,7 @@
 #pragma once
-/// A small writer of ONNX models, for tests and the bundled example models. It writes what it is
-/// told without judging it (so tests can also write malformed files); check() runs the ONNX
-/// checker when a valid model is wanted.
+/// A small writer of ONNX models: lumen train's export, the tests' models and the bundled example
+/// models. It writes what it is told without judging it (so tests can also write malformed files);
+/// check() runs the ONNX checker when a valid model is wanted.
 ///
 ///   ModelBuilder b(13);
 ///   b.add_input("x", {"N", 1, 4, 4})
@@ -17,7 +17,7 @@
 
 #include "lumen/tensor.hpp"
 
-namespace lumen::onnx_builder {
+namespace lumen::onnx_writer {
 
 using Ints = std::vector<std::int64_t>;
 using Floats = std::vector<float>;
@@ -93,4 +93,4 @@ class ModelBuilder {
   std::unique_ptr<Impl> impl_;
 };
 
-}  // namespace lumen::onnx_builder
+}  // namespace lumen::onnx_writer
