@@ -14,7 +14,8 @@ The reference follows zennit/rules.py and zennit/composites.py (Zennit 0.5):
   Norm), stabilised with lumen engine's 1e-9 (SUM_STABILISER) instead of Norm's 1e-6: with 1e-6
   the ResNet differs by up to 8.7e-4 (measured), all of it from that stabiliser;
 - layer maps: EpsilonPlus (conv ZPlus, linear Epsilon), EpsilonAlpha2Beta1 (conv AlphaBeta(2, 1),
-  linear Epsilon), EpsilonPlusFlat (first conv or linear Flat, then as EpsilonPlus),
+  linear Epsilon), EpsilonPlusFlat and EpsilonAlpha2Beta1Flat (first conv or linear Flat, then
+  as EpsilonPlus or EpsilonAlpha2Beta1),
   EpsilonGammaBox (first conv ZBox(low, high), other convs Gamma(0.25), linear Epsilon); average
   pooling Norm everywhere; epsilon = 1e-6, stabilize(z) = z + (sign(z) + [z == 0]) * 1e-6.
 lumen starts relevance from the target logit's value instead of 1, so its map is divided by
@@ -36,10 +37,16 @@ from torch.nn import functional as F
 from ..common import relative_difference
 
 NAME = "lrp-composites"
-COMPOSITES = ("epsilon-plus", "epsilon-alpha2-beta1", "epsilon-plus-flat", "epsilon-gamma-box")
+COMPOSITES = ("epsilon-plus", "epsilon-alpha2-beta1", "epsilon-plus-flat", "epsilon-alpha2-beta1-flat",
+              "epsilon-gamma-box")
 EPSILON = 1e-6
 GAMMA = 0.25
 LOW, HIGH = -5.0, 5.0
+# The composite files lumen ships, each with the composite it writes out.
+COMPOSITE_FILES = {
+    os.path.join(os.path.dirname(__file__), "..", "..", "..", "plugins", "composites", "zennit",
+                 "epsilon-plus.json"): "epsilon-plus",
+}
 SUM_STABILISER = 1e-9  # lumen's Note [relevance routing]; Zennit's Norm uses 1e-6
 
 
@@ -202,14 +209,15 @@ class _Sum(torch.autograd.Function):
 def composite_rules(model, composite):
     """The rule of every conv/linear/average-pooling module, as the composite assigns it."""
     conv_rule = {"epsilon-plus": zplus_rule, "epsilon-alpha2-beta1": alpha_beta_rule,
-                 "epsilon-plus-flat": zplus_rule, "epsilon-gamma-box": gamma_rule}[composite]
+                 "epsilon-plus-flat": zplus_rule, "epsilon-alpha2-beta1-flat": alpha_beta_rule,
+                 "epsilon-gamma-box": gamma_rule}[composite]
     first = None
     rules = {}
     for module in model.modules():
         if isinstance(module, (nn.AvgPool2d, nn.AdaptiveAvgPool2d)):
             rules[module] = epsilon_rule
         elif isinstance(module, (nn.Conv2d, nn.Linear)):
-            if first is None and composite == "epsilon-plus-flat":
+            if first is None and composite.endswith("-flat"):
                 first = rules[module] = flat_rule
             elif first is None and composite == "epsilon-gamma-box" and isinstance(module, nn.Conv2d):
                 first = rules[module] = zbox_rule
@@ -243,7 +251,7 @@ def reference_lrp(case, composite):
 
 def lumen_lrp(case, composite):
     """lumen's map divided by the target logit per sample, and lumen's seconds per sample."""
-    params = [f"composite={composite}"]
+    params = [f"composite={os.path.abspath(composite) if composite.endswith('.json') else composite}"]
     if composite == "epsilon-gamma-box":
         params += [f"low={LOW}", f"high={HIGH}"]
     raw = case.explain("lrp", params)
@@ -262,6 +270,10 @@ def compare(case):
         expected = reference_lrp(case, composite)
         actual, seconds = lumen_lrp(case, composite)
         results[composite] = (relative_difference(actual, expected), seconds)
+    for file, composite in COMPOSITE_FILES.items():
+        actual, seconds = lumen_lrp(case, file)
+        results[os.path.basename(file)] = (
+            relative_difference(actual, reference_lrp(case, composite)), seconds)
     return results
 
 
@@ -293,7 +305,7 @@ def main():
             export(model, x, model_file, 13)
             case = Case(name, model, x, target, args.lumen, directory, model_file, input_file)
             for composite, (difference, seconds) in compare(case).items():
-                print(f"{name:7s} {composite:21s} max relative difference {difference:.2e}  "
+                print(f"{name:7s} {composite:25s} max relative difference {difference:.2e}  "
                       f"lumen {seconds * 1e3:.2f} ms per explanation")
     finally:
         shutil.rmtree(directory, ignore_errors=True)
