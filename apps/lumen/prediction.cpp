@@ -48,12 +48,15 @@ Scores predict(const Model& model, const Tensor& input, Context& context, const 
 
 std::vector<std::int64_t> ranked_classes(const Scores& scores, std::int64_t sample,
                                          std::int64_t k) {
-  const std::int64_t classes = scores.probabilities.dim(1);
-  const float* p = scores.probabilities.data() + sample * classes;
+  // By logit, not probability: the softmax rounds logits closer than float's resolution near 1 to
+  // equal probabilities, and the class shown must be the largest logit. Ties go to the lower class,
+  // as numpy.argmax and torch.argmax do.
+  const std::int64_t classes = scores.logits.dim(1);
+  const float* logit = scores.logits.data() + sample * classes;
   std::vector<std::int64_t> order(static_cast<std::size_t>(classes));
   std::iota(order.begin(), order.end(), 0);
   std::stable_sort(order.begin(), order.end(),
-                   [p](std::int64_t a, std::int64_t b) { return p[a] > p[b]; });
+                   [logit](std::int64_t a, std::int64_t b) { return logit[a] > logit[b]; });
   order.resize(static_cast<std::size_t>(std::clamp<std::int64_t>(k, 0, classes)));
   return order;
 }

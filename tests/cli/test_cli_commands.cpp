@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "cli_runner.hpp"
+#include "lumen/io.hpp"
 #include "lumen/onnx_writer.hpp"
 #include "lumen/tensor.hpp"
 
@@ -171,6 +172,31 @@ TEST_CASE("lumen inspect prints the nodes in order, parameters and FLOPs", "[cli
   CHECK(without_separators(total[1]) == sum);
   CHECK_THAT(r.out, Contains("input: [1,1,32,32]"));
   for (const auto& label : example_labels) CHECK_THAT(r.out, Contains(label));
+}
+
+TEST_CASE("lumen predict ranks classes by logit, ties to the lower class as argmax does", "[cli]") {
+  // Logits x * (0, 1e-9, 1e-9, -1): classes 1 and 2 have the largest logit, class 0 the same
+  // probability in float32 (exp(-1e-9) rounds to 1).
+  const TempDir dir;
+  const std::string model = dir / "close.onnx";
+  lumen::onnx_writer::ModelBuilder()
+      .add_input("x", {"N", 1, 1, 1})
+      .add_initializer("w", lumen::Shape{4, 1}, {0.0F, 1e-9F, 1e-9F, -1.0F})
+      .add_node("Flatten", {"x"}, {"f"}, {}, "flatten")
+      .add_node("Gemm", {"f", "w"}, {"y"}, {{"transB", std::int64_t{1}}}, "fc")
+      .add_output("y")
+      .save(model);
+  const std::string input = dir / "one.npy";
+  lumen::write_npy(input, lumen::Tensor({1, 1, 1, 1}, 1.0F));
+  const Run r = run_lumen("predict --json --model '" + model + "' --input '" + input + "' --top 4");
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
+  const auto sample = nlohmann::json::parse(r.out).at("samples").at(0);
+  const auto probabilities = sample.at("probabilities").get<std::vector<double>>();
+  REQUIRE(probabilities[0] == probabilities[1]);  // the case this test is about
+  std::vector<int> order;
+  for (const auto& t : sample.at("top")) order.push_back(t.at("class").get<int>());
+  CHECK(order == std::vector<int>{1, 2, 0, 3});
 }
 
 TEST_CASE("lumen predict gives the right class for every example image", "[cli]") {
