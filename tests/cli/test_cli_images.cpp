@@ -6,6 +6,7 @@
 
 #include "cli_runner.hpp"
 #include "crafted_images.hpp"
+#include "lumen/onnx_writer.hpp"
 
 using namespace lumen::cli_test;
 using Catch::Contains;
@@ -115,4 +116,31 @@ TEST_CASE("an image folder skips images above its max_pixels option, saying how 
   const Run raised = run_lumen("data info --data 'folder:" + dir.path.string() + "'");
   REQUIRE(raised.exit_code == 0);
   CHECK_THAT(raised.out, Contains("unreadable: 0"));
+}
+
+TEST_CASE("an image fed without any normalisation is warned about", "[cli]") {
+  const TempDir dir;
+  const std::string bare = dir / "bare.onnx";  // no lumen.mean / lumen.std metadata
+  lumen::onnx_writer::ModelBuilder()
+      .add_input("x", {"N", 1, 8, 8})
+      .add_initializer("w", lumen::Tensor({3, 64}, 0.5F))
+      .add_node("Flatten", {"x"}, {"f"}, {}, "flatten")
+      .add_node("Gemm", {"f", "w"}, {"y"}, {{"transB", std::int64_t{1}}}, "fc")
+      .add_output("y")
+      .save(bare);
+  const std::string image = shapes_image("spot");
+  const Run warned = run_lumen("predict --model '" + bare + "' --input '" + image + "'");
+  REQUIRE(warned.exit_code == 0);
+  CHECK_THAT(warned.err,
+             Contains("warning: the image '" + image + "' goes to the model in [0, 1]") &&
+                 Contains("--mean/--std"));
+  // Normalisation given on the command line, or in the model's metadata: no warning.
+  const Run given =
+      run_lumen("predict --model '" + bare + "' --input '" + image + "' --mean 0.5 --std 0.25");
+  REQUIRE(given.exit_code == 0);
+  CHECK_THAT(given.err, !Contains("warning"));
+  const Run annotated =
+      run_lumen("predict --model '" + shapes_model() + "' --input '" + image + "'");
+  REQUIRE(annotated.exit_code == 0);
+  CHECK_THAT(annotated.err, !Contains("warning"));
 }
