@@ -98,8 +98,7 @@ int run_bench(const BenchOptions& o, Session& session) {
     explainers.emplace_back(e, Params::validate(e->info().params, given, m));
   }
   const Model model = session.load_model(o.model);
-  std::optional<NodeId> layer;
-  if (!o.layer.empty()) layer = model.graph().at(o.layer);
+  const std::optional<NodeId> layer = chosen_layer(model, o.layer);
   const Tensor inputs = bench_inputs(o, model, session.options().seed);
   const std::int64_t n = inputs.dim(0);
   const auto context = session.make_context();

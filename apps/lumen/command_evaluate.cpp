@@ -17,6 +17,7 @@
 #include "evaluation_pipeline.hpp"
 #include "evaluation_plan.hpp"
 #include "evaluation_report.hpp"
+#include "input.hpp"
 #include "plugin_files.hpp"
 #include "session.hpp"
 
@@ -71,8 +72,7 @@ void check_fit(const EvaluationPlan& plan, const Model& model, const Dataset& da
     throw InvalidArgument("the dataset '" + plan.data + "' has " + std::to_string(classes) +
                           " classes but the model only " + std::to_string(model.class_count()));
   }
-  std::optional<NodeId> layer;
-  if (!plan.layer.empty()) layer = model.graph().at(plan.layer);
+  const std::optional<NodeId> layer = chosen_layer(model, plan.layer);
   for (const auto& m : plan.methods) {
     const ExplainerInfo info = session.registry().explainer(m.name)->info();
     // --layer goes to the methods that work at a layer (evaluation_pipeline.cpp, layer_for).

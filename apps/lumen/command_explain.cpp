@@ -145,8 +145,7 @@ int run_explain(const ExplainOptions& o, Session& session) {
   }
   const InputBatch input = load_input(o.input, model, parse_floats(o.mean, "--mean"),
                                       parse_floats(o.std, "--std"), o.max_image_pixels);
-  std::optional<NodeId> layer;
-  if (!o.layer.empty()) layer = model.graph().at(o.layer);
+  const std::optional<NodeId> layer = chosen_layer(model, o.layer);
 
   const auto context = session.make_context();
   const Scores scores = predict(model, input.values, *context, "input '" + o.input + "'");

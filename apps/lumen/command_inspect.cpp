@@ -2,6 +2,9 @@
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <iostream>
+#include <lumen/error.hpp>
+#include <lumen/explainer.hpp>
+#include <lumen/layer_names.hpp>
 #include <lumen/model.hpp>
 #include <sstream>
 
@@ -28,8 +31,13 @@ std::string floats(const std::vector<float>& v) {
 
 void print_model(std::ostream& out, const Model& model) {
   const Graph& g = model.graph();
+  // PyTorch's module paths (--layer layer4) beside the node names, for models exported by torch.
+  bool modules = false;
+  for (NodeId id : g.topological_order())
+    modules = modules || !module_path(g.node(id).name).empty();
   std::vector<std::vector<std::string>> rows{
       {"#", "node", "output", "op", "configuration", "output shape", "parameters", "FLOPs"}};
+  if (modules) rows.front().insert(rows.front().begin() + 2, "module");
   std::int64_t parameters = 0, flops = 0;
   for (std::size_t k = 0; k < g.topological_order().size(); ++k) {
     const Node& n = g.node(g.topological_order()[k]);
@@ -42,6 +50,7 @@ void print_model(std::ostream& out, const Model& model) {
     rows.push_back({std::to_string(k), n.name, n.output_name, n.layer->op_type(),
                     n.layer->describe(), to_string(n.output_shape), with_separators(p),
                     with_separators(f)});
+    if (modules) rows.back().insert(rows.back().begin() + 2, module_path(n.name));
   }
   std::vector<std::size_t> width(rows.front().size(), 0);
   for (const auto& row : rows) {
@@ -59,7 +68,14 @@ void print_model(std::ostream& out, const Model& model) {
       << "\nFLOPs per forward pass (one sample): " << with_separators(flops)
       << "\ninput: " << to_string(model.batch_shape(1)) << " (" << g.node(g.input()).name
       << "), mean " << floats(in.mean) << ", std " << floats(in.std) << "\nlogits: node '"
-      << g.node(model.logits_node()).name << "', " << model.class_count() << " classes\nlabels:";
+      << g.node(model.logits_node()).name << "', " << model.class_count() << " classes";
+  try {
+    out << "\ndefault layer of layer-space methods: '" << g.node(default_spatial_layer(model)).name
+        << "'";
+  } catch (const InvalidArgument&) {
+    out << "\ndefault layer of layer-space methods: none (no spatial map before the logits)";
+  }
+  out << "\nlabels:";
   if (model.labels().empty()) out << " none (classes are shown by number)";
   out << '\n';
   for (std::size_t c = 0; c < model.labels().size(); ++c) {

@@ -15,6 +15,7 @@
 #include <lumen/error.hpp>
 #include <lumen/explainer.hpp>
 #include <lumen/io.hpp>
+#include <lumen/layer_names.hpp>
 #include <lumen/metric.hpp>
 #include <lumen/model.hpp>
 #include <memory>
@@ -99,7 +100,7 @@ Resolved resolve(const PipelineRun& run) {
     r.needs_reference =
         r.needs_reference || (r.metric_infos.back().needs & needs_reference_map) != 0U;
   }
-  if (!run.plan.layer.empty()) r.layer = run.model.graph().at(run.plan.layer);
+  if (!run.plan.layer.empty()) r.layer = resolve_layer(run.model.graph(), run.plan.layer);
   return r;
 }
 

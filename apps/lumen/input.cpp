@@ -9,6 +9,7 @@
 #include <lumen/detail/map_math.hpp>
 #include <lumen/error.hpp>
 #include <lumen/io.hpp>
+#include <lumen/layer_names.hpp>
 #include <lumen/resample.hpp>
 
 #include "session.hpp"
@@ -89,6 +90,19 @@ InputBatch load_input(const std::filesystem::path& file, const Model& model,
   InputBatch batch{prepare_input(image, model.input_spec(), mean, std),
                    upsample_bilinear(image, sample.at(1), sample.at(2))};
   return batch;
+}
+
+std::optional<NodeId> chosen_layer(const Model& model, const std::string& text) {
+  if (text.empty()) return std::nullopt;
+  const NodeId id = resolve_layer(model.graph(), text);
+  const Node& node = model.graph().node(id);
+  const Shape& s = node.output_shape;
+  if (s.size() == 4 && s[2] * s[3] == 1) {
+    std::cerr << "lumen: warning: --layer " << text << " is node '" << node.name
+              << "', whose maps are 1x1: a class activation map there is one value per sample, "
+                 "upsampled to a constant image\n";
+  }
+  return id;
 }
 
 CLI::Option* add_max_image_pixels_option(CLI::App& app, std::int64_t& max_pixels) {

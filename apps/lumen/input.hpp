@@ -3,6 +3,7 @@
 #include <filesystem>
 #include <lumen/model.hpp>
 #include <lumen/tensor.hpp>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -32,6 +33,11 @@ InputBatch load_input(const std::filesystem::path& file, const Model& model,
 /// Declares --max-image-pixels on a command whose --input may be an image, stored in
 /// `max_pixels` (which holds the default, lumen::default_max_image_pixels).
 CLI::Option* add_max_image_pixels_option(CLI::App& app, std::int64_t& max_pixels);
+
+/// --layer: nothing when `text` is empty, else the node it names (lumen::resolve_layer: a node or
+/// tensor name, or a PyTorch module path such as "layer4"). Warns on stderr when the layer's maps
+/// are 1x1, where a layer-space map is one value per sample.
+std::optional<NodeId> chosen_layer(const Model& model, const std::string& text);
 
 /// "0.5,0.25,1" -> {0.5, 0.25, 1}, "" -> {}; throws UsageError naming `flag` on anything else.
 std::vector<float> parse_floats(const std::string& text, std::string_view flag);

@@ -108,12 +108,38 @@ void check_spatial_layer(const Model& model, NodeId layer) {
   }
 }
 
+namespace {
+
+// A classifier convolution: a Conv giving one map per class that reaches the logits through
+// single-input activations, pooling and reshapes only (SqueezeNet's last 1x1 conv). Its maps score
+// classes; the features the model found come before it.
+std::optional<NodeId> classifier_convolution(const Model& model) {
+  const Graph& g = model.graph();
+  for (NodeId id = model.logits_node();;) {
+    const Node& node = g.node(id);
+    const std::string op = node.layer->op_type();
+    if (op == "Conv") {
+      const auto& s = node.output_shape;
+      if (s.size() == 4 && s[1] == model.class_count()) return id;
+      return std::nullopt;
+    }
+    const LayerKind kind = node.layer->kind();
+    const bool summarises = kind == LayerKind::activation || kind == LayerKind::pooling ||
+                            op == "GlobalAveragePool" || op == "AveragePool" ||
+                            op == "GlobalMaxPool" || passes_through(node);
+    if (node.inputs.size() != 1 || !summarises) return std::nullopt;
+    id = node.inputs[0];
+  }
+}
+
+}  // namespace
+
 NodeId default_spatial_layer(const Model& model) {
   const Graph& g = model.graph();
-  const NodeId logits = model.logits_node();
+  const NodeId head = classifier_convolution(model).value_or(model.logits_node());
   std::optional<NodeId> last_spatial, last_unpooled;
   for (NodeId id : g.topological_order()) {
-    if (id == logits) break;
+    if (id == head) break;
     const Node& node = g.node(id);
     const auto& s = node.output_shape;
     if (id == g.input() || s.size() != 4 || s[2] * s[3] <= 1) continue;

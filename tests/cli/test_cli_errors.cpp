@@ -80,6 +80,9 @@ TEST_CASE("explain refuses options that do not fit the method or input", "[cli]"
   require_failure("--raw-layer", 2, {"--raw-layer", "saliency"});
   require_failure("--layer conv1", 2, {"--layer", "saliency"});
   require_failure("--layer no_such_node", 1, {"no_such_node"}, shapes_image("spot"), "grad-cam");
+  require_failure("--layer conv", 1,
+                  {"no node, tensor or module named 'conv'", "closest: conv1, conv2"},
+                  shapes_image("spot"), "grad-cam");
   require_failure("--mean 0.5 --std x", 2, {"--std", "x"});
   require_failure("--mean 0.5,0.5 --std 1,1", 1, {"mean", "2 values", "1 channels"});
   const TempDir inputs;

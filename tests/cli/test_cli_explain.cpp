@@ -157,7 +157,13 @@ TEST_CASE("explain with a layer-space method writes upsampled or raw layer maps"
     REQUIRE(r.exit_code == 0);
     CHECK(lumen::read_npy(dir / "c1.npy").shape() == Shape{1, 1, 32, 32});
     CHECK(read_json(dir / "c1.json")["layer"] == "conv1");
+    CHECK_THAT(r.err, !Contains("warning"));
   }
+  // A layer of 1x1 maps is taken, with a warning: the map is constant.
+  const Run pooled =
+      run_lumen(explain_args(image, "grad-cam", dir / "gap.npy") + " --raw-layer --layer gap");
+  REQUIRE(pooled.exit_code == 0);
+  CHECK_THAT(pooled.err, Contains("warning: --layer gap is node 'gap', whose maps are 1x1"));
 }
 
 TEST_CASE("explain --raw-layer with lrp --layer writes the relevance at the layer", "[cli]") {

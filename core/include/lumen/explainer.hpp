@@ -142,11 +142,13 @@ LUMEN_API std::optional<std::string> why_not(const ExplainerInfo& info, const Mo
 LUMEN_API void check_targets(const Model& model, const Tensor& input,
                              std::span<const std::int64_t> targets);
 
-/// The default layer of layer-space methods: the last convolution-like node before the logits
-/// whose output is a spatial map [N,C,h,w] with h*w > 1, typically the last convolution's
-/// activation: pooling layers (max, average) after it only summarise its maps and are passed
-/// over, unless the model's only spatial maps are pooled ones. Throws InvalidArgument when the
-/// model has none.
+/// The default layer of layer-space methods: the last convolution-like node before the
+/// classification head whose output is a spatial map [N,C,h,w] with h*w > 1, typically the last
+/// convolution's activation: pooling layers (max, average) after it only summarise its maps and
+/// are passed over, unless the model's only spatial maps are pooled ones. The head starts at the
+/// logits, or at a classifier convolution (one map per class reaching the logits through
+/// activations, pooling and reshapes only, as SqueezeNet's), whose class maps are not features.
+/// Throws InvalidArgument when the model has none.
 LUMEN_API NodeId default_spatial_layer(const Model& model);
 
 /// A model's global-average-pooling head: `features` -> GlobalAveragePool `pool` -> (Flatten,
