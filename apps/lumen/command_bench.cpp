@@ -28,7 +28,7 @@ struct BenchOptions {
   std::vector<std::string> params;
   std::int64_t images = 3;
   std::int64_t warmup = 1;
-  std::int64_t max_image_pixels = default_max_image_pixels;
+  ImageOptions image;
 };
 
 struct MethodResult {
@@ -75,7 +75,7 @@ double median(std::vector<double> v) {
 // The images to explain: --input's batch, else `count` seeded random images of the model's
 // input shape (uniform in [0,1), the range of a normalised image).
 Tensor bench_inputs(const BenchOptions& o, const Model& model, std::uint64_t seed) {
-  if (!o.input.empty()) return load_input(o.input, model, {}, {}, o.max_image_pixels).values;
+  if (!o.input.empty()) return load_input(o.input, model, o.image).values;
   Tensor x(model.batch_shape(o.images));
   std::mt19937_64 rng(seed);
   std::uniform_real_distribution<float> u(0.0F, 1.0F);
@@ -179,7 +179,7 @@ Command add_bench_command(CLI::App& parent) {
   app->add_option("--methods", o->methods, "Explainers to time, comma-separated")->required();
   app->add_option("--input", o->input,
                   "Images: .npy batch or PNG/JPEG (default: --images seeded random inputs)");
-  add_max_image_pixels_option(*app, o->max_image_pixels);
+  add_image_options(*app, o->image);
   app->add_option("--images", o->images, "Random images to explain when --input is not given")
       ->check(CLI::Range(1, 100000))
       ->capture_default_str();

@@ -23,14 +23,14 @@ namespace lumen::cli {
 namespace {
 
 struct ExplainOptions {
-  std::string model, input, method, layer, mean, std, out;
+  std::string model, input, method, layer, out;
   std::vector<std::string> params;
   std::int64_t target = -1;
   CLI::Option* target_option = nullptr;
   bool raw_layer = false;
   std::string channels = "auto";
   std::string dump_details;
-  std::int64_t max_image_pixels = default_max_image_pixels;
+  ImageOptions image;
 };
 
 std::map<std::string, std::string> given_params(const std::vector<std::string>& assignments) {
@@ -143,8 +143,7 @@ int run_explain(const ExplainOptions& o, Session& session) {
                           " is out of range: the model has " + std::to_string(model.class_count()) +
                           " classes (0.." + std::to_string(model.class_count() - 1) + ")");
   }
-  const InputBatch input = load_input(o.input, model, parse_floats(o.mean, "--mean"),
-                                      parse_floats(o.std, "--std"), o.max_image_pixels);
+  const InputBatch input = load_input(o.input, model, o.image);
   const std::optional<NodeId> layer = chosen_layer(model, o.layer);
 
   const auto context = session.make_context();
@@ -265,9 +264,7 @@ Command add_explain_command(CLI::App& parent) {
                   "Write the method's details (e.g. Cluster-CAM's clusters, scores and masks) to "
                   "this directory: each as .npy, image details also as heatmap PNGs")
       ->type_name("DIR");
-  app->add_option("--mean", o->mean, "Per-channel mean for image inputs, e.g. 0.485,0.456,0.406");
-  app->add_option("--std", o->std, "Per-channel std for image inputs, e.g. 0.229,0.224,0.225");
-  add_max_image_pixels_option(*app, o->max_image_pixels);
+  add_image_options(*app, o->image);
   app->add_option("--out", o->out, "Output: .npy (raw attribution) or .png (heatmaps)")
       ->required()
       ->check([](const std::string& value) {

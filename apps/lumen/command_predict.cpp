@@ -17,10 +17,10 @@ namespace lumen::cli {
 namespace {
 
 struct PredictOptions {
-  std::string model, input, data, mean, std;
+  std::string model, input, data;
   std::int64_t top = 5;
   bool json = false;
-  std::int64_t max_image_pixels = default_max_image_pixels;
+  ImageOptions image;
 };
 
 nlohmann::json row(const Tensor& t, std::int64_t r) {
@@ -112,8 +112,7 @@ int run_predict(const PredictOptions& o, Session& session) {
   }
   const Model model = session.load_model(o.model);
   if (!o.data.empty()) return run_predict_dataset(o, model, session);
-  const InputBatch input = load_input(o.input, model, parse_floats(o.mean, "--mean"),
-                                      parse_floats(o.std, "--std"), o.max_image_pixels);
+  const InputBatch input = load_input(o.input, model, o.image);
   const auto context = session.make_context();
   const Scores scores = predict(model, input.values, *context, "input '" + o.input + "'");
   const std::int64_t n = scores.logits.dim(0), classes = scores.logits.dim(1);
@@ -165,11 +164,7 @@ Command add_predict_command(CLI::App& parent) {
   app->add_flag("--json", o->json, "Print logits and probabilities as JSON");
   // A dataset's samples are normalised as the model's metadata says, and its images have their
   // own limit (image-folder's max_pixels option): these options apply to --input only.
-  app->add_option("--mean", o->mean, "Per-channel mean for image inputs, e.g. 0.485,0.456,0.406")
-      ->excludes(data);
-  app->add_option("--std", o->std, "Per-channel std for image inputs, e.g. 0.229,0.224,0.225")
-      ->excludes(data);
-  add_max_image_pixels_option(*app, o->max_image_pixels)->excludes(data);
+  add_image_options(*app, o->image, data);
   return {app, [o](Session& session) { return run_predict(*o, session); }};
 }
 

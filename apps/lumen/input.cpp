@@ -62,13 +62,15 @@ InputBatch load_npy_input(const std::filesystem::path& file, const Model& model)
 }  // namespace
 
 InputBatch load_input(const std::filesystem::path& file, const Model& model,
-                      const std::vector<float>& mean, const std::vector<float>& std,
-                      std::int64_t max_image_pixels) {
+                      const ImageOptions& options) {
+  const std::vector<float> mean = parse_floats(options.mean, "--mean");
+  const std::vector<float> std = parse_floats(options.std, "--std");
+  const bool imagenet = options.preprocess == "imagenet";
   const std::string ext = lower_extension(file);
   if (ext == ".npy") {
-    if (!mean.empty() || !std.empty()) {
-      throw UsageError("--mean/--std apply to image inputs; the .npy input '" + file.string() +
-                       "' is used as is");
+    if (!mean.empty() || !std.empty() || imagenet) {
+      throw UsageError("--mean/--std and --preprocess apply to image inputs; the .npy input '" +
+                       file.string() + "' is used as is");
     }
     return load_npy_input(file, model);
   }
@@ -76,9 +78,11 @@ InputBatch load_input(const std::filesystem::path& file, const Model& model,
     throw InvalidArgument("input '" + file.string() +
                           "' is neither .npy nor an image (.png, .jpg, .jpeg)");
   }
-  const Tensor image = read_image(file, {max_image_pixels, "--max-image-pixels"});
+  const Tensor image = read_image(file, {options.max_pixels, "--max-image-pixels"});
   const InputSpec& spec = model.input_spec();
-  if (mean.empty() && std.empty() && (spec.mean.empty() || spec.std.empty())) {
+  const bool preset_normalises = imagenet && spec.sample_shape.at(0) == 3;
+  if (mean.empty() && std.empty() && !preset_normalises &&
+      (spec.mean.empty() || spec.std.empty())) {
     // Silently feeding [0, 1] pixels to a model trained on normalised ones gives plausible but
     // wrong scores and maps (ResNet-50: top-1 probability 0.48 instead of 0.91).
     std::cerr << "lumen: warning: the image '" << file.string()
@@ -87,9 +91,16 @@ InputBatch load_input(const std::filesystem::path& file, const Model& model,
                  "normalised images (ImageNet models are) then scores it wrongly\n";
   }
   const Shape& sample = spec.sample_shape;
-  InputBatch batch{prepare_input(image, model.input_spec(), mean, std),
-                   upsample_bilinear(image, sample.at(1), sample.at(2))};
-  return batch;
+  Tensor values = imagenet ? prepare_imagenet_input(image, spec, mean, std)
+                           : prepare_input(image, spec, mean, std);
+  // The background is what the model sees, before normalisation.
+  Tensor background =
+      imagenet ? prepare_imagenet_input(
+                     image, InputSpec{{image.dim(1), sample.at(1), sample.at(2)}, {}, {}},
+                     std::vector<float>(static_cast<std::size_t>(image.dim(1)), 0.0F),
+                     std::vector<float>(static_cast<std::size_t>(image.dim(1)), 1.0F))
+               : upsample_bilinear(image, sample.at(1), sample.at(2));
+  return {std::move(values), std::move(background)};
 }
 
 std::optional<NodeId> chosen_layer(const Model& model, const std::string& text) {
@@ -103,6 +114,24 @@ std::optional<NodeId> chosen_layer(const Model& model, const std::string& text) 
                  "upsampled to a constant image\n";
   }
   return id;
+}
+
+void add_image_options(CLI::App& app, ImageOptions& options, CLI::Option* excluded) {
+  std::vector<CLI::Option*> added{
+      app.add_option("--mean", options.mean,
+                     "Per-channel mean for image inputs, e.g. 0.485,0.456,0.406"),
+      app.add_option("--std", options.std,
+                     "Per-channel std for image inputs, e.g. 0.229,0.224,0.225"),
+      app.add_option("--preprocess", options.preprocess,
+                     "How an image becomes model input: stretch (resize to the model's H x W) or "
+                     "imagenet (torchvision's Resize(256) + CenterCrop(224) with Pillow's "
+                     "antialiasing, ImageNet mean/std unless --mean/--std)")
+          ->check(CLI::IsMember({"stretch", "imagenet"}))
+          ->capture_default_str(),
+      add_max_image_pixels_option(app, options.max_pixels)};
+  if (excluded != nullptr) {
+    for (CLI::Option* option : added) option->excludes(excluded);
+  }
 }
 
 CLI::Option* add_max_image_pixels_option(CLI::App& app, std::int64_t& max_pixels) {

@@ -1,6 +1,7 @@
 #pragma once
 #include <cstdint>
 #include <filesystem>
+#include <lumen/io.hpp>
 #include <lumen/model.hpp>
 #include <lumen/tensor.hpp>
 #include <optional>
@@ -21,14 +22,26 @@ struct InputBatch {
   Tensor background;  ///< [N,C',H,W] in [0,1], C' = 1 or 3
 };
 
+/// How an image --input becomes model input: --mean, --std, --preprocess, --max-image-pixels.
+struct ImageOptions {
+  std::string mean, std;               ///< as given: "0.485,0.456,0.406", or empty
+  std::string preprocess = "stretch";  ///< "stretch" or "imagenet"
+  std::int64_t max_pixels = default_max_image_pixels;
+};
+
+/// Declares --mean, --std, --preprocess and --max-image-pixels into `options`, each excluding
+/// `excluded` when given.
+void add_image_options(CLI::App& app, ImageOptions& options, CLI::Option* excluded = nullptr);
+
 /// Reads --input: an .npy array ([N,C,H,W] or [C,H,W], used as is; its background is the array
 /// itself, grey and min-max scaled) or a PNG/JPEG image (read_image with at most
-/// `max_image_pixels`, then prepare_input with the model's input spec and the --mean/--std
-/// overrides; its background is the image resized). Throws naming the file for a wrong shape,
-/// non-finite values or an image read_image refuses.
+/// `options.max_pixels`, then prepare_input, or prepare_imagenet_input for --preprocess imagenet,
+/// with the model's input spec and the --mean/--std overrides; its background is the image as
+/// the model sees it before normalisation). Warns when nothing normalises an image. Throws naming
+/// the file for a wrong shape, non-finite values or an image read_image refuses, and UsageError
+/// for image options given with an .npy input.
 InputBatch load_input(const std::filesystem::path& file, const Model& model,
-                      const std::vector<float>& mean, const std::vector<float>& std,
-                      std::int64_t max_image_pixels);
+                      const ImageOptions& options);
 
 /// Declares --max-image-pixels on a command whose --input may be an image, stored in
 /// `max_pixels` (which holds the default, lumen::default_max_image_pixels).

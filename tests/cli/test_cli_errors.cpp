@@ -88,6 +88,14 @@ TEST_CASE("explain refuses options that do not fit the method or input", "[cli]"
   const TempDir inputs;
   lumen::write_npy(inputs / "ok.npy", lumen::Tensor({1, 1, 32, 32}, 0.5F));
   require_failure("--mean 0.5 --std 0.2", 2, {"--mean", "ok.npy"}, inputs / "ok.npy");
+  require_failure("--preprocess imagenet", 2, {"--preprocess", "ok.npy"}, inputs / "ok.npy");
+  const Run unknown =
+      run_lumen("explain --model '" + shapes_model() + "' --input '" + shapes_image("spot") +
+                "' --method saliency --out x.npy --preprocess crop");
+  CHECK(unknown.exit_code == 2);
+  CHECK_THAT(unknown.err, Contains("--preprocess: crop not in {stretch,imagenet}"));
+  // The shapes model takes 32 x 32 images: a square, so the ImageNet crop applies (32 of 37).
+  require_failure("--preprocess imagenet --target 9", 1, {"target", "9"});
 }
 
 TEST_CASE("predict and inspect report errors with exit code 1", "[cli]") {

@@ -525,3 +525,33 @@ TEST_CASE("read_npy reads a shape with a zero as an empty tensor", "[io][parsing
   CHECK(t.shape() == Shape{0, 3});
   CHECK(t.size() == 0);
 }
+
+TEST_CASE("prepare_imagenet_input crops the centre after the shorter side is resized", "[io]") {
+  const lumen::InputSpec spec{{3, 224, 224}, {}, {}};
+  // 256 x 300 levels: no resize (the shorter side is 256 already), a crop at rows 16..239 and
+  // columns round(76 / 2) = 38.., then ImageNet's mean and std.
+  Tensor image({1, 3, 256, 300});
+  for (std::int64_t i = 0; i < image.size(); ++i) image[i] = static_cast<float>(i % 251) / 255.0F;
+  const Tensor x = lumen::prepare_imagenet_input(image, spec);
+  REQUIRE(x.shape() == Shape{1, 3, 224, 224});
+  const float mean[] = {0.485F, 0.456F, 0.406F}, stdev[] = {0.229F, 0.224F, 0.225F};
+  for (std::int64_t c = 0; c < 3; ++c) {
+    for (std::int64_t y : {0, 100, 223}) {
+      for (std::int64_t col : {0, 57, 223}) {
+        const float source = image[((c * 256) + y + 16) * 300 + col + 38];
+        REQUIRE(x[(c * 224 + y) * 224 + col] == Approx((source - mean[c]) / stdev[c]));
+      }
+    }
+  }
+  // A constant image stays constant through the antialiased resize (the weights sum to 1).
+  const Tensor flat = lumen::prepare_imagenet_input(Tensor({1, 1, 480, 640}, 128.0F / 255.0F),
+                                                    lumen::InputSpec{{1, 224, 224}, {}, {}});
+  REQUIRE(flat.shape() == Shape{1, 1, 224, 224});
+  for (float v : flat.values()) REQUIRE(v == 128.0F / 255.0F);
+  // The given mean and std replace ImageNet's.
+  const Tensor own =
+      lumen::prepare_imagenet_input(image, spec, {0.0F, 0.0F, 0.0F}, {1.0F, 1.0F, 1.0F});
+  REQUIRE(own[0] == image[16 * 300 + 38]);
+  REQUIRE_THROWS_WITH(lumen::prepare_imagenet_input(image, lumen::InputSpec{{3, 224, 200}, {}, {}}),
+                      Catch::Contains("crops a square") && Catch::Contains("[3,224,200]"));
+}

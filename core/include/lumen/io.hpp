@@ -64,6 +64,17 @@ LUMEN_API Tensor prepare_input(const Tensor& image, const InputSpec& spec,
                                const std::vector<float>& mean_override = {},
                                const std::vector<float>& std_override = {});
 
+/// torchvision's ImageNet evaluation transform on a PIL image (Resize(R), CenterCrop(S), ToTensor,
+/// Normalize), for a model taking S x S inputs, R = round(S / 0.875) (256 for 224, 342 for 299):
+/// the shorter side of `image` ([N,C,H,W] in [0,1], read as 8-bit levels) is resized to R with
+/// Pillow's antialiased bilinear filter in its 8-bit fixed-point arithmetic, the centre S x S is
+/// cropped, and prepare_input converts the channels and normalises, with ImageNet's mean and std
+/// for 3-channel models unless overridden. Throws InvalidArgument for a model input that is not
+/// square.
+LUMEN_API Tensor prepare_imagenet_input(const Tensor& image, const InputSpec& spec,
+                                        const std::vector<float>& mean_override = {},
+                                        const std::vector<float>& std_override = {});
+
 /// How display_map combines the channels of an attribution.
 enum class ChannelReduction {
   automatic,  ///< the maximum for unsigned maps, the sum for signed ones
