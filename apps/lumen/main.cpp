@@ -67,11 +67,11 @@ int main(int argc, char** argv) {
                "importer or dataset kind of the same name (warned); otherwise it is refused "
                "(also LUMEN_ALLOW_OVERRIDE=1)");
 
-  const std::vector<Command> commands{add_plugins_command(app), add_inspect_command(app),
-                                      add_predict_command(app), add_explain_command(app),
-                                      add_demo_command(app),    add_bench_command(app),
-                                      add_data_command(app),    add_protocol_command(app),
-                                      add_train_command(app),   add_evaluate_command(app)};
+  const std::vector<Command> commands{
+      add_plugins_command(app),  add_inspect_command(app),  add_predict_command(app),
+      add_explain_command(app),  add_demo_command(app),     add_bench_command(app),
+      add_data_command(app),     add_protocol_command(app), add_train_command(app),
+      add_evaluate_command(app), add_annotate_command(app)};
   for (auto* sub : app.get_subcommands({})) {
     sub->footer(
         "Global flags (--log-level, --threads, --seed, --backend, --pass-memory, "

@@ -80,5 +80,6 @@ Command add_data_command(CLI::App& parent);
 Command add_evaluate_command(CLI::App& parent);
 Command add_train_command(CLI::App& parent);
 Command add_protocol_command(CLI::App& parent);
+Command add_annotate_command(CLI::App& parent);
 
 }  // namespace lumen::cli
