@@ -2,8 +2,8 @@
 // model's metadata (lumen.mean, lumen.std, lumen.labels), which lumen then applies and shows by
 // itself.
 #include <CLI/CLI.hpp>
-#include <cmath>
 #include <charconv>
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
