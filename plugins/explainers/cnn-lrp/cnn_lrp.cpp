@@ -11,6 +11,7 @@
 #include <lumen/composite.hpp>
 #include <lumen/error.hpp>
 #include <lumen/explainer.hpp>
+#include <lumen/explainer_info.hpp>
 #include <lumen/model.hpp>
 #include <lumen/plugin.hpp>
 #include <lumen/propagation.hpp>
@@ -33,39 +34,29 @@ class CnnLrp final : public lumen::Explainer {
   explicit CnnLrp(const lumen::Registry& registry) : registry_(registry) {}
 
   lumen::ExplainerInfo info() const override {
-    using lumen::ParamType;
-    lumen::ExplainerInfo i;
-    i.name = "cnn-lrp";
-    i.family = lumen::Family::propagation;
-    i.summary =
+    return lumen::propagation_info(
+        "cnn-lrp",
         "LRP with the paper's alpha + beta = 1 two-term rule at convolutions and dense layers and "
-        "max-pool relevance upsampled, normalised to [-1, 1]";
-    i.citation =
+        "max-pool relevance upsampled, normalised to [-1, 1]",
         "B. Zang, L. Ding, Z. Feng, M. Zhu, T. Lei, M. Xing, X. Zhou. CNN-LRP: Understanding "
-        "Convolutional Neural Networks Performance for Target Recognition in SAR Images. "
-        "Sensors 21(13), 4536, 2021.";
-    i.requirements = lumen::requires_layer_access;
-    i.output = lumen::OutputSpace::input;
-    i.signed_output = true;
-    i.params = {
-        lumen::param::real(
-            "alpha", 2.0,
-            "weight of the raising contributions (paper convention: alpha + beta = 1)")
-            .within(1.0, 1e6),
-        lumen::param::real(
-            "beta", -1.0,
-            "signed weight of the lowering contributions (paper convention: beta = 1 - alpha <= 0; "
-            "the usual alpha-beta rule's beta is -beta)")
-            .within(-1e6, 0.0),
-        lumen::param::choice(
-            "pool_upsampling", "copy", {"copy", "split"},
-            "how a max-pooled relevance value is upsampled over its window: copy (nearest "
-            "neighbour) or split (evenly; keeps the total)"),
-        lumen::param::composite(registry_,
-                                "the two-term rule of alpha and beta at every linear layer"),
-        lumen::param::canonizers(registry_, ""),
-    };
-    return i;
+        "Convolutional Neural Networks Performance for Target Recognition in SAR Images. Sensors "
+        "21(13), 4536, 2021.",
+        {
+            lumen::param::real(
+                "alpha", 2.0,
+                "weight of the raising contributions (paper convention: alpha + beta = 1)")
+                .within(1.0, 1e6),
+            lumen::param::real("beta", -1.0,
+                               "signed weight of the lowering contributions (paper convention: "
+                               "beta = 1 - alpha <= 0; the usual alpha-beta rule's beta is -beta)")
+                .within(-1e6, 0.0),
+            lumen::param::choice("pool_upsampling", "copy", {"copy", "split"},
+                                 "how a max-pooled relevance value is upsampled over its window: "
+                                 "copy (nearest neighbour) or split (evenly; keeps the total)"),
+            lumen::param::composite(registry_,
+                                    "the two-term rule of alpha and beta at every linear layer"),
+            lumen::param::canonizers(registry_, ""),
+        });
   }
 
  protected:

@@ -8,6 +8,7 @@
 #include <lumen/composite.hpp>
 #include <lumen/error.hpp>
 #include <lumen/explainer.hpp>
+#include <lumen/explainer_info.hpp>
 #include <lumen/model.hpp>
 #include <lumen/plugin.hpp>
 #include <lumen/propagation.hpp>
@@ -21,35 +22,26 @@ class DeepTaylor final : public lumen::Explainer {
   explicit DeepTaylor(const lumen::Registry& registry) : registry_(registry) {}
 
   lumen::ExplainerInfo info() const override {
-    using lumen::ParamType;
-    lumen::ExplainerInfo i;
-    i.name = "deep-taylor";
-    i.family = lumen::Family::propagation;
-    i.summary =
-        "deep Taylor decomposition: z+ at the hidden layers, z-box or w^2 at the input layer";
-    i.citation =
+    return lumen::propagation_info(
+        "deep-taylor",
+        "deep Taylor decomposition: z+ at the hidden layers, z-box or w^2 at the input layer",
         "G. Montavon, S. Lapuschkin, A. Binder, W. Samek, K.-R. Mueller. Explaining Nonlinear "
-        "Classification Decisions with Deep Taylor Decomposition. Pattern Recognition 65, "
-        "211-222, 2017.";
-    i.requirements = lumen::requires_layer_access;
-    i.output = lumen::OutputSpace::input;
-    i.signed_output = true;
-    i.params = {
-        lumen::param::choice(
-            "input_rule", "zbox", {"zbox", "wsquare"},
-            "rule at the linear layer nearest the input: zbox (inputs bounded by low and high) or "
-            "wsquare (unbounded inputs)"),
-        lumen::param::list(
-            "low", lumen::ParamType::real, "0",
-            "zbox: lowest input value, one number or a comma list with one per input channel"),
-        lumen::param::list(
-            "high", lumen::ParamType::real, "1",
-            "zbox: highest input value, one number or a comma list with one per input channel"),
-        lumen::param::composite(registry_,
-                                "z+ at the hidden layers, input_rule at the input layer"),
-        lumen::param::canonizers(registry_, ""),
-    };
-    return i;
+        "Classification Decisions with Deep Taylor Decomposition. Pattern Recognition 65, 211-222, "
+        "2017.",
+        {
+            lumen::param::choice("input_rule", "zbox", {"zbox", "wsquare"},
+                                 "rule at the linear layer nearest the input: zbox (inputs bounded "
+                                 "by low and high) or wsquare (unbounded inputs)"),
+            lumen::param::list(
+                "low", lumen::ParamType::real, "0",
+                "zbox: lowest input value, one number or a comma list with one per input channel"),
+            lumen::param::list(
+                "high", lumen::ParamType::real, "1",
+                "zbox: highest input value, one number or a comma list with one per input channel"),
+            lumen::param::composite(registry_,
+                                    "z+ at the hidden layers, input_rule at the input layer"),
+            lumen::param::canonizers(registry_, ""),
+        });
   }
 
  protected:

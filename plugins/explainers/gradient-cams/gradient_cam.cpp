@@ -62,16 +62,9 @@ class GradientCam final : public Explainer {
 
 ExplainerInfo gradient_cam_info(std::string name, std::string summary, std::string citation,
                                 std::vector<ParamSpec> params) {
-  ExplainerInfo i;
-  i.name = std::move(name);
-  i.family = Family::cam;
-  i.summary = std::move(summary);
-  i.citation = std::move(citation);
-  i.requirements = requires_gradients | requires_layer_access;
-  i.output = OutputSpace::layer;
-  i.layer_use = LayerUse::required;
-  i.signed_output = true;  // with relu=false; the default (relu) map is not (signed_map)
-  i.params = std::move(params);
+  ExplainerInfo i =
+      cam_info(std::move(name), std::move(summary), std::move(citation), std::move(params));
+  i.requirements |= requires_gradients;
   return i;
 }
 

@@ -59,36 +59,31 @@ lumen::Tensor masked_copies(const lumen::Tensor& x, const lumen::Tensor& b,
 class GroupCam final : public lumen::Explainer {
  public:
   lumen::ExplainerInfo info() const override {
-    using lumen::ParamType;
-    lumen::ExplainerInfo i;
-    i.name = "group-cam";
-    i.family = lumen::Family::cam;
-    i.summary =
+    lumen::ExplainerInfo i = lumen::cam_info(
+        "group-cam",
         "Grad-CAM maps summed in groups of channels, each group weighted by the target score of "
-        "the input kept by the group's mask against its blurred copy";
-    i.citation =
+        "the input kept by the group's mask against its blurred copy",
         "Q. Zhang, L. Rao, Y. Yang. Group-CAM: Group Score-Weighted Visual Explanations for Deep "
-        "Convolutional Networks. arXiv:2103.13859, 2021.";
-    i.requirements = lumen::requires_gradients | lumen::requires_layer_access;
-    i.output = lumen::OutputSpace::layer;
-    i.layer_use = lumen::LayerUse::required;
-    i.signed_output = true;
-    i.params = {
-        lumen::param::integer(
-            "groups", 32,
-            "number of groups G of consecutive channels (clamped to the layer's channel count)")
-            .within(1, 1 << 20),
-        lumen::param::real(
-            "denoise_percentile", 70.0,
-            "values of a group map not above this percentile of it are set to 0 (0: no de-noising)")
-            .within(0.0, 100.0),
-        lumen::param::integer("blur_kernel", 51, "size of the Gaussian blur's square kernel (odd)")
-            .within(1, 1001),
-        lumen::param::real("blur_sigma", 50.0, "standard deviation of the Gaussian blur, in pixels")
-            .within(1e-3, 1e6),
-        lumen::param::relu("apply ReLU to the weighted sum"),
-        lumen::param::batch_size("masked inputs per forward pass (bounds memory)"),
-    };
+        "Convolutional Networks. arXiv:2103.13859, 2021.",
+        {
+            lumen::param::integer(
+                "groups", 32,
+                "number of groups G of consecutive channels (clamped to the layer's channel count)")
+                .within(1, 1 << 20),
+            lumen::param::real("denoise_percentile", 70.0,
+                               "values of a group map not above this percentile of it are set to 0 "
+                               "(0: no de-noising)")
+                .within(0.0, 100.0),
+            lumen::param::integer("blur_kernel", 51,
+                                  "size of the Gaussian blur's square kernel (odd)")
+                .within(1, 1001),
+            lumen::param::real("blur_sigma", 50.0,
+                               "standard deviation of the Gaussian blur, in pixels")
+                .within(1e-3, 1e6),
+            lumen::param::relu("apply ReLU to the weighted sum"),
+            lumen::param::batch_size("masked inputs per forward pass (bounds memory)"),
+        });
+    i.requirements |= lumen::requires_gradients;
     return i;
   }
 

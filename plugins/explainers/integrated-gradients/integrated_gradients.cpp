@@ -8,6 +8,7 @@
 #include <lumen/baseline.hpp>
 #include <lumen/batching.hpp>
 #include <lumen/explainer.hpp>
+#include <lumen/explainer_info.hpp>
 #include <lumen/model.hpp>
 #include <lumen/plugin.hpp>
 #include <lumen/propagation.hpp>
@@ -20,29 +21,21 @@ namespace {
 class IntegratedGradients final : public lumen::Explainer {
  public:
   lumen::ExplainerInfo info() const override {
-    using lumen::ParamType;
-    lumen::ExplainerInfo i;
-    i.name = "integrated-gradients";
-    i.family = lumen::Family::gradient;
-    i.summary =
+    lumen::ExplainerInfo i = lumen::gradient_info(
+        "integrated-gradients",
         "input minus baseline times the target score's gradient averaged along the straight path "
-        "between them";
-    i.citation =
-        "M. Sundararajan, A. Taly, Q. Yan. Axiomatic Attribution for Deep Networks. ICML, 2017.";
-    i.requirements = lumen::requires_gradients;
-    i.output = lumen::OutputSpace::input;
-    i.signed_output = true;
-    i.params = lumen::baseline_params({"zeros", "constant", "blur", "uniform", "npy"});
+        "between them",
+        "M. Sundararajan, A. Taly, Q. Yan. Axiomatic Attribution for Deep Networks. ICML, 2017.",
+        lumen::baseline_params({"zeros", "constant", "blur", "uniform", "npy"}));
     const std::vector<lumen::ParamSpec> own = {
         lumen::param::integer("steps", 50, "number of points on the path").within(1, 100000),
         lumen::param::choice("quadrature", "gauss-legendre",
                              {"riemann-left", "riemann-right", "riemann-middle",
                               "riemann-trapezoid", "gauss-legendre"},
                              "rule placing the points and weights on [0,1] (Captum's methods)"),
-        lumen::param::integer(
-            "internal_batch_size", 0,
-            "most interpolated inputs per forward/backward pass; 0: automatic, as many as fit the "
-            "pass memory (--pass-memory) and the cache")
+        lumen::param::integer("internal_batch_size", 0,
+                              "most interpolated inputs per forward/backward pass; 0: automatic, "
+                              "as many as fit the pass memory (--pass-memory) and the cache")
             .within(0, 1e9),
     };
     i.params.insert(i.params.end(), own.begin(), own.end());

@@ -10,6 +10,7 @@
 #include <lumen/composite.hpp>
 #include <lumen/error.hpp>
 #include <lumen/explainer.hpp>
+#include <lumen/explainer_info.hpp>
 #include <lumen/model.hpp>
 #include <lumen/plugin.hpp>
 #include <lumen/propagation.hpp>
@@ -27,21 +28,15 @@ class Lrp final : public lumen::Explainer {
   explicit Lrp(const lumen::Registry& registry) : registry_(registry) {}
 
   lumen::ExplainerInfo info() const override {
-    lumen::ExplainerInfo i;
-    i.name = "lrp";
-    i.family = lumen::Family::propagation;
-    i.summary =
+    lumen::ExplainerInfo i = lumen::propagation_info(
+        "lrp",
         "layer-wise relevance propagation of the target logit with one rule or a composite, "
-        "per-node overrides and canonizers (batch-norm folding)";
-    i.citation =
+        "per-node overrides and canonizers (batch-norm folding)",
         "S. Bach, A. Binder, G. Montavon, F. Klauschen, K.-R. Mueller, W. Samek. On Pixel-Wise "
-        "Explanations for Non-Linear Classifier Decisions by Layer-Wise Relevance "
-        "Propagation. PLOS ONE 10(7), 2015.";
-    i.requirements = lumen::requires_layer_access;
-    i.output = lumen::OutputSpace::input;
-    i.signed_output = true;
+        "Explanations for Non-Linear Classifier Decisions by Layer-Wise Relevance Propagation. "
+        "PLOS ONE 10(7), 2015.",
+        own_params());
     i.layer_use = lumen::LayerUse::optional;
-    i.params = own_params();
     for (auto& spec : rule_params()) i.params.push_back(std::move(spec));
     return i;
   }

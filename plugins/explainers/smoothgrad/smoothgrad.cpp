@@ -6,7 +6,9 @@
 #include <lumen/batching.hpp>
 #include <lumen/error.hpp>
 #include <lumen/explainer.hpp>
+#include <lumen/explainer_info.hpp>
 #include <lumen/model.hpp>
+#include <lumen/noise.hpp>
 #include <lumen/plugin.hpp>
 #include <lumen/registry.hpp>
 #include <random>
@@ -20,32 +22,24 @@ class SmoothGrad final : public lumen::Explainer {
   explicit SmoothGrad(const lumen::Registry& registry) : registry_(registry) {}
 
   lumen::ExplainerInfo info() const override {
-    using lumen::ParamType;
-    lumen::ExplainerInfo i;
-    i.name = "smoothgrad";
-    i.family = lumen::Family::gradient;
-    i.summary = "another explainer's map averaged over copies of the input with Gaussian noise";
-    i.citation =
+    lumen::ExplainerInfo i = lumen::gradient_info(
+        "smoothgrad",
+        "another explainer's map averaged over copies of the input with Gaussian noise",
         "D. Smilkov, N. Thorat, B. Kim, F. Viegas, M. Wattenberg. SmoothGrad: removing noise by "
-        "adding noise. ICML Workshop on Visualization for Deep Learning, 2017.";
-    i.requirements = lumen::requires_gradients;
-    i.output = lumen::OutputSpace::input;
-    i.signed_output = true;
+        "adding noise. ICML Workshop on Visualization for Deep Learning, 2017.",
+        {
+            lumen::param::text("base", "saliency",
+                               "registered input-space explainer whose maps are averaged"),
+            lumen::param::integer("samples", 10, "number of noisy copies per input")
+                .within(1, 100000),
+            lumen::param::noise_level(),
+            lumen::param::choice(
+                "variant", "mean", {"mean", "squared", "vargrad"},
+                "mean of the maps, mean of their squares (squared) or their variance (vargrad)"),
+            lumen::param::pattern(
+                "base", "a parameter of the base explainer, e.g. base.abs=false for saliency"),
+        });
     i.stochastic = true;
-    i.params = {
-        lumen::param::text("base", "saliency",
-                           "registered input-space explainer whose maps are averaged"),
-        lumen::param::integer("samples", 10, "number of noisy copies per input").within(1, 100000),
-        lumen::param::real(
-            "noise_level", 0.15,
-            "noise standard deviation as a fraction of each sample's value range (max x - min x)")
-            .within(0.0, 100.0),
-        lumen::param::choice(
-            "variant", "mean", {"mean", "squared", "vargrad"},
-            "mean of the maps, mean of their squares (squared) or their variance (vargrad)"),
-        lumen::param::pattern(
-            "base", "a parameter of the base explainer, e.g. base.abs=false for saliency"),
-    };
     return i;
   }
 
