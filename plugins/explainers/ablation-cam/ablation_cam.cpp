@@ -52,7 +52,7 @@ class AblationCam final : public lumen::Explainer {
                              lumen::Context& context) const override {
     const lumen::Model& model = request.model;
     const lumen::NodeId layer = lumen::cam_layer(request);
-    const bool probability = request.params.text("score") == "probability";
+    const bool probability = lumen::mask_score(request.params) == lumen::MaskScore::probability;
 
     lumen::ForwardOptions options;
     options.keep_all = false;

@@ -205,11 +205,9 @@ class ClusterCam final : public lumen::Explainer {
     }
     lumen::Tensor masks = lumen::upsample_bilinear(representatives, input.dim(2), input.dim(3));
     lumen::scale_planes_to_unit(masks);
-    const lumen::MaskScore score = request.params.text("score") == "probability"
-                                       ? lumen::MaskScore::probability
-                                       : lumen::MaskScore::logit;
     const lumen::Tensor scores = lumen::masked_scores(
-        model, input, masks, request.targets, score, request.params.integer("batch_size"), context);
+        model, input, masks, request.targets, lumen::mask_score(request.params),
+        request.params.integer("batch_size"), context);
 
     lumen::Tensor weights({n, k}), base({n}), scissors({n}), labels({n, k}), sizes({n, q}),
         iterations({n}), converged({n}), components({n});

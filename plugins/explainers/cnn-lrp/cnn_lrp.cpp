@@ -16,7 +16,7 @@
 #include <lumen/plugin.hpp>
 #include <lumen/propagation.hpp>
 #include <lumen/registry.hpp>
-#include <optional>
+#include <lumen/relevance.hpp>
 #include <sstream>
 
 #include "pool_upsampling_rule.hpp"
@@ -88,28 +88,24 @@ class CnnLrp final : public lumen::Explainer {
       }
     }
 
-    std::optional<lumen::CanonizedModel> canonized;
-    const auto& canonizers = request.params.choice_list("canonizers");
-    if (!canonizers.empty())
-      canonized = lumen::canonize(request.model, canonizers, registry_, context.backend());
-    const lumen::Model& model = canonized ? canonized->model : request.model;
+    lumen::RelevanceSetup setup =
+        lumen::relevance_setup(request, composite, given, registry_, context, "cnn-lrp");
+    const lumen::Model& model = setup.model();
     const lumen::Graph& g = model.graph();
-
-    const lumen::RulePlan plan = lumen::plan_rules(model, composite);
-    auto planned = lumen::make_rules(registry_, model, plan, given, "cnn-lrp");
     const auto upsampling = lumen::cnn_lrp::make_pool_upsampling_rule(
         copy ? lumen::cnn_lrp::Upsampling::copy : lumen::cnn_lrp::Upsampling::split);
     std::vector<std::string> pool_notes;
     for (lumen::NodeId id : g.topological_order()) {
       const lumen::Node& node = g.node(id);
-      if (node.layer->op_type() != "MaxPool" || plan.count(id)) continue;
-      planned.rules.for_node(node.name, upsampling);
+      if (node.layer->op_type() != "MaxPool" || setup.plan.count(id)) continue;
+      setup.planned.rules.for_node(node.name, upsampling);
       pool_notes.push_back("rule " + node.name + ": " + upsampling->name());
     }
 
     const lumen::NodeId input = g.input();
-    auto run = lumen::propagate_from_targets(model, request.input, request.targets, planned.rules,
-                                             lumen::StartValue::logit, {input}, context);
+    auto run =
+        lumen::propagate_from_targets(model, request.input, request.targets, setup.planned.rules,
+                                      lumen::StartValue::logit, {input}, context);
     lumen::Attribution a;
     a.map = std::move(run.signals.at(input));
     const std::int64_t n = a.map.dim(0);
@@ -141,8 +137,7 @@ class CnnLrp final : public lumen::Explainer {
                            : "composite: " + composite_name) +
                       "; max-pool upsampling: " + (copy ? "copy" : "split") +
                       "; map divided by max |R| per " + "sample");
-    if (canonized) a.notes.insert(a.notes.end(), canonized->notes.begin(), canonized->notes.end());
-    a.notes.insert(a.notes.end(), planned.notes.begin(), planned.notes.end());
+    a.notes.insert(a.notes.end(), setup.notes.begin(), setup.notes.end());
     a.notes.insert(a.notes.end(), pool_notes.begin(), pool_notes.end());
     return a;
   }

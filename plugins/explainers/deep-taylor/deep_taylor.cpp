@@ -13,7 +13,7 @@
 #include <lumen/plugin.hpp>
 #include <lumen/propagation.hpp>
 #include <lumen/registry.hpp>
-#include <optional>
+#include <lumen/relevance.hpp>
 
 namespace {
 
@@ -81,19 +81,13 @@ class DeepTaylor final : public lumen::Explainer {
       a.notes.push_back("composite: " + composite_name);
     }
 
-    std::optional<lumen::CanonizedModel> canonized;
-    const auto& canonizers = params.choice_list("canonizers");
-    if (!canonizers.empty())
-      canonized = lumen::canonize(request.model, canonizers, registry_, context.backend());
-    const lumen::Model& model = canonized ? canonized->model : request.model;
-    if (canonized) a.notes.insert(a.notes.end(), canonized->notes.begin(), canonized->notes.end());
-
-    auto planned = lumen::make_rules(registry_, model, lumen::plan_rules(model, composite), given,
-                                     "deep-taylor");
-    a.notes.insert(a.notes.end(), planned.notes.begin(), planned.notes.end());
-    const lumen::NodeId input = model.graph().input();
-    auto run = lumen::propagate_from_targets(model, request.input, request.targets, planned.rules,
-                                             lumen::StartValue::logit, {input}, context);
+    const lumen::RelevanceSetup setup =
+        lumen::relevance_setup(request, composite, given, registry_, context, "deep-taylor");
+    a.notes.insert(a.notes.end(), setup.notes.begin(), setup.notes.end());
+    const lumen::NodeId input = setup.model().graph().input();
+    auto run = lumen::propagate_from_targets(setup.model(), request.input, request.targets,
+                                             setup.planned.rules, lumen::StartValue::logit, {input},
+                                             context);
     a.map = std::move(run.signals.at(input));
     return a;
   }

@@ -2,7 +2,6 @@
 
 #include <lumen/cam.hpp>
 #include <lumen/model.hpp>
-#include <lumen/propagation.hpp>
 #include <utility>
 
 namespace lumen::gradient_cams {
@@ -18,10 +17,9 @@ class GradientCam final : public Explainer {
  protected:
   Attribution compute(const ExplainRequest& request, Context& context) const override {
     const NodeId layer = cam_layer(request);
-    auto run = propagate_from_targets(request.model, request.input, request.targets,
-                                      RuleMap(gradient_rule()), StartValue::one, {layer}, context);
-    const Tensor& features = run.trace.output(layer);
-    const Tensor& gradients = run.signals.at(layer);
+    const LayerGradients run = layer_gradients(request, layer, context);
+    const Tensor& features = run.features;
+    const Tensor& gradients = run.gradients;
     const bool relu = request.params.boolean("relu");
     Attribution result =
         std::holds_alternative<ChannelWeight>(method_.weighting)

@@ -15,7 +15,6 @@
 #include <lumen/explainer.hpp>
 #include <lumen/model.hpp>
 #include <lumen/plugin.hpp>
-#include <lumen/propagation.hpp>
 #include <lumen/resample.hpp>
 #include <lumen/trace.hpp>
 #include <numeric>
@@ -103,11 +102,9 @@ class GroupCam final : public lumen::Explainer {
     const lumen::Tensor blurred = lumen::gaussian_blur(input, request.params.real("blur_sigma"),
                                                        kernel, lumen::BlurBorder::reflect);
 
-    const auto run = lumen::propagate_from_targets(model, input, request.targets,
-                                                   lumen::RuleMap(lumen::gradient_rule()),
-                                                   lumen::StartValue::one, {layer}, context);
-    const lumen::Tensor& features = run.trace.output(layer);
-    const lumen::Tensor& gradients = run.signals.at(layer);
+    const lumen::LayerGradients run = lumen::layer_gradients(request, layer, context);
+    const lumen::Tensor& features = run.features;
+    const lumen::Tensor& gradients = run.gradients;
     const auto n = features.dim(0), k = features.dim(1), h = features.dim(2), w = features.dim(3);
     const auto plane = h * w;
     const std::int64_t groups = std::min(request.params.integer("groups"), k);

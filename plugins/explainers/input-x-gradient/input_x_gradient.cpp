@@ -20,12 +20,8 @@ class InputXGradient final : public lumen::Explainer {
  protected:
   lumen::Attribution compute(const lumen::ExplainRequest& request,
                              lumen::Context& context) const override {
-    const lumen::NodeId input = request.model.graph().input();
-    auto run = lumen::propagate_from_targets(request.model, request.input, request.targets,
-                                             lumen::RuleMap(lumen::gradient_rule()),
-                                             lumen::StartValue::one, {input}, context);
     lumen::Attribution a;
-    a.map = std::move(run.signals.at(input));
+    a.map = lumen::input_gradient(request.model, request.input, request.targets, context);
     for (std::int64_t i = 0; i < a.map.size(); ++i) a.map[i] *= request.input[i];
     return a;
   }

@@ -57,8 +57,6 @@ class IntegratedGradients final : public lumen::Explainer {
       chunk = lumen::samples_per_pass(model, context, lumen::PassKind::gradient, steps);
 
     const std::int64_t n = x.dim(0), per = x.size() / n;
-    const lumen::NodeId input_node = model.graph().input();
-    const lumen::RuleMap gradient(lumen::gradient_rule());
     lumen::Attribution result;
     result.map = lumen::Tensor(x.shape());
     for (std::int64_t s = 0; s < n; ++s) {
@@ -89,9 +87,8 @@ class IntegratedGradients final : public lumen::Explainer {
           }
           const std::vector<std::int64_t> targets(static_cast<std::size_t>(count),
                                                   request.targets[static_cast<std::size_t>(s)]);
-          auto run = lumen::propagate_from_targets(model, path, targets, gradient,
-                                                   lumen::StartValue::one, {input_node}, context);
-          gradients[static_cast<std::size_t>(j)] = std::move(run.signals.at(input_node));
+          gradients[static_cast<std::size_t>(j)] =
+              lumen::input_gradient(model, path, targets, context);
         });
         for (std::int64_t j = 0; j < in_wave; ++j) {
           const std::int64_t first = (first_pass + j) * chunk;

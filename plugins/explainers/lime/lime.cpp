@@ -105,7 +105,7 @@ class Lime final : public lumen::Explainer {
     if (batch == 0)
       batch = lumen::samples_per_pass(request.model, context, lumen::PassKind::forward, samples);
     const std::int64_t classes = request.model.class_count();
-    const bool probability = params.text("score") == "probability";
+    const bool probability = lumen::mask_score(params) == lumen::MaskScore::probability;
 
     std::vector<Segments> segments;
     std::vector<std::vector<float>> fills;

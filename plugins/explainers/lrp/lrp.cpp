@@ -15,7 +15,7 @@
 #include <lumen/plugin.hpp>
 #include <lumen/propagation.hpp>
 #include <lumen/registry.hpp>
-#include <optional>
+#include <lumen/relevance.hpp>
 #include <set>
 #include <string_view>
 
@@ -57,42 +57,38 @@ class Lrp final : public lumen::Explainer {
                                                ? everywhere(rule.empty() ? "epsilon" : rule)
                                                : lumen::find_composite(registry_, composite_name);
 
-    std::optional<lumen::CanonizedModel> canonized;
-    const auto& canonizers = params.choice_list("canonizers");
-    if (!canonizers.empty())
-      canonized = lumen::canonize(request.model, canonizers, registry_, context.backend());
-    const lumen::Model& model = canonized ? canonized->model : request.model;
-    const lumen::Graph& g = model.graph();
-
-    lumen::RulePlan plan = lumen::plan_rules(model, composite);
-    // Max-pooling: the `maxpool` rule where the composite sets none, everywhere when given.
-    for (lumen::NodeId id : g.topological_order()) {
-      if (g.node(id).layer->op_type() == "MaxPool" && (params.given("maxpool") || !plan.count(id)))
-        plan[id] = {params.text("maxpool"), {}};
-    }
-    for (const auto& [name, value] : params.values()) {
-      if (name.starts_with(kOverridePrefix))
-        plan[g.at(name.substr(kOverridePrefix.size()))] = {value, {}};
-    }
     // Only the rule parameters the user gave reach the rules: a rule declaring the same name as
     // another keeps its own default otherwise.
     std::map<std::string, std::string> given;
     for (const auto& spec : rule_params()) {
       if (params.given(spec.name)) given[spec.name] = params.text(spec.name);
     }
-    auto planned = lumen::make_rules(registry_, model, plan, given, "lrp");
+    const auto adjust = [&](const lumen::Model& model, lumen::RulePlan& plan) {
+      const lumen::Graph& g = model.graph();
+      // Max-pooling: the `maxpool` rule where the composite sets none, everywhere when given.
+      for (lumen::NodeId id : g.topological_order()) {
+        if (g.node(id).layer->op_type() == "MaxPool" &&
+            (params.given("maxpool") || !plan.count(id)))
+          plan[id] = {params.text("maxpool"), {}};
+      }
+      for (const auto& [name, value] : params.values()) {
+        if (name.starts_with(kOverridePrefix))
+          plan[g.at(name.substr(kOverridePrefix.size()))] = {value, {}};
+      }
+    };
+    const lumen::RelevanceSetup setup =
+        lumen::relevance_setup(request, composite, given, registry_, context, "lrp", adjust);
 
     lumen::Attribution a;
     if (!one_rule) a.notes.push_back("composite: " + composite_name);
-    if (canonized) a.notes.insert(a.notes.end(), canonized->notes.begin(), canonized->notes.end());
-    a.notes.insert(a.notes.end(), planned.notes.begin(), planned.notes.end());
+    a.notes.insert(a.notes.end(), setup.notes.begin(), setup.notes.end());
 
-    // Canonizers keep every node's id, so the request's layer names the same node in `model`.
-    const lumen::NodeId input = g.input();
+    const lumen::NodeId input = setup.model().graph().input();
     std::vector<lumen::NodeId> collect{input};
     if (request.layer) collect.push_back(*request.layer);
-    auto run = lumen::propagate_from_targets(model, request.input, request.targets, planned.rules,
-                                             lumen::StartValue::logit, collect, context);
+    auto run = lumen::propagate_from_targets(setup.model(), request.input, request.targets,
+                                             setup.planned.rules, lumen::StartValue::logit, collect,
+                                             context);
     if (request.layer) {
       // Copied: the layer may be the input node itself.
       a.layer_map = run.signals.at(*request.layer);

@@ -33,13 +33,10 @@ class ReluBackprop final : public lumen::Explainer {
  protected:
   lumen::Attribution compute(const lumen::ExplainRequest& request,
                              lumen::Context& context) const override {
-    const lumen::NodeId input = request.model.graph().input();
     lumen::RuleMap rules(lumen::gradient_rule());
     rules.for_op("Relu", registry_.make_rule(variant_.relu_rule, {}));
-    auto run = lumen::propagate_from_targets(request.model, request.input, request.targets, rules,
-                                             lumen::StartValue::one, {input}, context);
     lumen::Attribution a;
-    a.map = std::move(run.signals.at(input));
+    a.map = lumen::input_gradient(request.model, request.input, request.targets, context, rules);
     return a;
   }
 

@@ -23,12 +23,8 @@ class Saliency final : public lumen::Explainer {
  protected:
   lumen::Attribution compute(const lumen::ExplainRequest& request,
                              lumen::Context& context) const override {
-    const lumen::NodeId input = request.model.graph().input();
-    auto run = lumen::propagate_from_targets(request.model, request.input, request.targets,
-                                             lumen::RuleMap(lumen::gradient_rule()),
-                                             lumen::StartValue::one, {input}, context);
     lumen::Attribution a;
-    a.map = std::move(run.signals.at(input));
+    a.map = lumen::input_gradient(request.model, request.input, request.targets, context);
     if (request.params.boolean("abs")) {
       for (float& v : a.map.values()) v = std::fabs(v);
       a.signed_map = false;

@@ -42,9 +42,7 @@ class ScoreCam final : public lumen::Explainer {
     const lumen::Model& model = request.model;
     const lumen::Tensor& input = request.input;
     const lumen::NodeId layer = lumen::cam_layer(request);
-    const lumen::MaskScore score = request.params.text("score") == "probability"
-                                       ? lumen::MaskScore::probability
-                                       : lumen::MaskScore::logit;
+    const lumen::MaskScore score = lumen::mask_score(request.params);
     const bool softmax_weights = request.params.text("weights") == "softmax";
 
     const lumen::Tensor features = lumen::node_output(model, input, layer, context);

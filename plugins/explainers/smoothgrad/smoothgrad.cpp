@@ -11,7 +11,6 @@
 #include <lumen/noise.hpp>
 #include <lumen/plugin.hpp>
 #include <lumen/registry.hpp>
-#include <random>
 
 namespace {
 
@@ -92,7 +91,7 @@ class SmoothGrad final : public lumen::Explainer {
           const std::int64_t first = (first_pass + j) * chunk;
           const std::int64_t count = std::min(chunk, samples - first);
           const lumen::Tensor copies =
-              noisy_copies(x.batch_slice(s), first, count, noise_level, context);
+              lumen::noisy_copies(x.batch_slice(s), first, count, noise_level, context);
           const lumen::ExplainRequest inner{
               model, copies, std::span(targets).first(static_cast<std::size_t>(count)), base_params,
               std::nullopt};
@@ -126,27 +125,6 @@ class SmoothGrad final : public lumen::Explainer {
   }
 
  private:
-  // Copies [first, first + count) of one sample `x` ([1,C,H,W]). The noise of copy k comes from
-  // stream k of sample slot 0: the same whatever the sample's position in the batch, the pass it
-  // is made in or the thread count (the conformance rule for batch = one by one).
-  static lumen::Tensor noisy_copies(const lumen::Tensor& x, std::int64_t first, std::int64_t count,
-                                    double noise_level, const lumen::Context& context) {
-    const auto [lo, hi] = std::minmax_element(x.values().begin(), x.values().end());
-    const double sigma = noise_level * (static_cast<double>(*hi) - *lo);
-    lumen::Shape shape = x.shape();
-    shape[0] = count;
-    lumen::Tensor out(shape);
-    const std::int64_t per = x.size();
-    for (std::int64_t k = 0; k < count; ++k) {
-      auto rng = context.rng(0, static_cast<std::uint64_t>(first + k));
-      std::normal_distribution<double> normal(0.0, 1.0);
-      for (std::int64_t i = 0; i < per; ++i) {
-        out[k * per + i] = static_cast<float>(x[i] + sigma * normal(rng));
-      }
-    }
-    return out;
-  }
-
   // The running sums of the copies' maps and of their squares, added in copy order.
   struct Sums {
     std::vector<double> values, squares;
