@@ -4,11 +4,14 @@
 
 #include <algorithm>
 #include <memory>
+#include <string>
+#include <utility>
 #include <vector>
 
 #include "lumen/detail/map_math.hpp"
 #include "lumen/error.hpp"
 #include "lumen/model.hpp"
+#include "lumen/propagation.hpp"
 #include "lumen/resample.hpp"
 #include "lumen/trace.hpp"
 #include "resample_planes.hpp"
@@ -17,6 +20,12 @@ namespace lumen {
 
 NodeId cam_layer(const ExplainRequest& request) {
   return request.layer ? *request.layer : default_spatial_layer(request.model);
+}
+
+LayerGradients layer_gradients(const ExplainRequest& request, NodeId layer, Context& context) {
+  auto run = propagate_from_targets(request.model, request.input, request.targets,
+                                    RuleMap(gradient_rule()), StartValue::one, {layer}, context);
+  return {run.trace.output(layer), std::move(run.signals.at(layer))};
 }
 
 Attribution cam_attribution(const ExplainRequest& request, NodeId layer, const Tensor& features,
@@ -41,6 +50,21 @@ Attribution cam_attribution(const ExplainRequest& request, NodeId layer, const T
   result.signed_map = !relu;
   result.notes.push_back("layer: " + request.model.graph().node(layer).name);
   return result;
+}
+
+namespace param {
+
+ParamSpec mask_score(MaskScore default_score, std::string help) {
+  std::vector<std::string> names{"probability", "logit"};
+  if (default_score == MaskScore::logit) std::swap(names[0], names[1]);
+  std::string default_name = names[0];
+  return choice("score", std::move(default_name), std::move(names), std::move(help));
+}
+
+}  // namespace param
+
+MaskScore mask_score(const Params& params) {
+  return params.text("score") == "probability" ? MaskScore::probability : MaskScore::logit;
 }
 
 void scale_planes_to_unit(Tensor& maps) {

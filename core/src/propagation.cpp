@@ -164,6 +164,14 @@ TargetPropagation propagate_from_targets(const Model& model, const Tensor& input
   return result;
 }
 
+Tensor input_gradient(const Model& model, const Tensor& input,
+                      std::span<const std::int64_t> targets, Context& context,
+                      const RuleMap& rules) {
+  const NodeId node = model.graph().input();
+  auto run = propagate_from_targets(model, input, targets, rules, StartValue::one, {node}, context);
+  return std::move(run.signals.at(node));
+}
+
 Tensor one_hot_rows(const Shape& logits_shape, std::span<const std::int64_t> targets,
                     std::span<const float> values) {
   if (logits_shape.size() != 2)

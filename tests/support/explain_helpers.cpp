@@ -1,10 +1,12 @@
 #include "explain_helpers.hpp"
 
 #include <algorithm>
+#include <catch2/catch.hpp>
 #include <cmath>
 #include <lumen/error.hpp>
 #include <lumen/trace.hpp>
 
+#include "test_models.hpp"
 #include "test_registry.hpp"
 
 namespace lumen::testing {
@@ -17,6 +19,42 @@ Attribution explain(const std::string& method, const Model& model, const Tensor&
   const Params validated = Params::validate(explainer->info().params, params, method);
   auto context = make_context(threads, seed);
   return explainer->explain({model, input, targets, validated, layer}, *context);
+}
+
+Attribution check_batch_equals_samples(const std::string& method, const Model& model,
+                                       const Tensor& input,
+                                       const std::vector<std::int64_t>& targets,
+                                       const std::map<std::string, std::string>& params,
+                                       double tolerance, double floor) {
+  auto batch = explain(method, model, input, targets, params, std::nullopt, 1);
+  const auto two_threads = explain(method, model, input, targets, params, std::nullopt, 2);
+  CAPTURE(method);
+  CHECK(relative_difference(batch.map, two_threads.map) == 0.0);
+  for (std::int64_t s = 0; s < input.dim(0); ++s) {
+    const auto one = explain(method, model, input.batch_slice(s),
+                             {targets[static_cast<std::size_t>(s)]}, params);
+    CAPTURE(s);
+    CHECK(relative_difference(batch.map.batch_slice(s), one.map, floor) < tolerance);
+  }
+  return batch;
+}
+
+void check_default_cam_layer(const std::string& method) {
+  INFO(method);
+  const auto model = conv_net(3);
+  const Tensor x = random_tensor(model.batch_shape(2), 9);
+  const auto a = explain(method, model, x, {1, 4});
+  REQUIRE(a.layer.has_value());
+  CHECK(model.graph().node(*a.layer).name == "features");
+  CHECK(a.layer_map.shape() == Shape{2, 1, 4, 4});
+  CHECK(a.map.shape() == Shape{2, 1, 8, 8});
+  for (float v : a.layer_map.values()) CHECK(v >= 0.0F);
+  for (std::int64_t s = 0; s < 2; ++s) {
+    const auto one = explain(method, model, x.batch_slice(s), {s == 0 ? 1 : 4});
+    CHECK(relative_difference(a.layer_map.batch_slice(s), one.layer_map, 1e-6) < 1e-5);
+  }
+  CHECK_THROWS_WITH(explain(method, model, x, {1, 4}, {}, model.graph().at("fc")),
+                    Catch::Contains("'fc'") && Catch::Contains("spatial"));
 }
 
 Tensor logits(const Model& model, const Tensor& input) {
@@ -79,6 +117,14 @@ double sum(const Tensor& t) {
   double s = 0.0;
   for (float v : t.values()) s += v;
   return s;
+}
+
+std::vector<double> softmax(const std::vector<double>& z) {
+  double total = 0.0;
+  for (double v : z) total += std::exp(v);
+  std::vector<double> p;
+  for (double v : z) p.push_back(std::exp(v) / total);
+  return p;
 }
 
 }  // namespace lumen::testing

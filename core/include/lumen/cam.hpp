@@ -5,14 +5,32 @@
 #include <cstdint>
 #include <functional>
 #include <span>
+#include <string>
+#include <vector>
 
 #include "lumen/explainer.hpp"
 
 namespace lumen {
 
+/// The info() of a CAM method (see lumen/explainer_info.hpp): family cam, requires_layer_access, a
+/// layer-space map at a required layer.
+LUMEN_API ExplainerInfo cam_info(std::string name, std::string summary, std::string citation,
+                                 std::vector<ParamSpec> params = {});
+
 /// The request's layer (which Explainer::explain has checked: spatial, not the model's input),
 /// else default_spatial_layer.
 LUMEN_API NodeId cam_layer(const ExplainRequest& request);
+
+/// What the gradient-weighted CAMs start from: the feature maps A of a layer, [N,K,h,w], and the
+/// gradient of each sample's target logit with respect to them (the same shape).
+struct LayerGradients {
+  Tensor features;
+  Tensor gradients;
+};
+/// The LayerGradients of `layer` for the request's input and targets: one forward and one backward
+/// pass per sample.
+LUMEN_API LayerGradients layer_gradients(const ExplainRequest& request, NodeId layer,
+                                         Context& context);
 
 /// The map L[n] = sum_k weights[n,k] * features[n,k] (features [N,K,h,w], weights [N,K]), then
 /// ReLU when `relu`, as an Attribution: layer_map [N,1,h,w], map upsampled bilinearly to the
@@ -27,6 +45,15 @@ LUMEN_API void scale_planes_to_unit(Tensor& maps);
 
 /// What a masked input is scored by: the target's softmax probability or its logit.
 enum class MaskScore { probability, logit };
+
+namespace param {
+/// The `score` parameter of the methods that score masked inputs: "probability" or "logit", the
+/// default listed first; `help` says what it scores. Read with mask_score.
+LUMEN_API ParamSpec mask_score(MaskScore default_score, std::string help);
+}  // namespace param
+
+/// The MaskScore the `score` parameter (param::mask_score) names.
+LUMEN_API MaskScore mask_score(const Params& params);
 
 /// Where masked_scores takes its masks from: `count` masks per sample, each one [H,W] plane at the
 /// input's size (one mask for all channels), made when a batch needs it, so that only the masks

@@ -50,6 +50,13 @@ LUMEN_API TargetPropagation propagate_from_targets(const Model& model, const Ten
                                                    const RuleMap& rules, StartValue start,
                                                    std::vector<NodeId> collect, Context& context);
 
+/// The signal a backward pass of `rules` from each sample's target logit (start 1) leaves at the
+/// model's input, shaped like `input`: with the default rules, the gradient d f_c / d x that the
+/// gradient methods start from. Counts N forward and N backward passes.
+LUMEN_API Tensor input_gradient(const Model& model, const Tensor& input,
+                                std::span<const std::int64_t> targets, Context& context,
+                                const RuleMap& rules = RuleMap(gradient_rule()));
+
 /// A start signal for the logits: `values[n]` at (n, targets[n]), zero elsewhere.
 LUMEN_API Tensor one_hot_rows(const Shape& logits_shape, std::span<const std::int64_t> targets,
                               std::span<const float> values);

@@ -30,27 +30,20 @@ lumen::Tensor ablated_copies(const lumen::Tensor& one, std::int64_t first, std::
 class AblationCam final : public lumen::Explainer {
  public:
   lumen::ExplainerInfo info() const override {
-    lumen::ExplainerInfo i;
-    i.name = "ablation-cam";
-    i.family = lumen::Family::cam;
-    i.summary =
-        "feature maps of a layer weighted by the relative drop of the target score when each "
-        "map is zeroed";
-    i.citation =
+    lumen::ExplainerInfo i = lumen::cam_info(
+        "ablation-cam",
+        "feature maps of a layer weighted by the relative drop of the target score when each map "
+        "is zeroed",
         "S. Desai, H. G. Ramaswamy. Ablation-CAM: Visual Explanations for Deep Convolutional "
-        "Network via Gradient-free Localization. WACV, 2020.";
-    i.requirements = lumen::requires_layer_access;
-    i.output = lumen::OutputSpace::layer;
-    i.layer_use = lumen::LayerUse::required;
+        "Network via Gradient-free Localization. WACV, 2020.",
+        {
+            lumen::param::mask_score(lumen::MaskScore::logit,
+                                     "the score S_c: the target logit (the paper, "
+                                     "pytorch-grad-cam) or its softmax probability"),
+            lumen::param::relu("apply ReLU to the weighted sum"),
+            lumen::param::batch_size("ablated copies per head pass"),
+        });
     i.signed_output = false;
-    i.params = {
-        lumen::param::choice(
-            "score", "logit", {"logit", "probability"},
-            "the score S_c: the target logit (the paper, pytorch-grad-cam) or its softmax "
-            "probability"),
-        lumen::param::relu("apply ReLU to the weighted sum"),
-        lumen::param::batch_size("ablated copies per head pass"),
-    };
     return i;
   }
 
@@ -59,7 +52,7 @@ class AblationCam final : public lumen::Explainer {
                              lumen::Context& context) const override {
     const lumen::Model& model = request.model;
     const lumen::NodeId layer = lumen::cam_layer(request);
-    const bool probability = request.params.text("score") == "probability";
+    const bool probability = lumen::mask_score(request.params) == lumen::MaskScore::probability;
 
     lumen::ForwardOptions options;
     options.keep_all = false;

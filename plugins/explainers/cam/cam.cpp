@@ -18,19 +18,13 @@ namespace {
 class Cam final : public lumen::Explainer {
  public:
   lumen::ExplainerInfo info() const override {
-    lumen::ExplainerInfo i;
-    i.name = "cam";
-    i.family = lumen::Family::cam;
-    i.summary =
-        "feature maps before the global average pooling weighted by the target's row of the final "
-        "linear layer";
-    i.citation =
-        "B. Zhou, A. Khosla, A. Lapedriza, A. Oliva, A. Torralba. Learning Deep Features for "
-        "Discriminative Localization. CVPR, 2016.";
-    i.requirements = lumen::requires_layer_access | lumen::requires_gap_head;
-    i.output = lumen::OutputSpace::layer;
-    i.layer_use = lumen::LayerUse::required;
-    i.signed_output = true;
+    lumen::ExplainerInfo i =
+        lumen::cam_info("cam",
+                        "feature maps before the global average pooling weighted by the target's "
+                        "row of the final linear layer",
+                        "B. Zhou, A. Khosla, A. Lapedriza, A. Oliva, A. Torralba. Learning Deep "
+                        "Features for Discriminative Localization. CVPR, 2016.");
+    i.requirements |= lumen::requires_gap_head;
     return i;
   }
 

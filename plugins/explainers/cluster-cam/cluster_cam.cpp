@@ -128,55 +128,47 @@ lumen::AttributionDetail detail(std::string name, std::string description, lumen
 class ClusterCam final : public lumen::Explainer {
  public:
   lumen::ExplainerInfo info() const override {
-    lumen::ExplainerInfo i;
-    i.name = "cluster-cam";
-    i.family = lumen::Family::cam;
-    i.summary =
+    return lumen::cam_info(
+        "cluster-cam",
         "feature maps clustered into Q groups, each scored by one masked forward pass; the best "
-        "cluster's mean map minus a share of the worst's";
-    i.citation =
-        "Z. Feng, H. Ji, M. Dakovic, X. Cui, M. Zhu, L. Stankovic. Cluster-CAM: "
-        "Cluster-Weighted Visual Interpretation of CNNs' Decision in Image Classification. "
-        "Neural Networks 178, 2024 (arXiv:2302.01642).";
-    i.requirements = lumen::requires_layer_access;
-    i.output = lumen::OutputSpace::layer;
-    i.layer_use = lumen::LayerUse::required;
-    i.signed_output = true;
-    i.params = {
-        lumen::param::choice(
-            "clustering", "kmeans", {"kmeans", "spectral"},
-            "kmeans: K-means on the maps; spectral: K-means on the spectral embedding of the maps' "
-            "similarity graph"),
-        lumen::param::integer("clusters", 6, "Q, the number of clusters (<= K maps)")
-            .within(1, 1 << 16),
-        lumen::param::real("lambda", 0.5, "balance factor: L = F_base - (1 - lambda) F_scissors")
-            .within(0.0, 1.0),
-        lumen::param::choice(
-            "cluster_on", "scaled", {"scaled", "raw"},
-            "what is clustered: each map min-max scaled to [0,1] (scaled) or the raw activations"),
-        lumen::param::integer(
-            "max_iterations", 100,
-            "cap on K-means rounds (it stops earlier when no map changes cluster)")
-            .within(1, 1000000),
-        lumen::param::integer(
-            "eigenvectors", 0,
-            "spectral: E, the eigenvectors u_2..u_{E+1} used as coordinates (0: Q - 1)")
-            .within(0, 1 << 16),
-        lumen::param::real(
-            "threshold", 0.5,
-            "spectral: kappa; maps i, j are joined only where S_ij = exp(-rms(F_i - F_j)) > kappa")
-            .within(0.0, 1.0),
-        lumen::param::real("tau", 0.1, "spectral: edge weight A_ij = exp(-(1 - S_ij) / tau)")
-            .within(1e-6, 1e6),
-        lumen::param::flag("normalized_laplacian", false,
-                           "spectral: I - D^-1/2 A D^-1/2 instead of D - A"),
-        lumen::param::choice(
-            "score", "probability", {"probability", "logit"},
-            "what scores a cluster's masked input: the target's softmax probability or its logit"),
-        lumen::param::relu("apply ReLU to the combined map"),
-        lumen::param::batch_size("masked inputs per forward pass"),
-    };
-    return i;
+        "cluster's mean map minus a share of the worst's",
+        "Z. Feng, H. Ji, M. Dakovic, X. Cui, M. Zhu, L. Stankovic. Cluster-CAM: Cluster-Weighted "
+        "Visual Interpretation of CNNs' Decision in Image Classification. Neural Networks 178, "
+        "2024 (arXiv:2302.01642).",
+        {
+            lumen::param::choice("clustering", "kmeans", {"kmeans", "spectral"},
+                                 "kmeans: K-means on the maps; spectral: K-means on the spectral "
+                                 "embedding of the maps' similarity graph"),
+            lumen::param::integer("clusters", 6, "Q, the number of clusters (<= K maps)")
+                .within(1, 1 << 16),
+            lumen::param::real("lambda", 0.5,
+                               "balance factor: L = F_base - (1 - lambda) F_scissors")
+                .within(0.0, 1.0),
+            lumen::param::choice("cluster_on", "scaled", {"scaled", "raw"},
+                                 "what is clustered: each map min-max scaled to [0,1] (scaled) or "
+                                 "the raw activations"),
+            lumen::param::integer(
+                "max_iterations", 100,
+                "cap on K-means rounds (it stops earlier when no map changes cluster)")
+                .within(1, 1000000),
+            lumen::param::integer(
+                "eigenvectors", 0,
+                "spectral: E, the eigenvectors u_2..u_{E+1} used as coordinates (0: Q - 1)")
+                .within(0, 1 << 16),
+            lumen::param::real("threshold", 0.5,
+                               "spectral: kappa; maps i, j are joined only where S_ij = "
+                               "exp(-rms(F_i - F_j)) > kappa")
+                .within(0.0, 1.0),
+            lumen::param::real("tau", 0.1, "spectral: edge weight A_ij = exp(-(1 - S_ij) / tau)")
+                .within(1e-6, 1e6),
+            lumen::param::flag("normalized_laplacian", false,
+                               "spectral: I - D^-1/2 A D^-1/2 instead of D - A"),
+            lumen::param::mask_score(lumen::MaskScore::probability,
+                                     "what scores a cluster's masked input: the target's softmax "
+                                     "probability or its logit"),
+            lumen::param::relu("apply ReLU to the combined map"),
+            lumen::param::batch_size("masked inputs per forward pass"),
+        });
   }
 
  protected:
@@ -213,11 +205,9 @@ class ClusterCam final : public lumen::Explainer {
     }
     lumen::Tensor masks = lumen::upsample_bilinear(representatives, input.dim(2), input.dim(3));
     lumen::scale_planes_to_unit(masks);
-    const lumen::MaskScore score = request.params.text("score") == "probability"
-                                       ? lumen::MaskScore::probability
-                                       : lumen::MaskScore::logit;
     const lumen::Tensor scores = lumen::masked_scores(
-        model, input, masks, request.targets, score, request.params.integer("batch_size"), context);
+        model, input, masks, request.targets, lumen::mask_score(request.params),
+        request.params.integer("batch_size"), context);
 
     lumen::Tensor weights({n, k}), base({n}), scissors({n}), labels({n, k}), sizes({n, q}),
         iterations({n}), converged({n}), components({n});

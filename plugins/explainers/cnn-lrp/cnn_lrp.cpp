@@ -11,11 +11,12 @@
 #include <lumen/composite.hpp>
 #include <lumen/error.hpp>
 #include <lumen/explainer.hpp>
+#include <lumen/explainer_info.hpp>
 #include <lumen/model.hpp>
 #include <lumen/plugin.hpp>
 #include <lumen/propagation.hpp>
 #include <lumen/registry.hpp>
-#include <optional>
+#include <lumen/relevance.hpp>
 #include <sstream>
 
 #include "pool_upsampling_rule.hpp"
@@ -33,39 +34,29 @@ class CnnLrp final : public lumen::Explainer {
   explicit CnnLrp(const lumen::Registry& registry) : registry_(registry) {}
 
   lumen::ExplainerInfo info() const override {
-    using lumen::ParamType;
-    lumen::ExplainerInfo i;
-    i.name = "cnn-lrp";
-    i.family = lumen::Family::propagation;
-    i.summary =
+    return lumen::propagation_info(
+        "cnn-lrp",
         "LRP with the paper's alpha + beta = 1 two-term rule at convolutions and dense layers and "
-        "max-pool relevance upsampled, normalised to [-1, 1]";
-    i.citation =
+        "max-pool relevance upsampled, normalised to [-1, 1]",
         "B. Zang, L. Ding, Z. Feng, M. Zhu, T. Lei, M. Xing, X. Zhou. CNN-LRP: Understanding "
-        "Convolutional Neural Networks Performance for Target Recognition in SAR Images. "
-        "Sensors 21(13), 4536, 2021.";
-    i.requirements = lumen::requires_layer_access;
-    i.output = lumen::OutputSpace::input;
-    i.signed_output = true;
-    i.params = {
-        lumen::param::real(
-            "alpha", 2.0,
-            "weight of the raising contributions (paper convention: alpha + beta = 1)")
-            .within(1.0, 1e6),
-        lumen::param::real(
-            "beta", -1.0,
-            "signed weight of the lowering contributions (paper convention: beta = 1 - alpha <= 0; "
-            "the usual alpha-beta rule's beta is -beta)")
-            .within(-1e6, 0.0),
-        lumen::param::choice(
-            "pool_upsampling", "copy", {"copy", "split"},
-            "how a max-pooled relevance value is upsampled over its window: copy (nearest "
-            "neighbour) or split (evenly; keeps the total)"),
-        lumen::param::composite(registry_,
-                                "the two-term rule of alpha and beta at every linear layer"),
-        lumen::param::canonizers(registry_, ""),
-    };
-    return i;
+        "Convolutional Neural Networks Performance for Target Recognition in SAR Images. Sensors "
+        "21(13), 4536, 2021.",
+        {
+            lumen::param::real(
+                "alpha", 2.0,
+                "weight of the raising contributions (paper convention: alpha + beta = 1)")
+                .within(1.0, 1e6),
+            lumen::param::real("beta", -1.0,
+                               "signed weight of the lowering contributions (paper convention: "
+                               "beta = 1 - alpha <= 0; the usual alpha-beta rule's beta is -beta)")
+                .within(-1e6, 0.0),
+            lumen::param::choice("pool_upsampling", "copy", {"copy", "split"},
+                                 "how a max-pooled relevance value is upsampled over its window: "
+                                 "copy (nearest neighbour) or split (evenly; keeps the total)"),
+            lumen::param::composite(registry_,
+                                    "the two-term rule of alpha and beta at every linear layer"),
+            lumen::param::canonizers(registry_, ""),
+        });
   }
 
  protected:
@@ -97,28 +88,24 @@ class CnnLrp final : public lumen::Explainer {
       }
     }
 
-    std::optional<lumen::CanonizedModel> canonized;
-    const auto& canonizers = request.params.choice_list("canonizers");
-    if (!canonizers.empty())
-      canonized = lumen::canonize(request.model, canonizers, registry_, context.backend());
-    const lumen::Model& model = canonized ? canonized->model : request.model;
+    lumen::RelevanceSetup setup =
+        lumen::relevance_setup(request, composite, given, registry_, context, "cnn-lrp");
+    const lumen::Model& model = setup.model();
     const lumen::Graph& g = model.graph();
-
-    const lumen::RulePlan plan = lumen::plan_rules(model, composite);
-    auto planned = lumen::make_rules(registry_, model, plan, given, "cnn-lrp");
     const auto upsampling = lumen::cnn_lrp::make_pool_upsampling_rule(
         copy ? lumen::cnn_lrp::Upsampling::copy : lumen::cnn_lrp::Upsampling::split);
     std::vector<std::string> pool_notes;
     for (lumen::NodeId id : g.topological_order()) {
       const lumen::Node& node = g.node(id);
-      if (node.layer->op_type() != "MaxPool" || plan.count(id)) continue;
-      planned.rules.for_node(node.name, upsampling);
+      if (node.layer->op_type() != "MaxPool" || setup.plan.count(id)) continue;
+      setup.planned.rules.for_node(node.name, upsampling);
       pool_notes.push_back("rule " + node.name + ": " + upsampling->name());
     }
 
     const lumen::NodeId input = g.input();
-    auto run = lumen::propagate_from_targets(model, request.input, request.targets, planned.rules,
-                                             lumen::StartValue::logit, {input}, context);
+    auto run =
+        lumen::propagate_from_targets(model, request.input, request.targets, setup.planned.rules,
+                                      lumen::StartValue::logit, {input}, context);
     lumen::Attribution a;
     a.map = std::move(run.signals.at(input));
     const std::int64_t n = a.map.dim(0);
@@ -150,14 +137,10 @@ class CnnLrp final : public lumen::Explainer {
                            : "composite: " + composite_name) +
                       "; max-pool upsampling: " + (copy ? "copy" : "split") +
                       "; map divided by max |R| per " + "sample");
-    if (canonized) a.notes.insert(a.notes.end(), canonized->notes.begin(), canonized->notes.end());
-    a.notes.insert(a.notes.end(), planned.notes.begin(), planned.notes.end());
+    a.notes.insert(a.notes.end(), setup.notes.begin(), setup.notes.end());
     a.notes.insert(a.notes.end(), pool_notes.begin(), pool_notes.end());
-    a.components = std::move(planned.components);
+    a.components = setup.components;
     if (!own) a.components.push_back({"composite", composite.name});
-    if (canonized)
-      a.components.insert(a.components.end(), canonized->components.begin(),
-                          canonized->components.end());
     return a;
   }
 

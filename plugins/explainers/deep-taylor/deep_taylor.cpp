@@ -8,11 +8,12 @@
 #include <lumen/composite.hpp>
 #include <lumen/error.hpp>
 #include <lumen/explainer.hpp>
+#include <lumen/explainer_info.hpp>
 #include <lumen/model.hpp>
 #include <lumen/plugin.hpp>
 #include <lumen/propagation.hpp>
 #include <lumen/registry.hpp>
-#include <optional>
+#include <lumen/relevance.hpp>
 
 namespace {
 
@@ -21,35 +22,26 @@ class DeepTaylor final : public lumen::Explainer {
   explicit DeepTaylor(const lumen::Registry& registry) : registry_(registry) {}
 
   lumen::ExplainerInfo info() const override {
-    using lumen::ParamType;
-    lumen::ExplainerInfo i;
-    i.name = "deep-taylor";
-    i.family = lumen::Family::propagation;
-    i.summary =
-        "deep Taylor decomposition: z+ at the hidden layers, z-box or w^2 at the input layer";
-    i.citation =
+    return lumen::propagation_info(
+        "deep-taylor",
+        "deep Taylor decomposition: z+ at the hidden layers, z-box or w^2 at the input layer",
         "G. Montavon, S. Lapuschkin, A. Binder, W. Samek, K.-R. Mueller. Explaining Nonlinear "
-        "Classification Decisions with Deep Taylor Decomposition. Pattern Recognition 65, "
-        "211-222, 2017.";
-    i.requirements = lumen::requires_layer_access;
-    i.output = lumen::OutputSpace::input;
-    i.signed_output = true;
-    i.params = {
-        lumen::param::choice(
-            "input_rule", "zbox", {"zbox", "wsquare"},
-            "rule at the linear layer nearest the input: zbox (inputs bounded by low and high) or "
-            "wsquare (unbounded inputs)"),
-        lumen::param::list(
-            "low", lumen::ParamType::real, "0",
-            "zbox: lowest input value, one number or a comma list with one per input channel"),
-        lumen::param::list(
-            "high", lumen::ParamType::real, "1",
-            "zbox: highest input value, one number or a comma list with one per input channel"),
-        lumen::param::composite(registry_,
-                                "z+ at the hidden layers, input_rule at the input layer"),
-        lumen::param::canonizers(registry_, ""),
-    };
-    return i;
+        "Classification Decisions with Deep Taylor Decomposition. Pattern Recognition 65, 211-222, "
+        "2017.",
+        {
+            lumen::param::choice("input_rule", "zbox", {"zbox", "wsquare"},
+                                 "rule at the linear layer nearest the input: zbox (inputs bounded "
+                                 "by low and high) or wsquare (unbounded inputs)"),
+            lumen::param::list(
+                "low", lumen::ParamType::real, "0",
+                "zbox: lowest input value, one number or a comma list with one per input channel"),
+            lumen::param::list(
+                "high", lumen::ParamType::real, "1",
+                "zbox: highest input value, one number or a comma list with one per input channel"),
+            lumen::param::composite(registry_,
+                                    "z+ at the hidden layers, input_rule at the input layer"),
+            lumen::param::canonizers(registry_, ""),
+        });
   }
 
  protected:
@@ -89,24 +81,15 @@ class DeepTaylor final : public lumen::Explainer {
       a.notes.push_back("composite: " + composite_name);
     }
 
-    std::optional<lumen::CanonizedModel> canonized;
-    const auto& canonizers = params.choice_list("canonizers");
-    if (!canonizers.empty())
-      canonized = lumen::canonize(request.model, canonizers, registry_, context.backend());
-    const lumen::Model& model = canonized ? canonized->model : request.model;
-    if (canonized) a.notes.insert(a.notes.end(), canonized->notes.begin(), canonized->notes.end());
-
-    auto planned = lumen::make_rules(registry_, model, lumen::plan_rules(model, composite), given,
-                                     "deep-taylor");
-    a.notes.insert(a.notes.end(), planned.notes.begin(), planned.notes.end());
-    a.components = std::move(planned.components);
+    const lumen::RelevanceSetup setup =
+        lumen::relevance_setup(request, composite, given, registry_, context, "deep-taylor");
+    a.notes.insert(a.notes.end(), setup.notes.begin(), setup.notes.end());
+    a.components = setup.components;
     if (!own) a.components.push_back({"composite", composite.name});
-    if (canonized)
-      a.components.insert(a.components.end(), canonized->components.begin(),
-                          canonized->components.end());
-    const lumen::NodeId input = model.graph().input();
-    auto run = lumen::propagate_from_targets(model, request.input, request.targets, planned.rules,
-                                             lumen::StartValue::logit, {input}, context);
+    const lumen::NodeId input = setup.model().graph().input();
+    auto run = lumen::propagate_from_targets(setup.model(), request.input, request.targets,
+                                             setup.planned.rules, lumen::StartValue::logit, {input},
+                                             context);
     a.map = std::move(run.signals.at(input));
     return a;
   }

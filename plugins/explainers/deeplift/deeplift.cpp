@@ -6,6 +6,7 @@
 #include <lumen/baseline.hpp>
 #include <lumen/error.hpp>
 #include <lumen/explainer.hpp>
+#include <lumen/explainer_info.hpp>
 #include <lumen/model.hpp>
 #include <lumen/plugin.hpp>
 #include <lumen/propagation.hpp>
@@ -18,25 +19,17 @@ namespace {
 class DeepLift final : public lumen::Explainer {
  public:
   lumen::ExplainerInfo info() const override {
-    using lumen::ParamType;
-    lumen::ExplainerInfo i;
-    i.name = "deeplift";
-    i.family = lumen::Family::propagation;
-    i.summary =
-        "input minus reference times multipliers propagated from the target score with the "
-        "Rescale or RevealCancel rule at the non-linearities";
-    i.citation =
+    lumen::ExplainerInfo i = lumen::propagation_info(
+        "deeplift",
+        "input minus reference times multipliers propagated from the target score with the Rescale "
+        "or RevealCancel rule at the non-linearities",
         "A. Shrikumar, P. Greenside, A. Kundaje. Learning Important Features Through Propagating "
-        "Activation Differences. ICML, 2017.";
-    i.requirements = lumen::requires_gradients | lumen::requires_layer_access;
-    i.output = lumen::OutputSpace::input;
-    i.signed_output = true;
-    i.params = {
-        lumen::param::choice(
+        "Activation Differences. ICML, 2017.",
+        {lumen::param::choice(
             "rule", "rescale", {"rescale", "reveal-cancel"},
             "rule at the non-linearities: rescale (Captum's DeepLift) or reveal-cancel (positive "
-            "and negative contributions of the activation's input treated separately)"),
-    };
+            "and negative contributions of the activation's input treated separately)")});
+    i.requirements |= lumen::requires_gradients;
     const auto baseline = lumen::baseline_params({"zeros", "constant", "blur", "npy"});
     i.params.insert(i.params.end(), baseline.begin(), baseline.end());
     return i;

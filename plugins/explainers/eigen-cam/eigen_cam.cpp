@@ -40,21 +40,13 @@ void project(const float* maps, std::int64_t k, std::int64_t plane, float* out) 
 class EigenCam final : public lumen::Explainer {
  public:
   lumen::ExplainerInfo info() const override {
-    lumen::ExplainerInfo i;
-    i.name = "eigen-cam";
-    i.family = lumen::Family::cam;
-    i.summary =
-        "feature maps of a layer projected onto their first principal component "
-        "(class-agnostic, no gradient)";
-    i.citation =
+    return lumen::cam_info(
+        "eigen-cam",
+        "feature maps of a layer projected onto their first principal component (class-agnostic, "
+        "no gradient)",
         "M. B. Muhammad, M. Yeasin. Eigen-CAM: Class Activation Map using Principal Components. "
-        "International Joint Conference on Neural Networks (IJCNN), 2020.";
-    i.requirements = lumen::requires_layer_access;
-    i.output = lumen::OutputSpace::layer;
-    i.layer_use = lumen::LayerUse::required;
-    i.signed_output = true;  // with relu=false
-    i.params = {lumen::param::relu("apply ReLU to the projection (pytorch-grad-cam)")};
-    return i;
+        "International Joint Conference on Neural Networks (IJCNN), 2020.",
+        {lumen::param::relu("apply ReLU to the projection (pytorch-grad-cam)")});
   }
 
  protected:

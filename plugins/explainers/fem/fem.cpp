@@ -15,26 +15,16 @@ namespace {
 class Fem final : public lumen::Explainer {
  public:
   lumen::ExplainerInfo info() const override {
-    lumen::ExplainerInfo i;
-    i.name = "fem";
-    i.family = lumen::Family::cam;
-    i.summary =
+    return lumen::cam_info(
+        "fem",
         "feature maps of a layer thresholded by the K-sigma rule and weighted by their means "
-        "(class-agnostic, one forward pass)";
-    i.citation =
-        "K. A. A. Fuad, P.-E. Martin, R. Giot, R. Bourqui, J. Benois-Pineau, A. Zemmari. "
-        "Features Understanding in 3D CNNs for Actions Recognition in Video. IPTA, 2020.";
-    i.requirements = lumen::requires_layer_access;
-    i.output = lumen::OutputSpace::layer;
-    i.layer_use = lumen::LayerUse::required;
-    i.signed_output = true;  // weights are the maps' means, negative at a layer before a ReLU
-    i.params = {
-        lumen::param::real(
-            "k", 1.0,
-            "K of the K-sigma rule: a feature map is kept where it is at least its mean plus "
-            "K standard deviations")
-            .within(-100.0, 100.0)};
-    return i;
+        "(class-agnostic, one forward pass)",
+        "K. A. A. Fuad, P.-E. Martin, R. Giot, R. Bourqui, J. Benois-Pineau, A. Zemmari. Features "
+        "Understanding in 3D CNNs for Actions Recognition in Video. IPTA, 2020.",
+        {lumen::param::real("k", 1.0,
+                            "K of the K-sigma rule: a feature map is kept where it is at least its "
+                            "mean plus K standard deviations")
+             .within(-100.0, 100.0)});
   }
 
  protected:

@@ -2,7 +2,6 @@
 
 #include <lumen/cam.hpp>
 #include <lumen/model.hpp>
-#include <lumen/propagation.hpp>
 #include <utility>
 
 namespace lumen::gradient_cams {
@@ -18,10 +17,9 @@ class GradientCam final : public Explainer {
  protected:
   Attribution compute(const ExplainRequest& request, Context& context) const override {
     const NodeId layer = cam_layer(request);
-    auto run = propagate_from_targets(request.model, request.input, request.targets,
-                                      RuleMap(gradient_rule()), StartValue::one, {layer}, context);
-    const Tensor& features = run.trace.output(layer);
-    const Tensor& gradients = run.signals.at(layer);
+    const LayerGradients run = layer_gradients(request, layer, context);
+    const Tensor& features = run.features;
+    const Tensor& gradients = run.gradients;
     const bool relu = request.params.boolean("relu");
     Attribution result =
         std::holds_alternative<ChannelWeight>(method_.weighting)
@@ -62,16 +60,9 @@ class GradientCam final : public Explainer {
 
 ExplainerInfo gradient_cam_info(std::string name, std::string summary, std::string citation,
                                 std::vector<ParamSpec> params) {
-  ExplainerInfo i;
-  i.name = std::move(name);
-  i.family = Family::cam;
-  i.summary = std::move(summary);
-  i.citation = std::move(citation);
-  i.requirements = requires_gradients | requires_layer_access;
-  i.output = OutputSpace::layer;
-  i.layer_use = LayerUse::required;
-  i.signed_output = true;  // with relu=false; the default (relu) map is not (signed_map)
-  i.params = std::move(params);
+  ExplainerInfo i =
+      cam_info(std::move(name), std::move(summary), std::move(citation), std::move(params));
+  i.requirements |= requires_gradients;
   return i;
 }
 

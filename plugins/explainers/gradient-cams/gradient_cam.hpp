@@ -24,8 +24,7 @@ struct GradientCamMethod {
   std::variant<ChannelWeight, PixelWeight> weighting;
 };
 
-/// What every CAM of this plugin declares (family cam, gradients and layer access, a layer-space
-/// output at a required layer, signed with relu=false), with the method's texts and parameters.
+/// What every CAM of this plugin declares: cam_info's, and gradients.
 ExplainerInfo gradient_cam_info(std::string name, std::string summary, std::string citation,
                                 std::vector<ParamSpec> params);
 

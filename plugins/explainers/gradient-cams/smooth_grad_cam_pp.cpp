@@ -8,9 +8,9 @@
 #include <lumen/batching.hpp>
 #include <lumen/cam.hpp>
 #include <lumen/model.hpp>
+#include <lumen/noise.hpp>
 #include <lumen/propagation.hpp>
 #include <lumen/trace.hpp>
-#include <random>
 #include <vector>
 
 #include "methods.hpp"
@@ -20,24 +20,6 @@ namespace lumen::gradient_cams {
 namespace {
 
 constexpr double denominator_epsilon = 1e-6;
-
-// Copies [first, first + count) of the noisy copies of one image `x` ([1,C,H,W]). Copy m draws
-// from stream m of sample slot 0: the same whatever the image's position in the batch, the
-// batch_size or the thread count (the smoothgrad plugin's convention).
-Tensor noisy_copies(const Tensor& x, std::int64_t first, std::int64_t count, double sigma,
-                    const Context& context) {
-  Shape shape = x.shape();
-  shape[0] = count;
-  Tensor out(shape);
-  const std::int64_t per = x.size();
-  for (std::int64_t j = 0; j < count; ++j) {
-    auto rng = context.rng(0, static_cast<std::uint64_t>(first + j));
-    std::normal_distribution<double> normal(0.0, 1.0);
-    for (std::int64_t i = 0; i < per; ++i)
-      out[j * per + i] = static_cast<float>(x[i] + sigma * normal(rng));
-  }
-  return out;
-}
 
 class SmoothGradCamPp final : public Explainer {
  public:
@@ -52,10 +34,7 @@ class SmoothGradCamPp final : public Explainer {
         {
             lumen::param::integer("samples", 25, "number of noisy copies M per input")
                 .within(1, 100000),
-            lumen::param::real("noise_level", 0.15,
-                               "noise standard deviation as a fraction of each sample's value "
-                               "range (max x - min x)")
-                .within(0.0, 100.0),
+            lumen::param::noise_level(),
             lumen::param::relu("apply ReLU to the weighted sum"),
             lumen::param::batch_size("noisy copies per forward and backward pass (bounds memory)"),
         });
@@ -93,14 +72,11 @@ class SmoothGradCamPp final : public Explainer {
       const std::int64_t s = job / chunks;
       const std::int64_t first = (job % chunks) * batch;
       const std::int64_t size = std::min(batch, samples - first);
-      const Tensor x = input.batch_slice(s);
-      const auto [lo, hi] = std::minmax_element(x.values().begin(), x.values().end());
-      const double sigma = noise_level * (static_cast<double>(*hi) - *lo);
       const std::vector<std::int64_t> targets(static_cast<std::size_t>(size),
                                               request.targets[static_cast<std::size_t>(s)]);
-      const auto run =
-          propagate_from_targets(model, noisy_copies(x, first, size, sigma, context), targets,
-                                 RuleMap(gradient_rule()), StartValue::one, {layer}, context);
+      const auto run = propagate_from_targets(
+          model, noisy_copies(input.batch_slice(s), first, size, noise_level, context), targets,
+          RuleMap(gradient_rule()), StartValue::one, {layer}, context);
       const Tensor& g = run.signals.at(layer);
       for (std::int64_t j = 0; j < size; ++j) {
         const float* copy = g.data() + j * per_map;

@@ -15,7 +15,6 @@
 #include <lumen/explainer.hpp>
 #include <lumen/model.hpp>
 #include <lumen/plugin.hpp>
-#include <lumen/propagation.hpp>
 #include <lumen/resample.hpp>
 #include <lumen/trace.hpp>
 #include <numeric>
@@ -59,36 +58,31 @@ lumen::Tensor masked_copies(const lumen::Tensor& x, const lumen::Tensor& b,
 class GroupCam final : public lumen::Explainer {
  public:
   lumen::ExplainerInfo info() const override {
-    using lumen::ParamType;
-    lumen::ExplainerInfo i;
-    i.name = "group-cam";
-    i.family = lumen::Family::cam;
-    i.summary =
+    lumen::ExplainerInfo i = lumen::cam_info(
+        "group-cam",
         "Grad-CAM maps summed in groups of channels, each group weighted by the target score of "
-        "the input kept by the group's mask against its blurred copy";
-    i.citation =
+        "the input kept by the group's mask against its blurred copy",
         "Q. Zhang, L. Rao, Y. Yang. Group-CAM: Group Score-Weighted Visual Explanations for Deep "
-        "Convolutional Networks. arXiv:2103.13859, 2021.";
-    i.requirements = lumen::requires_gradients | lumen::requires_layer_access;
-    i.output = lumen::OutputSpace::layer;
-    i.layer_use = lumen::LayerUse::required;
-    i.signed_output = true;
-    i.params = {
-        lumen::param::integer(
-            "groups", 32,
-            "number of groups G of consecutive channels (clamped to the layer's channel count)")
-            .within(1, 1 << 20),
-        lumen::param::real(
-            "denoise_percentile", 70.0,
-            "values of a group map not above this percentile of it are set to 0 (0: no de-noising)")
-            .within(0.0, 100.0),
-        lumen::param::integer("blur_kernel", 51, "size of the Gaussian blur's square kernel (odd)")
-            .within(1, 1001),
-        lumen::param::real("blur_sigma", 50.0, "standard deviation of the Gaussian blur, in pixels")
-            .within(1e-3, 1e6),
-        lumen::param::relu("apply ReLU to the weighted sum"),
-        lumen::param::batch_size("masked inputs per forward pass (bounds memory)"),
-    };
+        "Convolutional Networks. arXiv:2103.13859, 2021.",
+        {
+            lumen::param::integer(
+                "groups", 32,
+                "number of groups G of consecutive channels (clamped to the layer's channel count)")
+                .within(1, 1 << 20),
+            lumen::param::real("denoise_percentile", 70.0,
+                               "values of a group map not above this percentile of it are set to 0 "
+                               "(0: no de-noising)")
+                .within(0.0, 100.0),
+            lumen::param::integer("blur_kernel", 51,
+                                  "size of the Gaussian blur's square kernel (odd)")
+                .within(1, 1001),
+            lumen::param::real("blur_sigma", 50.0,
+                               "standard deviation of the Gaussian blur, in pixels")
+                .within(1e-3, 1e6),
+            lumen::param::relu("apply ReLU to the weighted sum"),
+            lumen::param::batch_size("masked inputs per forward pass (bounds memory)"),
+        });
+    i.requirements |= lumen::requires_gradients;
     return i;
   }
 
@@ -108,11 +102,9 @@ class GroupCam final : public lumen::Explainer {
     const lumen::Tensor blurred = lumen::gaussian_blur(input, request.params.real("blur_sigma"),
                                                        kernel, lumen::BlurBorder::reflect);
 
-    const auto run = lumen::propagate_from_targets(model, input, request.targets,
-                                                   lumen::RuleMap(lumen::gradient_rule()),
-                                                   lumen::StartValue::one, {layer}, context);
-    const lumen::Tensor& features = run.trace.output(layer);
-    const lumen::Tensor& gradients = run.signals.at(layer);
+    const lumen::LayerGradients run = lumen::layer_gradients(request, layer, context);
+    const lumen::Tensor& features = run.features;
+    const lumen::Tensor& gradients = run.gradients;
     const auto n = features.dim(0), k = features.dim(1), h = features.dim(2), w = features.dim(3);
     const auto plane = h * w;
     const std::int64_t groups = std::min(request.params.integer("groups"), k);

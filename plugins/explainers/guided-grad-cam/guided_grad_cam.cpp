@@ -4,6 +4,7 @@
 #include <lumen/cam.hpp>
 #include <lumen/error.hpp>
 #include <lumen/explainer.hpp>
+#include <lumen/explainer_info.hpp>
 #include <lumen/model.hpp>
 #include <lumen/plugin.hpp>
 #include <lumen/registry.hpp>
@@ -15,18 +16,14 @@ class GuidedGradCam final : public lumen::Explainer {
   explicit GuidedGradCam(const lumen::Registry& registry) : registry_(registry) {}
 
   lumen::ExplainerInfo info() const override {
-    lumen::ExplainerInfo i;
-    i.name = "guided-grad-cam";
-    i.family = lumen::Family::gradient;
-    i.summary = "guided backpropagation weighted by the upsampled Grad-CAM map of a layer";
-    i.citation =
+    lumen::ExplainerInfo i = lumen::gradient_info(
+        "guided-grad-cam",
+        "guided backpropagation weighted by the upsampled Grad-CAM map of a layer",
         "R. R. Selvaraju et al. Grad-CAM: Visual Explanations from Deep Networks via "
-        "Gradient-based Localization. ICCV, 2017.";
-    i.requirements = lumen::requires_gradients | lumen::requires_layer_access;
-    i.output = lumen::OutputSpace::input;
+        "Gradient-based Localization. ICCV, 2017.",
+        {lumen::param::relu("apply ReLU to the Grad-CAM map (passed to grad-cam)")});
+    i.requirements |= lumen::requires_layer_access;
     i.layer_use = lumen::LayerUse::required;
-    i.signed_output = true;
-    i.params = {lumen::param::relu("apply ReLU to the Grad-CAM map (passed to grad-cam)")};
     return i;
   }
 

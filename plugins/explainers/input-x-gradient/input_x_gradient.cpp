@@ -1,6 +1,7 @@
 // Input x Gradient (Shrikumar et al. 2016): x times the gradient of the target logit with respect
 // to x, element by element (Captum's InputXGradient).
 #include <lumen/explainer.hpp>
+#include <lumen/explainer_info.hpp>
 #include <lumen/model.hpp>
 #include <lumen/plugin.hpp>
 #include <lumen/propagation.hpp>
@@ -10,28 +11,17 @@ namespace {
 class InputXGradient final : public lumen::Explainer {
  public:
   lumen::ExplainerInfo info() const override {
-    lumen::ExplainerInfo i;
-    i.name = "input-x-gradient";
-    i.family = lumen::Family::gradient;
-    i.summary = "each input value times the gradient of the target class score at it";
-    i.citation =
+    return lumen::gradient_info(
+        "input-x-gradient", "each input value times the gradient of the target class score at it",
         "A. Shrikumar, P. Greenside, A. Shcherbina, A. Kundaje. Not Just a Black Box: Learning "
-        "Important Features Through Propagating Activation Differences. arXiv:1605.01713, 2016.";
-    i.requirements = lumen::requires_gradients;
-    i.output = lumen::OutputSpace::input;
-    i.signed_output = true;
-    return i;
+        "Important Features Through Propagating Activation Differences. arXiv:1605.01713, 2016.");
   }
 
  protected:
   lumen::Attribution compute(const lumen::ExplainRequest& request,
                              lumen::Context& context) const override {
-    const lumen::NodeId input = request.model.graph().input();
-    auto run = lumen::propagate_from_targets(request.model, request.input, request.targets,
-                                             lumen::RuleMap(lumen::gradient_rule()),
-                                             lumen::StartValue::one, {input}, context);
     lumen::Attribution a;
-    a.map = std::move(run.signals.at(input));
+    a.map = lumen::input_gradient(request.model, request.input, request.targets, context);
     for (std::int64_t i = 0; i < a.map.size(); ++i) a.map[i] *= request.input[i];
     return a;
   }

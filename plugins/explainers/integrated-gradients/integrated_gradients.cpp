@@ -8,6 +8,7 @@
 #include <lumen/baseline.hpp>
 #include <lumen/batching.hpp>
 #include <lumen/explainer.hpp>
+#include <lumen/explainer_info.hpp>
 #include <lumen/model.hpp>
 #include <lumen/plugin.hpp>
 #include <lumen/propagation.hpp>
@@ -20,29 +21,21 @@ namespace {
 class IntegratedGradients final : public lumen::Explainer {
  public:
   lumen::ExplainerInfo info() const override {
-    using lumen::ParamType;
-    lumen::ExplainerInfo i;
-    i.name = "integrated-gradients";
-    i.family = lumen::Family::gradient;
-    i.summary =
+    lumen::ExplainerInfo i = lumen::gradient_info(
+        "integrated-gradients",
         "input minus baseline times the target score's gradient averaged along the straight path "
-        "between them";
-    i.citation =
-        "M. Sundararajan, A. Taly, Q. Yan. Axiomatic Attribution for Deep Networks. ICML, 2017.";
-    i.requirements = lumen::requires_gradients;
-    i.output = lumen::OutputSpace::input;
-    i.signed_output = true;
-    i.params = lumen::baseline_params({"zeros", "constant", "blur", "uniform", "npy"});
+        "between them",
+        "M. Sundararajan, A. Taly, Q. Yan. Axiomatic Attribution for Deep Networks. ICML, 2017.",
+        lumen::baseline_params({"zeros", "constant", "blur", "uniform", "npy"}));
     const std::vector<lumen::ParamSpec> own = {
         lumen::param::integer("steps", 50, "number of points on the path").within(1, 100000),
         lumen::param::choice("quadrature", "gauss-legendre",
                              {"riemann-left", "riemann-right", "riemann-middle",
                               "riemann-trapezoid", "gauss-legendre"},
                              "rule placing the points and weights on [0,1] (Captum's methods)"),
-        lumen::param::integer(
-            "internal_batch_size", 0,
-            "most interpolated inputs per forward/backward pass; 0: automatic, as many as fit the "
-            "pass memory (--pass-memory) and the cache")
+        lumen::param::integer("internal_batch_size", 0,
+                              "most interpolated inputs per forward/backward pass; 0: automatic, "
+                              "as many as fit the pass memory (--pass-memory) and the cache")
             .within(0, 1e9),
     };
     i.params.insert(i.params.end(), own.begin(), own.end());
@@ -64,8 +57,6 @@ class IntegratedGradients final : public lumen::Explainer {
       chunk = lumen::samples_per_pass(model, context, lumen::PassKind::gradient, steps);
 
     const std::int64_t n = x.dim(0), per = x.size() / n;
-    const lumen::NodeId input_node = model.graph().input();
-    const lumen::RuleMap gradient(lumen::gradient_rule());
     lumen::Attribution result;
     result.map = lumen::Tensor(x.shape());
     for (std::int64_t s = 0; s < n; ++s) {
@@ -96,9 +87,8 @@ class IntegratedGradients final : public lumen::Explainer {
           }
           const std::vector<std::int64_t> targets(static_cast<std::size_t>(count),
                                                   request.targets[static_cast<std::size_t>(s)]);
-          auto run = lumen::propagate_from_targets(model, path, targets, gradient,
-                                                   lumen::StartValue::one, {input_node}, context);
-          gradients[static_cast<std::size_t>(j)] = std::move(run.signals.at(input_node));
+          gradients[static_cast<std::size_t>(j)] =
+              lumen::input_gradient(model, path, targets, context);
         });
         for (std::int64_t j = 0; j < in_wave; ++j) {
           const std::int64_t first = (first_pass + j) * chunk;

@@ -5,8 +5,10 @@
 #include <cmath>
 #include <limits>
 #include <lumen/batching.hpp>
+#include <lumen/cam.hpp>
 #include <lumen/error.hpp>
 #include <lumen/explainer.hpp>
+#include <lumen/explainer_info.hpp>
 #include <lumen/model.hpp>
 #include <lumen/plugin.hpp>
 #include <lumen/trace.hpp>
@@ -54,46 +56,39 @@ class Lime final : public lumen::Explainer {
  public:
   lumen::ExplainerInfo info() const override {
     constexpr double inf = std::numeric_limits<double>::infinity();
-    lumen::ExplainerInfo i;
-    i.name = "lime";
-    i.family = lumen::Family::perturbation;
-    i.summary =
-        "weighted ridge fit of the target's probability on random on/off samples of image "
-        "segments";
-    i.citation =
+    lumen::ExplainerInfo i = lumen::perturbation_info(
+        "lime",
+        "weighted ridge fit of the target's probability on random on/off samples of image segments",
         "M. T. Ribeiro, S. Singh, C. Guestrin. \"Why Should I Trust You?\": Explaining the "
-        "Predictions of Any Classifier. KDD, 2016.";
-    i.requirements = lumen::requires_nothing;
-    i.output = lumen::OutputSpace::input;
-    i.signed_output = true;
+        "Predictions of Any Classifier. KDD, 2016.",
+        {
+            lumen::param::choice("segmentation", "grid", {"grid", "slic"},
+                                 "how to cut the image into segments"),
+            lumen::param::integer("segments", 16, "number of segments asked for").within(1, 4096),
+            lumen::param::real("compactness", 0.1,
+                               "slic: weight of the spatial distance (in grid intervals) against "
+                               "the intensity in [0,1]")
+                .within(0, inf),
+            lumen::param::integer("samples", 200,
+                                  "perturbed samples per image (the first is the image itself)")
+                .within(2, 1 << 20),
+            lumen::param::real(
+                "kernel_width", 0.25,
+                "width of the kernel sqrt(exp(-d^2 / width^2)) on the cosine distance d (LIME's)")
+                .within(1e-12, inf),
+            lumen::param::real("alpha", 1.0, "ridge penalty (LIME's Ridge(alpha=1))")
+                .within(0, inf),
+            lumen::param::choice(
+                "fill", "baseline", {"baseline", "mean", "segment-mean"},
+                "what switched-off segments show: the baseline value, the image's mean per "
+                "channel, or each segment's own mean per channel (LIME's hide_color=None)"),
+            lumen::param::real("baseline", 0.0, "fill=baseline: the value"),
+            lumen::param::mask_score(
+                lumen::MaskScore::probability,
+                "what is fitted: the target's softmax probability (LIME) or its logit"),
+            lumen::param::batch_size("perturbed images per forward pass"),
+        });
     i.stochastic = true;
-    i.params = {
-        lumen::param::choice("segmentation", "grid", {"grid", "slic"},
-                             "how to cut the image into segments"),
-        lumen::param::integer("segments", 16, "number of segments asked for").within(1, 4096),
-        lumen::param::real(
-            "compactness", 0.1,
-            "slic: weight of the spatial distance (in grid intervals) against the intensity in "
-            "[0,1]")
-            .within(0, inf),
-        lumen::param::integer("samples", 200,
-                              "perturbed samples per image (the first is the image itself)")
-            .within(2, 1 << 20),
-        lumen::param::real(
-            "kernel_width", 0.25,
-            "width of the kernel sqrt(exp(-d^2 / width^2)) on the cosine distance d (LIME's)")
-            .within(1e-12, inf),
-        lumen::param::real("alpha", 1.0, "ridge penalty (LIME's Ridge(alpha=1))").within(0, inf),
-        lumen::param::choice(
-            "fill", "baseline", {"baseline", "mean", "segment-mean"},
-            "what switched-off segments show: the baseline value, the image's mean per channel, "
-            "or each segment's own mean per channel (LIME's hide_color=None)"),
-        lumen::param::real("baseline", 0.0, "fill=baseline: the value"),
-        lumen::param::choice(
-            "score", "probability", {"probability", "logit"},
-            "what is fitted: the target's softmax probability (LIME) or its logit"),
-        lumen::param::batch_size("perturbed images per forward pass"),
-    };
     return i;
   }
 
@@ -110,7 +105,7 @@ class Lime final : public lumen::Explainer {
     if (batch == 0)
       batch = lumen::samples_per_pass(request.model, context, lumen::PassKind::forward, samples);
     const std::int64_t classes = request.model.class_count();
-    const bool probability = params.text("score") == "probability";
+    const bool probability = lumen::mask_score(params) == lumen::MaskScore::probability;
 
     std::vector<Segments> segments;
     std::vector<std::vector<float>> fills;

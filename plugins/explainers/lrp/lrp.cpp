@@ -10,11 +10,12 @@
 #include <lumen/composite.hpp>
 #include <lumen/error.hpp>
 #include <lumen/explainer.hpp>
+#include <lumen/explainer_info.hpp>
 #include <lumen/model.hpp>
 #include <lumen/plugin.hpp>
 #include <lumen/propagation.hpp>
 #include <lumen/registry.hpp>
-#include <optional>
+#include <lumen/relevance.hpp>
 #include <set>
 #include <string_view>
 
@@ -27,21 +28,15 @@ class Lrp final : public lumen::Explainer {
   explicit Lrp(const lumen::Registry& registry) : registry_(registry) {}
 
   lumen::ExplainerInfo info() const override {
-    lumen::ExplainerInfo i;
-    i.name = "lrp";
-    i.family = lumen::Family::propagation;
-    i.summary =
+    lumen::ExplainerInfo i = lumen::propagation_info(
+        "lrp",
         "layer-wise relevance propagation of the target logit with one rule or a composite, "
-        "per-node overrides and canonizers (batch-norm folding)";
-    i.citation =
+        "per-node overrides and canonizers (batch-norm folding)",
         "S. Bach, A. Binder, G. Montavon, F. Klauschen, K.-R. Mueller, W. Samek. On Pixel-Wise "
-        "Explanations for Non-Linear Classifier Decisions by Layer-Wise Relevance "
-        "Propagation. PLOS ONE 10(7), 2015.";
-    i.requirements = lumen::requires_layer_access;
-    i.output = lumen::OutputSpace::input;
-    i.signed_output = true;
+        "Explanations for Non-Linear Classifier Decisions by Layer-Wise Relevance Propagation. "
+        "PLOS ONE 10(7), 2015.",
+        own_params());
     i.layer_use = lumen::LayerUse::optional;
-    i.params = own_params();
     for (auto& spec : rule_params()) i.params.push_back(std::move(spec));
     return i;
   }
@@ -62,47 +57,40 @@ class Lrp final : public lumen::Explainer {
                                                ? everywhere(rule.empty() ? "epsilon" : rule)
                                                : lumen::find_composite(registry_, composite_name);
 
-    std::optional<lumen::CanonizedModel> canonized;
-    const auto& canonizers = params.choice_list("canonizers");
-    if (!canonizers.empty())
-      canonized = lumen::canonize(request.model, canonizers, registry_, context.backend());
-    const lumen::Model& model = canonized ? canonized->model : request.model;
-    const lumen::Graph& g = model.graph();
-
-    lumen::RulePlan plan = lumen::plan_rules(model, composite);
-    // Max-pooling: the `maxpool` rule where the composite sets none, everywhere when given.
-    for (lumen::NodeId id : g.topological_order()) {
-      if (g.node(id).layer->op_type() == "MaxPool" && (params.given("maxpool") || !plan.count(id)))
-        plan[id] = {params.text("maxpool"), {}};
-    }
-    for (const auto& [name, value] : params.values()) {
-      if (name.starts_with(kOverridePrefix))
-        plan[g.at(name.substr(kOverridePrefix.size()))] = {value, {}};
-    }
     // Only the rule parameters the user gave reach the rules: a rule declaring the same name as
     // another keeps its own default otherwise.
     std::map<std::string, std::string> given;
     for (const auto& spec : rule_params()) {
       if (params.given(spec.name)) given[spec.name] = params.text(spec.name);
     }
-    auto planned = lumen::make_rules(registry_, model, plan, given, "lrp");
+    const auto adjust = [&](const lumen::Model& model, lumen::RulePlan& plan) {
+      const lumen::Graph& g = model.graph();
+      // Max-pooling: the `maxpool` rule where the composite sets none, everywhere when given.
+      for (lumen::NodeId id : g.topological_order()) {
+        if (g.node(id).layer->op_type() == "MaxPool" &&
+            (params.given("maxpool") || !plan.count(id)))
+          plan[id] = {params.text("maxpool"), {}};
+      }
+      for (const auto& [name, value] : params.values()) {
+        if (name.starts_with(kOverridePrefix))
+          plan[g.at(name.substr(kOverridePrefix.size()))] = {value, {}};
+      }
+    };
+    const lumen::RelevanceSetup setup =
+        lumen::relevance_setup(request, composite, given, registry_, context, "lrp", adjust);
 
     lumen::Attribution a;
     if (!one_rule) a.notes.push_back("composite: " + composite_name);
-    if (canonized) a.notes.insert(a.notes.end(), canonized->notes.begin(), canonized->notes.end());
-    a.notes.insert(a.notes.end(), planned.notes.begin(), planned.notes.end());
-    a.components = std::move(planned.components);
+    a.notes.insert(a.notes.end(), setup.notes.begin(), setup.notes.end());
+    a.components = setup.components;
     if (!one_rule) a.components.push_back({"composite", composite.name});
-    if (canonized)
-      a.components.insert(a.components.end(), canonized->components.begin(),
-                          canonized->components.end());
 
-    // Canonizers keep every node's id, so the request's layer names the same node in `model`.
-    const lumen::NodeId input = g.input();
+    const lumen::NodeId input = setup.model().graph().input();
     std::vector<lumen::NodeId> collect{input};
     if (request.layer) collect.push_back(*request.layer);
-    auto run = lumen::propagate_from_targets(model, request.input, request.targets, planned.rules,
-                                             lumen::StartValue::logit, collect, context);
+    auto run = lumen::propagate_from_targets(setup.model(), request.input, request.targets,
+                                             setup.planned.rules, lumen::StartValue::logit, collect,
+                                             context);
     if (request.layer) {
       // Copied: the layer may be the input node itself.
       a.layer_map = run.signals.at(*request.layer);

@@ -7,6 +7,7 @@
 #include <limits>
 #include <lumen/error.hpp>
 #include <lumen/explainer.hpp>
+#include <lumen/explainer_info.hpp>
 #include <lumen/model.hpp>
 #include <lumen/plugin.hpp>
 #include <lumen/resample.hpp>
@@ -50,37 +51,34 @@ class MeaningfulPerturbation final : public lumen::Explainer {
  public:
   lumen::ExplainerInfo info() const override {
     constexpr double inf = std::numeric_limits<double>::infinity();
-    lumen::ExplainerInfo i;
-    i.name = "meaningful-perturbation";
-    i.family = lumen::Family::perturbation;
-    i.summary =
+    lumen::ExplainerInfo i = lumen::perturbation_info(
+        "meaningful-perturbation",
         "optimised smooth low-resolution mask whose blur-deletion most lowers the target's "
-        "probability; the map is the deletion 1 - mask";
-    i.citation =
+        "probability; the map is the deletion 1 - mask",
         "R. C. Fong, A. Vedaldi. Interpretable Explanations of Black Boxes by Meaningful "
-        "Perturbation. ICCV, 2017.";
+        "Perturbation. ICCV, 2017.",
+        {
+            lumen::param::integer("mask_size", 8,
+                                  "mask resolution: min(mask_size, H) x min(mask_size, W) cells")
+                .within(1, 4096),
+            lumen::param::real("l1", 0.05,
+                               "lambda1: weight of the deleted area, mean over cells of 1 - m")
+                .within(0, inf),
+            lumen::param::real("tv", 0.2,
+                               "lambda2: weight of the total variation (mean over cells of "
+                               "neighbour |difference|^tv_beta)")
+                .within(0, inf),
+            lumen::param::real("tv_beta", 3.0, "exponent beta of the total variation")
+                .within(1, 16),
+            lumen::param::real("blur_sigma", 5.0,
+                               "standard deviation in pixels of the Gaussian blur deleted regions "
+                               "take (0: no blur)")
+                .within(0, 1e4),
+            lumen::param::integer("iterations", 100, "Adam steps").within(1, 1000000),
+            lumen::param::real("learning_rate", 0.1, "Adam step size").within(1e-12, inf),
+        });
     i.requirements = lumen::requires_gradients;
-    i.output = lumen::OutputSpace::input;
     i.signed_output = false;
-    i.params = {
-        lumen::param::integer("mask_size", 8,
-                              "mask resolution: min(mask_size, H) x min(mask_size, W) cells")
-            .within(1, 4096),
-        lumen::param::real("l1", 0.05,
-                           "lambda1: weight of the deleted area, mean over cells of 1 - m")
-            .within(0, inf),
-        lumen::param::real("tv", 0.2,
-                           "lambda2: weight of the total variation (mean over cells of neighbour "
-                           "|difference|^tv_beta)")
-            .within(0, inf),
-        lumen::param::real("tv_beta", 3.0, "exponent beta of the total variation").within(1, 16),
-        lumen::param::real(
-            "blur_sigma", 5.0,
-            "standard deviation in pixels of the Gaussian blur deleted regions take (0: no blur)")
-            .within(0, 1e4),
-        lumen::param::integer("iterations", 100, "Adam steps").within(1, 1000000),
-        lumen::param::real("learning_rate", 0.1, "Adam step size").within(1e-12, inf),
-    };
     return i;
   }
 

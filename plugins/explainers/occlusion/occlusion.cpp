@@ -9,6 +9,7 @@
 #include <limits>
 #include <lumen/batching.hpp>
 #include <lumen/explainer.hpp>
+#include <lumen/explainer_info.hpp>
 #include <lumen/model.hpp>
 #include <lumen/plugin.hpp>
 #include <vector>
@@ -83,39 +84,30 @@ std::string mode_note(const std::string& mode, bool incremental, double fraction
 class Occlusion final : public lumen::Explainer {
  public:
   lumen::ExplainerInfo info() const override {
-    lumen::ExplainerInfo i;
-    i.name = "occlusion";
-    i.family = lumen::Family::perturbation;
-    i.summary =
-        "mean drop of the target logit over the sliding windows that replace each input value "
-        "by a baseline";
-    i.citation =
-        "M. D. Zeiler, R. Fergus. Visualizing and Understanding Convolutional Networks. ECCV, "
-        "2014.";
-    i.requirements = lumen::requires_nothing;
-    i.output = lumen::OutputSpace::input;
-    i.signed_output = true;
     constexpr double inf = std::numeric_limits<double>::infinity();
-    i.params = {
-        lumen::param::list("window", lumen::ParamType::integer, "3,3",
-                           "window size as c,h,w, h,w (spanning every channel) or k (k,k)")
-            .within(1, inf),
-        lumen::param::list(
-            "stride", lumen::ParamType::integer, "1,1",
-            "window step as c,h,w, h,w (steps channels by 1) or k (k,k); at most the window where "
-            "the "
-            "window does not cover the axis")
-            .within(1, inf),
-        lumen::param::real("baseline", 0.0, "value written under each window"),
-        lumen::param::batch_size("windows per job: occluded copies per forward pass (plain), "
-                                 "windows whose patches share kernel calls (incremental)"),
-        lumen::param::choice(
-            "mode", "auto", {"auto", "incremental", "plain"},
-            "plain: a forward pass per window; incremental: recompute only what each window "
-            "changes, from the image's activations (Krypton); auto: incremental when its estimated "
-            "FLOPs are below 60% of plain's"),
-    };
-    return i;
+    return lumen::perturbation_info(
+        "occlusion",
+        "mean drop of the target logit over the sliding windows that replace each input value by a "
+        "baseline",
+        "M. D. Zeiler, R. Fergus. Visualizing and Understanding Convolutional Networks. ECCV, "
+        "2014.",
+        {
+            lumen::param::list("window", lumen::ParamType::integer, "3,3",
+                               "window size as c,h,w, h,w (spanning every channel) or k (k,k)")
+                .within(1, inf),
+            lumen::param::list("stride", lumen::ParamType::integer, "1,1",
+                               "window step as c,h,w, h,w (steps channels by 1) or k (k,k); at "
+                               "most the window where the window does not cover the axis")
+                .within(1, inf),
+            lumen::param::real("baseline", 0.0, "value written under each window"),
+            lumen::param::batch_size("windows per job: occluded copies per forward pass (plain), "
+                                     "windows whose patches share kernel calls (incremental)"),
+            lumen::param::choice(
+                "mode", "auto", {"auto", "incremental", "plain"},
+                "plain: a forward pass per window; incremental: recompute only what each window "
+                "changes, from the image's activations (Krypton); auto: incremental when its "
+                "estimated FLOPs are below 60% of plain's"),
+        });
   }
 
  protected:

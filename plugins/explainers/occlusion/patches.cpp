@@ -4,14 +4,16 @@ namespace lumen::occlusion {
 
 namespace {
 
-Tensor conv_patches(const LocalLayer& l, const InputRect& in, const Rect& out, const Tensor& x,
-                    const Backend& backend) {
-  Conv2dGeometry g;
+// What the geometries of a convolution and a pooling over the crop `in` share: the batch of `x`,
+// the crop's and the outputs' sizes, the window, and the crop's missing top and left border (the
+// layer's zero padding, cut to what these outputs reach).
+template <typename Geometry>
+Geometry window_geometry(const LocalLayer& l, const InputRect& in, const Rect& out,
+                         const Tensor& x) {
+  Geometry g;
   g.batch = x.dim(0);
-  g.in_channels = l.in_channels;
   g.in_h = in.rect.rows.size();
   g.in_w = in.rect.cols.size();
-  g.out_channels = l.channels;
   g.out_h = out.rows.size();
   g.out_w = out.cols.size();
   g.kernel_h = l.axes[0].kernel;
@@ -20,10 +22,17 @@ Tensor conv_patches(const LocalLayer& l, const InputRect& in, const Rect& out, c
   g.stride_w = l.axes[1].stride;
   g.dilation_h = l.axes[0].dilation;
   g.dilation_w = l.axes[1].dilation;
-  // The crop's missing border is the layer's zero padding, cut to what these outputs reach.
   g.pad_top = in.pads[0];
-  g.pad_bottom = in.pads[1];
   g.pad_left = in.pads[2];
+  return g;
+}
+
+Tensor conv_patches(const LocalLayer& l, const InputRect& in, const Rect& out, const Tensor& x,
+                    const Backend& backend) {
+  auto g = window_geometry<Conv2dGeometry>(l, in, out, x);
+  g.in_channels = l.in_channels;
+  g.out_channels = l.channels;
+  g.pad_bottom = in.pads[1];
   g.pad_right = in.pads[3];
   g.groups = l.groups;
   Tensor y({g.batch, g.out_channels, g.out_h, g.out_w});
@@ -33,21 +42,8 @@ Tensor conv_patches(const LocalLayer& l, const InputRect& in, const Rect& out, c
 
 Pool2dGeometry pool_geometry(const LocalLayer& l, const InputRect& in, const Rect& out,
                              const Tensor& x) {
-  Pool2dGeometry g;
-  g.batch = x.dim(0);
+  auto g = window_geometry<Pool2dGeometry>(l, in, out, x);
   g.channels = l.channels;
-  g.in_h = in.rect.rows.size();
-  g.in_w = in.rect.cols.size();
-  g.out_h = out.rows.size();
-  g.out_w = out.cols.size();
-  g.kernel_h = l.axes[0].kernel;
-  g.kernel_w = l.axes[1].kernel;
-  g.stride_h = l.axes[0].stride;
-  g.stride_w = l.axes[1].stride;
-  g.dilation_h = l.axes[0].dilation;
-  g.dilation_w = l.axes[1].dilation;
-  g.pad_top = in.pads[0];
-  g.pad_left = in.pads[2];
   g.count_include_pad = false;  // the divisor is fixed by average_factor
   return g;
 }

@@ -8,6 +8,7 @@
 //    forward input was positive and the signal is positive (rule "guided-relu").
 #include <lumen/error.hpp>
 #include <lumen/explainer.hpp>
+#include <lumen/explainer_info.hpp>
 #include <lumen/model.hpp>
 #include <lumen/plugin.hpp>
 #include <lumen/propagation.hpp>
@@ -26,27 +27,16 @@ class ReluBackprop final : public lumen::Explainer {
       : variant_(std::move(variant)), registry_(registry) {}
 
   lumen::ExplainerInfo info() const override {
-    lumen::ExplainerInfo i;
-    i.name = variant_.name;
-    i.family = lumen::Family::gradient;
-    i.summary = variant_.summary;
-    i.citation = variant_.citation;
-    i.requirements = lumen::requires_gradients;
-    i.output = lumen::OutputSpace::input;
-    i.signed_output = true;
-    return i;
+    return lumen::gradient_info(variant_.name, variant_.summary, variant_.citation);
   }
 
  protected:
   lumen::Attribution compute(const lumen::ExplainRequest& request,
                              lumen::Context& context) const override {
-    const lumen::NodeId input = request.model.graph().input();
     lumen::RuleMap rules(lumen::gradient_rule());
     rules.for_op("Relu", registry_.make_rule(variant_.relu_rule, {}));
-    auto run = lumen::propagate_from_targets(request.model, request.input, request.targets, rules,
-                                             lumen::StartValue::one, {input}, context);
     lumen::Attribution a;
-    a.map = std::move(run.signals.at(input));
+    a.map = lumen::input_gradient(request.model, request.input, request.targets, context, rules);
     a.components.push_back({"rule", variant_.relu_rule});
     return a;
   }

@@ -2,6 +2,7 @@
 // As Captum's Saliency, abs=true (the default) returns its absolute value.
 #include <cmath>
 #include <lumen/explainer.hpp>
+#include <lumen/explainer_info.hpp>
 #include <lumen/model.hpp>
 #include <lumen/plugin.hpp>
 #include <lumen/propagation.hpp>
@@ -11,30 +12,19 @@ namespace {
 class Saliency final : public lumen::Explainer {
  public:
   lumen::ExplainerInfo info() const override {
-    lumen::ExplainerInfo i;
-    i.name = "saliency";
-    i.family = lumen::Family::gradient;
-    i.summary = "gradient of the target class score with respect to each input value";
-    i.citation =
-        "K. Simonyan, A. Vedaldi, A. Zisserman. Deep Inside Convolutional Networks: "
-        "Visualising Image Classification Models and Saliency Maps. ICLR Workshop, 2014.";
-    i.requirements = lumen::requires_gradients;
-    i.output = lumen::OutputSpace::input;
-    i.signed_output = true;
-    i.params = {lumen::param::flag(
-        "abs", true, "return |gradient| (Captum's default) instead of the signed gradient")};
-    return i;
+    return lumen::gradient_info(
+        "saliency", "gradient of the target class score with respect to each input value",
+        "K. Simonyan, A. Vedaldi, A. Zisserman. Deep Inside Convolutional Networks: Visualising "
+        "Image Classification Models and Saliency Maps. ICLR Workshop, 2014.",
+        {lumen::param::flag(
+            "abs", true, "return |gradient| (Captum's default) instead of the signed gradient")});
   }
 
  protected:
   lumen::Attribution compute(const lumen::ExplainRequest& request,
                              lumen::Context& context) const override {
-    const lumen::NodeId input = request.model.graph().input();
-    auto run = lumen::propagate_from_targets(request.model, request.input, request.targets,
-                                             lumen::RuleMap(lumen::gradient_rule()),
-                                             lumen::StartValue::one, {input}, context);
     lumen::Attribution a;
-    a.map = std::move(run.signals.at(input));
+    a.map = lumen::input_gradient(request.model, request.input, request.targets, context);
     if (request.params.boolean("abs")) {
       for (float& v : a.map.values()) v = std::fabs(v);
       a.signed_map = false;

@@ -15,30 +15,24 @@ namespace {
 class ScoreCam final : public lumen::Explainer {
  public:
   lumen::ExplainerInfo info() const override {
-    lumen::ExplainerInfo i;
-    i.name = "score-cam";
-    i.family = lumen::Family::cam;
-    i.summary =
+    lumen::ExplainerInfo i = lumen::cam_info(
+        "score-cam",
         "feature maps of a layer weighted by the target score of the input masked by each "
-        "upsampled, min-max scaled map";
-    i.citation =
+        "upsampled, min-max scaled map",
         "H. Wang et al. Score-CAM: Score-Weighted Visual Explanations for Convolutional Neural "
-        "Networks. CVPR Workshops, 2020.";
-    i.requirements = lumen::requires_layer_access;
-    i.output = lumen::OutputSpace::layer;
-    i.layer_use = lumen::LayerUse::required;
+        "Networks. CVPR Workshops, 2020.",
+        {
+            lumen::param::choice(
+                "weights", "difference", {"difference", "softmax"},
+                "difference: alpha_k = S_c(x*H_k) - S_c(x_b) (the paper); softmax: alpha = softmax "
+                "over k of S_c(x*H_k), no baseline (pytorch-grad-cam, with score=logit)"),
+            lumen::param::mask_score(
+                lumen::MaskScore::probability,
+                "the score S_c: the softmax probability of the target (the paper) or its logit"),
+            lumen::param::relu("apply ReLU to the weighted sum"),
+            lumen::param::batch_size("masked inputs per forward pass"),
+        });
     i.signed_output = false;
-    i.params = {
-        lumen::param::choice(
-            "weights", "difference", {"difference", "softmax"},
-            "difference: alpha_k = S_c(x*H_k) - S_c(x_b) (the paper); softmax: alpha = softmax "
-            "over k of S_c(x*H_k), no baseline (pytorch-grad-cam, with score=logit)"),
-        lumen::param::choice(
-            "score", "probability", {"probability", "logit"},
-            "the score S_c: the softmax probability of the target (the paper) or its logit"),
-        lumen::param::relu("apply ReLU to the weighted sum"),
-        lumen::param::batch_size("masked inputs per forward pass"),
-    };
     return i;
   }
 
@@ -48,9 +42,7 @@ class ScoreCam final : public lumen::Explainer {
     const lumen::Model& model = request.model;
     const lumen::Tensor& input = request.input;
     const lumen::NodeId layer = lumen::cam_layer(request);
-    const lumen::MaskScore score = request.params.text("score") == "probability"
-                                       ? lumen::MaskScore::probability
-                                       : lumen::MaskScore::logit;
+    const lumen::MaskScore score = lumen::mask_score(request.params);
     const bool softmax_weights = request.params.text("weights") == "softmax";
 
     const lumen::Tensor features = lumen::node_output(model, input, layer, context);

@@ -6,10 +6,11 @@
 #include <lumen/batching.hpp>
 #include <lumen/error.hpp>
 #include <lumen/explainer.hpp>
+#include <lumen/explainer_info.hpp>
 #include <lumen/model.hpp>
+#include <lumen/noise.hpp>
 #include <lumen/plugin.hpp>
 #include <lumen/registry.hpp>
-#include <random>
 
 namespace {
 
@@ -20,32 +21,24 @@ class SmoothGrad final : public lumen::Explainer {
   explicit SmoothGrad(const lumen::Registry& registry) : registry_(registry) {}
 
   lumen::ExplainerInfo info() const override {
-    using lumen::ParamType;
-    lumen::ExplainerInfo i;
-    i.name = "smoothgrad";
-    i.family = lumen::Family::gradient;
-    i.summary = "another explainer's map averaged over copies of the input with Gaussian noise";
-    i.citation =
+    lumen::ExplainerInfo i = lumen::gradient_info(
+        "smoothgrad",
+        "another explainer's map averaged over copies of the input with Gaussian noise",
         "D. Smilkov, N. Thorat, B. Kim, F. Viegas, M. Wattenberg. SmoothGrad: removing noise by "
-        "adding noise. ICML Workshop on Visualization for Deep Learning, 2017.";
-    i.requirements = lumen::requires_gradients;
-    i.output = lumen::OutputSpace::input;
-    i.signed_output = true;
+        "adding noise. ICML Workshop on Visualization for Deep Learning, 2017.",
+        {
+            lumen::param::text("base", "saliency",
+                               "registered input-space explainer whose maps are averaged"),
+            lumen::param::integer("samples", 10, "number of noisy copies per input")
+                .within(1, 100000),
+            lumen::param::noise_level(),
+            lumen::param::choice(
+                "variant", "mean", {"mean", "squared", "vargrad"},
+                "mean of the maps, mean of their squares (squared) or their variance (vargrad)"),
+            lumen::param::pattern(
+                "base", "a parameter of the base explainer, e.g. base.abs=false for saliency"),
+        });
     i.stochastic = true;
-    i.params = {
-        lumen::param::text("base", "saliency",
-                           "registered input-space explainer whose maps are averaged"),
-        lumen::param::integer("samples", 10, "number of noisy copies per input").within(1, 100000),
-        lumen::param::real(
-            "noise_level", 0.15,
-            "noise standard deviation as a fraction of each sample's value range (max x - min x)")
-            .within(0.0, 100.0),
-        lumen::param::choice(
-            "variant", "mean", {"mean", "squared", "vargrad"},
-            "mean of the maps, mean of their squares (squared) or their variance (vargrad)"),
-        lumen::param::pattern(
-            "base", "a parameter of the base explainer, e.g. base.abs=false for saliency"),
-    };
     return i;
   }
 
@@ -98,7 +91,7 @@ class SmoothGrad final : public lumen::Explainer {
           const std::int64_t first = (first_pass + j) * chunk;
           const std::int64_t count = std::min(chunk, samples - first);
           const lumen::Tensor copies =
-              noisy_copies(x.batch_slice(s), first, count, noise_level, context);
+              lumen::noisy_copies(x.batch_slice(s), first, count, noise_level, context);
           const lumen::ExplainRequest inner{
               model, copies, std::span(targets).first(static_cast<std::size_t>(count)), base_params,
               std::nullopt};
@@ -135,27 +128,6 @@ class SmoothGrad final : public lumen::Explainer {
   }
 
  private:
-  // Copies [first, first + count) of one sample `x` ([1,C,H,W]). The noise of copy k comes from
-  // stream k of sample slot 0: the same whatever the sample's position in the batch, the pass it
-  // is made in or the thread count (the conformance rule for batch = one by one).
-  static lumen::Tensor noisy_copies(const lumen::Tensor& x, std::int64_t first, std::int64_t count,
-                                    double noise_level, const lumen::Context& context) {
-    const auto [lo, hi] = std::minmax_element(x.values().begin(), x.values().end());
-    const double sigma = noise_level * (static_cast<double>(*hi) - *lo);
-    lumen::Shape shape = x.shape();
-    shape[0] = count;
-    lumen::Tensor out(shape);
-    const std::int64_t per = x.size();
-    for (std::int64_t k = 0; k < count; ++k) {
-      auto rng = context.rng(0, static_cast<std::uint64_t>(first + k));
-      std::normal_distribution<double> normal(0.0, 1.0);
-      for (std::int64_t i = 0; i < per; ++i) {
-        out[k * per + i] = static_cast<float>(x[i] + sigma * normal(rng));
-      }
-    }
-    return out;
-  }
-
   // The running sums of the copies' maps and of their squares, added in copy order.
   struct Sums {
     std::vector<double> values, squares;

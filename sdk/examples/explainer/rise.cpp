@@ -5,6 +5,7 @@
 #include <atomic>
 #include <lumen/error.hpp>
 #include <lumen/explainer.hpp>
+#include <lumen/explainer_info.hpp>
 #include <lumen/model.hpp>
 #include <lumen/plugin.hpp>
 #include <lumen/trace.hpp>
@@ -48,28 +49,25 @@ void add_batch(const lumen::ExplainRequest& request, lumen::Context& context,
 class Rise final : public lumen::Explainer {
  public:
   lumen::ExplainerInfo info() const override {
-    lumen::ExplainerInfo i;
-    i.name = "rise";
-    i.family = lumen::Family::perturbation;
-    i.summary = "random masks weighted by the target's probability on the masked input";
-    i.citation =
+    lumen::ExplainerInfo i = lumen::perturbation_info(
+        "rise", "random masks weighted by the target's probability on the masked input",
         "V. Petsiuk, A. Das, K. Saenko. RISE: Randomized Input Sampling for Explanation of "
-        "Black-box Models. BMVC, 2018.";
-    i.requirements = lumen::requires_nothing;
-    i.output = lumen::OutputSpace::input;
+        "Black-box Models. BMVC, 2018.",
+        {
+            lumen::param::integer("masks", 500,
+                                  "number of random masks N (the paper: 4000 on ImageNet)")
+                .within(1, 1e6),
+            lumen::param::integer("cells", 8, "grid size s: each mask has s x s cells")
+                .within(1, 1024),
+            lumen::param::real("probability", 0.5, "probability p that a cell is kept")
+                .within(0.01, 1),
+            lumen::param::integer(
+                "batch_size", 32,
+                "masked inputs per forward pass (changes speed and memory, not the result)")
+                .within(1, 4096),
+        });
     i.signed_output = false;
     i.stochastic = true;
-    i.params = {
-        lumen::param::integer("masks", 500,
-                              "number of random masks N (the paper: 4000 on ImageNet)")
-            .within(1, 1e6),
-        lumen::param::integer("cells", 8, "grid size s: each mask has s x s cells").within(1, 1024),
-        lumen::param::real("probability", 0.5, "probability p that a cell is kept").within(0.01, 1),
-        lumen::param::integer("batch_size", 32,
-                              "masked inputs per forward pass (changes speed and memory, not the "
-                              "result)")
-            .within(1, 4096),
-    };
     return i;
   }
 

@@ -1,37 +1,18 @@
 #include <catch2/catch.hpp>
 #include <lumen/error.hpp>
-#include <lumen/layers.hpp>
 #include <lumen/resample.hpp>
 
 #include "explain_helpers.hpp"
+#include "pooled_model.hpp"
 #include "test_models.hpp"
 
 using namespace lumen;
 using namespace lumen::testing;
 
-namespace {
-
-// input [N,2,4,4] -> MaxPool 2 ("features", [N,2,2,2]) -> GAP -> Flatten -> Linear (W, b).
-Model pooled_gap_model(const Tensor& w, const Tensor& b) {
-  Graph g;
-  auto x = g.add_input("input", {2, 4, 4});
-  Pool2dParams pool;
-  pool.kernel = {2, 2};
-  pool.stride = {2, 2};
-  auto f = g.add_node("features", "", make_max_pool2d(pool), {x});
-  auto gap = g.add_node("gap", "", make_global_average_pool(), {f});
-  auto flat = g.add_node("flatten", "", make_flatten(1), {gap});
-  auto fc = g.add_node("fc", "logits", make_linear(w, b), {flat});
-  g.finalize(fc);
-  return Model(std::move(g), InputSpec{{2, 4, 4}, {}, {}});
-}
-
-}  // namespace
-
 TEST_CASE("cam matches the hand-derived map, bias ignored, sign kept", "[cam]") {
   const Tensor w({3, 2}, {1.0F, 2.0F, 3.0F, -1.0F, -1.0F, -0.5F});
   const Tensor b({3}, {5.0F, -7.0F, 0.5F});
-  const auto model = pooled_gap_model(w, b);
+  const auto model = pooled_model(w, true, b);
   for (std::uint64_t seed : {1U, 2U, 3U}) {
     const Tensor x = random_tensor(model.batch_shape(1), seed);
     for (std::int64_t c = 0; c < 3; ++c) {
@@ -39,18 +20,9 @@ TEST_CASE("cam matches the hand-derived map, bias ignored, sign kept", "[cam]") 
       REQUIRE(a.layer.has_value());
       CHECK(*a.layer == model.graph().at("features"));
       REQUIRE(a.layer_map.shape() == Shape{1, 1, 2, 2});
-      for (int i = 0; i < 2; ++i)
-        for (int j = 0; j < 2; ++j) {
-          float f[2];
-          for (int k = 0; k < 2; ++k) {
-            f[k] = -1e30F;
-            for (int di = 0; di < 2; ++di)
-              for (int dj = 0; dj < 2; ++dj)
-                f[k] = std::max(f[k], x[k * 16 + (2 * i + di) * 4 + 2 * j + dj]);
-          }
-          CHECK(a.layer_map[i * 2 + j] ==
-                Approx(w[c * 2] * f[0] + w[c * 2 + 1] * f[1]).margin(1e-6));
-        }
+      const Tensor f = pooled(x);
+      for (int p = 0; p < 4; ++p)
+        CHECK(a.layer_map[p] == Approx(w[c * 2] * f[p] + w[c * 2 + 1] * f[4 + p]).margin(1e-6));
       CHECK(relative_difference(a.map, upsample_bilinear(a.layer_map, 4, 4)) == 0.0);
       CHECK(a.signed_map);
       CHECK(a.passes.forward == 1);

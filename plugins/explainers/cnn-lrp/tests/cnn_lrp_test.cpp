@@ -255,13 +255,7 @@ TEST_CASE("cnn-lrp batch equals one by one and does not depend on threads", "[cn
     const Tensor x = random_tensor(model.batch_shape(3), 10);
     const std::vector<std::int64_t> t{0, 1, 2};
     const std::map<std::string, std::string> params{{"pool_upsampling", mode}};
-    const auto one_thread = explain("cnn-lrp", model, x, t, params, std::nullopt, 1);
-    const auto two_threads = explain("cnn-lrp", model, x, t, params, std::nullopt, 2);
-    CHECK(relative_difference(one_thread.map, two_threads.map) == 0.0);
-    for (std::int64_t s = 0; s < 3; ++s) {
-      const auto one = explain("cnn-lrp", model, x.batch_slice(s), {t[s]}, params);
-      CHECK(relative_difference(one_thread.map.batch_slice(s), one.map) < 1e-5);
-    }
+    check_batch_equals_samples("cnn-lrp", model, x, t, params, 1e-5);
   }
 }
 

@@ -93,13 +93,7 @@ TEST_CASE("deep-taylor batch equals one by one and does not depend on threads", 
   const std::vector<std::int64_t> t{0, 1, 2};
   for (const char* input_rule : {"zbox", "wsquare"}) {
     const std::map<std::string, std::string> params{{"input_rule", input_rule}};
-    const auto one_thread = explain("deep-taylor", model, x, t, params, std::nullopt, 1);
-    const auto two_threads = explain("deep-taylor", model, x, t, params, std::nullopt, 2);
-    CHECK(relative_difference(one_thread.map, two_threads.map) == 0.0);
-    for (std::int64_t s = 0; s < 3; ++s) {
-      const auto one = explain("deep-taylor", model, x.batch_slice(s), {t[s]}, params);
-      CHECK(relative_difference(one_thread.map.batch_slice(s), one.map) < 1e-5);
-    }
+    check_batch_equals_samples("deep-taylor", model, x, t, params, 1e-5);
   }
 }
 

@@ -162,18 +162,5 @@ TEST_CASE("eigen-cam ignores the target and runs one forward pass, no backward",
 
 TEST_CASE("eigen-cam picks the last spatial layer by default and refuses a flat one",
           "[eigen-cam]") {
-  const auto model = conv_net(3);
-  const Tensor x = random_tensor(model.batch_shape(2), 9);
-  const auto a = explain("eigen-cam", model, x, {1, 4});
-  REQUIRE(a.layer.has_value());
-  CHECK(model.graph().node(*a.layer).name == "features");
-  CHECK(a.layer_map.shape() == Shape{2, 1, 4, 4});
-  CHECK(a.map.shape() == Shape{2, 1, 8, 8});
-  for (float v : a.layer_map.values()) CHECK(v >= 0.0F);
-  for (std::int64_t s = 0; s < 2; ++s) {
-    const auto one = explain("eigen-cam", model, x.batch_slice(s), {s == 0 ? 1 : 4});
-    CHECK(relative_difference(a.layer_map.batch_slice(s), one.layer_map, 1e-6) < 1e-5);
-  }
-  CHECK_THROWS_WITH(explain("eigen-cam", model, x, {1, 4}, {}, model.graph().at("fc")),
-                    Catch::Contains("'fc'") && Catch::Contains("spatial"));
+  check_default_cam_layer("eigen-cam");
 }

@@ -6,16 +6,9 @@
 #include <lumen/model.hpp>
 #include <string>
 
+#include "pooled_model.hpp"
+
 namespace lumen::testing {
-
-/// input [N,2,4,4] -> MaxPool 2 ("features", [N,2,2,2]) -> head -> logits, where head is Flatten ->
-/// Linear W [.,8] (d logit_c / d features^k_ij = W[c][4k + 2i + j], varying over space and sign)
-/// or, with gap, GAP -> Flatten -> Linear W [.,2] (gradient W[c][k] / 4, constant over space). No
-/// bias.
-Model pooled_model(const Tensor& w, bool gap);
-
-/// The max of each 2x2 block of a [1,2,4,4] input: pooled_model's features, [1,2,2,2].
-Tensor pooled(const Tensor& x);
 
 /// input [N,2,4,4] -> Identity ("features") -> Flatten -> Linear (32->6) -> Tanh -> Linear (6->3):
 /// a smooth head, so the gradient at the features is the input gradient, by finite differences.

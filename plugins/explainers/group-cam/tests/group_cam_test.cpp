@@ -2,12 +2,12 @@
 #include <catch2/catch.hpp>
 #include <cmath>
 #include <lumen/error.hpp>
-#include <lumen/layers.hpp>
 #include <lumen/propagation.hpp>
 #include <lumen/resample.hpp>
 #include <lumen/trace.hpp>
 
 #include "explain_helpers.hpp"
+#include "linear_model.hpp"
 #include "test_models.hpp"
 #include "test_registry.hpp"
 
@@ -17,14 +17,6 @@ using namespace lumen::testing;
 namespace {
 
 using Strings = std::map<std::string, std::string>;
-
-std::vector<double> softmax(const std::vector<double>& z) {
-  double total = 0.0;
-  for (double v : z) total += std::exp(v);
-  std::vector<double> p;
-  for (double v : z) p.push_back(std::exp(v) / total);
-  return p;
-}
 
 // Blur by an explicit 2-D sum over the kernel window, mirroring indices one reflection at a time.
 Tensor naive_blur(const Tensor& x, int kernel, double sigma) {
@@ -115,24 +107,12 @@ Expected by_hand(const Model& model, const Tensor& x, std::int64_t target, NodeI
   return e;
 }
 
-// input [N,2,2,2] -> ReLU ("features": 2 maps at the input size, so Up is the identity) ->
-// Flatten -> Linear W [3,8]: the gradient at the features is W[c].
-Model tiny_model(const Tensor& w) {
-  Graph g;
-  auto x = g.add_input("input", {2, 2, 2});
-  auto f = g.add_node("features", "", make_relu(), {x});
-  auto flat = g.add_node("flatten", "", make_flatten(1), {f});
-  auto fc = g.add_node("fc", "logits", make_linear(w, std::nullopt), {flat});
-  g.finalize(fc);
-  return Model(std::move(g), InputSpec{{2, 2, 2}, {}, {}});
-}
-
 }  // namespace
 
 TEST_CASE("group-cam with G = 1 on a tiny model: one mask, weighted by its score gain",
           "[group-cam]") {
   const Tensor w = random_tensor({3, 8}, 21, -2.0F, 2.0F);
-  const Model model = tiny_model(w);
+  const Model model = relu_features_classifier(w);
   const Strings params = {{"groups", "1"},
                           {"relu", "false"},
                           {"denoise_percentile", "0"},

@@ -17,21 +17,10 @@ using namespace lumen::testing;
 
 namespace {
 
-struct LinearModel {
-  Model model;
-  Tensor weight;
-};
-
-// [N,C,H,W] -> Flatten -> Linear: the logit is linear in every input value, so with segments
-// switched to a fill image it is linear in the on/off vector: f(x_z) = f(fill) + sum_s z_s b_s,
-// b_s = sum_{i in s} W_ci (x_i - fill_i).
-LinearModel linear_model(const Shape& sample, std::int64_t classes, std::uint64_t seed) {
-  Tensor weight = random_tensor({classes, element_count(sample)}, seed);
-  return {linear_classifier(sample, weight, random_tensor({classes}, seed + 1)), weight};
-}
-
-// The expected coefficient painted at every value: b_s of the value's segment.
-Tensor segment_contributions(const LinearModel& lm, const Tensor& x, std::int64_t target,
+// With segments switched to a fill image, a linear model's logit is linear in the on/off vector:
+// f(x_z) = f(fill) + sum_s z_s b_s, b_s = sum_{i in s} W_ci (x_i - fill_i). The expected
+// coefficient painted at every value: b_s of the value's segment.
+Tensor segment_contributions(const RandomLinearModel& lm, const Tensor& x, std::int64_t target,
                              const lime::Segments& segments, const std::vector<float>& fill) {
   const std::int64_t channels = x.dim(1), pixels = x.dim(2) * x.dim(3);
   std::vector<double> b(static_cast<std::size_t>(segments.count));
@@ -137,7 +126,7 @@ TEST_CASE("lime segmentations cover the image with the segments they report", "[
 TEST_CASE("lime recovers the segment contributions of a score linear in segment presence",
           "[lime]") {
   for (std::uint64_t seed : {1U, 2U, 3U}) {
-    const auto lm = linear_model({2, 8, 8}, 3, seed);
+    const auto lm = random_linear_classifier({2, 8, 8}, 3, seed);
     const Tensor x = random_tensor(lm.model.batch_shape(1), seed + 40);
     for (const std::string& segmentation : std::vector<std::string>{"grid", "slic"}) {
       for (const std::string& fill : std::vector<std::string>{"baseline", "segment-mean"}) {

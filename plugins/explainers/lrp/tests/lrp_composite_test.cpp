@@ -175,13 +175,7 @@ TEST_CASE("lrp composites: batch equals one by one, 1 thread equals 2", "[lrp][c
   const std::vector<std::int64_t> t{0, 1, 3};
   for (const char* composite : {"epsilon-plus-flat", "epsilon-gamma-box"}) {
     const std::map<std::string, std::string> p{{"composite", composite}};
-    const auto one = explain("lrp", model, x, t, p, std::nullopt, 1);
-    const auto two = explain("lrp", model, x, t, p, std::nullopt, 2);
-    CHECK(relative_difference(one.map, two.map) == 0.0);
-    for (std::int64_t s = 0; s < 3; ++s) {
-      const auto single = explain("lrp", model, x.batch_slice(s), {t[s]}, p);
-      CHECK(relative_difference(one.map.batch_slice(s), single.map) < 1e-5);
-    }
+    check_batch_equals_samples("lrp", model, x, t, p, 1e-5);
   }
 }
 

@@ -16,24 +16,12 @@ using namespace lumen::testing;
 
 namespace {
 
-// [N,C,H,W] -> Flatten -> Linear (C*H*W -> classes): f(x) = W x + b.
-struct LinearModel {
-  Model model;
-  Tensor weight;
-};
-
-LinearModel linear_model(const Shape& sample, std::int64_t classes, std::uint64_t seed) {
-  const std::int64_t inputs = element_count(sample);
-  Tensor weight = random_tensor({classes, inputs}, seed);
-  return {linear_classifier(sample, weight, random_tensor({classes}, seed + 1)), weight};
-}
-
 // The closed form on a linear model: occluding the set w changes the logit by
 // f(x) - f(x_w) = sum_{i in w} W_ci (x_i - b); every value averages that over the windows covering
 // it. Windows enumerated independently of the plugin: starts 0, s, 2s, ... while start + window
 // fits, plus one window cut at the edge when the last one leaves values uncovered (Captum's
 // ceil((D - w) / s) + 1 positions).
-Tensor analytic(const LinearModel& lm, const Tensor& x, std::int64_t target,
+Tensor analytic(const RandomLinearModel& lm, const Tensor& x, std::int64_t target,
                 std::array<std::int64_t, 3> window, std::array<std::int64_t, 3> stride,
                 float baseline) {
   const Shape& s = lm.model.input_spec().sample_shape;
@@ -88,7 +76,7 @@ TEST_CASE("occlusion on a linear model equals each window's analytic contributio
       {"1,1", "1,1", {3, 1, 1}, {1, 1, 1}, 1.0F},
   };
   for (std::uint64_t seed : {1U, 2U, 3U}) {
-    const auto lm = linear_model({3, 7, 8}, 4, seed);
+    const auto lm = random_linear_classifier({3, 7, 8}, 4, seed);
     const Tensor x = random_tensor(lm.model.batch_shape(1), seed + 20);
     for (const auto& st : settings) {
       for (std::int64_t target : {0, 3}) {

@@ -1,10 +1,10 @@
 #include <catch2/catch.hpp>
 #include <cmath>
 #include <lumen/error.hpp>
-#include <lumen/layers.hpp>
 #include <lumen/resample.hpp>
 
 #include "explain_helpers.hpp"
+#include "linear_model.hpp"
 #include "test_models.hpp"
 
 using namespace lumen;
@@ -12,19 +12,7 @@ using namespace lumen::testing;
 
 namespace {
 
-// input [N,2,2,2] -> ReLU ("features": K = 2 maps of 2x2, already at the input size, so Up is the
-// identity) -> Flatten -> Linear W [3,8] without bias (so the baseline x_b = 0 gives logits 0).
-Model tiny_model(const Tensor& w) {
-  Graph g;
-  auto x = g.add_input("input", {2, 2, 2});
-  auto f = g.add_node("features", "", make_relu(), {x});
-  auto flat = g.add_node("flatten", "", make_flatten(1), {f});
-  auto fc = g.add_node("fc", "logits", make_linear(w, std::nullopt), {flat});
-  g.finalize(fc);
-  return Model(std::move(g), InputSpec{{2, 2, 2}, {}, {}});
-}
-
-// The logits of tiny_model for one sample, by hand.
+// The logits of relu_features_classifier for one sample, by hand.
 std::vector<double> tiny_logits(const Tensor& w, const std::vector<double>& x) {
   std::vector<double> out(3, 0.0);
   for (int c = 0; c < 3; ++c)
@@ -32,15 +20,7 @@ std::vector<double> tiny_logits(const Tensor& w, const std::vector<double>& x) {
   return out;
 }
 
-std::vector<double> softmax(const std::vector<double>& z) {
-  double total = 0.0;
-  for (double v : z) total += std::exp(v);
-  std::vector<double> p;
-  for (double v : z) p.push_back(std::exp(v) / total);
-  return p;
-}
-
-// Score-CAM's layer map on tiny_model by hand, before the ReLU.
+// Score-CAM's layer map on relu_features_classifier by hand, before the ReLU.
 std::vector<double> by_hand(const Tensor& w, const Tensor& x, int target, bool paper) {
   std::vector<double> a(8), masked_scores(2);
   for (int i = 0; i < 8; ++i) a[i] = std::max(x[i], 0.0F);
@@ -70,7 +50,7 @@ std::vector<double> by_hand(const Tensor& w, const Tensor& x, int target, bool p
 
 TEST_CASE("score-cam matches the hand-computed map on a tiny model", "[score-cam]") {
   const Tensor w = random_tensor({3, 8}, 21, -2.0F, 2.0F);
-  const Model model = tiny_model(w);
+  const Model model = relu_features_classifier(w);
   for (std::uint64_t seed : {1U, 2U, 3U}) {
     Tensor x = random_tensor(model.batch_shape(1), seed, -0.5F, 1.5F);
     if (seed == 3) std::fill(x.data() + 4, x.data() + 8, 0.7F);  // a constant map: H = 0
