@@ -1,7 +1,9 @@
 #include "lumen/composite.hpp"
 
 #include <algorithm>
+#include <charconv>
 #include <memory>
+#include <optional>
 #include <set>
 
 #include "lumen/error.hpp"
@@ -81,6 +83,36 @@ std::string describe(const std::string& rule, const std::map<std::string, std::s
   return s + ")";
 }
 
+// The input box [0, 1] as the model sees it after its normalisation, per channel:
+// low_c = (0 - mean_c) / std_c, high_c = (1 - mean_c) / std_c; nothing when the model does not
+// know its normalisation.
+std::optional<std::pair<std::string, std::string>> normalised_unit_box(const Model& model) {
+  const InputSpec& spec = model.input_spec();
+  if (spec.mean.empty() || spec.std.empty() || spec.mean.size() != spec.std.size()) {
+    return std::nullopt;
+  }
+  auto list = [](const std::vector<float>& values) {
+    std::string out;
+    for (float v : values) {
+      char text[32];
+      out += (out.empty() ? "" : ",") +
+             std::string(text, std::to_chars(text, text + sizeof text, v).ptr);  // exact
+    }
+    return out;
+  };
+  std::vector<float> low, high;
+  for (std::size_t c = 0; c < spec.mean.size(); ++c) {
+    low.push_back((0.0F - spec.mean[c]) / spec.std[c]);
+    high.push_back((1.0F - spec.mean[c]) / spec.std[c]);
+  }
+  return std::pair{list(low), list(high)};
+}
+
+bool declares(const RuleInfo& info, const std::string& name) {
+  return std::any_of(info.params.begin(), info.params.end(),
+                     [&](const ParamSpec& spec) { return spec.name == name; });
+}
+
 // A relevance rule for no layer: the default of a planned rule map, whose planned nodes have
 // their own rules and whose other nodes the engine routes (make_rules leaves no linear node out).
 class Unassigned final : public Rule {
@@ -98,6 +130,7 @@ PlannedRules make_rules(const Registry& registry, const Model& model, const Rule
   const std::string who(owner);
   const Graph& g = model.graph();
   PlannedRules out{RuleMap(std::make_shared<const Unassigned>()), {}, {}};
+  const auto unit_box = normalised_unit_box(model);
   std::map<std::string, std::shared_ptr<const Rule>> made;  // by label
   std::set<std::string> used;
   for (NodeId id : g.topological_order()) {
@@ -122,6 +155,13 @@ PlannedRules make_rules(const Registry& registry, const Model& model, const Rule
       if (value == given.end() || params.count(spec.name)) continue;
       params[spec.name] = value->second;
       used.insert(spec.name);
+    }
+    // A box rule (z-box) left at its own default [0, 1] would bound the raw pixels, but the
+    // model sees them normalised: give it the normalised box instead.
+    if (unit_box && declares(info, "low") && declares(info, "high") && !params.count("low") &&
+        !params.count("high")) {
+      params["low"] = unit_box->first;
+      params["high"] = unit_box->second;
     }
     const std::string label = describe(choice.rule, params);
     auto& rule = made[label];

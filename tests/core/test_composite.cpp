@@ -195,6 +195,38 @@ TEST_CASE("make_rules gives given parameters to the rules that leave them free",
   CHECK_THROWS_AS(make_rules(registry(), model, unknown, {}, "test"), NotFound);
 }
 
+TEST_CASE("make_rules gives a box rule the model's normalised pixel box by default",
+          "[composite]") {
+  auto model_with = [](InputSpec spec) {
+    Graph g;
+    const auto x = g.add_input("input", {2, 4, 4});
+    Conv2dParams conv;
+    conv.weight = Tensor({3, 2, 3, 3}, 0.1F);
+    conv.pads = {1, 1, 1, 1};
+    const auto c = g.add_node("conv", "", make_conv2d(conv), {x});
+    const auto r = g.add_node("relu", "", make_relu(), {c});
+    const auto f = g.add_node("flatten", "", make_flatten(1), {r});
+    g.finalize(g.add_node("fc", "", make_linear(Tensor({2, 48}, 0.1F), std::nullopt), {f}));
+    return Model(std::move(g), std::move(spec));
+  };
+  // mean (0.5, 0.25), std (0.5, 0.25): pixels 0 and 1 become (-1, -1) and (1, 3).
+  const Model normalised = model_with({{2, 4, 4}, {0.5F, 0.25F}, {0.5F, 0.25F}});
+  const Graph& g = normalised.graph();
+  const RulePlan plan{{g.at("conv"), {"zbox", {}}}, {g.at("fc"), {"epsilon", {}}}};
+  CHECK(make_rules(registry(), normalised, plan, {}, "test").notes.front() ==
+        "rule conv: zbox (high=1,3, low=-1,-1)");
+  // Bounds the user gives, or the plan fixes, win; without normalisation the rule's own [0, 1].
+  CHECK(make_rules(registry(), normalised, plan, {{"low", "-5"}, {"high", "5"}}, "test")
+            .notes.front() == "rule conv: zbox (high=5, low=-5)");
+  const RulePlan fixed{{g.at("conv"), {"zbox", {{"low", "-2"}}}}, {g.at("fc"), {"epsilon", {}}}};
+  CHECK(make_rules(registry(), normalised, fixed, {}, "test").notes.front() ==
+        "rule conv: zbox (low=-2)");
+  const Model raw = model_with({{2, 4, 4}, {}, {}});
+  const RulePlan raw_plan{{raw.graph().at("conv"), {"zbox", {}}},
+                          {raw.graph().at("fc"), {"epsilon", {}}}};
+  CHECK(make_rules(registry(), raw, raw_plan, {}, "test").notes.front() == "rule conv: zbox");
+}
+
 TEST_CASE("canonize applies canonizers in order and refuses a rewrite that breaks the graph",
           "[composite][canonize]") {
   Registry local;

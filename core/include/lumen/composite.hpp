@@ -101,10 +101,13 @@ struct PlannedRules {
 /// Makes the rules of `plan` from the registry, each distinct rule and parameters once. A rule
 /// gets the parameters the plan fixes for it, plus those of `given` (the rule parameters the user
 /// gave, name -> value) that it declares and the plan leaves free; the rules' own defaults fill
-/// the rest. Throws, naming `owner`: NotFound for an unknown rule; InvalidArgument for a rule that
-/// does not propagate relevance or does not handle the layer of the node it is planned for, a
-/// linear node (NodeSelector::linear) without a rule, or a value of `given` that no planned rule
-/// takes (listing the rules in use), and whatever a rule's parameters refuse. Thread-safe.
+/// the rest, except for a box rule (one declaring `low` and `high`, as zbox) given neither, on a
+/// model that knows its input normalisation: it gets the normalised pixel box, per channel
+/// `low = (0 - mean) / std`, `high = (1 - mean) / std`. Throws, naming `owner`: NotFound for an
+/// unknown rule; InvalidArgument for a rule that does not propagate relevance or does not handle
+/// the layer of the node it is planned for, a linear node (NodeSelector::linear) without a rule, or
+/// a value of `given` that no planned rule takes (listing the rules in use), and whatever a rule's
+/// parameters refuse. Thread-safe.
 LUMEN_API PlannedRules make_rules(const Registry& registry, const Model& model,
                                   const RulePlan& plan,
                                   const std::map<std::string, std::string>& given,

@@ -34,10 +34,14 @@ class DeepTaylor final : public lumen::Explainer {
                                  "by low and high) or wsquare (unbounded inputs)"),
             lumen::param::list(
                 "low", lumen::ParamType::real, "0",
-                "zbox: lowest input value, one number or a comma list with one per input channel"),
+                "zbox: lowest input value, one number or a comma list with one per input channel; "
+                "when neither bound is given and the model knows its normalisation, (0 - mean) / "
+                "std per channel"),
             lumen::param::list(
                 "high", lumen::ParamType::real, "1",
-                "zbox: highest input value, one number or a comma list with one per input channel"),
+                "zbox: highest input value, one number or a comma list with one per input channel; "
+                "when neither bound is given and the model knows its normalisation, (1 - mean) / "
+                "std per channel"),
             lumen::param::composite(registry_,
                                     "z+ at the hidden layers, input_rule at the input layer"),
             lumen::param::canonizers(registry_, ""),
@@ -55,18 +59,17 @@ class DeepTaylor final : public lumen::Explainer {
     std::map<std::string, std::string> given;  // the bounds, for a composite's zbox
     lumen::Attribution a;
     if (own) {
+      // The bounds the user gave; else make_rules' default, the model's normalised pixel box.
       std::map<std::string, std::string> input_params;
-      if (input_rule == "zbox")
-        input_params = {{"low", params.text("low")}, {"high", params.text("high")}};
+      for (const char* bound : {"low", "high"}) {
+        if (input_rule == "zbox" && params.given(bound)) input_params[bound] = params.text(bound);
+      }
       composite = {"none",
                    "deep Taylor",
                    {{lumen::NodeSelector::linear(), {"zplus", {}}}},
                    {{lumen::NodeSelector::kinds({"linear"}), {input_rule, input_params}}},
                    {}};
-      a.notes.push_back("z+ at the hidden layers, " + input_rule + " at the input layer" +
-                        (input_rule == "zbox"
-                             ? " (low " + params.text("low") + ", high " + params.text("high") + ")"
-                             : std::string()));
+      a.notes.push_back("z+ at the hidden layers, " + input_rule + " at the input layer");
     } else {
       if (params.given("input_rule")) {
         throw lumen::InvalidArgument(

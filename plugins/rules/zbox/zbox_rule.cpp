@@ -67,10 +67,12 @@ void fill(lumen::Registrar& registrar) {
   info.params = {
       lumen::param::list("low", lumen::ParamType::real, "0",
                          "lowest input value: one number, or a comma list with one per input "
-                         "channel"),
+                         "channel (in lrp and deep-taylor, when neither bound is given and the "
+                         "model knows its normalisation: (0 - mean) / std per channel)"),
       lumen::param::list("high", lumen::ParamType::real, "1",
                          "highest input value: one number, or a comma list with one per input "
-                         "channel"),
+                         "channel (in lrp and deep-taylor, when neither bound is given and the "
+                         "model knows its normalisation: (1 - mean) / std per channel)"),
   };
   info.make = [](const lumen::Params& p) -> std::shared_ptr<const lumen::Rule> {
     const auto floats = [](const std::vector<double>& v) {

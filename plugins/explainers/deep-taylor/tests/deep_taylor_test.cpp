@@ -141,9 +141,14 @@ TEST_CASE("deep-taylor's own rules are the default composite, and canonizers app
   const auto plain = explain("deep-taylor", model, x, targets);
   const auto none = explain("deep-taylor", model, x, targets, {{"composite", "none"}});
   CHECK(relative_difference(plain.map, none.map) == 0.0);
-  // z+ everywhere but z-box at conv1, batch-norms included (not folded by default).
+  // z+ everywhere but z-box at conv1 (with its own box [0, 1]: the model knows no
+  // normalisation), batch-norms included (not folded by default).
   const auto notes = plain.notes;
-  CHECK(std::count(notes.begin(), notes.end(), "rule conv1: zbox (high=1, low=0)") == 1);
+  CHECK(std::count(notes.begin(), notes.end(), "rule conv1: zbox") == 1);
+  const auto bounded = explain("deep-taylor", model, x, targets, {{"low", "0"}, {"high", "1"}});
+  CHECK(relative_difference(plain.map, bounded.map) == 0.0);
+  CHECK(std::count(bounded.notes.begin(), bounded.notes.end(),
+                   "rule conv1: zbox (high=1, low=0)") == 1);
   CHECK(std::count(notes.begin(), notes.end(), "rule bn1: zplus") == 1);
   const auto folded =
       explain("deep-taylor", model, x, targets, {{"canonizers", "merge-batch-norm"}});
