@@ -1,4 +1,5 @@
 #pragma once
+#include <cstdint>
 #include <filesystem>
 #include <string>
 
@@ -26,5 +27,10 @@ std::string shapes_model();
 std::string shapes_image(const std::string& name);
 
 std::string read_text(const std::filesystem::path& file);
+
+/// Writes `file`: an ONNX model [N,C,H,W] -> Flatten -> Gemm (weights 0.5 / (C*H*W)) with
+/// `classes` classes and no metadata (no GAP head, no spatial layer, no normalisation).
+void write_flat_model(const std::filesystem::path& file, std::int64_t channels, std::int64_t size,
+                      std::int64_t classes);
 
 }  // namespace lumen::cli_test

@@ -4,7 +4,6 @@
 #include <fstream>
 
 #include "cli_runner.hpp"
-#include "lumen/onnx_writer.hpp"
 
 using namespace lumen::cli_test;
 using Catch::Contains;
@@ -14,13 +13,7 @@ namespace {
 // [N,3,8,8] -> Flatten -> Gemm: three classes, no metadata.
 std::string bare_model(const TempDir& dir) {
   const std::string file = dir / "bare.onnx";
-  lumen::onnx_writer::ModelBuilder()
-      .add_input("x", {"N", 3, 8, 8})
-      .add_initializer("w", lumen::Tensor({3, 192}, 0.01F))
-      .add_node("Flatten", {"x"}, {"f"}, {}, "flatten")
-      .add_node("Gemm", {"f", "w"}, {"y"}, {{"transB", std::int64_t{1}}}, "fc")
-      .add_output("y")
-      .save(file);
+  write_flat_model(file, 3, 8, 3);
   return file;
 }
 

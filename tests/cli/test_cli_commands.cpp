@@ -114,13 +114,7 @@ TEST_CASE("lumen plugins --model says which methods can run on the model and why
   // Flatten -> Gemm: no GAP head, no spatial layer.
   const TempDir dir;
   const std::string flat = dir / "flat.onnx";
-  lumen::onnx_writer::ModelBuilder()
-      .add_input("x", {"N", 1, 4, 4})
-      .add_initializer("w", lumen::Tensor({3, 16}, 0.5F))
-      .add_node("Flatten", {"x"}, {"f"}, {}, "flatten")
-      .add_node("Gemm", {"f", "w"}, {"y"}, {{"transB", std::int64_t{1}}}, "fc")
-      .add_output("y")
-      .save(flat);
+  write_flat_model(flat, 1, 4, 3);
   const Run r = run_lumen("plugins --model '" + flat + "'");
   REQUIRE(r.exit_code == 0);
   CHECK_THAT(r.out, Contains("Explainers on " + flat + ": "));

@@ -6,7 +6,6 @@
 
 #include "cli_runner.hpp"
 #include "crafted_images.hpp"
-#include "lumen/onnx_writer.hpp"
 
 using namespace lumen::cli_test;
 using Catch::Contains;
@@ -121,13 +120,7 @@ TEST_CASE("an image folder skips images above its max_pixels option, saying how 
 TEST_CASE("an image fed without any normalisation is warned about", "[cli]") {
   const TempDir dir;
   const std::string bare = dir / "bare.onnx";  // no lumen.mean / lumen.std metadata
-  lumen::onnx_writer::ModelBuilder()
-      .add_input("x", {"N", 1, 8, 8})
-      .add_initializer("w", lumen::Tensor({3, 64}, 0.5F))
-      .add_node("Flatten", {"x"}, {"f"}, {}, "flatten")
-      .add_node("Gemm", {"f", "w"}, {"y"}, {{"transB", std::int64_t{1}}}, "fc")
-      .add_output("y")
-      .save(bare);
+  write_flat_model(bare, 1, 8, 3);
   const std::string image = shapes_image("spot");
   const Run warned = run_lumen("predict --model '" + bare + "' --input '" + image + "'");
   REQUIRE(warned.exit_code == 0);
