@@ -155,8 +155,9 @@ TEST_CASE("deeplift sums to the difference through every element-wise activation
           const double delta = target_delta(model, x, x0, s, targets[s]);
           CAPTURE(activation->op_type(), activation->describe(), rule, reference, s, delta);
           CHECK(std::fabs(delta) > 1e-3);  // a difference worth explaining
+          // The logits are of order 1, so float32 rounding alone leaves ~1e-7 in their difference.
           CHECK(std::fabs(sum(a.map.batch_slice(s)) - delta) <=
-                1e-5 * std::max(std::fabs(delta), 1e-2));
+                1e-5 * std::max(std::fabs(delta), 0.1));
         }
       }
     }
