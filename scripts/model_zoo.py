@@ -104,12 +104,11 @@ def first_error(stderr):
     if not lines:
         return "failed without a message"
     head = lines[0].split(".onnx: ", 1)[-1]
-    groups = [re.match(r"^\s+(.+?) \((\d+) nodes?\): '[^']*'(?: \((.*?)\))?(?:, .*)?$", l)
-              for l in lines[1:]]
+    groups = [re.match(r"^  (\S.*?) \((\d+) nodes?\):", l) for l in lines[1:]]
     groups = [g for g in groups if g]
     if groups:
         head += " " + ", ".join(f"{g.group(1)} ×{g.group(2)}" for g in groups)
-        reasons = [g.group(3) for g in groups if g.group(3)]
+        reasons = [m.group(1) for m in (re.match(r"^    '[^']*': (.*)$", l) for l in lines) if m]
         if reasons:
             head += f" (first: {reasons[0][:160]})"
     return head.replace("|", "\\|")

@@ -18,13 +18,17 @@ void Refusals::add(const std::string& op, const std::string& domain, const std::
 std::string Refusals::describe(const std::string& headline, std::int64_t opset) const {
   std::string out = nodes(count_) + " " + headline + " (opset " + std::to_string(opset) + "):";
   for (const auto& [op, entries] : by_op_) {
-    out += "\n  " + op + " (" + nodes(entries.size()) + "): ";
+    out += "\n  " + op + " (" + nodes(entries.size()) + "):";
     const auto shown = std::min(entries.size(), names_per_op);
+    const bool reasons = !entries.front().reason.empty();
     for (std::size_t i = 0; i < shown; ++i) {
-      out += (i ? ", '" : "'") + entries[i].name + "'";
-      if (!entries[i].reason.empty()) out += " (" + entries[i].reason + ")";
+      // Names alone on one line; a node with its reason on a line of its own.
+      out += reasons ? "\n    '" + entries[i].name + "': " + entries[i].reason
+                     : (i ? ", '" : " '") + entries[i].name + "'";
     }
-    if (entries.size() > shown) out += ", and " + std::to_string(entries.size() - shown) + " more";
+    if (entries.size() > shown) {
+      out += (reasons ? "\n    and " : ", and ") + std::to_string(entries.size() - shown) + " more";
+    }
   }
   return out;
 }

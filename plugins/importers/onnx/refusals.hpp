@@ -21,8 +21,8 @@ class Refusals {
   bool empty() const { return count_ == 0; }
   std::size_t count() const { return count_; }
 
-  /// "3 nodes use ops that lumen does not support (opset 13):" then one line per op:
-  /// "  Einsum (2 nodes): 'a', 'b'", or with reasons "  Mul (2 nodes): 'a': why; 'b': why".
+  /// "<n> nodes <headline> (opset 13):" then per op "  Einsum (2 nodes): 'a', 'b'", or, when
+  /// the nodes have reasons, "  Mul (2 nodes):" followed by one line "    'a': why" per node.
   std::string describe(const std::string& headline, std::int64_t opset) const;
 
  private:

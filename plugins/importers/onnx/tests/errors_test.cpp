@@ -104,11 +104,22 @@ TEST_CASE("nodes refused for their own reasons are listed together", "[onnx]") {
       .add_node("Relu", {"fl"}, {"r2"}, {}, "unchecked");
   const auto message = import_error(b);
   CHECK_THAT(message, Contains("4 nodes that lumen cannot import (opset 13):"));
-  CHECK_THAT(message, Contains("\n  Mul (2 nodes): 'square1' (") && Contains(", 'square2' ("));
-  CHECK_THAT(message, Contains("\n  Div (1 node): 'ratio' ("));
-  CHECK_THAT(message, Contains("\n  Flatten (1 node): 'flat2' (Flatten: axis 2"));
+  CHECK_THAT(message, Contains("\n  Mul (2 nodes):\n    'square1': Mul of two tensors") &&
+                          Contains("\n    'square2': Mul of two tensors"));
+  CHECK_THAT(message, Contains("\n  Div (1 node):\n    'ratio': "));
+  CHECK_THAT(message, Contains("\n  Flatten (1 node):\n    'flat2': Flatten: axis 2"));
   CHECK_THAT(message, Contains("\nnodes reading the outputs of refused nodes were not checked: 1"));
   CHECK_THAT(message, !Contains("'after'") && !Contains("'unchecked'"));
+
+  // More than 8 nodes of one op: the first 8 with their reasons, then the count of the rest.
+  auto many = tiny();
+  for (int i = 0; i < 10; ++i) {
+    many.add_node("Mul", {"f", "f"}, {"p" + std::to_string(i)}, {}, "product" + std::to_string(i));
+  }
+  const auto capped = import_error(many);
+  CHECK_THAT(capped, Contains("\n  Mul (10 nodes):\n    'product0': ") &&
+                         Contains("\n    'product7': ") && Contains("\n    and 2 more"));
+  CHECK_THAT(capped, !Contains("'product8'"));
 
   // One refusal keeps the one-line form naming the node.
   auto one = tiny();
