@@ -21,9 +21,8 @@ float clip_bound(const NodeContext& ctx, int i, const char* which, float absent)
   const auto& bound = ctx.constant(i);
   if (bound.integer || bound.size() != 1) {
     throw ModelError(std::string(which) + " (input " + std::to_string(i) +
-                     ") must be one float, "
-                     "got " +
-                     (bound.integer ? "integers " : "floats ") + to_string(bound.shape));
+                     ") must be one float, got " + (bound.integer ? "integers " : "floats ") +
+                     to_string(bound.shape));
   }
   return bound.floats.front();
 }

@@ -1,5 +1,7 @@
 #include "refusals.hpp"
 
+#include <algorithm>
+
 namespace lumen::onnx_import {
 
 namespace {
