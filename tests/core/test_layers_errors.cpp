@@ -187,6 +187,9 @@ TEST_CASE("layers report their op type, kind, size and cost", "[layers]") {
       {make_leaky_relu(0.1F), "LeakyRelu", LayerKind::activation},
       {make_sigmoid(), "Sigmoid", LayerKind::activation},
       {make_tanh(), "Tanh", LayerKind::activation},
+      {make_clip(0, 6), "Clip", LayerKind::activation},
+      {make_hard_sigmoid(0.2F, 0.5F), "HardSigmoid", LayerKind::activation},
+      {make_hard_swish(), "HardSwish", LayerKind::activation},
       {make_max_pool2d({}), "MaxPool", LayerKind::pooling},
       {make_avg_pool2d({}), "AveragePool", LayerKind::linear},
       {make_global_average_pool(), "GlobalAveragePool", LayerKind::linear},
@@ -211,14 +214,28 @@ TEST_CASE("layers report their op type, kind, size and cost", "[layers]") {
         "3x3/2 pad 1,1,1,1 dil 1 ceil");
 }
 
-TEST_CASE("relu and leaky relu pass NaN through instead of zeroing it", "[layers]") {
+TEST_CASE("element-wise activations pass NaN through instead of clamping it", "[layers]") {
   const Tensor x({1, 4}, std::vector<float>{-1.0F, std::nanf(""), 2.0F, -0.5F});
   const Tensor* refs[] = {&x};
-  for (const auto& layer : {make_relu(), make_leaky_relu(0.1F)}) {
-    INFO(layer->op_type());
+  for (const auto& layer :
+       {make_relu(), make_leaky_relu(0.1F), make_sigmoid(), make_tanh(), make_clip(0, 6),
+        make_clip(-0.5F, 0.5F), make_hard_sigmoid(0.2F, 0.5F), make_hard_swish()}) {
+    INFO(layer->op_type() << " " << layer->describe());
     const Tensor y = layer->forward(refs, *testing::naive_backend(), nullptr);
     CHECK(std::isnan(y[1]));
-    CHECK(y[2] == 2.0F);
-    CHECK(y[0] <= 0.0F);
+    CHECK(std::isfinite(y[0]));
+    CHECK(std::isfinite(y[2]));
   }
+}
+
+TEST_CASE("clip and hard sigmoid refuse bounds and slopes that are not numbers", "[layers]") {
+  CHECK_THAT(message_of<InvalidArgument>([] { make_clip(6, 0); }),
+             Contains("Clip") && Contains("min 6, max 0"));
+  CHECK_THROWS_AS(make_clip(std::nanf(""), 1), InvalidArgument);
+  CHECK_NOTHROW(make_clip(-INFINITY, INFINITY));
+  CHECK(make_clip(0, 6)->describe() == "min 0 max 6");
+  CHECK_THAT(message_of<InvalidArgument>([] { make_hard_sigmoid(INFINITY, 0.5F); }),
+             Contains("HardSigmoid") && Contains("alpha inf"));
+  CHECK_THROWS_AS(make_hard_sigmoid(0.2F, std::nanf("")), InvalidArgument);
+  CHECK(make_hard_sigmoid(0.2F, 0.5F)->describe() == "alpha 0.2 beta 0.5");
 }

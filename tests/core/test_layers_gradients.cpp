@@ -1,5 +1,6 @@
 // Finite-difference checks of every built-in layer's backward pass, and batch independence.
 #include <catch2/catch.hpp>
+#include <cmath>
 #include <functional>
 #include <string>
 #include <vector>
@@ -18,15 +19,28 @@ using lumen::testing::random_tensor;
 
 namespace {
 
-// How a case draws its inputs: uniform, away from the kinks at 0, or without near-ties.
-enum class Draw { uniform, away_from_zero, distinct };
+// How a case draws its inputs: uniform, away from the kinks at 0, without near-ties, or over
+// [-4, 4] kept at least 0.05 (more than the difference step) from the case's kinks.
+enum class Draw { uniform, away_from_zero, distinct, away_from_kinks };
 
 struct LayerCase {
   std::string name;
   std::shared_ptr<const Layer> layer;
   std::vector<Shape> input_shapes;  // batch first
   Draw draw = Draw::uniform;
+  std::vector<float> kinks = {};  // for Draw::away_from_kinks
 };
+
+Tensor away_from_kinks(const Shape& shape, std::uint64_t seed, const std::vector<float>& kinks) {
+  constexpr float gap = 0.05F;
+  Tensor t = random_tensor(shape, seed, -4.0F, 4.0F);
+  for (std::int64_t i = 0; i < t.size(); ++i) {
+    for (const float k : kinks) {
+      if (std::fabs(t[i] - k) < gap) t[i] = t[i] < k ? k - gap : k + gap;
+    }
+  }
+  return t;
+}
 
 std::vector<Tensor> draw_inputs(const LayerCase& c, std::uint64_t seed) {
   std::vector<Tensor> inputs;
@@ -36,6 +50,7 @@ std::vector<Tensor> draw_inputs(const LayerCase& c, std::uint64_t seed) {
       case Draw::uniform: inputs.push_back(random_tensor(shape, s, -2.0F, 2.0F)); break;
       case Draw::away_from_zero: inputs.push_back(random_away_from_zero(shape, s)); break;
       case Draw::distinct: inputs.push_back(random_distinct_tensor(shape, s)); break;
+      case Draw::away_from_kinks: inputs.push_back(away_from_kinks(shape, s, c.kinks)); break;
     }
   }
   return inputs;
@@ -119,6 +134,14 @@ std::vector<LayerCase> other_cases() {
       {"leaky relu", make_leaky_relu(0.2F), {{2, 7}}, Draw::away_from_zero},
       {"sigmoid", make_sigmoid(), {{3, 2, 3, 3}}},
       {"tanh", make_tanh(), {{1, 11}}},
+      {"clip (relu6)", make_clip(0.0F, 6.0F), {{2, 3, 2, 2}}, Draw::away_from_kinks, {0.0F}},
+      {"clip", make_clip(-1.0F, 1.5F), {{3, 2, 3, 3}}, Draw::away_from_kinks, {-1.0F, 1.5F}},
+      {"hard sigmoid",
+       make_hard_sigmoid(0.5F, 0.4F),
+       {{2, 17}},
+       Draw::away_from_kinks,
+       {-0.8F, 1.2F}},
+      {"hard swish", make_hard_swish(), {{3, 2, 3, 3}}, Draw::away_from_kinks, {-3.0F, 3.0F}},
       {"batch norm NCHW", bn(3, 10), {{3, 3, 2, 4}}},
       {"batch norm NC", bn(4, 20), {{2, 4}}},
       {"lrn size 5", make_lrn(5, 0.8F, 0.75F, 1.0F), {{2, 6, 3, 2}}},

@@ -160,6 +160,13 @@ TEST_CASE("activations on hand-computed values", "[layers]") {
                      1 / (1 + std::exp(-3.0F))}));
   CHECK_THAT(run(make_tanh(), {x}),
              approx({std::tanh(-2.0F), 0, std::tanh(0.5F), std::tanh(3.0F)}));
+  const Tensor wide({1, 6}, {-4, -3, -1, 0, 1.5F, 7});
+  CHECK_THAT(run(make_clip(0, 6), {wide}), approx({0, 0, 0, 0, 1.5F, 6}));
+  CHECK_THAT(run(make_clip(-2, 1), {wide}), approx({-2, -2, -1, 0, 1, 1}));
+  // 0.2 x + 0.5 clamped to [0, 1]: -0.3, -0.1, 0.3, 0.5, 0.8, 1.9.
+  CHECK_THAT(run(make_hard_sigmoid(0.2F, 0.5F), {wide}), approx({0, 0, 0.3F, 0.5F, 0.8F, 1}));
+  // x (x + 3) / 6 on [-3, 3]: -1 -> -1/3, 1.5 -> 1.125.
+  CHECK_THAT(run(make_hard_swish(), {wide}), approx({0, 0, -1.0F / 3, 0, 1.125F, 7}));
   // ReLU's gradient at exactly 0 is 0.
   const Tensor* refs[] = {&x};
   const auto relu = make_relu();

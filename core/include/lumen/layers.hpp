@@ -41,6 +41,13 @@ LUMEN_API std::shared_ptr<const Layer> make_relu();
 LUMEN_API std::shared_ptr<const Layer> make_leaky_relu(float alpha);
 LUMEN_API std::shared_ptr<const Layer> make_sigmoid();
 LUMEN_API std::shared_ptr<const Layer> make_tanh();
+/// ONNX Clip: y = min(max(x, min), max); ReLU6 is make_clip(0, 6). Either bound may be infinite
+/// (absent in ONNX); both must be numbers with min <= max (InvalidArgument otherwise).
+LUMEN_API std::shared_ptr<const Layer> make_clip(float min, float max);
+/// ONNX HardSigmoid: y = max(0, min(1, alpha * x + beta)); alpha and beta must be finite.
+LUMEN_API std::shared_ptr<const Layer> make_hard_sigmoid(float alpha, float beta);
+/// ONNX HardSwish: y = x * max(0, min(1, x / 6 + 1/2)), PyTorch's hardswish.
+LUMEN_API std::shared_ptr<const Layer> make_hard_swish();
 LUMEN_API std::shared_ptr<const Layer> make_max_pool2d(Pool2dParams params);
 LUMEN_API std::shared_ptr<const Layer> make_avg_pool2d(Pool2dParams params);
 LUMEN_API std::shared_ptr<const Layer> make_global_average_pool();

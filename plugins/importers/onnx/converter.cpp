@@ -6,6 +6,8 @@
 #include "import_state.hpp"
 #include "lumen/error.hpp"
 #include "nhwc.hpp"
+#include "refusals.hpp"
+#include "stand_in.hpp"
 
 namespace lumen::onnx_import {
 
@@ -189,18 +191,21 @@ std::string supported_op_list() {
 
 void check_ops_supported(const onnx::GraphProto& graph, std::int64_t opset) {
   const auto names = resolve_node_names(graph);
+  Refusals unsupported;
+  bool other_domain = false;
   for (int i = 0; i < graph.node_size(); ++i) {
     const auto& n = graph.node(i);
-    const auto& name = names[static_cast<std::size_t>(i)];
     if (!in_default_domain(n)) {
-      throw ModelError("node '" + name + "' (op '" + n.op_type() + "', domain '" + n.domain() +
-                       "') is not supported: lumen reads only the default ONNX domain");
-    }
-    if (!op_handlers().count(n.op_type())) {
-      throw ModelError(node_label(name, n, opset) +
-                       " is not supported; supported: " + supported_op_list());
+      other_domain = true;
+      unsupported.add(n.op_type(), n.domain(), names[static_cast<std::size_t>(i)]);
+    } else if (!op_handlers().count(n.op_type())) {
+      unsupported.add(n.op_type(), {}, names[static_cast<std::size_t>(i)]);
     }
   }
+  if (unsupported.empty()) return;
+  throw ModelError(unsupported.describe("with an op that lumen does not support", opset) +
+                   (other_domain ? "\nlumen reads only the default ONNX domain" : "") +
+                   "\nsupported: " + supported_op_list());
 }
 
 namespace {
@@ -310,10 +315,29 @@ Graph import_graph(onnx::ModelProto& model, std::int64_t opset) {
   state.values[input.name()] =
       Value{state.graph.add_input(input.name(), input_shape.sample), nullptr, nhwc};
 
+  // Note [every refusal at once]: after a refused node the import goes on, so that one error lists
+  // every node refused for its own reasons. An element-wise node whose output shape is known gets
+  // a stand-in layer of that shape (stand_in.hpp), which the nodes after it read; the outputs of
+  // other refused nodes are marked, and the nodes reading them are skipped (and counted).
+  Refusals refusals;
+  std::string first_refusal;
+  std::unordered_set<std::string> unavailable;
+  std::size_t unchecked = 0;
+  const auto reads_unavailable = [&](const onnx::NodeProto& node) {
+    for (const auto& in : node.input()) {
+      if (unavailable.count(in)) return true;
+    }
+    return false;
+  };
   for (std::size_t i = 0; i < state.names.size(); ++i) {
     if (state.absorbed[i]) continue;
     NodeContext context(state, i);
     const auto& node = context.proto();
+    if (reads_unavailable(node)) {
+      for (const auto& out : node.output()) unavailable.insert(out);
+      ++unchecked;
+      continue;
+    }
     try {
       if (node.output_size() == 0 || node.output(0).empty()) {
         throw ModelError("the node has no output");
@@ -329,8 +353,21 @@ Graph import_graph(onnx::ModelProto& model, std::int64_t opset) {
         }
       }
     } catch (const std::exception& e) {
-      throw ModelError(node_label(context.name(), node, opset) + ": " + e.what());
+      if (refusals.empty())
+        first_refusal = node_label(context.name(), node, opset) + ": " + e.what();
+      refusals.add(node.op_type(), {}, context.name(), e.what());
+      const bool replaced = add_stand_in(context);
+      for (int o = replaced ? 1 : 0; o < node.output_size(); ++o)
+        unavailable.insert(node.output(o));
     }
+  }
+  if (refusals.count() == 1) throw ModelError(first_refusal);
+  if (!refusals.empty()) {
+    throw ModelError(refusals.describe("that lumen cannot import", opset) +
+                     (unchecked
+                          ? "\nnodes reading the outputs of refused nodes were not checked: " +
+                                std::to_string(unchecked)
+                          : std::string{}));
   }
 
   auto out = state.values.find(state.graph_output);

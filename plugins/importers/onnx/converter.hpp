@@ -93,13 +93,14 @@ const std::map<std::string, OpHandler>& op_handlers();
 /// "Add, AveragePool, ..." for error messages.
 std::string supported_op_list();
 
-/// Refuses, naming it, the first node whose op lumen cannot import (run before the ONNX checker so
-/// that the message lists what is supported).
+/// Refuses, in one ModelError listing them grouped by op, every node whose op lumen cannot import
+/// (run before the ONNX checker so that the message lists what is supported).
 void check_ops_supported(const onnx::GraphProto& graph, std::int64_t opset);
 
 /// Builds the graph of `model` (whose default-domain opset is `opset`) and returns it finalised.
 /// Releases each initializer's data once read, so a large model is not held twice. Errors are
-/// ModelError without the file name (the caller adds it).
+/// ModelError without the file name (the caller adds it); the nodes refused for their own reasons
+/// are all listed in one (Note [every refusal at once]).
 Graph import_graph(onnx::ModelProto& model, std::int64_t opset);
 
 }  // namespace lumen::onnx_import

@@ -14,11 +14,16 @@ void import_global_average_pool(NodeContext& ctx);
 void import_gemm(NodeContext& ctx);
 void import_matmul(NodeContext& ctx);
 
-// Element-wise and normalisation (ops_elementwise.cpp).
+// Element-wise activations (ops_activations.cpp).
 void import_relu(NodeContext& ctx);
 void import_leaky_relu(NodeContext& ctx);
 void import_sigmoid(NodeContext& ctx);
 void import_tanh(NodeContext& ctx);
+void import_clip(NodeContext& ctx);
+void import_hard_sigmoid(NodeContext& ctx);
+void import_hard_swish(NodeContext& ctx);
+
+// Normalisation, softmax and identities (ops_elementwise.cpp).
 void import_batch_norm(NodeContext& ctx);
 void import_lrn(NodeContext& ctx);
 void import_softmax(NodeContext& ctx);

@@ -21,16 +21,6 @@ void pass_through(NodeContext& ctx, const std::string& op_type) {
 
 }  // namespace
 
-void import_relu(NodeContext& ctx) { ctx.add_layer(make_relu(), {ctx.activation(0)}); }
-
-void import_leaky_relu(NodeContext& ctx) {
-  ctx.add_layer(make_leaky_relu(ctx.attributes().get_float("alpha", 0.01F)), {ctx.activation(0)});
-}
-
-void import_sigmoid(NodeContext& ctx) { ctx.add_layer(make_sigmoid(), {ctx.activation(0)}); }
-
-void import_tanh(NodeContext& ctx) { ctx.add_layer(make_tanh(), {ctx.activation(0)}); }
-
 void import_batch_norm(NodeContext& ctx) {
   const auto& a = ctx.attributes();
   if (a.get_flag("training_mode", false)) {

@@ -121,6 +121,49 @@ TEST_CASE("deeplift sums to f_c(x) - f_c(x0) on conv, residual and dense network
   }
 }
 
+TEST_CASE("deeplift sums to the difference through every element-wise activation", "[deeplift]") {
+  // [N,2,4,4] -> Conv 3x3 (2->3, pad 1) -> activation -> Flatten -> Linear (48->3): inputs in
+  // [-2, 2] put the convolution's outputs on both sides of every kink (0 and 6 of ReLU6, -1 and
+  // 1 of the second Clip, -2.5 and 2.5 of HardSigmoid, -3 and 3 of HardSwish).
+  const std::vector<std::shared_ptr<const Layer>> activations{
+      make_clip(0, 6),   make_clip(-1, 1), make_hard_sigmoid(0.2F, 0.5F),
+      make_hard_swish(), make_sigmoid(),   make_tanh()};
+  for (const auto& activation : activations) {
+    Graph g;
+    auto in = g.add_input("input", {2, 4, 4});
+    Conv2dParams conv;
+    conv.weight = random_tensor({3, 2, 3, 3}, 11, -1.5F, 1.5F);
+    conv.bias = random_tensor({3}, 12);
+    conv.pads = {1, 1, 1, 1};
+    auto c = g.add_node("conv", "", make_conv2d(conv), {in});
+    auto act = g.add_node("act", "", activation, {c});
+    auto f = g.add_node("flatten", "", make_flatten(1), {act});
+    auto fc = g.add_node("fc", "logits",
+                         make_linear(random_tensor({3, 48}, 13), random_tensor({3}, 14)), {f});
+    g.finalize(fc);
+    const Model model(std::move(g), InputSpec{{2, 4, 4}, {}, {}});
+    const Tensor x = random_tensor(model.batch_shape(2), 15, -2.0F, 2.0F);
+    for (const auto& rule : kRules) {
+      for (const float reference : {0.0F, 0.5F}) {
+        const std::vector<std::int64_t> targets{0, 2};
+        const auto a = explain("deeplift", model, x, targets,
+                               {{"rule", rule},
+                                {"baseline", "constant"},
+                                {"baseline_value", std::to_string(reference)}});
+        const Tensor x0(x.shape(), reference);
+        for (std::int64_t s = 0; s < 2; ++s) {
+          const double delta = target_delta(model, x, x0, s, targets[s]);
+          CAPTURE(activation->op_type(), activation->describe(), rule, reference, s, delta);
+          CHECK(std::fabs(delta) > 1e-3);  // a difference worth explaining
+          // The logits are of order 1, so float32 rounding alone leaves ~1e-7 in their difference.
+          CHECK(std::fabs(sum(a.map.batch_slice(s)) - delta) <=
+                1e-5 * std::max(std::fabs(delta), 0.1));
+        }
+      }
+    }
+  }
+}
+
 TEST_CASE("deeplift on a linear model equals input x gradient of x - x0", "[deeplift]") {
   Graph g;
   auto in = g.add_input("input", {2, 6, 6});

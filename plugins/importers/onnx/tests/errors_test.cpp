@@ -42,17 +42,89 @@ TEST_CASE("an unsupported op is named with its node, op and opset", "[onnx]") {
   const auto path = save_temp(b, "einsum");
   const auto message = import_error(path);
   CHECK_THAT(message, Contains(path.string()));
-  CHECK_THAT(message, Contains("node 'foo' (op 'Einsum', opset 13) is not supported"));
+  CHECK_THAT(message, Contains("1 node with an op that lumen does not support (opset 13):\n"
+                               "  Einsum (1 node): 'foo'"));
   CHECK_THAT(message, Contains("supported: Add, AveragePool"));
 
   ModelBuilder unnamed = tiny();
   unnamed.add_node("Erf", {"y"}, {"z"});
-  CHECK_THAT(import_error(unnamed), Contains("node 'Erf_2' (op 'Erf', opset 13)"));
+  CHECK_THAT(import_error(unnamed), Contains("Erf (1 node): 'Erf_2'"));
 
   ModelBuilder invented = tiny();
   invented.add_node("Foo", {"y"}, {"z"}, {}, "custom");
-  CHECK_THAT(import_error(invented),
-             Contains("node 'custom' (op 'Foo', opset 13) is not supported"));
+  CHECK_THAT(import_error(invented), Contains("Foo (1 node): 'custom'"));
+}
+
+TEST_CASE("every unsupported node is listed at once, grouped by op", "[onnx]") {
+  auto b = tiny();
+  // Eleven Erf nodes (more than the 8 names listed per op) and two Einsum.
+  std::string last = "y";
+  for (int i = 0; i < 11; ++i) {
+    const auto out = "e" + std::to_string(i);
+    b.add_node("Erf", {last}, {out}, {}, "erf" + std::to_string(i));
+    last = out;
+  }
+  b.add_node("Einsum", {"y", "y"}, {"s1"}, {{"equation", "ij,ij->ij"}}, "sum1")
+      .add_node("Einsum", {"y", "s1"}, {"s2"}, {{"equation", "ij,ij->ij"}}, "sum2");
+  const auto message = import_error(b);
+  CHECK_THAT(message, Contains("13 nodes with an op that lumen does not support (opset 13):"));
+  CHECK_THAT(message, Contains("\n  Einsum (2 nodes): 'sum1', 'sum2'\n"));
+  CHECK_THAT(message, Contains("\n  Erf (11 nodes): 'erf0', 'erf1', 'erf2', 'erf3', 'erf4', "
+                               "'erf5', 'erf6', 'erf7', and 3 more\n"));
+  CHECK_THAT(message, Contains("supported: Add, AveragePool"));
+  CHECK_THAT(message, !Contains("'erf8'"));
+
+  // A node of another domain is listed with its domain, and the domain rule is said.
+  onnx::ModelProto proto;
+  REQUIRE(proto.ParseFromString(b.serialize()));
+  auto* custom = proto.mutable_graph()->add_node();
+  custom->set_op_type("Relu");
+  custom->set_domain("com.example");
+  custom->set_name("mine");
+  custom->add_input("y");
+  custom->add_output("c");
+  const auto path = temp_path("domain");
+  write_bytes(path, proto.SerializeAsString());
+  const auto with_domain = import_error(path);
+  CHECK_THAT(with_domain, Contains("14 nodes with an op that lumen does not support"));
+  CHECK_THAT(with_domain, Contains("\n  Relu (domain 'com.example') (1 node): 'mine'"));
+  CHECK_THAT(with_domain, Contains("lumen reads only the default ONNX domain"));
+}
+
+TEST_CASE("nodes refused for their own reasons are listed together", "[onnx]") {
+  // Beside a valid classifier: products and a quotient of two activations (refused; a stand-in of
+  // their shape takes their place), a Relu reading one (imported), a product after it (refused), a
+  // Flatten at axis 2 (refused, no stand-in) and a Relu reading it (not checked).
+  auto b = tiny();
+  b.add_node("Mul", {"f", "f"}, {"m1"}, {}, "square1")
+      .add_node("Relu", {"m1"}, {"r"}, {}, "after")
+      .add_node("Mul", {"r", "f"}, {"m2"}, {}, "square2")
+      .add_node("Div", {"f", "f"}, {"d"}, {}, "ratio")
+      .add_node("Flatten", {"x"}, {"fl"}, {{"axis", 2}}, "flat2")
+      .add_node("Relu", {"fl"}, {"r2"}, {}, "unchecked");
+  const auto message = import_error(b);
+  CHECK_THAT(message, Contains("4 nodes that lumen cannot import (opset 13):"));
+  CHECK_THAT(message, Contains("\n  Mul (2 nodes):\n    'square1': Mul of two tensors") &&
+                          Contains("\n    'square2': Mul of two tensors"));
+  CHECK_THAT(message, Contains("\n  Div (1 node):\n    'ratio': "));
+  CHECK_THAT(message, Contains("\n  Flatten (1 node):\n    'flat2': Flatten: axis 2"));
+  CHECK_THAT(message, Contains("\nnodes reading the outputs of refused nodes were not checked: 1"));
+  CHECK_THAT(message, !Contains("'after'") && !Contains("'unchecked'"));
+
+  // More than 8 nodes of one op: the first 8 with their reasons, then the count of the rest.
+  auto many = tiny();
+  for (int i = 0; i < 10; ++i) {
+    many.add_node("Mul", {"f", "f"}, {"p" + std::to_string(i)}, {}, "product" + std::to_string(i));
+  }
+  const auto capped = import_error(many);
+  CHECK_THAT(capped, Contains("\n  Mul (10 nodes):\n    'product0': ") &&
+                         Contains("\n    'product7': ") && Contains("\n    and 2 more"));
+  CHECK_THAT(capped, !Contains("'product8'"));
+
+  // One refusal keeps the one-line form naming the node.
+  auto one = tiny();
+  one.add_node("Mul", {"f", "f"}, {"m1"}, {}, "square1");
+  CHECK_THAT(import_error(one), Contains("node 'square1' (op 'Mul', opset 13): "));
 }
 
 TEST_CASE("opsets outside 9..17 are refused", "[onnx]") {

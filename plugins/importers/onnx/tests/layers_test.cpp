@@ -1,13 +1,16 @@
 // One op at a time: attributes and opset variants mapped onto lumen layers, checked against
 // hand-computed values (or the plain-loop reference where hand computation is impractical).
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <cmath>
+#include <limits>
 
 #include "gradcheck.hpp"
 #include "onnx_test_util.hpp"
 
 using namespace lumen;
 using namespace lumen::onnx_test;
+using Catch::Matchers::Contains;
 using lumen::testing::random_tensor;
 
 namespace {
@@ -178,6 +181,73 @@ TEST_CASE("element-wise activations use their ONNX defaults", "[onnx]") {
                                        [](double v) { return 1 / (1 + std::exp(-v)); }));
   check_close(act("Tanh"),
               ref::map(Tensor({1, 4}, {-2, -0.5F, 0, 3}), [](double v) { return std::tanh(v); }));
+}
+
+TEST_CASE("HardSigmoid and HardSwish as ONNX defines them", "[onnx]") {
+  const Tensor x({1, 6, 1, 1}, {-4, -3, -1, 0, 1.5F, 7});
+  const Tensor values({1, 6}, {-4, -3, -1, 0, 1.5F, 7});
+  const auto hard_sigmoid = [](double alpha, double beta) {
+    return [=](double v) { return std::clamp(alpha * v + beta, 0.0, 1.0); };
+  };
+  const auto act = [&](const std::string& op, const std::vector<Attribute>& attributes,
+                       std::int64_t opset) {
+    const auto model = import_model(single_op(op, {"N", 6, 1, 1}, attributes, opset));
+    CHECK(model.graph().node(model.graph().at("op")).layer->kind() == LayerKind::activation);
+    return run(model, x);
+  };
+  check_close(act("HardSigmoid", {}, 13), ref::map(values, hard_sigmoid(0.2, 0.5)));
+  check_close(act("HardSigmoid", {{"alpha", 0.5F}, {"beta", 0.25F}}, 9),
+              ref::map(values, hard_sigmoid(0.5, 0.25)));
+  for (const std::int64_t opset : {14, 17}) {
+    check_close(act("HardSwish", {}, opset),
+                ref::map(values, [&](double v) { return v * hard_sigmoid(1.0 / 6, 0.5)(v); }));
+  }
+  // HardSwish is an op from opset 14 on; before, the ONNX checker does not know it.
+  CHECK_THAT(import_error(single_op("HardSwish", {"N", 6, 1, 1}, {}, 13)),
+             Contains("the ONNX checker refused") && Contains("HardSwish"));
+}
+
+TEST_CASE("Clip reads its bounds from attributes before opset 11, from inputs after", "[onnx]") {
+  const Tensor x({1, 5, 1, 1}, {-8, -1, 0.5F, 6, 9});
+  const auto bounded = [](double low, double high) {
+    return ref::map(Tensor({1, 5}, {-8, -1, 0.5F, 6, 9}),
+                    [=](double v) { return std::clamp(v, low, high); });
+  };
+  const double inf = std::numeric_limits<double>::infinity();
+  for (const std::int64_t opset : {9, 10}) {
+    CAPTURE(opset);
+    check_close(
+        run(import_model(single_op("Clip", {"N", 5, 1, 1}, {{"min", 0.0F}, {"max", 6.0F}}, opset)),
+            x),
+        bounded(0, 6));
+    check_close(run(import_model(single_op("Clip", {"N", 5, 1, 1}, {{"max", 0.0F}}, opset)), x),
+                bounded(-inf, 0));
+  }
+  // Inputs: both, max only (min omitted by an empty name), min only, none.
+  const auto with_inputs = [](std::int64_t opset, std::vector<std::string> inputs) {
+    ModelBuilder b(opset);
+    b.add_input("x", {"N", 5, 1, 1})
+        .add_initializer("lo", Tensor({}, -1.0F))
+        .add_initializer("hi", Tensor({}, 6.0F))
+        .add_node("Clip", inputs, {"y"}, {}, "relu6")
+        .add_node("Flatten", {"y"}, {"out"})
+        .add_output("out");
+    return b;
+  };
+  for (const std::int64_t opset : {11, 13, 17}) {
+    CAPTURE(opset);
+    check_close(run(import_model(with_inputs(opset, {"x", "lo", "hi"})), x), bounded(-1, 6));
+    check_close(run(import_model(with_inputs(opset, {"x", "", "hi"})), x), bounded(-inf, 6));
+    check_close(run(import_model(with_inputs(opset, {"x", "lo"})), x), bounded(-1, inf));
+    check_close(run(import_model(with_inputs(opset, {"x"})), x), bounded(-inf, inf));
+  }
+  // A bound computed from the input is refused, naming the node and the bound.
+  CHECK_THAT(import_error(with_inputs(13, {"x", "lo", "x"})),
+             Contains("node 'relu6' (op 'Clip', opset 13)") && Contains("max (input 2)") &&
+                 Contains("computed from the model input"));
+  ModelBuilder vector_bound = with_inputs(13, {"x", "lo", "hi2"});
+  vector_bound.add_initializer("hi2", Tensor({2}, {1, 2}));
+  CHECK_THAT(import_error(vector_bound), Contains("max (input 2) must be one float"));
 }
 
 TEST_CASE("LRN divides by the local sum of squares", "[onnx]") {

@@ -1,4 +1,5 @@
 #include <catch2/catch.hpp>
+#include <lumen/composite.hpp>
 #include <lumen/context.hpp>
 #include <lumen/layers.hpp>
 #include <lumen/propagation.hpp>
@@ -60,4 +61,38 @@ TEST_CASE("pass at the activations of a 2-layer network leaves LRP-0 as it is", 
   CHECK(run.signals.at(a)[0] == Approx(6.0));
   CHECK(run.signals.at(a)[1] == Approx(-3.0));
   CHECK(run.signals.at(model.graph().input())[0] == Approx(3.0));
+}
+
+TEST_CASE("Clip, HardSigmoid and HardSwish are activations a composite's kind selects for pass",
+          "[pass]") {
+  const auto rule = registry().make_rule("pass", {});
+  CompositeInfo composite;
+  composite.layers = {{NodeSelector::kinds({"activation"}), {"pass", {}}},
+                      {NodeSelector::linear(), {"zero", {}}}};
+  for (const auto& layer : {make_clip(0, 6), make_hard_sigmoid(0.2F, 0.5F), make_hard_swish()}) {
+    INFO(layer->op_type());
+    CHECK(rule->applies_to(*layer));
+    // x -> fc1 -> activation -> fc2, as above.
+    Graph g;
+    auto in = g.add_input("input", {2, 1, 1});
+    auto f = g.add_node("flatten", "", make_flatten(1), {in});
+    auto a = g.add_node("fc1", "", make_linear(Tensor({2, 2}, {1, 1, -1, 2}), std::nullopt), {f});
+    auto act = g.add_node("act", "", layer, {a});
+    auto b = g.add_node("fc2", "logits", make_linear(Tensor({1, 2}, {2, -1}), std::nullopt), {act});
+    g.finalize(b);
+    const Model model(std::move(g), InputSpec{{2, 1, 1}, {}, {}});
+    const auto plan = plan_rules(model, composite);
+    CHECK(plan.at(act).rule == "pass");
+    CHECK(plan.at(a).rule == "zero");
+    const RuleMap rules =
+        RuleMap(registry().make_rule("zero", {})).for_kind(LayerKind::activation, rule);
+    auto context = make_context();
+    const auto run =
+        propagate_from_targets(model, Tensor({1, 2, 1, 1}, {1, 2}), std::vector<std::int64_t>{0},
+                               rules, StartValue::logit, {model.graph().input(), a, act}, *context);
+    // The activation hands its relevance on unchanged; LRP-0 then conserves it at fc1.
+    for (std::int64_t j = 0; j < 2; ++j) CHECK(run.signals.at(a)[j] == run.signals.at(act)[j]);
+    const auto& r = run.signals.at(model.graph().input());
+    CHECK(r[0] + r[1] == Approx(run.signals.at(a)[0] + run.signals.at(a)[1]).margin(1e-6));
+  }
 }

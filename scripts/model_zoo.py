@@ -1,0 +1,205 @@
+#!/usr/bin/python3
+"""Checks lumen against PyTorch on torchvision's classification architectures.
+
+Each model is built with random weights (seeded, nothing is downloaded), exported to ONNX by
+torch.onnx at every opset asked for, and given to the built `lumen` command line:
+  - loads: `lumen predict` reads the file (else the first line of its error);
+  - logits: lumen's logits against PyTorch's in float64, max |lumen - torch| / max |torch|;
+  - saliency: `lumen explain --method saliency --param abs=false` for the class PyTorch predicts,
+    against torch autograd of that logit in float64, measured the same way;
+  - two measures of float32 noise in the saliency: PyTorch's own float32 saliency against its
+    float64 one (the larger of its default and its channels-last convolutions), and the largest
+    jump of the float64 saliency when every input value moves by one float32 rounding step
+    (random signs, 3 trials). A deep ReLU network has pre-activations within float32 rounding of
+    a kink (and max-pool windows with near-ties), and which side they fall on decides where the
+    gradient flows, so float32 implementations differ by about this much. Saliency is marked
+    failed (✗) only above 1e-3 and above twice the larger measure.
+Prints a Markdown table. Run from anywhere with /usr/bin/python3 (torch 1.13, torchvision 0.14,
+onnx 1.12):
+
+    /usr/bin/python3 scripts/model_zoo.py [--models a,b] [--opsets 11,13,17] [--work DIR]
+"""
+import argparse
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+
+import numpy as np
+import torch
+import torchvision
+
+DEFAULT_MODELS = [
+    "alexnet", "vgg11_bn", "resnet50", "resnext50_32x4d", "wide_resnet50_2", "densenet121",
+    "squeezenet1_0", "mnasnet0_5", "regnet_y_400mf", "googlenet", "inception_v3",
+    "mobilenet_v2", "mobilenet_v3_large", "efficientnet_b0", "shufflenet_v2_x0_5",
+    "convnext_tiny",
+]
+INPUT_SIZE = {"inception_v3": 299}
+LOGITS_TOLERANCE = 1e-4
+SALIENCY_TOLERANCE = 1e-3
+JUMP_TRIALS = 3
+NOISE_FACTOR = 2  # saliency fails above 1e-3 and above twice the larger float32 noise measure
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def build_model(name, seed):
+    """The model with torchvision's random initialisation (batch-norm statistics mean 0, variance
+    1), in inference mode."""
+    torch.manual_seed(seed)
+    kwargs = {"weights": None}
+    if name in ("googlenet", "inception_v3"):
+        kwargs.update(aux_logits=False, init_weights=True)
+    return getattr(torchvision.models, name)(**kwargs).eval()
+
+
+def relative_error(actual, expected):
+    """max |actual - expected| / max |expected|: relative to the tensor's scale, so that values
+    near zero do not dominate."""
+    actual = np.asarray(actual, dtype=np.float64).reshape(-1)
+    expected = np.asarray(expected, dtype=np.float64).reshape(-1)
+    if actual.shape != expected.shape:
+        raise ValueError(f"shape {actual.shape} differs from PyTorch's {expected.shape}")
+    return float(np.max(np.abs(actual - expected)) / max(np.max(np.abs(expected)), 1e-30))
+
+
+def torch_reference(model, x):
+    """The predicted class (float64), the logits and the gradient of its logit in float64, and two
+    measures of float32 noise: how far PyTorch's own float32 gradient lies from the float64 one
+    (the larger of its default and channels-last convolutions, another summation order), and how
+    far the float64 gradient jumps when x moves by one float32 rounding step."""
+    def run(dtype, memory_format=torch.contiguous_format, target=None, x_value=x):
+        m = model.to(dtype=dtype, memory_format=memory_format)
+        xt = torch.from_numpy(x_value).to(dtype).contiguous(memory_format=memory_format)
+        xt.requires_grad_(True)
+        logits = m(xt)
+        target = int(torch.argmax(logits[0])) if target is None else target
+        logits[0, target].backward()
+        return target, logits.detach().numpy().astype(np.float64), \
+            xt.grad.detach().numpy().astype(np.float64)
+
+    target, logits, saliency = run(torch.float64)
+    float32 = max(relative_error(run(torch.float32, fmt, target)[2], saliency)
+                  for fmt in (torch.contiguous_format, torch.channels_last))
+    # The float64 gradient of x changed by one float32 rounding step per value (random signs).
+    exact = x.astype(np.float64)
+    jump = 0.0
+    for k in range(JUMP_TRIALS):
+        signs = np.random.default_rng(100 + k).choice([-1.0, 1.0], size=x.shape)
+        moved = exact * (1.0 + signs * 2.0 ** -24)
+        jump = max(jump, relative_error(run(torch.float64, x_value=moved, target=target)[2],
+                                        saliency))
+    model.to(dtype=torch.float32, memory_format=torch.contiguous_format)
+    return {"target": target, "logits": logits, "saliency": saliency, "float32": float32,
+            "jump": jump}
+
+
+def first_error(stderr):
+    """The gist of lumen's error, short enough for a table cell: its first line without the file,
+    and for a list of refused nodes each op with its count and the first node's reason."""
+    lines = [l for l in stderr.replace("lumen: error: ", "", 1).splitlines() if l.strip()]
+    if not lines:
+        return "failed without a message"
+    head = lines[0].split(".onnx: ", 1)[-1]
+    groups = [re.match(r"^  (\S.*?) \((\d+) nodes?\):", l) for l in lines[1:]]
+    groups = [g for g in groups if g]
+    if groups:
+        head += " " + ", ".join(f"{g.group(1)} ×{g.group(2)}" for g in groups)
+        reasons = [m.group(1) for m in (re.match(r"^    '[^']*': (.*)$", l) for l in lines) if m]
+        if reasons:
+            head += f" (first: {reasons[0][:160]})"
+    return head.replace("|", "\\|")
+
+
+def run_lumen(lumen, args):
+    return subprocess.run([lumen] + args + ["--threads", "1"], capture_output=True, text=True)
+
+
+def check(lumen, name, opset, model, x, reference, work):
+    path = os.path.join(work, f"{name}_opset{opset}.onnx")
+    try:
+        torch.onnx.export(model, torch.from_numpy(x), path, opset_version=opset,
+                          input_names=["input"], output_names=["logits"])
+    except Exception as e:  # torch refuses some ops at some opsets: say so, do not fail
+        return {"load": f"skipped: torch cannot export at opset {opset} "
+                        f"({str(e).splitlines()[0][:200]})"}
+    try:
+        x_path = os.path.join(work, "input.npy")
+        np.save(x_path, x)
+        predicted = run_lumen(lumen, ["predict", "--model", path, "--input", x_path, "--json"])
+        if predicted.returncode != 0:
+            return {"load": "no: " + first_error(predicted.stderr)}
+        logits = json.loads(predicted.stdout)["samples"][0]["logits"]
+        row = {"load": "yes", "logits": relative_error(logits, reference["logits"])}
+        out = os.path.join(work, "saliency.npy")
+        explained = run_lumen(lumen, ["explain", "--model", path, "--input", x_path, "--method",
+                                      "saliency", "--param", "abs=false", "--target",
+                                      str(reference["target"]), "--out", out])
+        if explained.returncode != 0:
+            row["saliency_error"] = first_error(explained.stderr)
+        else:
+            row["saliency"] = relative_error(np.load(out), reference["saliency"])
+        return row
+    finally:
+        if os.path.exists(path):
+            os.remove(path)
+
+
+def cell(value, tolerance):
+    if value is None:
+        return "–"
+    return f"{value:.1e}" + ("" if value <= tolerance else " ✗")
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--models", default=",".join(DEFAULT_MODELS),
+                        help="comma list of torchvision model names")
+    parser.add_argument("--opsets", default="11,13,17", help="comma list of ONNX opsets")
+    parser.add_argument("--lumen", default=os.path.join(REPO, "build", "bin", "lumen"))
+    parser.add_argument("--work", help="directory for the exported models (default: a temporary "
+                                       "one, removed at the end)")
+    parser.add_argument("--seed", type=int, default=0)
+    args = parser.parse_args()
+    torch.set_num_threads(1)
+    if not os.access(args.lumen, os.X_OK):
+        sys.exit(f"model_zoo.py: no lumen command at {args.lumen}; build it first "
+                 "(scripts/build.sh) or give --lumen")
+    models = [m for m in args.models.split(",") if m]
+    opsets = [int(o) for o in args.opsets.split(",") if o]
+    work = args.work or tempfile.mkdtemp(prefix="lumen-model-zoo-")
+    os.makedirs(work, exist_ok=True)
+    print(f"torch {torch.__version__}, torchvision {torchvision.__version__}, "
+          f"seed {args.seed}; errors against PyTorch in float64, relative to the largest "
+          f"magnitude; ✗ = above {LOGITS_TOLERANCE:g} (logits), above {SALIENCY_TOLERANCE:g} "
+          f"and {NOISE_FACTOR}x the larger float32 noise measure (saliency)\n")
+    print("| model | opset | loads / first error | logits max rel err | saliency max rel err "
+          "| PyTorch float32 saliency err | float64 saliency jump |")
+    print("|---|---|---|---|---|---|---|")
+    try:
+        for name in models:
+            size = INPUT_SIZE.get(name, 224)
+            model = build_model(name, args.seed)
+            rng = np.random.default_rng(args.seed)
+            x = rng.standard_normal((1, 3, size, size)).astype(np.float32)
+            reference = torch_reference(model, x)
+            noise = max(reference["float32"], reference["jump"])
+            for opset in opsets:
+                row = check(args.lumen, name, opset, model, x, reference, work)
+                saliency = cell(row.get("saliency"),
+                                max(SALIENCY_TOLERANCE, NOISE_FACTOR * noise))
+                if "saliency_error" in row:
+                    saliency = "fails: " + row["saliency_error"]
+                print(f"| {name} | {opset} | {row['load']} | "
+                      f"{cell(row.get('logits'), LOGITS_TOLERANCE)} | {saliency} | "
+                      f"{reference['float32']:.1e} | {reference['jump']:.1e} |", flush=True)
+    finally:
+        if not args.work:
+            shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
