@@ -17,7 +17,9 @@
 /// Registrar, a field appended to the descriptor below, a new exported function or type. A plugin
 /// built against API version a loads in every lumen of the same ABI version whose API version is
 /// at least a, so adding to the interface no longer makes every plugin rebuild.
-#define LUMEN_API_VERSION 0U
+///   1: make_clip, make_hard_sigmoid, make_hard_swish (layers.hpp); module_path, resolve_layer,
+///      closest_names (layer_names.hpp); prepare_imagenet_input (io.hpp).
+#define LUMEN_API_VERSION 1U
 
 #define LUMEN_STRINGIFY_INNER(x) #x
 #define LUMEN_STRINGIFY(x) LUMEN_STRINGIFY_INNER(x)
