@@ -7,10 +7,11 @@ torch.onnx at every opset asked for, and given to the built `lumen` command line
   - logits: lumen's logits against PyTorch's in float64, max |lumen - torch| / max |torch|;
   - saliency: `lumen explain --method saliency --param abs=false` for the class PyTorch predicts,
     against torch autograd of that logit in float64, measured the same way;
-  - two measures of float32 noise in the saliency: PyTorch's own float32 saliency against its
+  - three measures of float32 noise in the saliency: PyTorch's own float32 saliency against its
     float64 one (the larger of its default and its channels-last convolutions), and the largest
-    jump of the float64 saliency when every input value moves by one float32 rounding step
-    (random signs, 3 trials). A deep ReLU network has pre-activations within float32 rounding of
+    jump of the float64 saliency when every input value, or every weight and batch-norm
+    statistic, moves by one float32 rounding step (random signs, 3 trials each; the exporter's
+    batch-norm folding rounds the weights that much). A deep ReLU network has pre-activations within float32 rounding of
     a kink (and max-pool windows with near-ties), and which side they fall on decides where the
     gradient flows, so float32 implementations differ by about this much. Saliency is marked
     failed (✗) only above 1e-3 and above twice the larger measure.
@@ -92,9 +93,27 @@ def torch_reference(model, x):
         moved = exact * (1.0 + signs * 2.0 ** -24)
         jump = max(jump, relative_error(run(torch.float64, x_value=moved, target=target)[2],
                                         saliency))
+    # The same for the weights: torch.onnx folds batch-norm into the convolutions in float32, so
+    # the exported model's weights differ from PyTorch's by about one rounding step.
+    weight_jump = 0.0
+    originals = {name: t.detach().clone() for name, t in model.state_dict().items()
+                 if t.is_floating_point()}
+    for k in range(JUMP_TRIALS):
+        generator = torch.Generator().manual_seed(200 + k)
+        with torch.no_grad():
+            for name, t in model.state_dict().items():
+                if name in originals:
+                    signs = torch.randint(0, 2, t.shape, generator=generator).to(t.dtype) * 2 - 1
+                    t.copy_(originals[name] * (1.0 + signs * 2.0 ** -24))
+        weight_jump = max(weight_jump, relative_error(run(torch.float64, target=target)[2],
+                                                      saliency))
+    with torch.no_grad():
+        for name, t in model.state_dict().items():
+            if name in originals:
+                t.copy_(originals[name])
     model.to(dtype=torch.float32, memory_format=torch.contiguous_format)
     return {"target": target, "logits": logits, "saliency": saliency, "float32": float32,
-            "jump": jump}
+            "jump": jump, "weight_jump": weight_jump}
 
 
 def first_error(stderr):
@@ -177,8 +196,8 @@ def main():
           f"magnitude; ✗ = above {LOGITS_TOLERANCE:g} (logits), above {SALIENCY_TOLERANCE:g} "
           f"and {NOISE_FACTOR}x the larger float32 noise measure (saliency)\n")
     print("| model | opset | loads / first error | logits max rel err | saliency max rel err "
-          "| PyTorch float32 saliency err | float64 saliency jump |")
-    print("|---|---|---|---|---|---|---|")
+          "| PyTorch float32 saliency err | float64 saliency jump: input | weights |")
+    print("|---|---|---|---|---|---|---|---|")
     try:
         for name in models:
             size = INPUT_SIZE.get(name, 224)
@@ -186,7 +205,7 @@ def main():
             rng = np.random.default_rng(args.seed)
             x = rng.standard_normal((1, 3, size, size)).astype(np.float32)
             reference = torch_reference(model, x)
-            noise = max(reference["float32"], reference["jump"])
+            noise = max(reference["float32"], reference["jump"], reference["weight_jump"])
             for opset in opsets:
                 row = check(args.lumen, name, opset, model, x, reference, work)
                 saliency = cell(row.get("saliency"),
@@ -195,7 +214,8 @@ def main():
                     saliency = "fails: " + row["saliency_error"]
                 print(f"| {name} | {opset} | {row['load']} | "
                       f"{cell(row.get('logits'), LOGITS_TOLERANCE)} | {saliency} | "
-                      f"{reference['float32']:.1e} | {reference['jump']:.1e} |", flush=True)
+                      f"{reference['float32']:.1e} | {reference['jump']:.1e} | "
+                      f"{reference['weight_jump']:.1e} |", flush=True)
     finally:
         if not args.work:
             shutil.rmtree(work, ignore_errors=True)
