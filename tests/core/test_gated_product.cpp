@@ -8,6 +8,8 @@
 #include <lumen/model.hpp>
 #include <lumen/propagation.hpp>
 
+#include "even_rule.hpp"
+#include "explain_helpers.hpp"
 #include "gated_models.hpp"
 #include "gradcheck.hpp"
 #include "naive_backend.hpp"
@@ -15,33 +17,6 @@
 using namespace lumen;
 using namespace lumen::testing;
 using Catch::Matchers::Contains;
-
-namespace {
-
-// Spreads the upstream total evenly over a linear layer's input: keeps every layer's total, so
-// what reaches a node is what the engine routed there.
-class EvenRule final : public Rule {
- public:
-  std::string name() const override { return "even"; }
-  Signal signal() const override { return Signal::relevance; }
-  bool applies_to(const Layer& layer) const override { return layer.as_linear() != nullptr; }
-  std::vector<Tensor> propagate(const RuleInput& in) const override {
-    double total = 0.0;
-    for (float v : in.upstream.values()) total += v;
-    std::vector<Tensor> out;
-    out.emplace_back(in.inputs[0]->shape(),
-                     static_cast<float>(total / static_cast<double>(in.inputs[0]->size())));
-    return out;
-  }
-};
-
-double total(const Tensor& t) {
-  double s = 0.0;
-  for (float v : t.values()) s += v;
-  return s;
-}
-
-}  // namespace
 
 TEST_CASE("relevance through a gated product goes to the signal, none to the gate",
           "[propagation]") {
@@ -55,10 +30,10 @@ TEST_CASE("relevance through a gated product goes to the signal, none to the gat
     const auto run = propagate_from_targets(model, random_tensor(model.batch_shape(2), 3),
                                             std::vector<std::int64_t>{1, 2}, rules,
                                             StartValue::logit, {scale, signal, gate}, context);
-    const double entering = total(run.signals.at(scale));
+    const double entering = sum(run.signals.at(scale));
     CHECK(std::fabs(entering) > 1e-3);
     // The signal's relevance is what entered the product (the gate branch adds nothing).
-    CHECK(total(run.signals.at(signal)) == Approx(entering).epsilon(1e-5));
+    CHECK(sum(run.signals.at(signal)) == Approx(entering).epsilon(1e-5));
     for (float v : run.signals.at(gate).values()) CHECK(v == 0.0F);
   }
 }
@@ -71,8 +46,8 @@ TEST_CASE("SiLU's sigmoid operand is its gate", "[propagation]") {
   const auto run = propagate_from_targets(model, random_tensor(model.batch_shape(1), 4),
                                           std::vector<std::int64_t>{0}, rules, StartValue::logit,
                                           {g.at("silu"), g.at("conv"), g.at("sigmoid")}, context);
-  CHECK(total(run.signals.at(g.at("conv"))) ==
-        Approx(total(run.signals.at(g.at("silu")))).epsilon(1e-5));
+  CHECK(sum(run.signals.at(g.at("conv"))) ==
+        Approx(sum(run.signals.at(g.at("silu")))).epsilon(1e-5));
   for (float v : run.signals.at(g.at("sigmoid")).values()) CHECK(v == 0.0F);
 }
 

@@ -7,22 +7,13 @@
 #include <lumen/propagation.hpp>
 #include <lumen/registry.hpp>
 
+#include "explain_helpers.hpp"
 #include "gated_models.hpp"
 #include "gradcheck.hpp"
 #include "test_registry.hpp"
 
 using namespace lumen;
 using namespace lumen::testing;
-
-namespace {
-
-double total(const Tensor& t) {
-  double s = 0.0;
-  for (float v : t.values()) s += v;
-  return s;
-}
-
-}  // namespace
 
 TEST_CASE("product-split applies to products of two computed tensors only", "[product]") {
   const auto rule = registry().make_rule("product-split", {});
@@ -72,16 +63,16 @@ TEST_CASE(
       const Tensor& scores = run.trace.output(model.logits_node());
       const double logits = scores[targets[0]] + scores[3 + targets[1]];
       CHECK(std::fabs(logits) > 1e-3);
-      CHECK(total(run.signals.at(g.at("scale"))) == Approx(logits).epsilon(1e-4));
+      CHECK(sum(run.signals.at(g.at("scale"))) == Approx(logits).epsilon(1e-4));
       // The gate branch's relevance: none with the gate routing, so everything reaches the input
       // (zero conserves on bias-free layers); half with product-split, which the gate branch may
       // lose where its ReLU units are off (LRP-0 gives zero inputs nothing).
-      const double at_gate = total(run.signals.at(g.at("gate")));
+      const double at_gate = sum(run.signals.at(g.at("gate")));
       if (split) {
         CHECK(at_gate == Approx(logits / 2).epsilon(1e-4));
       } else {
         CHECK(at_gate == 0.0);
-        CHECK(total(run.signals.at(g.input())) == Approx(logits).epsilon(1e-4));
+        CHECK(sum(run.signals.at(g.input())) == Approx(logits).epsilon(1e-4));
       }
     }
   }
