@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <optional>
 
+#include "gated_product.hpp"
+#include "layers/broadcast.hpp"
 #include "lumen/context.hpp"
 #include "lumen/elementwise.hpp"
 #include "lumen/error.hpp"
@@ -18,8 +20,12 @@ namespace {
 // Relevance rules (LRP and relatives) are written for linear layers. Where the selected rule does
 // not apply to a node, the engine routes relevance so that its total is kept:
 //  - element-wise layers (activations, Identity/Dropout, LRN, Softmax) pass it through unchanged;
-//  - Add (of activations, or of a constant) splits it in proportion to each input's share of the
-//    output, R_k = x_k / y * R, with y stabilised away from 0;
+//  - Add (of activations, or of a constant) and Sub of activations split it in proportion to each
+//    input's share of the output, R_k = s_k x_k / y * R (s_k = -1 for Sub's second input, 1
+//    otherwise), with y stabilised away from 0; a broadcast input gets its shares summed over the
+//    axes it was repeated along;
+//  - a product of two activations sends it all to the signal and none to the gate (Note [gated
+//    products] in gated_product.cpp);
 //  - layers that only move values (Flatten, Reshape, Concat, Pad, max-pooling) use their own
 //    backward, which routes every output value to where it came from (winner-take-all at max-pool);
 //  - a linear layer the rule does not handle is an error: silently using its gradient would break
@@ -37,31 +43,37 @@ bool passes_through(const Layer& layer) {
 
 std::vector<Tensor> split_proportionally(const RuleInput& in) {
   const Tensor& y = in.output;
+  const bool sub = in.node.layer->op_type() == "Sub";
   std::vector<Tensor> out;
-  for (const Tensor* x : in.inputs) {
-    auto r = Tensor::uninitialised(x->shape());
+  for (std::size_t k = 0; k < in.inputs.size(); ++k) {
+    const Tensor x = layers::expand_to(*in.inputs[k], y.shape());
+    const float sign = sub && k == 1 ? -1.0F : 1.0F;
+    auto r = Tensor::uninitialised(y.shape());
     const float* ys = y.data();
-    const float* xs = x->data();
+    const float* xs = x.data();
     const float* up = in.upstream.data();
     float* rs = r.data();
     for_each_block(r.size(), [&](std::int64_t begin, std::int64_t end) {
       for (std::int64_t i = begin; i < end; ++i) {
         const float d = ys[i] + (ys[i] >= 0.0F ? kSplitStabiliser : -kSplitStabiliser);
-        rs[i] = xs[i] / d * up[i];
+        rs[i] = sign * xs[i] / d * up[i];
       }
     });
-    out.push_back(std::move(r));
+    out.push_back(layers::reduce_to(r, in.inputs[k]->shape()));
   }
   return out;
 }
 
-std::vector<Tensor> route(const Rule& rule, const RuleInput& in) {
+std::vector<Tensor> route(const Graph& graph, const Rule& rule, const RuleInput& in) {
   const Layer& layer = *in.node.layer;
   if (rule.applies_to(layer)) return rule.propagate(in);
   if (rule.signal() == Signal::gradient)
     return layer.backward(in.inputs, in.output, in.state, in.upstream, in.backend);
   if (passes_through(layer)) return {in.upstream};
-  if (layer.op_type() == "Add") return split_proportionally(in);
+  if (detail::is_product(in.node)) return detail::route_gated_product(graph, in);
+  if (layer.op_type() == "Add" || (layer.op_type() == "Sub" && in.inputs.size() == 2)) {
+    return split_proportionally(in);
+  }
   if (layer.kind() == LayerKind::structural || layer.kind() == LayerKind::pooling) {
     return layer.backward(in.inputs, in.output, in.state, in.upstream, in.backend);
   }
@@ -112,7 +124,7 @@ std::map<NodeId, Tensor> propagate(const Model& model, const Trace& trace, const
     const Rule& rule = rules.select(model, id);
     std::vector<Tensor> back;
     try {
-      back = route(rule, in);
+      back = route(g, rule, in);
     } catch (const Cancelled&) {
       throw;
     } catch (const Error& e) {

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "gradcheck.hpp"
+#include "lumen/binary_layers.hpp"
 #include "lumen/layers.hpp"
 #include "naive_backend.hpp"
 
@@ -162,6 +163,13 @@ std::vector<LayerCase> other_cases() {
       {"concat axis 1", make_concat(1), {{2, 3, 4}, {2, 1, 4}, {2, 2, 4}}},
       {"concat axis -1", make_concat(-1), {{3, 2, 2, 2}, {3, 2, 2, 5}}},
       {"add", make_add(), {{2, 3, 2, 2}, {2, 3, 2, 2}, {2, 3, 2, 2}}},
+      {"add broadcast", make_add(), {{2, 3, 2, 2}, {2, 3, 1, 1}, {2, 1, 2, 1}}},
+      {"mul", make_mul(), {{2, 3, 2, 2}, {2, 3, 2, 2}}},
+      {"mul gate second", make_mul(), {{2, 3, 2, 2}, {2, 3, 1, 1}}},
+      {"mul gate first", make_mul(), {{2, 3, 1, 1}, {2, 3, 2, 2}}},
+      {"mul both broadcast", make_mul(), {{2, 3, 1, 4}, {2, 1, 2, 1}}},
+      {"sub", make_sub(), {{3, 4}, {3, 4}}},
+      {"sub broadcast", make_sub(), {{2, 3, 1, 1}, {2, 3, 2, 2}}},
       {"add constant", make_add_constant(random_tensor({3, 1, 2}, 5)), {{2, 3, 4, 2}}},
       {"add scalar", make_add_constant(Tensor({}, 2.5F)), {{3, 4}}},
       {"reshape", make_reshape({0, -1}), {{2, 3, 2, 2}}},

@@ -7,6 +7,7 @@
 #include <lumen/propagation.hpp>
 #include <lumen/trace.hpp>
 
+#include "even_rule.hpp"
 #include "naive_backend.hpp"
 #include "test_models.hpp"
 
@@ -14,22 +15,6 @@ using namespace lumen;
 using namespace lumen::testing;
 
 namespace {
-
-// A rule that sends back exactly the upstream signal's total, spread evenly, to test the engine's
-// bookkeeping (fan-out sums, ordering, shapes) independently of any real rule.
-class EvenRule final : public Rule {
- public:
-  std::string name() const override { return "even"; }
-  Signal signal() const override { return Signal::relevance; }
-  bool applies_to(const Layer& layer) const override { return layer.as_linear() != nullptr; }
-  std::vector<Tensor> propagate(const RuleInput& in) const override {
-    double total = 0.0;
-    for (float v : in.upstream.values()) total += v;
-    Tensor out(in.inputs[0]->shape(),
-               static_cast<float>(total / static_cast<double>(in.inputs[0]->size())));
-    return {out};
-  }
-};
 
 // x -> relu -> (linear a, linear b) -> add: fan-out at relu, fan-in at add.
 Model diamond() {

@@ -61,7 +61,8 @@ LUMEN_API std::shared_ptr<const Layer> make_lrn(std::int64_t size, float alpha, 
 LUMEN_API std::shared_ptr<const Layer> make_flatten(std::int64_t axis);
 /// Reshape of each sample to `sample_shape` (batch excluded; ONNX 0 = copy, -1 = infer).
 LUMEN_API std::shared_ptr<const Layer> make_reshape(Shape sample_shape);
-/// Element-wise sum of two or more inputs of the same shape (residual connections).
+/// Element-wise sum of two or more inputs (residual connections), broadcast NumPy-style between
+/// inputs of equal rank as make_mul (binary_layers.hpp).
 LUMEN_API std::shared_ptr<const Layer> make_add();
 /// x + c, with the constant c broadcast against x numpy-style (c's rank <= x's rank).
 LUMEN_API std::shared_ptr<const Layer> make_add_constant(Tensor constant);

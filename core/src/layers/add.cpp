@@ -1,3 +1,4 @@
+#include "layers/broadcast.hpp"
 #include "layers/common.hpp"
 #include "lumen/error.hpp"
 #include "lumen/layers.hpp"
@@ -16,22 +17,25 @@ class Add final : public Layer {
     if (inputs.size() < 2) {
       throw ShapeError("Add: expects at least 2 inputs, got " + std::to_string(inputs.size()));
     }
-    for (const auto& s : inputs) {
-      if (s != inputs[0]) {
-        throw ShapeError("Add: inputs must have identical shapes, got " +
-                         layers::to_string(inputs));
-      }
-    }
-    return inputs[0];
+    return layers::broadcast_shape(*this, inputs);
   }
 
   Tensor forward(TensorRefs inputs, const Backend&, std::unique_ptr<LayerState>*) const override {
     const auto shapes = layers::shapes_of(inputs);
     Tensor y(output_shape(shapes));
+    std::vector<Tensor> expanded;  // only the broadcast inputs
+    std::vector<const float*> sources;
+    for (const auto* x : inputs) {
+      if (x->shape() == y.shape()) {
+        sources.push_back(x->data());
+        continue;
+      }
+      expanded.push_back(layers::expand_to(*x, y.shape()));
+    }
+    for (const auto& e : expanded) sources.push_back(e.data());
     float* out = y.data();
     for_each_block(y.size(), [&](std::int64_t begin, std::int64_t end) {
-      for (const auto* x : inputs) {
-        const float* in = x->data();
+      for (const float* in : sources) {
         for (std::int64_t i = begin; i < end; ++i) out[i] += in[i];
       }
     });
@@ -45,7 +49,9 @@ class Add final : public Layer {
       throw ShapeError("Add: output gradient " + to_string(grad_output.shape()) +
                        " does not match the inputs " + layers::to_string(shapes));
     }
-    return std::vector<Tensor>(inputs.size(), grad_output);
+    std::vector<Tensor> out;
+    for (const auto& s : shapes) out.push_back(layers::reduce_to(grad_output, s));
+    return out;
   }
 
   std::int64_t flops(std::span<const Shape> inputs, const Shape& output) const override {

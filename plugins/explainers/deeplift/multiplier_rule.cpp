@@ -66,12 +66,14 @@ class MultiplierRule final : public Rule {
   Signal signal() const override { return Signal::gradient; }
   bool applies_to(const Layer& layer) const override {
     if (layer.kind() == LayerKind::activation || layer.op_type() == "MaxPool") return true;
+    if (is_product(layer)) return true;
     return mode_ == Mode::reveal_cancel && layer.as_linear() != nullptr;
   }
 
   std::vector<Tensor> propagate(const RuleInput& in) const override {
     const Layer& layer = *in.node.layer;
     if (layer.op_type() == "MaxPool") return single(max_pool(in));
+    if (is_product(layer)) return product(in);
     if (layer.kind() == LayerKind::activation) {
       // Reveal-cancel is applied one node down, at the linear layer feeding this activation.
       if (mode_ == Mode::reveal_cancel && splits_into_parts(in.node.inputs[0]))
@@ -120,6 +122,25 @@ class MultiplierRule final : public Rule {
         if (std::fabs(x[i] - x0[i]) < kDeltaThreshold) out[i] = gradient[i];
     }
     return m;
+  }
+
+  static bool is_product(const Layer& layer) {
+    return layer.op_type() == "Mul" && layer.as_linear() == nullptr;
+  }
+
+  // The exact product rule for y = a * b (a and b computed, broadcast): Δy = Δa (b + b0) / 2 +
+  // Δb (a + a0) / 2 holds exactly, so the multipliers are m_a = (b + b0) / 2, m_b = (a + a0) / 2:
+  // the product's own backward evaluated at the midpoints of x and x0 (summed over a broadcast
+  // operand's repeated axes as the gradient is).
+  std::vector<Tensor> product(const RuleInput& in) const {
+    const Tensor mid_a = midpoint(*in.inputs[0], reference_.output(in.node.inputs[0]));
+    const Tensor mid_b = midpoint(*in.inputs[1], reference_.output(in.node.inputs[1]));
+    const std::vector<const Tensor*> mids{&mid_a, &mid_b};
+    return in.node.layer->backward(mids, in.output, in.state, in.upstream, in.backend);
+  }
+
+  static Tensor midpoint(const Tensor& a, const Tensor& b) {
+    return combine(a, b, [](float u, float v) { return 0.5F * (u + v); });
   }
 
   // Captum's max-pool rule: each window's Δy = y - y0 goes to the winner of x when y >= y0 and to

@@ -1,6 +1,8 @@
 // Add, Sub, Mul and Div: of two constants (folded), of an activation and a constant (affine
-// layers, e.g. Keras Rescaling and Normalization), and Add of two activations.
+// layers, e.g. Keras Rescaling and Normalization), and Add, Sub and Mul of two activations (NumPy
+// broadcasting: squeeze-and-excitation, SiLU).
 #include "folding.hpp"
+#include "lumen/binary_layers.hpp"
 #include "lumen/error.hpp"
 #include "lumen/layers.hpp"
 #include "nhwc.hpp"
@@ -35,29 +37,26 @@ bool fold_constants(NodeContext& ctx, Arithmetic op) {
   return true;
 }
 
-[[noreturn]] void refuse_two_activations(const NodeContext& ctx, const std::string& what) {
-  throw ModelError(what + " of two tensors computed from the input ('" + ctx.proto().input(0) +
-                   "', '" + ctx.proto().input(1) +
-                   "') is not supported; lumen maps it only when one side is a constant");
+// Both inputs computed from the input: the layer of two activations. Returns false otherwise.
+bool two_activations(NodeContext& ctx, std::shared_ptr<const Layer> (*make)()) {
+  if (ctx.is_constant(0) || ctx.is_constant(1)) return false;
+  ctx.add_layer(make(), {ctx.activation(0), ctx.activation(1)});
+  return true;
 }
 
 }  // namespace
 
 void import_add(NodeContext& ctx) {
   if (fold_constants(ctx, Arithmetic::add)) return;
-  const bool first = ctx.is_constant(0), second = ctx.is_constant(1);
-  if (!first && !second) {
-    ctx.add_layer(make_add(), {ctx.activation(0), ctx.activation(1)});
-    return;
-  }
-  const int c = first ? 0 : 1;
+  if (two_activations(ctx, make_add)) return;
+  const int c = ctx.is_constant(0) ? 0 : 1;
   const auto x = operand(ctx, 1 - c);
   add_affine(ctx, make_add_constant(constant_for(ctx.constant(c), x)), x);
 }
 
 void import_sub(NodeContext& ctx) {
   if (fold_constants(ctx, Arithmetic::sub)) return;
-  if (!ctx.is_constant(0) && !ctx.is_constant(1)) refuse_two_activations(ctx, "Sub");
+  if (two_activations(ctx, make_sub)) return;
   if (ctx.is_constant(1)) {
     // x - c = x + (-c).
     const auto x = operand(ctx, 0);
@@ -75,7 +74,7 @@ void import_sub(NodeContext& ctx) {
 
 void import_mul(NodeContext& ctx) {
   if (fold_constants(ctx, Arithmetic::mul)) return;
-  if (!ctx.is_constant(0) && !ctx.is_constant(1)) refuse_two_activations(ctx, "Mul");
+  if (two_activations(ctx, make_mul)) return;
   const int c = ctx.is_constant(0) ? 0 : 1;
   const auto x = operand(ctx, 1 - c);
   add_affine(ctx, make_mul_constant(constant_for(ctx.constant(c), x)), x);
@@ -83,7 +82,11 @@ void import_mul(NodeContext& ctx) {
 
 void import_div(NodeContext& ctx) {
   if (fold_constants(ctx, Arithmetic::div)) return;
-  if (!ctx.is_constant(0) && !ctx.is_constant(1)) refuse_two_activations(ctx, "Div");
+  if (!ctx.is_constant(0) && !ctx.is_constant(1)) {
+    throw ModelError("Div of two tensors computed from the input ('" + ctx.proto().input(0) +
+                     "', '" + ctx.proto().input(1) +
+                     "') is not supported; lumen maps Div only by a constant divisor");
+  }
   if (ctx.is_constant(0)) {
     throw ModelError("dividing the constant '" + ctx.proto().input(0) + "' by '" +
                      ctx.proto().input(1) +

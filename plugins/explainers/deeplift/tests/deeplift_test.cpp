@@ -6,6 +6,7 @@
 #include <lumen/layers.hpp>
 
 #include "explain_helpers.hpp"
+#include "gated_models.hpp"
 #include "test_models.hpp"
 #include "test_registry.hpp"
 
@@ -73,6 +74,29 @@ std::vector<double> dense_by_hand(const Model& model, const Tensor& x, const Ten
     }
   }
   return r;
+}
+
+// deeplift's map sums to f_c(x) - f_c(x0) per sample, for both rules and the constant references
+// 0 and 0.5; `what` names the case in failures.
+void check_sums_to_delta(const Model& model, const Tensor& x,
+                         const std::vector<std::int64_t>& targets, const std::string& what) {
+  for (const auto& rule : kRules) {
+    for (const float reference : {0.0F, 0.5F}) {
+      const auto a = explain("deeplift", model, x, targets,
+                             {{"rule", rule},
+                              {"baseline", "constant"},
+                              {"baseline_value", std::to_string(reference)}});
+      const Tensor x0(x.shape(), reference);
+      for (std::int64_t s = 0; s < x.dim(0); ++s) {
+        const double delta = target_delta(model, x, x0, s, targets[static_cast<std::size_t>(s)]);
+        CAPTURE(what, rule, reference, s, delta);
+        CHECK(std::fabs(delta) > 1e-3);  // a difference worth explaining
+        // The logits are of order 1, so float32 rounding alone leaves ~1e-7 in their difference.
+        CHECK(std::fabs(sum(a.map.batch_slice(s)) - delta) <=
+              1e-5 * std::max(std::fabs(delta), 0.1));
+      }
+    }
+  }
 }
 
 }  // namespace
@@ -143,24 +167,17 @@ TEST_CASE("deeplift sums to the difference through every element-wise activation
     g.finalize(fc);
     const Model model(std::move(g), InputSpec{{2, 4, 4}, {}, {}});
     const Tensor x = random_tensor(model.batch_shape(2), 15, -2.0F, 2.0F);
-    for (const auto& rule : kRules) {
-      for (const float reference : {0.0F, 0.5F}) {
-        const std::vector<std::int64_t> targets{0, 2};
-        const auto a = explain("deeplift", model, x, targets,
-                               {{"rule", rule},
-                                {"baseline", "constant"},
-                                {"baseline_value", std::to_string(reference)}});
-        const Tensor x0(x.shape(), reference);
-        for (std::int64_t s = 0; s < 2; ++s) {
-          const double delta = target_delta(model, x, x0, s, targets[s]);
-          CAPTURE(activation->op_type(), activation->describe(), rule, reference, s, delta);
-          CHECK(std::fabs(delta) > 1e-3);  // a difference worth explaining
-          // The logits are of order 1, so float32 rounding alone leaves ~1e-7 in their difference.
-          CHECK(std::fabs(sum(a.map.batch_slice(s)) - delta) <=
-                1e-5 * std::max(std::fabs(delta), 0.1));
-        }
-      }
-    }
+    check_sums_to_delta(model, x, {0, 2}, activation->op_type() + " " + activation->describe());
+  }
+}
+
+TEST_CASE("deeplift sums to the difference through squeeze-and-excitation and SiLU products",
+          "[deeplift]") {
+  // The exact product rule Δ(ab) = Δa (b + b0) / 2 + Δb (a + a0) / 2 at each product.
+  for (const std::string name : {"se, gate second", "se, gate first", "silu"}) {
+    const Model model =
+        name == "silu" ? silu_model(true) : se_block_model(name == "se, gate first", true);
+    check_sums_to_delta(model, random_tensor(model.batch_shape(2), 41, -2.0F, 2.0F), {1, 2}, name);
   }
 }
 

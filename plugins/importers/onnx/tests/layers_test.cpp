@@ -271,6 +271,33 @@ TEST_CASE("Add of two activations and of an activation and a constant", "[onnx]"
   check_close(run(model, Tensor({1, 2, 1, 2}, {-1, 2, 3, -4})), Tensor({1, 4}, {9, 14, 26, 16}));
 }
 
+TEST_CASE("Mul, Sub and Add of two activations broadcast as NumPy does", "[onnx]") {
+  // Squeeze-and-excitation x * sigmoid(mean_hw(x)), SiLU x * sigmoid(x), and the differences
+  // and sums of x with its channel means, the broadcast operand on either side.
+  ModelBuilder b(13);
+  b.add_input("x", {"N", 2, 1, 2})
+      .add_node("GlobalAveragePool", {"x"}, {"m"})
+      .add_node("Sigmoid", {"m"}, {"g"})
+      .add_node("Mul", {"x", "g"}, {"se"}, {}, "scale")
+      .add_node("Sigmoid", {"x"}, {"s"})
+      .add_node("Mul", {"s", "x"}, {"silu"}, {}, "silu")
+      .add_node("Sub", {"m", "x"}, {"d"}, {}, "difference")
+      .add_node("Add", {"d", "m"}, {"a"}, {}, "sum")
+      .add_node("Concat", {"se", "silu", "d", "a"}, {"c"}, {{"axis", 1}})
+      .add_node("Flatten", {"c"}, {"out"})
+      .add_output("out");
+  const auto model = import_model(b);
+  const Tensor x({1, 2, 1, 2}, {-1, 3, 2, -4});
+  const auto sigmoid = [](float v) { return 1.0F / (1.0F + std::exp(-v)); };
+  const float m0 = 1, m1 = -1;  // channel means
+  check_close(
+      run(model, x),
+      Tensor({1, 16}, {-1 * sigmoid(m0), 3 * sigmoid(m0), 2 * sigmoid(m1), -4 * sigmoid(m1),
+                       -1 * sigmoid(-1), 3 * sigmoid(3), 2 * sigmoid(2), -4 * sigmoid(-4), m0 + 1,
+                       m0 - 3, m1 - 2, m1 + 4, 2 * m0 + 1, 2 * m0 - 3, 2 * m1 - 2, 2 * m1 + 4}));
+  CHECK(model.graph().node(model.graph().at("scale")).layer->op_type() == "Mul");
+}
+
 TEST_CASE("Concat joins activations along channels", "[onnx]") {
   ModelBuilder b(13);
   b.add_input("x", {"N", 1, 1, 2})
