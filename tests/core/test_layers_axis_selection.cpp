@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "gradcheck.hpp"
+#include "layer_test_helpers.hpp"
 #include "lumen/axis_selection.hpp"
 #include "lumen/error.hpp"
 #include "naive_backend.hpp"
@@ -16,6 +17,8 @@ using Catch::Matchers::Contains;
 using lumen::testing::check_layer_gradient;
 using lumen::testing::dot;
 using lumen::testing::forward_of;
+using lumen::testing::iota;
+using lumen::testing::message_of;
 using lumen::testing::naive_backend;
 using lumen::testing::random_tensor;
 
@@ -23,23 +26,6 @@ namespace {
 
 using I = std::int64_t;
 using V = std::vector<float>;
-
-template <class E>
-std::string message_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const E& e) {
-    return e.what();
-  }
-  FAIL("no exception of the expected type was thrown");
-  return {};
-}
-
-Tensor iota(Shape shape) {
-  Tensor t(std::move(shape));
-  for (I i = 0; i < t.size(); ++i) t[i] = static_cast<float>(i);
-  return t;
-}
 
 V values(const Tensor& t) { return {t.values().begin(), t.values().end()}; }
 

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "gradcheck.hpp"
+#include "layer_test_helpers.hpp"
 #include "lumen/error.hpp"
 #include "lumen/layers.hpp"
 #include "naive_backend.hpp"
@@ -15,7 +16,9 @@ using Catch::Matchers::Contains;
 using lumen::testing::check_layer_gradient;
 using lumen::testing::dot;
 using lumen::testing::forward_of;
+using lumen::testing::iota;
 using lumen::testing::max_abs_difference;
+using lumen::testing::message_of;
 using lumen::testing::naive_backend;
 using lumen::testing::random_tensor;
 
@@ -23,23 +26,6 @@ namespace {
 
 using I = std::int64_t;
 using Kind = WeightTransform::Kind;
-
-template <class E>
-std::string message_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const E& e) {
-    return e.what();
-  }
-  FAIL("no exception of the expected type was thrown");
-  return {};
-}
-
-Tensor iota(Shape shape) {
-  Tensor t(std::move(shape));
-  for (I i = 0; i < t.size(); ++i) t[i] = static_cast<float>(i);
-  return t;
-}
 
 // x[n, a, b, c] read with explicit row-major index arithmetic.
 float at4(const Tensor& x, I n, I a, I b, I c) {

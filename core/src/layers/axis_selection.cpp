@@ -102,10 +102,7 @@ class AxisSelectionLayer final : public Layer {
                                const Tensor& grad_output, const Backend&) const override {
     layers::require_input_count(*this, inputs.size(), 1);
     const Shape& input = inputs[0]->shape();
-    if (grad_output.shape() != output_shape(std::span<const Shape>(&input, 1))) {
-      throw ShapeError(label(*this) + ": output gradient " + to_string(grad_output.shape()) +
-                       " does not match the output of input " + to_string(input));
-    }
+    layers::require_output_gradient(*this, input, grad_output);
     Tensor dx(input);
     const auto [outer, size, inner] = blocks(input);
     const auto count = static_cast<std::int64_t>(s_.indices.size());
