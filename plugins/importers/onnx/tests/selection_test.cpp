@@ -100,7 +100,8 @@ TEST_CASE("Slice of an activation selects along each sliced axis", "[onnx][selec
   check_close(run(model, iota({2, 4, 1, 2})), Tensor({2, 4}, {4, 5, 6, 7, 12, 13, 14, 15}));
 }
 
-TEST_CASE("Slice before opset 10 reads attributes; Slice of constants folds", "[onnx][selection]") {
+TEST_CASE("Slice before opset 10 reads attributes, and Slice of constants folds",
+          "[onnx][selection]") {
   ModelBuilder b(9);
   b.add_input("x", {"N", 4, 1, 2})
       .add_node("Slice", {"x"}, {"y"}, {{"starts", Ints{1}}, {"ends", Ints{3}}, {"axes", Ints{1}}})
