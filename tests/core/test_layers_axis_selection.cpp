@@ -14,7 +14,7 @@
 
 using namespace lumen;
 using Catch::Matchers::Contains;
-using lumen::testing::check_layer_gradient;
+using lumen::testing::check_linear_backward;
 using lumen::testing::dot;
 using lumen::testing::forward_of;
 using lumen::testing::iota;
@@ -67,22 +67,9 @@ TEST_CASE("axis selection backward scatters the gradient and matches finite diff
     const auto layer = make_axis_selection("Slice", selection);
     INFO(layer->describe() << " on " << to_string(shape));
     for (std::uint64_t seed : {1, 2}) {
-      const auto x = random_tensor(shape, seed);
-      lumen::testing::GradcheckOptions options;
-      options.seed = seed + 100;
-      const auto result = check_layer_gradient(*layer, {x}, *naive_backend(), options);
-      INFO(result.report);
-      CHECK(result.ok);
-      const Tensor y = forward_of(*layer, {x}, *naive_backend());
-      const Tensor g = random_tensor(y.shape(), seed + 7);
-      const Tensor* refs[] = {&x};
-      const auto grads = layer->backward(refs, y, nullptr, g, *naive_backend());
-      REQUIRE(grads.size() == 1);
-      CHECK(grads[0].shape() == shape);
-      CHECK(dot(grads[0], x) == Approx(dot(y, g)).epsilon(1e-6));
+      const auto [g, dx] = check_linear_backward(*layer, random_tensor(shape, seed), seed);
       // Every upstream value lands on one input value: the total is kept.
-      CHECK(dot(grads[0], Tensor(shape, 1.0F)) ==
-            Approx(dot(g, Tensor(g.shape(), 1.0F))).epsilon(1e-6));
+      CHECK(dot(dx, Tensor(shape, 1.0F)) == Approx(dot(g, Tensor(g.shape(), 1.0F))).epsilon(1e-6));
     }
   }
   // Positions not read get zero; a repeated one gets the sum.

@@ -14,6 +14,7 @@
 using namespace lumen;
 using Catch::Matchers::Contains;
 using lumen::testing::check_layer_gradient;
+using lumen::testing::check_linear_backward;
 using lumen::testing::dot;
 using lumen::testing::forward_of;
 using lumen::testing::iota;
@@ -121,20 +122,8 @@ TEST_CASE("transpose backward matches finite differences and the inverse permuta
     const auto layer = make_transpose(perm);
     INFO(to_string(Shape(perm)) << " on " << to_string(shape));
     for (std::uint64_t seed : {1, 2}) {
-      const auto x = random_tensor(shape, seed);
-      lumen::testing::GradcheckOptions options;
-      options.seed = seed + 100;
-      const auto result = check_layer_gradient(*layer, {x}, *naive_backend(), options);
-      INFO(result.report);
-      CHECK(result.ok);
       // Backward is the adjoint of forward: <T x, g> = <x, T^T g>.
-      const Tensor y = forward_of(*layer, {x}, *naive_backend());
-      const Tensor g = random_tensor(y.shape(), seed + 7);
-      const Tensor* refs[] = {&x};
-      const auto grads = layer->backward(refs, y, nullptr, g, *naive_backend());
-      REQUIRE(grads.size() == 1);
-      CHECK(grads[0].shape() == shape);
-      CHECK(dot(grads[0], x) == Approx(dot(y, g)).epsilon(1e-6));
+      check_linear_backward(*layer, random_tensor(shape, seed), seed);
     }
   }
 }
