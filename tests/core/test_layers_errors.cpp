@@ -6,26 +6,16 @@
 #include <vector>
 
 #include "gradcheck.hpp"
+#include "layer_test_helpers.hpp"
 #include "lumen/error.hpp"
 #include "lumen/layers.hpp"
 #include "naive_backend.hpp"
 
 using namespace lumen;
 using Catch::Matchers::Contains;
+using lumen::testing::message_of;
 
 namespace {
-
-// The message of the exception of type E that `f` throws; fails the test if it throws none.
-template <class E>
-std::string message_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const E& e) {
-    return e.what();
-  }
-  FAIL("no exception of the expected type was thrown");
-  return {};
-}
 
 Shape output_of(const std::shared_ptr<const Layer>& layer, std::vector<Shape> inputs) {
   return layer->output_shape(inputs);

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "gradcheck.hpp"
+#include "layer_test_helpers.hpp"
 #include "lumen/error.hpp"
 #include "lumen/layers.hpp"
 #include "naive_backend.hpp"
@@ -13,9 +14,12 @@
 using namespace lumen;
 using Catch::Matchers::Contains;
 using lumen::testing::check_layer_gradient;
+using lumen::testing::check_linear_backward;
 using lumen::testing::dot;
 using lumen::testing::forward_of;
+using lumen::testing::iota;
 using lumen::testing::max_abs_difference;
+using lumen::testing::message_of;
 using lumen::testing::naive_backend;
 using lumen::testing::random_tensor;
 
@@ -23,23 +27,6 @@ namespace {
 
 using I = std::int64_t;
 using Kind = WeightTransform::Kind;
-
-template <class E>
-std::string message_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const E& e) {
-    return e.what();
-  }
-  FAIL("no exception of the expected type was thrown");
-  return {};
-}
-
-Tensor iota(Shape shape) {
-  Tensor t(std::move(shape));
-  for (I i = 0; i < t.size(); ++i) t[i] = static_cast<float>(i);
-  return t;
-}
 
 // x[n, a, b, c] read with explicit row-major index arithmetic.
 float at4(const Tensor& x, I n, I a, I b, I c) {
@@ -135,20 +122,8 @@ TEST_CASE("transpose backward matches finite differences and the inverse permuta
     const auto layer = make_transpose(perm);
     INFO(to_string(Shape(perm)) << " on " << to_string(shape));
     for (std::uint64_t seed : {1, 2}) {
-      const auto x = random_tensor(shape, seed);
-      lumen::testing::GradcheckOptions options;
-      options.seed = seed + 100;
-      const auto result = check_layer_gradient(*layer, {x}, *naive_backend(), options);
-      INFO(result.report);
-      CHECK(result.ok);
       // Backward is the adjoint of forward: <T x, g> = <x, T^T g>.
-      const Tensor y = forward_of(*layer, {x}, *naive_backend());
-      const Tensor g = random_tensor(y.shape(), seed + 7);
-      const Tensor* refs[] = {&x};
-      const auto grads = layer->backward(refs, y, nullptr, g, *naive_backend());
-      REQUIRE(grads.size() == 1);
-      CHECK(grads[0].shape() == shape);
-      CHECK(dot(grads[0], x) == Approx(dot(y, g)).epsilon(1e-6));
+      check_linear_backward(*layer, random_tensor(shape, seed), seed);
     }
   }
 }

@@ -31,6 +31,13 @@ void require_rank(const Layer& layer, const Shape& shape, std::size_t rank, bool
   }
 }
 
+void require_output_gradient(const Layer& layer, const Shape& input, const Tensor& grad_output) {
+  if (grad_output.shape() != layer.output_shape(std::span<const Shape>(&input, 1))) {
+    throw ShapeError(label(layer) + ": output gradient " + lumen::to_string(grad_output.shape()) +
+                     " does not match the output of input " + lumen::to_string(input));
+  }
+}
+
 std::vector<Shape> shapes_of(TensorRefs inputs) {
   std::vector<Shape> shapes;
   shapes.reserve(inputs.size());

@@ -20,6 +20,9 @@ std::string to_string(std::span<const Shape> shapes);
 void require_input_count(const Layer& layer, std::size_t count, std::size_t expected);
 /// Throws ShapeError unless the input has rank `rank` (or at least `rank` when `at_least`).
 void require_rank(const Layer& layer, const Shape& shape, std::size_t rank, bool at_least = false);
+/// Throws ShapeError unless grad_output has the shape of the layer's output for one input of
+/// shape `input` (the check of a single-input layer's backward).
+void require_output_gradient(const Layer& layer, const Shape& input, const Tensor& grad_output);
 /// The shapes of the inputs.
 std::vector<Shape> shapes_of(TensorRefs inputs);
 /// `value` cast to std::size_t, for indexing containers with std::int64_t.

@@ -31,10 +31,7 @@ class ShapeOnly : public Layer {
                                const Tensor& grad_output, const Backend&) const override {
     layers::require_input_count(*this, inputs.size(), 1);
     const Shape& input = inputs[0]->shape();
-    if (grad_output.shape() != output_shape(std::span<const Shape>(&input, 1))) {
-      throw ShapeError(label(*this) + ": output gradient " + to_string(grad_output.shape()) +
-                       " does not match the output of input " + to_string(input));
-    }
+    layers::require_output_gradient(*this, input, grad_output);
     return layers::single(grad_output.reshaped(input));
   }
 };

@@ -169,8 +169,17 @@ void NodeContext::alias_view_source(int i) {
   state_.values[proto().output(0)] = Value{view_source(i), nullptr, false};
 }
 
-void NodeContext::set_constant(Constant value) {
-  state_.values[proto().output(0)] =
+void NodeContext::add_output_layer(int output, std::shared_ptr<const Layer> layer,
+                                   std::vector<NodeId> inputs) {
+  if (output == 0) return add_layer(std::move(layer), std::move(inputs));
+  const auto& tensor = proto().output(output);
+  const auto id = state_.graph.add_node(name() + "/output_" + std::to_string(output), tensor,
+                                        std::move(layer), std::move(inputs));
+  state_.values[tensor] = Value{id, nullptr, false};
+}
+
+void NodeContext::set_constant(Constant value, int output) {
+  state_.values[proto().output(output)] =
       Value{std::nullopt, std::make_shared<Constant>(std::move(value)), false};
 }
 
@@ -346,7 +355,7 @@ Graph import_graph(onnx::ModelProto& model, std::int64_t opset) {
       if (handler == op_handlers().end()) throw ModelError("the op is not supported");
       handler->second(context);
       for (int o = 1; o < node.output_size(); ++o) {
-        if (context.output_used(o)) {
+        if (context.output_used(o) && !state.values.count(node.output(o))) {
           throw ModelError("its output " + std::to_string(o) + " ('" + node.output(o) +
                            "') is used, but lumen imports only the first output of " +
                            node.op_type() + " (inference)");

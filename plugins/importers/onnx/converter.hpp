@@ -68,8 +68,11 @@ class NodeContext {
                   const std::string& step);
   /// Output 0, just added by add_layer, is an NHWC view of the layer's NCHW output.
   void mark_nhwc_view();
-  /// Output 0 is a value known at import time.
-  void set_constant(Constant value);
+  /// Adds `layer` reading `inputs` as output `output` of a node with several (Split): output 0
+  /// is named after the node, output i > 0 "<name>/output_<i>".
+  void add_output_layer(int output, std::shared_ptr<const Layer> layer, std::vector<NodeId> inputs);
+  /// Output `output` (0 unless the node has several) is a value known at import time.
+  void set_constant(Constant value, int output = 0);
   /// Output 0 is input i itself (Identity, Dropout on a constant).
   void alias_input(int i);
   /// Output 0 is the NHWC view of input i, an NCHW activation (no node).

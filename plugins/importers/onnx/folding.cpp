@@ -234,4 +234,27 @@ Constant reshape_constant(const Constant& value, const std::vector<I>& dims, boo
   return out;
 }
 
+Constant gather_constant(const Constant& data, std::size_t axis, const std::vector<I>& indices,
+                         const Shape& index_shape) {
+  const auto outer = product(data.shape, 0, axis);
+  const auto count = data.shape[axis];
+  const auto inner = product(data.shape, axis + 1, data.shape.size());
+  Constant c;
+  c.integer = data.integer;
+  c.shape.assign(data.shape.begin(), data.shape.begin() + static_cast<std::ptrdiff_t>(axis));
+  c.shape.insert(c.shape.end(), index_shape.begin(), index_shape.end());
+  c.shape.insert(c.shape.end(), data.shape.begin() + static_cast<std::ptrdiff_t>(axis) + 1,
+                 data.shape.end());
+  for (I o = 0; o < outer; ++o) {
+    for (auto index : indices) {
+      const auto offset = (o * count + index) * inner;
+      if (c.integer)
+        append_block(c.ints, data.ints, offset, inner);
+      else
+        append_block(c.floats, data.floats, offset, inner);
+    }
+  }
+  return c;
+}
+
 }  // namespace lumen::onnx_import

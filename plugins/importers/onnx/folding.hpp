@@ -14,6 +14,10 @@ Constant reshape_constant(const Constant& value, const std::vector<std::int64_t>
                           bool allowzero);
 /// ONNX Transpose of a constant: output axis i is input axis perm[i].
 Constant transpose_constant(const Constant& value, const std::vector<std::int64_t>& perm);
+/// ONNX Gather of a constant along `axis` (in range) at `indices` (in range, non-negative):
+/// the axis is replaced by `index_shape` (whose element count is indices.size()).
+Constant gather_constant(const Constant& data, std::size_t axis,
+                         const std::vector<std::int64_t>& indices, const Shape& index_shape);
 /// Element-wise arithmetic on constants.
 enum class Arithmetic { add, sub, mul, div };
 /// a op b with numpy broadcasting; both must be float or both integer (integer division truncates,

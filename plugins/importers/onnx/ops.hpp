@@ -52,6 +52,10 @@ void import_pad(NodeContext& ctx);
 // Import-time constants (ops_folding.cpp).
 void import_constant(NodeContext& ctx);
 void import_shape(NodeContext& ctx);
+
+// Constant positions along an axis, of activations or constants (ops_selection.cpp).
+void import_slice(NodeContext& ctx);
+void import_split(NodeContext& ctx);
 void import_gather(NodeContext& ctx);
 
 }  // namespace lumen::onnx_import

@@ -1,0 +1,38 @@
+// DeepLIFT through a channel split, concatenation, channel shuffle and Gather: the axis-selection
+// layers are linear (structural) for DeepLIFT, so summation-to-delta holds through them.
+#include <catch2/catch.hpp>
+#include <cmath>
+
+#include "explain_helpers.hpp"
+#include "shuffle_model.hpp"
+#include "test_models.hpp"
+#include "test_registry.hpp"
+
+using namespace lumen;
+using namespace lumen::testing;
+
+TEST_CASE("deeplift sums to f_c(x) - f_c(x0) through split, concat, shuffle and gather",
+          "[deeplift][selection]") {
+  for (const char* rule : {"rescale", "reveal-cancel"}) {
+    for (const bool bias : {true, false}) {
+      const auto model = shuffle_net(5, bias);
+      const Tensor x = random_tensor(model.batch_shape(2), 12);
+      const Tensor x0(x.shape(), 0.3F);
+      const std::vector<std::int64_t> targets{1, 2};
+      const auto a = explain("deeplift", model, x, targets,
+                             {{"rule", rule}, {"baseline", "constant"}, {"baseline_value", "0.3"}});
+      const Tensor fx = logits(model, x);
+      const Tensor f0 = logits(model, x0);
+      for (std::int64_t s = 0; s < 2; ++s) {
+        const auto i = s * model.class_count() + targets[s];
+        const double delta = static_cast<double>(fx[i]) - static_cast<double>(f0[i]);
+        CAPTURE(rule, bias, s, delta);
+        CHECK(std::fabs(sum(a.map.batch_slice(s)) - delta) <=
+              1e-5 * std::max(std::fabs(delta), 1e-2));
+      }
+      check_batch_equals_samples(
+          "deeplift", model, x, targets,
+          {{"rule", rule}, {"baseline", "constant"}, {"baseline_value", "0.3"}}, 1e-5);
+    }
+  }
+}
