@@ -8,6 +8,7 @@
 #include <fstream>
 #include <iostream>
 #include <lumen/error.hpp>
+#include <lumen/io.hpp>
 #include <lumen/model.hpp>
 #include <lumen/onnx_metadata.hpp>
 #include <lumen/output_dir.hpp>
@@ -81,8 +82,8 @@ int run_annotate(const AnnotateOptions& o, const Session& session) {
   const Model model = session.load_model(o.model);
   std::vector<float> mean = parse_floats(o.mean, "--mean"), stdev = parse_floats(o.std, "--std");
   if (o.preset == "imagenet") {
-    if (mean.empty()) mean = {0.485F, 0.456F, 0.406F};
-    if (stdev.empty()) stdev = {0.229F, 0.224F, 0.225F};
+    if (mean.empty()) mean = imagenet_mean;
+    if (stdev.empty()) stdev = imagenet_std;
   }
   if (mean.empty() != stdev.empty()) throw UsageError("give --mean and --std together");
   if (mean.empty() && o.labels.empty()) {

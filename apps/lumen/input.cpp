@@ -91,16 +91,15 @@ InputBatch load_input(const std::filesystem::path& file, const Model& model,
                  "normalised images (ImageNet models are) then scores it wrongly\n";
   }
   const Shape& sample = spec.sample_shape;
-  Tensor values = imagenet ? prepare_imagenet_input(image, spec, mean, std)
-                           : prepare_input(image, spec, mean, std);
-  // The background is what the model sees, before normalisation.
-  Tensor background =
-      imagenet ? prepare_imagenet_input(
-                     image, InputSpec{{image.dim(1), sample.at(1), sample.at(2)}, {}, {}},
-                     std::vector<float>(static_cast<std::size_t>(image.dim(1)), 0.0F),
-                     std::vector<float>(static_cast<std::size_t>(image.dim(1)), 1.0F))
-               : upsample_bilinear(image, sample.at(1), sample.at(2));
-  return {std::move(values), std::move(background)};
+  // What the model sees before normalisation, also drawn behind the heatmaps.
+  Tensor shown = imagenet ? imagenet_resize_crop(image, spec)
+                          : upsample_bilinear(image, sample.at(1), sample.at(2));
+  // The ImageNet preset's normalisation, where --mean/--std do not give one (as
+  // prepare_imagenet_input does; the crop is made once, here).
+  const auto& used_mean = preset_normalises && mean.empty() ? imagenet_mean : mean;
+  const auto& used_std = preset_normalises && std.empty() ? imagenet_std : std;
+  Tensor values = prepare_input(imagenet ? shown : image, spec, used_mean, used_std);
+  return {std::move(values), std::move(shown)};
 }
 
 std::optional<NodeId> chosen_layer(const Model& model, const std::string& text) {

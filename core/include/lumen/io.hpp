@@ -64,13 +64,20 @@ LUMEN_API Tensor prepare_input(const Tensor& image, const InputSpec& spec,
                                const std::vector<float>& mean_override = {},
                                const std::vector<float>& std_override = {});
 
-/// torchvision's ImageNet evaluation transform on a PIL image (Resize(R), CenterCrop(S), ToTensor,
-/// Normalize), for a model taking S x S inputs, R = round(S / 0.875) (256 for 224, 342 for 299):
-/// the shorter side of `image` ([N,C,H,W] in [0,1], read as 8-bit levels) is resized to R with
-/// Pillow's antialiased bilinear filter in its 8-bit fixed-point arithmetic, the centre S x S is
-/// cropped, and prepare_input converts the channels and normalises, with ImageNet's mean and std
-/// for 3-channel models unless overridden. Throws InvalidArgument for a model input that is not
-/// square.
+/// ImageNet's per-channel mean and std (RGB), as torchvision's models are trained with.
+inline const std::vector<float> imagenet_mean{0.485F, 0.456F, 0.406F};
+inline const std::vector<float> imagenet_std{0.229F, 0.224F, 0.225F};
+
+/// torchvision's Resize(R) + CenterCrop(S) on a PIL image, for a model taking S x S inputs,
+/// R = round(S / 0.875) (256 for 224, 342 for 299): the shorter side of `image` ([N,C,H,W] in
+/// [0,1], read as 8-bit levels) is resized to R with Pillow's antialiased bilinear filter in its
+/// 8-bit fixed-point arithmetic and the centre S x S is cropped; the result stays in [0,1] with
+/// the image's channels. Throws InvalidArgument for a model input that is not square.
+LUMEN_API Tensor imagenet_resize_crop(const Tensor& image, const InputSpec& spec);
+
+/// The whole ImageNet evaluation transform (ToTensor and Normalize after the above):
+/// imagenet_resize_crop, then prepare_input converts the channels and normalises, with
+/// imagenet_mean and imagenet_std for 3-channel models unless overridden.
 LUMEN_API Tensor prepare_imagenet_input(const Tensor& image, const InputSpec& spec,
                                         const std::vector<float>& mean_override = {},
                                         const std::vector<float>& std_override = {});

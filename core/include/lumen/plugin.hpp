@@ -18,7 +18,8 @@
 /// built against API version a loads in every lumen of the same ABI version whose API version is
 /// at least a, so adding to the interface no longer makes every plugin rebuild.
 ///   1: make_clip, make_hard_sigmoid, make_hard_swish (layers.hpp); module_path, resolve_layer,
-///      closest_names (layer_names.hpp); prepare_imagenet_input (io.hpp).
+///      closest_names (layer_names.hpp); imagenet_resize_crop, prepare_imagenet_input,
+///      imagenet_mean, imagenet_std (io.hpp).
 ///   2: make_mul, make_sub (binary_layers.hpp); make_add broadcasts; make_axis_selection
 ///      (axis_selection.hpp).
 #define LUMEN_API_VERSION 2U

@@ -81,11 +81,9 @@ std::vector<std::uint8_t> resample(const std::vector<std::uint8_t>& in, std::int
 
 }  // namespace
 
-Tensor prepare_imagenet_input(const Tensor& image, const InputSpec& spec,
-                              const std::vector<float>& mean_override,
-                              const std::vector<float>& std_override) {
+Tensor imagenet_resize_crop(const Tensor& image, const InputSpec& spec) {
   if (image.rank() != 4) {
-    throw ShapeError("prepare_imagenet_input needs an [N,C,H,W] image, got " +
+    throw ShapeError("the ImageNet preprocessing needs an [N,C,H,W] image, got " +
                      to_string(image.shape()));
   }
   const Shape& sample = spec.sample_shape;
@@ -125,10 +123,14 @@ Tensor prepare_imagenet_input(const Tensor& image, const InputSpec& spec,
       }
     }
   }
-  static const std::vector<float> imagenet_mean{0.485F, 0.456F, 0.406F};
-  static const std::vector<float> imagenet_std{0.229F, 0.224F, 0.225F};
-  const bool three = sample[0] == 3;
-  return prepare_input(cropped, spec,
+  return cropped;
+}
+
+Tensor prepare_imagenet_input(const Tensor& image, const InputSpec& spec,
+                              const std::vector<float>& mean_override,
+                              const std::vector<float>& std_override) {
+  const bool three = spec.sample_shape.size() == 3 && spec.sample_shape[0] == 3;
+  return prepare_input(imagenet_resize_crop(image, spec), spec,
                        !mean_override.empty() ? mean_override
                        : three                ? imagenet_mean
                                               : spec.mean,
