@@ -15,12 +15,34 @@ torch.onnx at every opset asked for, and given to the built `lumen` command line
     a kink (and max-pool windows with near-ties), and which side they fall on decides where the
     gradient flows, so float32 implementations differ by about this much. Saliency is marked
     failed (✗) only above 1e-3 and above twice the larger measure.
-Prints a Markdown table. Run from anywhere with /usr/bin/python3 (torch 1.13, torchvision 0.14,
-onnx 1.12):
+At the last opset given (or those of --methods-opsets), the methods run on the class PyTorch
+predicts (a second table):
+  - grad-cam (its default layer): runs, finite map;
+  - lrp with the epsilon-plus composite: runs, its relevance sum is finite; sum R / f_c(x);
+  - on a copy of the model with every bias, batch-norm shift and running mean set to zero (and
+    batch-norm variances set from the input, see without_biases): epsilon-plus's sum R / f_c(x)
+    (its z+ rule drops the relevance of a convolution output that has no positive contribution,
+    which a linear bottleneck, a convolution without ReLU after it, passes on: MobileNet,
+    ShuffleNet; so it conserves only in networks without them), and the conservation error
+    |sum R - f_c(x)| / |f_c(x)| of lrp's epsilon rule (1e-6) on every layer, which conserves
+    wherever no bias absorbs relevance (tolerance 1e-2): relevance through every op the model
+    has (gates, concatenations, slices, normalisations) keeps its total;
+  - deeplift (rescale, zero baseline): its summation-to-delta error as lumen reports it
+    (tolerance 1e-3 relative);
+  - integrated-gradients (zero baseline, 16 Gauss-Legendre steps): runs, its completeness error
+    as lumen reports it (a quadrature error, not a failure).
+Prints Markdown tables; exits with status 1 when any check fails (✗), 77 when torch or
+torchvision is missing (CTest's skip code). Run from anywhere with /usr/bin/python3 (torch 1.13,
+torchvision 0.14, onnx 1.12):
 
-    /usr/bin/python3 scripts/model_zoo.py [--models a,b] [--opsets 11,13,17] [--work DIR]
+    /usr/bin/python3 scripts/model_zoo.py [--models a,b | --models all] [--opsets 11,13,17]
+        [--methods-opsets 17] [--work DIR]
+
+`--models all` takes every classification architecture torchvision lists (80 in 0.14, the
+vision transformers included, some with hundreds of millions of weights: hours).
 """
 import argparse
+import copy
 import json
 import os
 import re
@@ -28,20 +50,29 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
 
-import numpy as np
-import torch
-import torchvision
+try:
+    import numpy as np
+    import onnx  # noqa: F401  (torch.onnx.export needs it)
+    import torch
+    import torchvision
+except ImportError as missing:
+    print(f"skipped: {missing.name} is not installed (scripts/setup.sh --with-pytorch installs it)")
+    sys.exit(77)
 
 DEFAULT_MODELS = [
     "alexnet", "vgg11_bn", "resnet50", "resnext50_32x4d", "wide_resnet50_2", "densenet121",
     "squeezenet1_0", "mnasnet0_5", "regnet_y_400mf", "googlenet", "inception_v3",
     "mobilenet_v2", "mobilenet_v3_large", "efficientnet_b0", "shufflenet_v2_x0_5",
-    "convnext_tiny",
+    "convnext_tiny", "efficientnet_b1", "efficientnet_b2", "efficientnet_b3",
 ]
 INPUT_SIZE = {"inception_v3": 299}
 LOGITS_TOLERANCE = 1e-4
 SALIENCY_TOLERANCE = 1e-3
+CONSERVATION_TOLERANCE = 1e-2
+DELTA_TOLERANCE = 1e-3
+IG_STEPS = 16
 JUMP_TRIALS = 3
 NOISE_FACTOR = 2  # saliency fails above 1e-3 and above twice the larger float32 noise measure
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -133,18 +164,135 @@ def first_error(stderr):
     return head.replace("|", "\\|")
 
 
+BACKEND = []  # ["--backend", NAME] when one is asked for
+
+
 def run_lumen(lumen, args):
-    return subprocess.run([lumen] + args + ["--threads", "1"], capture_output=True, text=True)
+    return subprocess.run([lumen] + args + ["--threads", "1"] + BACKEND, capture_output=True,
+                          text=True)
 
 
-def check(lumen, name, opset, model, x, reference, work):
-    path = os.path.join(work, f"{name}_opset{opset}.onnx")
+def export(model, x, path, opset):
+    """Exports the model; returns None, or why torch could not."""
     try:
         torch.onnx.export(model, torch.from_numpy(x), path, opset_version=opset,
                           input_names=["input"], output_names=["logits"])
     except Exception as e:  # torch refuses some ops at some opsets: say so, do not fail
-        return {"load": f"skipped: torch cannot export at opset {opset} "
-                        f"({str(e).splitlines()[0][:200]})"}
+        return f"skipped: torch cannot export at opset {opset} ({str(e).splitlines()[0][:200]})"
+    return None
+
+
+def without_biases(model, x):
+    """A copy of the model in which the epsilon-plus composite conserves relevance: every bias and
+    batch-norm shift zero (nothing is absorbed by biases), and every batch-norm's statistics taken
+    from this input (running mean 0, running variance the mean square of its input per channel),
+    so its activations have the scale of a trained network. In the randomly initialised ones they
+    can shrink to 1e-5 (ShuffleNet's logits), where the rules' fixed 1e-6 stabilisers (Zennit's)
+    absorb a visible share of the relevance."""
+    bias_free = copy.deepcopy(model)
+
+    def set_statistics(module, inputs):
+        module.running_var.copy_(inputs[0].double().pow(2).mean(dim=(0, 2, 3)).to(
+            module.running_var.dtype) - module.eps)
+        module.running_var.clamp_(min=0.0)
+
+    hooks = []
+    with torch.no_grad():
+        for module in bias_free.modules():
+            for name in ("bias", "running_mean"):
+                t = getattr(module, name, None)
+                if isinstance(t, torch.Tensor):
+                    t.zero_()
+            if isinstance(module, torch.nn.BatchNorm2d):
+                hooks.append(module.register_forward_pre_hook(set_statistics))
+        bias_free(torch.from_numpy(x))
+    for hook in hooks:
+        hook.remove()
+    return bias_free
+
+
+def explain(lumen, path, x_path, method, target, out, params=()):
+    """Runs `lumen explain`; returns (map, record) or (None, the gist of the error)."""
+    args = ["explain", "--model", path, "--input", x_path, "--method", method,
+            "--target", str(target), "--out", out]
+    for p in params:
+        args += ["--param", p]
+    done = run_lumen(lumen, args)
+    if done.returncode != 0:
+        return None, first_error(done.stderr)
+    with open(os.path.splitext(out)[0] + ".json") as f:
+        return np.load(out), json.load(f)
+
+
+def reported_relative(record, property_name):
+    """The relative error lumen's note reports for a property ("completeness", ...)."""
+    for note in record["notes"]:
+        m = re.search(property_name + r" error .*\(relative ([0-9.eE+-]+|nan|inf)", note)
+        if m:
+            return float(m.group(1))
+    return None
+
+
+def check_methods(lumen, path, x_path, model, x, reference, work, opset, name):
+    """The second table's row: Grad-CAM, LRP (and its conservation on a bias-free copy), DeepLIFT
+    and IG on the exported model."""
+    row = {}
+    target = reference["target"]
+    started = time.monotonic()
+    out = os.path.join(work, "map.npy")
+    heatmap, record = explain(lumen, path, x_path, "grad-cam", target, out)
+    row["grad-cam"] = (f"fails: {record}" if heatmap is None else
+                       "yes" if np.all(np.isfinite(heatmap)) else "non-finite ✗")
+    relevance, record = explain(lumen, path, x_path, "lrp", target, out,
+                                ["composite=epsilon-plus"])
+    if relevance is None:
+        row["lrp"] = f"fails: {record}"
+    else:
+        total = float(np.sum(relevance.astype(np.float64)))
+        logit = float(reference["logits"][0][target])
+        row["lrp"] = (f"{total / logit:.3g}" if np.isfinite(total) else "non-finite ✗")
+    bias_free = without_biases(model, x)
+    free_path = os.path.join(work, f"{name}_opset{opset}_bias_free.onnx")
+    why = export(bias_free, x, free_path, opset)
+    if why:
+        row["plus_free"] = row["conservation"] = why
+    else:
+        logit = float(reference_logit(bias_free, x, target))
+        for key, params in (("plus_free", ["composite=epsilon-plus"]), ("conservation", [])):
+            relevance, record = explain(lumen, free_path, x_path, "lrp", target, out, params)
+            if relevance is None:
+                row[key] = f"fails: {record}"
+                continue
+            total = float(np.sum(relevance.astype(np.float64)))
+            row[key] = (f"{total / logit:.3g}" if key == "plus_free" else
+                        cell(abs(total - logit) / abs(logit), CONSERVATION_TOLERANCE))
+        os.remove(free_path)
+    attribution, record = explain(lumen, path, x_path, "deeplift", target, out)
+    row["deeplift"] = (f"fails: {record}" if attribution is None else
+                       cell(reported_relative(record, "summation-to-delta"), DELTA_TOLERANCE))
+    attribution, record = explain(lumen, path, x_path, "integrated-gradients", target, out,
+                                  [f"steps={IG_STEPS}"])
+    if attribution is None:
+        row["ig"] = f"fails: {record}"
+    else:
+        error = reported_relative(record, "completeness")
+        row["ig"] = "non-finite ✗" if error is None or not np.isfinite(error) else f"{error:.1e}"
+    row["seconds"] = time.monotonic() - started
+    return row
+
+
+def reference_logit(model, x, target):
+    """PyTorch's float64 logit of the target class."""
+    m = copy.deepcopy(model).to(torch.float64)
+    with torch.no_grad():
+        return m(torch.from_numpy(x).to(torch.float64))[0, target].item()
+
+
+def check(lumen, name, opset, model, x, reference, work, methods):
+    path = os.path.join(work, f"{name}_opset{opset}.onnx")
+    why = export(model, x, path, opset)
+    if why:
+        return {"load": why}
     try:
         x_path = os.path.join(work, "input.npy")
         np.save(x_path, x)
@@ -161,6 +309,9 @@ def check(lumen, name, opset, model, x, reference, work):
             row["saliency_error"] = first_error(explained.stderr)
         else:
             row["saliency"] = relative_error(np.load(out), reference["saliency"])
+        if methods:
+            row["methods"] = check_methods(lumen, path, x_path, model, x, reference, work, opset,
+                                           name)
         return row
     finally:
         if os.path.exists(path):
@@ -173,31 +324,52 @@ def cell(value, tolerance):
     return f"{value:.1e}" + ("" if value <= tolerance else " ✗")
 
 
+def failed(cells):
+    return any("✗" in c or c.startswith(("no:", "fails")) for c in cells)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--models", default=",".join(DEFAULT_MODELS),
-                        help="comma list of torchvision model names")
+                        help="comma list of torchvision model names, or `all` (every "
+                             "classification architecture torchvision lists)")
     parser.add_argument("--opsets", default="11,13,17", help="comma list of ONNX opsets")
+    parser.add_argument("--methods-opsets",
+                        help="comma list of the opsets at which the methods run (default: the "
+                             "last of --opsets; empty: none)")
     parser.add_argument("--lumen", default=os.path.join(REPO, "build", "bin", "lumen"))
     parser.add_argument("--work", help="directory for the exported models (default: a temporary "
                                        "one, removed at the end)")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--backend", default=os.environ.get("LUMEN_TEST_BACKEND"),
+                        help="lumen's --backend: the kernel backends to try first (default: "
+                             "$LUMEN_TEST_BACKEND, which scripts/test.sh sets in its second and "
+                             "third runs, else lumen's default order)")
     args = parser.parse_args()
+    if args.backend:
+        BACKEND.extend(["--backend", args.backend])
     torch.set_num_threads(1)
     if not os.access(args.lumen, os.X_OK):
         sys.exit(f"model_zoo.py: no lumen command at {args.lumen}; build it first "
                  "(scripts/build.sh) or give --lumen")
-    models = [m for m in args.models.split(",") if m]
+    if args.models == "all":
+        models = torchvision.models.list_models(module=torchvision.models)
+    else:
+        models = [m for m in args.models.split(",") if m]
     opsets = [int(o) for o in args.opsets.split(",") if o]
+    methods_opsets = (opsets[-1:] if args.methods_opsets is None else
+                      [int(o) for o in args.methods_opsets.split(",") if o])
     work = args.work or tempfile.mkdtemp(prefix="lumen-model-zoo-")
     os.makedirs(work, exist_ok=True)
     print(f"torch {torch.__version__}, torchvision {torchvision.__version__}, "
-          f"seed {args.seed}; errors against PyTorch in float64, relative to the largest "
+          f"backend {args.backend or 'default order'}, seed {args.seed}; errors against PyTorch in float64, relative to the largest "
           f"magnitude; ✗ = above {LOGITS_TOLERANCE:g} (logits), above {SALIENCY_TOLERANCE:g} "
           f"and {NOISE_FACTOR}x the larger float32 noise measure (saliency)\n")
     print("| model | opset | loads / first error | logits max rel err | saliency max rel err "
           "| PyTorch float32 saliency err | float64 saliency jump: input | weights |")
     print("|---|---|---|---|---|---|---|---|")
+    method_rows = []
+    any_failed = False
     try:
         for name in models:
             size = INPUT_SIZE.get(name, 224)
@@ -207,18 +379,39 @@ def main():
             reference = torch_reference(model, x)
             noise = max(reference["float32"], reference["jump"], reference["weight_jump"])
             for opset in opsets:
-                row = check(args.lumen, name, opset, model, x, reference, work)
+                row = check(args.lumen, name, opset, model, x, reference, work,
+                            opset in methods_opsets)
                 saliency = cell(row.get("saliency"),
                                 max(SALIENCY_TOLERANCE, NOISE_FACTOR * noise))
                 if "saliency_error" in row:
                     saliency = "fails: " + row["saliency_error"]
-                print(f"| {name} | {opset} | {row['load']} | "
-                      f"{cell(row.get('logits'), LOGITS_TOLERANCE)} | {saliency} | "
+                logits = cell(row.get("logits"), LOGITS_TOLERANCE)
+                any_failed |= failed([row["load"], logits, saliency])
+                print(f"| {name} | {opset} | {row['load']} | {logits} | {saliency} | "
                       f"{reference['float32']:.1e} | {reference['jump']:.1e} | "
                       f"{reference['weight_jump']:.1e} |", flush=True)
+                if "methods" in row:
+                    m = row["methods"]
+                    cells = [m["grad-cam"], m["lrp"], m["plus_free"], m["conservation"],
+                             m["deeplift"], m["ig"]]
+                    any_failed |= failed(cells)
+                    method_rows.append(f"| {name} | {opset} | " + " | ".join(cells) +
+                                       f" | {m['seconds']:.0f} |")
     finally:
         if not args.work:
             shutil.rmtree(work, ignore_errors=True)
+    if method_rows:
+        print(f"\nMethods on the class PyTorch predicts (`--threads 1`); ✗ = LRP conservation "
+              f"error above {CONSERVATION_TOLERANCE:g}, DeepLIFT summation-to-delta error above "
+              f"{DELTA_TOLERANCE:g}, or a non-finite result\n")
+        print("| model | opset | grad-cam runs | lrp epsilon-plus: sum R / f_c | without biases: "
+              "lrp epsilon-plus sum R / f_c | without biases: lrp epsilon conservation err | "
+              "deeplift: summation-to-delta err | "
+              f"integrated-gradients ({IG_STEPS} steps): completeness err | seconds |")
+        print("|---|---|---|---|---|---|---|---|---|")
+        for line in method_rows:
+            print(line)
+    sys.exit(1 if any_failed else 0)
 
 
 if __name__ == "__main__":
