@@ -39,7 +39,8 @@ torchvision 0.14, onnx 1.12):
         [--methods-opsets 17] [--work DIR]
 
 `--models all` takes every classification architecture torchvision lists (80 in 0.14, the
-vision transformers included, some with hundreds of millions of weights: hours).
+vision transformers included, some with hundreds of millions of weights: hours). Besides
+torchvision's names, `convnext_mini` is a small ConvNeXt built here (see convnext_mini).
 """
 import argparse
 import copy
@@ -78,10 +79,25 @@ NOISE_FACTOR = 2  # saliency fails above 1e-3 and above twice the larger float32
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
+def convnext_mini():
+    """A two-stage ConvNeXt (16 and 32 channels, one block each, 10 classes) with layer scale 0.5
+    instead of 1e-6, so that its blocks' GELU and LayerNorm matter: ConvNeXt's ops in a model
+    small enough for the quick test (pytorch:model-zoo-small)."""
+    from torchvision.models.convnext import CNBlockConfig, ConvNeXt
+    return ConvNeXt([CNBlockConfig(16, 32, 1), CNBlockConfig(32, None, 1)], layer_scale=0.5,
+                    num_classes=10)
+
+
+# Models built here besides torchvision's own.
+EXTRA_MODELS = {"convnext_mini": convnext_mini}
+
+
 def build_model(name, seed):
     """The model with torchvision's random initialisation (batch-norm statistics mean 0, variance
     1), in inference mode."""
     torch.manual_seed(seed)
+    if name in EXTRA_MODELS:
+        return EXTRA_MODELS[name]().eval()
     kwargs = {"weights": None}
     if name in ("googlenet", "inception_v3"):
         kwargs.update(aux_logits=False, init_weights=True)
