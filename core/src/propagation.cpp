@@ -4,6 +4,7 @@
 #include <optional>
 
 #include "gated_product.hpp"
+#include "layer_norm_relevance.hpp"
 #include "layers/broadcast.hpp"
 #include "lumen/context.hpp"
 #include "lumen/elementwise.hpp"
@@ -20,6 +21,8 @@ namespace {
 // Relevance rules (LRP and relatives) are written for linear layers. Where the selected rule does
 // not apply to a node, the engine routes relevance so that its total is kept:
 //  - element-wise layers (activations, Identity/Dropout, LRN, Softmax) pass it through unchanged;
+//  - LayerNormalization uses the LN rule (Note [relevance through LayerNorm] in
+//    layer_norm_relevance.cpp);
 //  - Add (of activations, or of a constant) and Sub of activations split it in proportion to each
 //    input's share of the output, R_k = s_k x_k / y * R (s_k = -1 for Sub's second input, 1
 //    otherwise), with y stabilised away from 0; a broadcast input gets its shares summed over the
@@ -69,6 +72,7 @@ std::vector<Tensor> route(const Graph& graph, const Rule& rule, const RuleInput&
   if (rule.applies_to(layer)) return rule.propagate(in);
   if (rule.signal() == Signal::gradient)
     return layer.backward(in.inputs, in.output, in.state, in.upstream, in.backend);
+  if (detail::is_layer_norm(in.node)) return detail::route_layer_norm(in);
   if (passes_through(layer)) return {in.upstream};
   if (detail::is_product(in.node)) return detail::route_gated_product(graph, in);
   if (layer.op_type() == "Add" || (layer.op_type() == "Sub" && in.inputs.size() == 2)) {

@@ -8,6 +8,7 @@
 #include "gradcheck.hpp"
 #include "lumen/binary_layers.hpp"
 #include "lumen/layers.hpp"
+#include "lumen/normalisation_layers.hpp"
 #include "naive_backend.hpp"
 
 using namespace lumen;
@@ -148,6 +149,10 @@ std::vector<LayerCase> other_cases() {
       {"lrn size 5", make_lrn(5, 0.8F, 0.75F, 1.0F), {{2, 6, 3, 2}}},
       {"lrn size 2", make_lrn(2, 1.5F, 0.6F, 2.0F), {{3, 4, 2, 2}}},
       {"lrn size 3 on [N,C]", make_lrn(3, 0.5F, 1.2F, 0.5F), {{2, 5}}},
+      {"layer norm",
+       make_layer_norm(-1, random_tensor({4}, 30), random_tensor({4}, 31), 1e-3F),
+       {{2, 3, 4}}},
+      {"reduce mean", make_reduce_mean({1, 3}, false), {{2, 3, 2, 4}}},
       {"softmax [N,K]", make_softmax(1), {{3, 7}}},
       {"softmax last axis", make_softmax(-1), {{1, 4}}},
       {"softmax over channels", make_softmax(1), {{2, 4, 2, 3}}},

@@ -5,8 +5,11 @@
 #include <cmath>
 #include <lumen/elementwise.hpp>
 #include <lumen/layer.hpp>
+#include <lumen/normalisation_layers.hpp>
 #include <utility>
 #include <vector>
+
+#include "layer_norm_multipliers.hpp"
 
 namespace lumen::deeplift {
 
@@ -66,7 +69,7 @@ class MultiplierRule final : public Rule {
   Signal signal() const override { return Signal::gradient; }
   bool applies_to(const Layer& layer) const override {
     if (layer.kind() == LayerKind::activation || layer.op_type() == "MaxPool") return true;
-    if (is_product(layer)) return true;
+    if (is_product(layer) || layer_norm_params(layer)) return true;
     return mode_ == Mode::reveal_cancel && layer.as_linear() != nullptr;
   }
 
@@ -74,6 +77,10 @@ class MultiplierRule final : public Rule {
     const Layer& layer = *in.node.layer;
     if (layer.op_type() == "MaxPool") return single(max_pool(in));
     if (is_product(layer)) return product(in);
+    if (const auto ln = layer_norm_params(layer)) {
+      return single(layer_norm_multipliers(*ln, *in.inputs[0], reference_.output(in.node.inputs[0]),
+                                           in.upstream));
+    }
     if (layer.kind() == LayerKind::activation) {
       // Reveal-cancel is applied one node down, at the linear layer feeding this activation.
       if (mode_ == Mode::reveal_cancel && splits_into_parts(in.node.inputs[0]))

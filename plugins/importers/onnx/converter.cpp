@@ -6,6 +6,7 @@
 #include "import_state.hpp"
 #include "lumen/error.hpp"
 #include "nhwc.hpp"
+#include "ops.hpp"
 #include "refusals.hpp"
 #include "stand_in.hpp"
 
@@ -140,18 +141,52 @@ const onnx::NodeProto* NodeContext::sole_consumer() const {
   return &state_.proto.node(static_cast<int>(it->second.front()));
 }
 
+std::vector<const onnx::NodeProto*> NodeContext::readers(const std::string& tensor) const {
+  std::vector<const onnx::NodeProto*> nodes;
+  if (auto it = state_.consumers.find(tensor); it != state_.consumers.end()) {
+    for (const auto i : it->second) {
+      const auto* node = &state_.proto.node(static_cast<int>(i));
+      if (nodes.empty() || nodes.back() != node) nodes.push_back(node);
+    }
+  }
+  if (tensor == state_.graph_output) nodes.push_back(nullptr);
+  return nodes;
+}
+
+std::shared_ptr<const Constant> NodeContext::constant_ahead(const std::string& tensor) const {
+  if (auto it = state_.values.find(tensor); it != state_.values.end()) return it->second.constant;
+  auto producer = state_.producers.find(tensor);
+  if (producer == state_.producers.end()) return nullptr;
+  const auto& node = state_.proto.node(static_cast<int>(producer->second));
+  if (node.op_type() != "Constant" || !in_default_domain(node)) return nullptr;
+  try {
+    return std::make_shared<const Constant>(constant_node_value(Attributes(node)));
+  } catch (const Error&) {
+    return nullptr;  // the Constant node refuses itself when its turn comes
+  }
+}
+
 bool NodeContext::readers_take_nhwc_view(const Shape& nhwc) const {
   return onnx_import::readers_take_nhwc_view(state_, proto().output(0), nhwc, ViewEnd::any);
 }
 
 void NodeContext::add_layer(std::shared_ptr<const Layer> layer, std::vector<NodeId> inputs,
                             const onnx::NodeProto* absorbed) {
-  const auto& output = absorbed ? absorbed->output(0) : proto().output(0);
+  if (absorbed) {
+    return add_layer(std::move(layer), std::move(inputs),
+                     std::vector<const onnx::NodeProto*>{absorbed});
+  }
+  const auto id =
+      state_.graph.add_node(name(), proto().output(0), std::move(layer), std::move(inputs));
+  state_.values[proto().output(0)] = Value{id, nullptr, false};
+}
+
+void NodeContext::add_layer(std::shared_ptr<const Layer> layer, std::vector<NodeId> inputs,
+                            const std::vector<const onnx::NodeProto*>& absorbed) {
+  const auto& output = absorbed.back()->output(0);
   const auto id = state_.graph.add_node(name(), output, std::move(layer), std::move(inputs));
   state_.values[output] = Value{id, nullptr, false};
-  if (absorbed) {
-    state_.absorbed[state_.consumers.at(proto().output(0)).front()] = true;
-  }
+  for (const auto* node : absorbed) state_.absorbed[state_.producers.at(node->output(0))] = true;
 }
 
 NodeId NodeContext::add_step(std::shared_ptr<const Layer> layer, std::vector<NodeId> inputs,
@@ -200,10 +235,12 @@ std::string supported_op_list() {
 
 void check_ops_supported(const onnx::GraphProto& graph, std::int64_t opset) {
   const auto names = resolve_node_names(graph);
+  const auto absorbed = layer_norm_chain_nodes(graph);
   Refusals unsupported;
   bool other_domain = false;
   for (int i = 0; i < graph.node_size(); ++i) {
     const auto& n = graph.node(i);
+    if (absorbed.count(&n)) continue;
     if (!in_default_domain(n)) {
       other_domain = true;
       unsupported.add(n.op_type(), n.domain(), names[static_cast<std::size_t>(i)]);

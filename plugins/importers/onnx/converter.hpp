@@ -55,6 +55,12 @@ class NodeContext {
   bool output_used(int i) const;
   /// The only reader of output 0 when it has exactly one and is not the graph output.
   const onnx::NodeProto* sole_consumer() const;
+  /// The distinct nodes reading `tensor`, in file order, with a null entry when it is the graph
+  /// output (for handlers that fuse a chain of nodes).
+  std::vector<const onnx::NodeProto*> readers(const std::string& tensor) const;
+  /// The constant `tensor` stands for, already known or the value of a Constant node later in the
+  /// file; null when it is neither.
+  std::shared_ptr<const Constant> constant_ahead(const std::string& tensor) const;
   /// Every reader of output 0, whose NHWC shape is `nhwc`, can read it as an NHWC view.
   bool readers_take_nhwc_view(const Shape& nhwc) const;
 
@@ -62,6 +68,10 @@ class NodeContext {
   /// this one: it is skipped and its output becomes this node's output.
   void add_layer(std::shared_ptr<const Layer> layer, std::vector<NodeId> inputs,
                  const onnx::NodeProto* absorbed = nullptr);
+  /// Adds `layer` as this node with the later nodes `absorbed` (not empty) fused into it: they are
+  /// skipped and the last one's output becomes this node's output.
+  void add_layer(std::shared_ptr<const Layer> layer, std::vector<NodeId> inputs,
+                 const std::vector<const onnx::NodeProto*>& absorbed);
   /// Adds `layer` reading `inputs` as an intermediate step of this node (when one ONNX node maps to
   /// several layers); the node is named "<name>/<step>" and stands for no tensor of the file.
   NodeId add_step(std::shared_ptr<const Layer> layer, std::vector<NodeId> inputs,

@@ -22,6 +22,7 @@ const std::map<std::string, OpHandler>& op_handlers() {
       {"HardSwish", import_hard_swish},
       {"Identity", import_identity},
       {"LRN", import_lrn},
+      {"LayerNormalization", import_layer_norm},
       {"LeakyRelu", import_leaky_relu},
       {"MatMul", import_matmul},
       {"MaxPool", import_max_pool},

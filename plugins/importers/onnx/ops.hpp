@@ -1,5 +1,7 @@
 #pragma once
 /// The op handlers: each imports one ONNX op type (see op_table.cpp).
+#include <unordered_set>
+
 #include "converter.hpp"
 
 namespace lumen::onnx_import {
@@ -26,6 +28,15 @@ void import_hard_swish(NodeContext& ctx);
 // Normalisation, softmax and identities (ops_elementwise.cpp).
 void import_batch_norm(NodeContext& ctx);
 void import_lrn(NodeContext& ctx);
+
+// Layer normalisation, as one op or decomposed (ops_layer_norm.cpp).
+void import_layer_norm(NodeContext& ctx);
+/// Imports the decomposed layer norm starting at this ReduceMean node as one layer and returns
+/// true, or returns false (and adds nothing) when the nodes after it do not form one.
+bool import_layer_norm_chain(NodeContext& ctx);
+/// The nodes after the first ReduceMean of every decomposed layer norm of `graph`, found by their
+/// structure alone (Note [decomposed layer norm]): the check for unsupported ops skips them.
+std::unordered_set<const onnx::NodeProto*> layer_norm_chain_nodes(const onnx::GraphProto& graph);
 void import_softmax(NodeContext& ctx);
 void import_dropout(NodeContext& ctx);
 void import_identity(NodeContext& ctx);
@@ -51,6 +62,8 @@ void import_pad(NodeContext& ctx);
 
 // Import-time constants (ops_folding.cpp).
 void import_constant(NodeContext& ctx);
+/// The value of a Constant node with these attributes.
+Constant constant_node_value(const Attributes& attributes);
 void import_shape(NodeContext& ctx);
 
 // Constant positions along an axis, of activations or constants (ops_selection.cpp).

@@ -11,8 +11,7 @@ using I = std::int64_t;
 
 }  // namespace
 
-void import_constant(NodeContext& ctx) {
-  const auto& a = ctx.attributes();
+Constant constant_node_value(const Attributes& a) {
   Constant c;
   if (a.has("value")) {
     c = read_tensor(a.get_tensor("value"), "attribute 'value'");
@@ -31,8 +30,10 @@ void import_constant(NodeContext& ctx) {
   } else {
     throw ModelError("lumen reads Constant nodes holding value, value_float(s) or value_int(s)");
   }
-  ctx.set_constant(std::move(c));
+  return c;
 }
+
+void import_constant(NodeContext& ctx) { ctx.set_constant(constant_node_value(ctx.attributes())); }
 
 void import_shape(NodeContext& ctx) {
   Shape dims;

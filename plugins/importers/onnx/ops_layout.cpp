@@ -1,10 +1,12 @@
-// Axis and layout ops: Transpose, ReduceMean (as global average pooling), Squeeze, Unsqueeze and
-// Cast (of constants).
+// Axis and layout ops: Transpose, ReduceMean (global average pooling where it is one, else a
+// mean over any non-batch axes, or a decomposed layer norm), Squeeze, Unsqueeze and Cast (of
+// constants).
 #include <cmath>
 
 #include "folding.hpp"
 #include "lumen/error.hpp"
 #include "lumen/layers.hpp"
+#include "lumen/normalisation_layers.hpp"
 #include "nhwc.hpp"
 #include "ops.hpp"
 
@@ -85,26 +87,30 @@ void import_transpose(NodeContext& ctx) {
 }
 
 void import_reduce_mean(NodeContext& ctx) {
+  if (import_layer_norm_chain(ctx)) return;
   const bool view = ctx.is_nhwc_view(0);
   const auto x = view ? ctx.view_source(0) : ctx.activation(0);
   // The input's shape as the file sees it.
   const Shape shape = view ? nhwc_of(ctx.shape(x)) : ctx.shape(x);
   const auto& a = ctx.attributes();
   const bool keepdims = a.get_flag("keepdims", true);
-  const auto supported =
-      "; lumen maps ReduceMean to global average pooling only: over axes [2,3] of an NCHW "
-      "tensor or [1,2] of an NHWC tensor, both of rank 4";
   if (!a.has("axes")) {
     throw ModelError("ReduceMean over all axes of input " + to_string(shape) +
-                     " (no 'axes'), the batch included, is not supported" + supported);
+                     " (no 'axes'), the batch included, is not supported; lumen averages over "
+                     "non-batch axes only");
   }
   const auto given = a.get_ints("axes");
   const auto axes = resolve_axes(given, static_cast<I>(shape.size()));
   const bool nchw_spatial = shape.size() == 4 && !view && axes == std::vector<I>{2, 3};
   const bool nhwc_spatial = shape.size() == 4 && axes == std::vector<I>{1, 2};
   if (!nchw_spatial && !nhwc_spatial) {
-    throw ModelError("ReduceMean over axes " + format(given) + " of input " + to_string(shape) +
-                     " (keepdims " + std::to_string(keepdims) + ") is not supported" + supported);
+    if (axes.empty() || axes.front() == 0) {
+      throw ModelError("ReduceMean over axes " + format(given) + " of input " + to_string(shape) +
+                       " includes the batch axis; lumen averages over non-batch axes only");
+    }
+    // A view reaches ReduceMean only over its spatial axes (Note [NHWC views]): activation() holds.
+    ctx.add_layer(make_reduce_mean(axes, keepdims), {ctx.activation(0)});
+    return;
   }
   if (nchw_spatial) {
     if (keepdims) {
