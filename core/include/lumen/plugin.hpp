@@ -21,7 +21,8 @@
 ///      closest_names (layer_names.hpp); imagenet_resize_crop, prepare_imagenet_input,
 ///      imagenet_mean, imagenet_std (io.hpp).
 ///   2: make_mul, make_sub (binary_layers.hpp); make_add broadcasts; make_axis_selection
-///      (axis_selection.hpp).
+///      (axis_selection.hpp); make_resize (resize.hpp); make_conv_transpose2d
+///      (conv_transpose.hpp).
 #define LUMEN_API_VERSION 2U
 
 #define LUMEN_STRINGIFY_INNER(x) #x
