@@ -81,6 +81,9 @@ TEST_CASE("resize follows ONNX's coordinate transforms and nearest roundings", "
                {0, 0, 1, 1, 2, 2, 3, 3});
   check_values(scaled(M::linear, C::half_pixel, 1, 2), in, {1, 1, 1, 8},
                {0, 0.25, 0.75, 1.25, 1.75, 2.25, 2.75, 3});
+  // The output size is floor(in * scale) in float: 10 * 0.7F gives 7 (as PyTorch's 10 * 0.7).
+  CHECK(make_resize("Resize", scaled(M::linear, C::half_pixel, 1, 0.7F))
+            ->output_shape(std::vector<Shape>{{1, 1, 1, 10}}) == Shape{1, 1, 1, 7});
   // One output position: align_corners and pytorch_half_pixel read position 0.
   check_values(sized(M::linear, C::align_corners, 1, 1), in, {1, 1, 1, 1}, {0});
   check_values(sized(M::linear, C::pytorch_half_pixel, 1, 1), in, {1, 1, 1, 1}, {0});

@@ -181,8 +181,11 @@ class Resize final : public LinearLayer {
 
  private:
   I output_size(std::size_t d, I in) const {
-    const I out = p_.sizes ? (*p_.sizes)[d]
-                           : static_cast<I>(std::floor(static_cast<double>(in) * p_.scales[d]));
+    // In float as ONNX Runtime: 10 * 0.7F is 7 in float, 6.99999988 in double (PyTorch: 7).
+    const I out =
+        p_.sizes
+            ? (*p_.sizes)[d]
+            : static_cast<I>(std::floor(static_cast<float>(in) * static_cast<float>(p_.scales[d])));
     if (out < 1) {
       throw ShapeError(label(*this) + ": input size " + std::to_string(in) + " times scale " +
                        std::to_string(p_.scales[d]) + " leaves no output position");
