@@ -42,8 +42,8 @@ struct ResizeParams {
   ResizeCoordinates coordinates = ResizeCoordinates::half_pixel;
   NearestRounding rounding = NearestRounding::round_prefer_floor;  ///< nearest mode only
   /// H and W scales, > 0: the output has floor(input * scale) positions (in float, as ONNX
-  /// Runtime) and the coordinates use
-  /// the scale as given (ONNX Resize with scales, PyTorch with scale_factor). Unused with sizes.
+  /// Runtime) and the coordinates use the scale as given (ONNX Resize with scales, PyTorch with
+  /// scale_factor). Unused with sizes.
   std::array<double, 2> scales{1.0, 1.0};
   /// Output H and W, > 0; the scale is then output / input (ONNX Resize with sizes).
   std::optional<std::array<std::int64_t, 2>> sizes;
