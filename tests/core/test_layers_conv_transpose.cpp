@@ -105,7 +105,7 @@ TEST_CASE("ConvTranspose matches a direct scatter loop", "[layers]") {
   }
 }
 
-TEST_CASE("ConvTranspose gradients match finite differences; hooks transform the weights",
+TEST_CASE("ConvTranspose gradients match finite differences and hooks transform the weights",
           "[layers]") {
   for (const auto& c : cases()) {
     const auto layer = make_conv_transpose2d(c.params);
