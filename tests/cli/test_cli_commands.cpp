@@ -98,8 +98,9 @@ TEST_CASE("lumen plugins lists the composites with their entries and the canoniz
   CHECK_THAT(r.out, Contains("\n  epsilon-gamma-box\n    Zennit's EpsilonGammaBox"));
   CHECK_THAT(r.out,
              Contains("    layers: kind activation -> pass; op AveragePool|GlobalAveragePool "
-                      "-> epsilon (epsilon=1e-6); op Conv -> gamma; linear -> epsilon\n"
-                      "    first: op Conv -> zbox\n"));
+                      "-> epsilon (epsilon=1e-6); op Conv|ConvTranspose -> gamma; linear -> "
+                      "epsilon\n"
+                      "    first: op Conv|ConvTranspose -> zbox\n"));
   CHECK_THAT(r.out, Contains("Canonizers (1), applied with canonizers=NAME,...:\n"
                              "  merge-batch-norm\n"));
   CHECK_THAT(r.out, Contains("registers: composite epsilon-plus, composite epsilon-alpha2-beta1, "

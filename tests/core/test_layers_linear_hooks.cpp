@@ -5,7 +5,9 @@
 #include <vector>
 
 #include "gradcheck.hpp"
+#include "lumen/conv_transpose.hpp"
 #include "lumen/layers.hpp"
+#include "lumen/resize.hpp"
 #include "naive_backend.hpp"
 
 using namespace lumen;
@@ -52,6 +54,18 @@ Conv2dParams conv_params(std::uint64_t seed, std::int64_t groups, bool bias) {
   return p;
 }
 
+ConvTranspose2dParams conv_transpose_params() {
+  ConvTranspose2dParams p;
+  p.weight = random_tensor({4, 2, 3, 3}, 11);
+  p.bias = random_tensor({4}, 12);
+  p.stride = {2, 2};
+  p.pads = {1, 1, 1, 1};
+  p.output_padding = {1, 1};
+  p.dilation = {2, 2};
+  p.groups = 2;
+  return p;
+}
+
 std::vector<LinearCase> linear_cases() {
   Pool2dParams ceil_pool{{3, 3}, {2, 2}, {1, 1}, {1, 1, 1, 1}, true, true};
   Pool2dParams exclude_pool{{2, 3}, {1, 2}, {2, 1}, {1, 0, 0, 2}, false, false};
@@ -66,6 +80,21 @@ std::vector<LinearCase> linear_cases() {
        make_batch_norm(random_tensor({3}, 7), random_tensor({3}, 8), random_tensor({3}, 9),
                        random_tensor({3}, 10, 0.5F, 1.0F), 1e-5F),
        {2, 3, 2, 2}},
+      {"bilinear resize",
+       make_resize("Resize", {ResizeMode::linear,
+                              ResizeCoordinates::pytorch_half_pixel,
+                              NearestRounding::floor,
+                              {1.7, 0.6},
+                              std::nullopt}),
+       {2, 3, 4, 5}},
+      {"nearest upsample",
+       make_resize("Upsample", {ResizeMode::nearest,
+                                ResizeCoordinates::asymmetric,
+                                NearestRounding::legacy,
+                                {2.0, 3.0},
+                                std::nullopt}),
+       {1, 2, 3, 2}},
+      {"conv transpose", make_conv_transpose2d(conv_transpose_params()), {2, 4, 3, 3}},
   };
 }
 

@@ -22,7 +22,8 @@
 ///      imagenet_mean, imagenet_std (io.hpp).
 ///   2: make_mul, make_sub (binary_layers.hpp); make_add broadcasts; make_axis_selection
 ///      (axis_selection.hpp); make_layer_norm, layer_norm_params, make_reduce_mean
-///      (normalisation_layers.hpp).
+///      (normalisation_layers.hpp); make_resize (resize.hpp); make_conv_transpose2d
+///      (conv_transpose.hpp).
 #define LUMEN_API_VERSION 2U
 
 #define LUMEN_STRINGIFY_INNER(x) #x

@@ -7,13 +7,13 @@
 // composite's rule, torch.nn.Linear Epsilon; a "special first layer" composite gives the first
 // matching module its own rule (EpsilonGammaBox: the first convolution ZBox; the Flat composites:
 // the first convolution or dense layer Flat). Modules without a rule (max-pooling, flatten,
-// unfolded batch-norm) keep their gradient. In lumen's graphs a convolution is a Conv node, a
-// dense layer a Gemm, average pooling AveragePool/GlobalAveragePool, and "first" the first
-// matching node in topological order. Add is split in proportion by the engine (Zennit's Norm,
-// with a 1e-9 instead of 1e-6 stabiliser), and max-pooling is left to the explainer (lrp's
-// `maxpool`; winner-take-all is Zennit's gradient). Other linear layers (Mul by a constant, a
-// batch-norm that was not folded) get epsilon like dense layers: a relevance rule map has no
-// gradient fallback.
+// unfolded batch-norm) keep their gradient. In lumen's graphs a convolution is a Conv or
+// ConvTranspose node (Zennit's Convolution type covers both), a dense layer a Gemm, average pooling
+// AveragePool/GlobalAveragePool, and "first" the first matching node in topological order. Add is
+// split in proportion by the engine (Zennit's Norm, with a 1e-9 instead of 1e-6 stabiliser), and
+// max-pooling is left to the explainer (lrp's `maxpool`; winner-take-all is Zennit's gradient).
+// Other linear layers (Mul by a constant, a batch-norm that was not folded, Resize) get epsilon
+// like dense layers: a relevance rule map has no gradient fallback.
 #include <lumen/composite.hpp>
 #include <lumen/plugin.hpp>
 #include <lumen/registry.hpp>
@@ -31,7 +31,7 @@ std::vector<CompositeEntry> layer_map(RuleChoice convolution) {
   return {
       {NodeSelector::kinds({"activation"}), {"pass", {}}},
       {NodeSelector::ops({"AveragePool", "GlobalAveragePool"}), {"epsilon", {{"epsilon", "1e-6"}}}},
-      {NodeSelector::ops({"Conv"}), std::move(convolution)},
+      {NodeSelector::ops({"Conv", "ConvTranspose"}), std::move(convolution)},
       {NodeSelector::linear(), {"epsilon", {}}},
   };
 }
@@ -46,7 +46,8 @@ CompositeInfo composite(std::string name, std::string summary, RuleChoice convol
 }
 
 void fill(lumen::Registrar& registrar) {
-  const CompositeEntry flat_first{NodeSelector::ops({"Conv", "Gemm"}), {"flat", {}}};
+  const CompositeEntry flat_first{NodeSelector::ops({"Conv", "ConvTranspose", "Gemm"}),
+                                  {"flat", {}}};
   registrar.add_composite(
       composite("epsilon-plus",
                 "Zennit's EpsilonPlus: zplus at convolutions, epsilon at dense layers", kZPlus));
@@ -66,7 +67,7 @@ void fill(lumen::Registrar& registrar) {
       "epsilon-gamma-box",
       "Zennit's EpsilonGammaBox: zbox (low, high) at the first convolution, gamma at the other "
       "convolutions, epsilon at dense layers",
-      {"gamma", {}}, {{NodeSelector::ops({"Conv"}), {"zbox", {}}}}));
+      {"gamma", {}}, {{NodeSelector::ops({"Conv", "ConvTranspose"}), {"zbox", {}}}}));
 }
 
 }  // namespace

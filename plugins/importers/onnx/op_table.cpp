@@ -12,6 +12,7 @@ const std::map<std::string, OpHandler>& op_handlers() {
       {"Concat", import_concat},
       {"Constant", import_constant},
       {"Conv", import_conv},
+      {"ConvTranspose", import_conv_transpose},
       {"Div", import_div},
       {"Dropout", import_dropout},
       {"Flatten", import_flatten},
@@ -31,6 +32,7 @@ const std::map<std::string, OpHandler>& op_handlers() {
       {"ReduceMean", import_reduce_mean},
       {"Relu", import_relu},
       {"Reshape", import_reshape},
+      {"Resize", import_resize},
       {"Shape", import_shape},
       {"Sigmoid", import_sigmoid},
       {"Slice", import_slice},
@@ -41,6 +43,7 @@ const std::map<std::string, OpHandler>& op_handlers() {
       {"Tanh", import_tanh},
       {"Transpose", import_transpose},
       {"Unsqueeze", import_unsqueeze},
+      {"Upsample", import_upsample},
   };
   return handlers;
 }

@@ -8,6 +8,7 @@ namespace lumen::onnx_import {
 
 // Convolution and pooling (ops_window.cpp).
 void import_conv(NodeContext& ctx);
+void import_conv_transpose(NodeContext& ctx);
 void import_max_pool(NodeContext& ctx);
 void import_average_pool(NodeContext& ctx);
 void import_global_average_pool(NodeContext& ctx);
@@ -70,5 +71,9 @@ void import_shape(NodeContext& ctx);
 void import_slice(NodeContext& ctx);
 void import_split(NodeContext& ctx);
 void import_gather(NodeContext& ctx);
+
+// Resizing H and W (ops_resize.cpp).
+void import_upsample(NodeContext& ctx);
+void import_resize(NodeContext& ctx);
 
 }  // namespace lumen::onnx_import
