@@ -21,7 +21,9 @@
 ///      closest_names (layer_names.hpp); imagenet_resize_crop, prepare_imagenet_input,
 ///      imagenet_mean, imagenet_std (io.hpp).
 ///   2: make_mul, make_sub (binary_layers.hpp); make_add broadcasts; make_axis_selection
-///      (axis_selection.hpp).
+///      (axis_selection.hpp); make_div (binary_layers.hpp); make_gelu, make_erf, make_sqrt,
+///      make_pow, make_reciprocal, make_exp, make_abs (math_layers.hpp); make_linear applies over
+///      the last axis of inputs of rank > 2.
 #define LUMEN_API_VERSION 2U
 
 #define LUMEN_STRINGIFY_INNER(x) #x
