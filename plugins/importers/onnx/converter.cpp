@@ -140,6 +140,26 @@ const onnx::NodeProto* NodeContext::sole_consumer() const {
   return &state_.proto.node(static_cast<int>(it->second.front()));
 }
 
+const onnx::NodeProto* NodeContext::sole_reader(const std::string& tensor) const {
+  auto it = state_.consumers.find(tensor);
+  if (tensor == state_.graph_output || it == state_.consumers.end() || it->second.size() != 1) {
+    return nullptr;
+  }
+  return &state_.proto.node(static_cast<int>(it->second.front()));
+}
+
+const onnx::NodeProto* NodeContext::producer(const std::string& tensor) const {
+  auto it = state_.producers.find(tensor);
+  if (it == state_.producers.end()) return nullptr;
+  return &state_.proto.node(static_cast<int>(it->second));
+}
+
+bool NodeContext::comes_later(const onnx::NodeProto& node) const {
+  if (node.output_size() == 0) return false;
+  auto it = state_.producers.find(node.output(0));
+  return it != state_.producers.end() && it->second > index_;
+}
+
 bool NodeContext::readers_take_nhwc_view(const Shape& nhwc) const {
   return onnx_import::readers_take_nhwc_view(state_, proto().output(0), nhwc, ViewEnd::any);
 }
@@ -152,6 +172,14 @@ void NodeContext::add_layer(std::shared_ptr<const Layer> layer, std::vector<Node
   if (absorbed) {
     state_.absorbed[state_.consumers.at(proto().output(0)).front()] = true;
   }
+}
+
+void NodeContext::add_fused_layer(std::shared_ptr<const Layer> layer, std::vector<NodeId> inputs,
+                                  const std::vector<const onnx::NodeProto*>& absorbed) {
+  const auto& output = absorbed.back()->output(0);
+  const auto id = state_.graph.add_node(name(), output, std::move(layer), std::move(inputs));
+  state_.values[output] = Value{id, nullptr, false};
+  for (const auto* node : absorbed) state_.absorbed[state_.producers.at(node->output(0))] = true;
 }
 
 NodeId NodeContext::add_step(std::shared_ptr<const Layer> layer, std::vector<NodeId> inputs,

@@ -55,6 +55,12 @@ class NodeContext {
   bool output_used(int i) const;
   /// The only reader of output 0 when it has exactly one and is not the graph output.
   const onnx::NodeProto* sole_consumer() const;
+  /// The only reader of `tensor` when it has exactly one and is not the graph output.
+  const onnx::NodeProto* sole_reader(const std::string& tensor) const;
+  /// The node writing `tensor`, or null for the graph input and initializers.
+  const onnx::NodeProto* producer(const std::string& tensor) const;
+  /// Whether `node` comes after this node in the file (so it is not imported yet).
+  bool comes_later(const onnx::NodeProto& node) const;
   /// Every reader of output 0, whose NHWC shape is `nhwc`, can read it as an NHWC view.
   bool readers_take_nhwc_view(const Shape& nhwc) const;
 
@@ -62,6 +68,11 @@ class NodeContext {
   /// this one: it is skipped and its output becomes this node's output.
   void add_layer(std::shared_ptr<const Layer> layer, std::vector<NodeId> inputs,
                  const onnx::NodeProto* absorbed = nullptr);
+  /// Adds `layer` reading `inputs` as this node fused with the later nodes `absorbed` (a pattern
+  /// such as GELU written out in elementary ops): they are skipped, and the output of the last
+  /// one becomes this node's output.
+  void add_fused_layer(std::shared_ptr<const Layer> layer, std::vector<NodeId> inputs,
+                       const std::vector<const onnx::NodeProto*>& absorbed);
   /// Adds `layer` reading `inputs` as an intermediate step of this node (when one ONNX node maps to
   /// several layers); the node is named "<name>/<step>" and stands for no tensor of the file.
   NodeId add_step(std::shared_ptr<const Layer> layer, std::vector<NodeId> inputs,
