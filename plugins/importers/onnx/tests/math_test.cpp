@@ -100,39 +100,43 @@ TEST_CASE("GELU written out in elementary ops imports as one Gelu activation", "
   };
   // torch 1.13: Div(x, sqrt 2) -> Erf -> Add(., 1) -> Mul(x, .) -> Mul(., 0.5), the constants as
   // Constant nodes placed just before their readers; the input is Conv-like (the Relu's sum with
-  // x keeps x's negative values).
-  const auto torch_erf = [&](bool constants_first, bool half_first, bool multiply) {
+  // x keeps x's negative values). Other writers halve x first, before the Div or after the Erf in
+  // the file.
+  enum class Half { last, before_div, after_erf };
+  const auto torch_erf = [&](bool constants_first, Half half, bool multiply) {
     ModelBuilder b(13);
     with_x(b);
-    b.add_node("Add", {"x", "relu"}, {"a"});
-    b.add_node("Constant", {}, {"c_scale"},
-               {{"value", scalar(multiply ? 0.70710678F : 1.4142135F)}});
-    if (half_first) {
+    const auto add_half = [&] {
       b.add_node("Constant", {}, {"c_half"}, {{"value", scalar(0.5F)}})
           .add_node("Mul", {constants_first ? "c_half" : "a", constants_first ? "a" : "c_half"},
                     {"h"}, {}, "half");
-    }
+    };
+    b.add_node("Add", {"x", "relu"}, {"a"});
+    b.add_node("Constant", {}, {"c_scale"},
+               {{"value", scalar(multiply ? 0.70710678F : 1.4142135F)}});
+    if (half == Half::before_div) add_half();
     b.add_node(multiply ? "Mul" : "Div", {"a", "c_scale"}, {"d"}, {}, "gelu_scale")
-        .add_node("Erf", {"d"}, {"e"})
-        .add_node("Constant", {}, {"c_one"}, {{"value", scalar(1)}})
+        .add_node("Erf", {"d"}, {"e"});
+    if (half == Half::after_erf) add_half();
+    b.add_node("Constant", {}, {"c_one"}, {{"value", scalar(1)}})
         .add_node("Add", {constants_first ? "c_one" : "e", constants_first ? "e" : "c_one"}, {"p"})
-        .add_node("Mul", {half_first ? "h" : "a", "p"}, {"m"});
-    if (!half_first) {
+        .add_node("Mul", {half == Half::last ? "a" : "h", "p"}, {"m"});
+    if (half == Half::last) {
       b.add_node("Constant", {}, {"c_half"}, {{"value", scalar(0.5F)}})
           .add_node("Mul", {constants_first ? "c_half" : "m", constants_first ? "m" : "c_half"},
                     {"g"});
     }
-    finish(b, half_first ? "m" : "g");
+    finish(b, half == Half::last ? "g" : "m");
     return import_model(b);
   };
   Tensor a = x;
   for (auto& v : a.values()) v = v + std::max(v, 0.0F);
   const Tensor af = with_shape(a, {1, 6});
   for (const bool constants_first : {false, true}) {
-    for (const bool half_first : {false, true}) {
+    for (const Half half : {Half::last, Half::before_div, Half::after_erf}) {
       for (const bool multiply : {false, true}) {
-        CAPTURE(constants_first, half_first, multiply);
-        const auto model = torch_erf(constants_first, half_first, multiply);
+        CAPTURE(constants_first, static_cast<int>(half), multiply);
+        const auto model = torch_erf(constants_first, half, multiply);
         CHECK(op_types(model) ==
               std::vector<std::string>{"Input", "Relu", "Add", "Gelu", "Flatten", "Add"});
         check_close(run(model, x), ref::map(af, gelu), 1e-6);
