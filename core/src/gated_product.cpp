@@ -77,4 +77,23 @@ std::vector<Tensor> route_gated_product(const Graph& graph, const RuleInput& in)
   return out;
 }
 
+// Note [quotients]
+// A quotient y = a / b of two computed tensors normalises a by b (x / sqrt(mean(x^2) + eps), the
+// standard deviation of a decomposed layer norm). As at a gate, the divisor only rescales the
+// signal: the LN rule of Ali et al. 2022 ("XAI for Transformers: better explanations through
+// conservative propagation") treats the normalising factor as a constant, so the numerator gets
+// all the relevance (summed over the axes it was repeated along when it is broadcast) and the
+// divisor none, which keeps the total.
+
+bool is_quotient(const Node& node) {
+  return node.layer->op_type() == "Div" && node.inputs.size() == 2 && !node.layer->as_linear();
+}
+
+std::vector<Tensor> route_quotient(const RuleInput& in) {
+  std::vector<Tensor> out(2);
+  out[0] = layers::reduce_to(in.upstream, in.inputs[0]->shape());
+  out[1] = Tensor(in.inputs[1]->shape());
+  return out;
+}
+
 }  // namespace lumen::detail

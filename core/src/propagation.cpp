@@ -28,7 +28,8 @@ namespace {
 //    otherwise), with y stabilised away from 0; a broadcast input gets its shares summed over the
 //    axes it was repeated along;
 //  - a product of two activations sends it all to the signal and none to the gate (Note [gated
-//    products] in gated_product.cpp);
+//    products] in gated_product.cpp), a quotient all to the numerator and none to the divisor
+//    (Note [quotients]);
 //  - layers that only move values (Flatten, Reshape, Concat, Pad, max-pooling) use their own
 //    backward, which routes every output value to where it came from (winner-take-all at max-pool);
 //  - a linear layer the rule does not handle is an error: silently using its gradient would break
@@ -75,6 +76,7 @@ std::vector<Tensor> route(const Graph& graph, const Rule& rule, const RuleInput&
   if (detail::is_layer_norm(in.node)) return detail::route_layer_norm(in);
   if (passes_through(layer)) return {in.upstream};
   if (detail::is_product(in.node)) return detail::route_gated_product(graph, in);
+  if (detail::is_quotient(in.node)) return detail::route_quotient(in);
   if (layer.op_type() == "Add" || (layer.op_type() == "Sub" && in.inputs.size() == 2)) {
     return split_proportionally(in);
   }

@@ -1,5 +1,6 @@
 // The engine's routing of relevance through products of two computed tensors (Note [gated
 // products]): the signal gets all of it, the gate none; a product without a gate is refused.
+// Through a quotient (Note [quotients]) the numerator gets all of it.
 #include <catch2/catch.hpp>
 #include <lumen/binary_layers.hpp>
 #include <lumen/context.hpp>
@@ -13,6 +14,7 @@
 #include "gated_models.hpp"
 #include "gradcheck.hpp"
 #include "naive_backend.hpp"
+#include "normalised_models.hpp"
 
 using namespace lumen;
 using namespace lumen::testing;
@@ -68,4 +70,20 @@ TEST_CASE("a product without a recognisable gate is refused by name under releva
                              StartValue::logit, {model.graph().input()}, context),
       Contains("node 'square' (Mul)") && Contains("no recognisable gate") &&
           Contains("'input' and 'relu'") && Contains("product-split"));
+}
+
+TEST_CASE("relevance through a quotient goes to the numerator, none to the divisor",
+          "[propagation]") {
+  const Model model = quotient_model(true);
+  const Graph& g = model.graph();
+  const NodeId q = g.at("normalise"), signal = g.at("signal"), divisor = g.at("divisor");
+  Context context(naive_backend());
+  const RuleMap rules(std::make_shared<const EvenRule>());
+  const auto run = propagate_from_targets(model, random_tensor(model.batch_shape(2), 5),
+                                          std::vector<std::int64_t>{0, 2}, rules, StartValue::logit,
+                                          {q, signal, divisor}, context);
+  const double entering = sum(run.signals.at(q));
+  CHECK(std::fabs(entering) > 1e-3);
+  CHECK(sum(run.signals.at(signal)) == Approx(entering).epsilon(1e-5));
+  for (float v : run.signals.at(divisor).values()) CHECK(v == 0.0F);
 }

@@ -74,12 +74,14 @@ TEST_CASE("pooling refuses oversized windows and padding", "[layers]") {
              Contains("kernel size 0"));
 }
 
-TEST_CASE("linear refuses inputs of the wrong rank or width", "[layers]") {
+TEST_CASE("linear refuses inputs whose last axis is not its width, or of rank 1", "[layers]") {
   const auto layer = make_linear(Tensor({3, 12}), std::nullopt);
   auto m = message_of<ShapeError>([&] { output_of(layer, {{2, 3, 2, 2}}); });
-  CHECK_THAT(m, Contains("[2,3,2,2]") && Contains("[3,12]"));
+  CHECK_THAT(m, Contains("[2,3,2,2]") && Contains("[3,12]") && Contains("last axis"));
   m = message_of<ShapeError>([&] { output_of(layer, {{2, 10}}); });
-  CHECK_THAT(m, Contains("[2,10]") && Contains("[N,12]"));
+  CHECK_THAT(m, Contains("[2,10]") && Contains("[N, ..., 12]"));
+  m = message_of<ShapeError>([&] { output_of(layer, {{12}}); });
+  CHECK_THAT(m, Contains("got [12]"));
   CHECK_THROWS_AS(make_linear(Tensor({3, 12}), Tensor({4})), InvalidArgument);
 }
 

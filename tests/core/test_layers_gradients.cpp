@@ -8,6 +8,7 @@
 #include "gradcheck.hpp"
 #include "lumen/binary_layers.hpp"
 #include "lumen/layers.hpp"
+#include "lumen/math_layers.hpp"
 #include "lumen/normalisation_layers.hpp"
 #include "naive_backend.hpp"
 
@@ -21,9 +22,10 @@ using lumen::testing::random_tensor;
 
 namespace {
 
-// How a case draws its inputs: uniform, away from the kinks at 0, without near-ties, or over
-// [-4, 4] kept at least 0.05 (more than the difference step) from the case's kinks.
-enum class Draw { uniform, away_from_zero, distinct, away_from_kinks };
+// How a case draws its inputs: uniform, away from the kinks at 0, without near-ties, over [-4, 4]
+// kept at least 0.05 (more than the difference step) from the case's kinks, or in [0.5, 3] (for
+// functions defined only for positive inputs, and divisors: their curvature stays small).
+enum class Draw { uniform, away_from_zero, distinct, away_from_kinks, positive };
 
 struct LayerCase {
   std::string name;
@@ -53,6 +55,7 @@ std::vector<Tensor> draw_inputs(const LayerCase& c, std::uint64_t seed) {
       case Draw::away_from_zero: inputs.push_back(random_away_from_zero(shape, s)); break;
       case Draw::distinct: inputs.push_back(random_distinct_tensor(shape, s)); break;
       case Draw::away_from_kinks: inputs.push_back(away_from_kinks(shape, s, c.kinks)); break;
+      case Draw::positive: inputs.push_back(random_tensor(shape, s, 0.5F, 3.0F)); break;
     }
   }
   return inputs;
@@ -132,6 +135,23 @@ std::vector<LayerCase> other_cases() {
   return {
       {"linear with bias", make_linear(random_tensor({3, 5}, 1), random_tensor({3}, 2)), {{1, 5}}},
       {"linear without bias", make_linear(random_tensor({2, 4}, 3), std::nullopt), {{3, 4}}},
+      {"linear over the last axis of [N,H,W,C]",
+       make_linear(random_tensor({5, 3}, 6), random_tensor({5}, 7)),
+       {{2, 2, 3, 3}}},
+      {"linear over the last axis of [N,L,C]",
+       make_linear(random_tensor({2, 4}, 8), std::nullopt),
+       {{3, 5, 4}}},
+      {"gelu", make_gelu(GeluApproximation::none), {{3, 2, 3, 3}}},
+      {"gelu tanh", make_gelu(GeluApproximation::tanh), {{2, 7}}},
+      {"erf", make_erf(), {{3, 2, 2, 3}}},
+      {"sqrt", make_sqrt(), {{2, 3, 2, 2}}, Draw::positive},
+      {"pow 2", make_pow(2.0F), {{3, 5}}},
+      {"pow 3", make_pow(3.0F), {{2, 2, 2, 2}}},
+      {"pow 0.5", make_pow(0.5F), {{2, 6}}, Draw::positive},
+      {"pow -1.5", make_pow(-1.5F), {{2, 6}}, Draw::positive},
+      {"reciprocal", make_reciprocal(), {{3, 4}}, Draw::positive},
+      {"exp", make_exp(), {{2, 3, 2, 2}}},
+      {"abs", make_abs(), {{3, 5}}, Draw::away_from_zero},
       {"relu", make_relu(), {{3, 2, 3, 3}}, Draw::away_from_zero},
       {"leaky relu", make_leaky_relu(0.2F), {{2, 7}}, Draw::away_from_zero},
       {"sigmoid", make_sigmoid(), {{3, 2, 3, 3}}},
@@ -174,6 +194,9 @@ std::vector<LayerCase> other_cases() {
       {"mul gate first", make_mul(), {{2, 3, 1, 1}, {2, 3, 2, 2}}},
       {"mul both broadcast", make_mul(), {{2, 3, 1, 4}, {2, 1, 2, 1}}},
       {"sub", make_sub(), {{3, 4}, {3, 4}}},
+      {"div", make_div(), {{2, 3, 2, 2}, {2, 3, 2, 2}}, Draw::positive},
+      {"div by a broadcast divisor", make_div(), {{2, 3, 2, 2}, {2, 1, 2, 2}}, Draw::positive},
+      {"div of a broadcast numerator", make_div(), {{2, 1, 1, 2}, {2, 3, 2, 2}}, Draw::positive},
       {"sub broadcast", make_sub(), {{2, 3, 1, 1}, {2, 3, 2, 2}}},
       {"add constant", make_add_constant(random_tensor({3, 1, 2}, 5)), {{2, 3, 4, 2}}},
       {"add scalar", make_add_constant(Tensor({}, 2.5F)), {{3, 4}}},

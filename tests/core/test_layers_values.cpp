@@ -4,7 +4,9 @@
 #include <vector>
 
 #include "gradcheck.hpp"
+#include "lumen/error.hpp"
 #include "lumen/layers.hpp"
+#include "lumen/math_layers.hpp"
 #include "naive_backend.hpp"
 
 using namespace lumen;
@@ -173,4 +175,31 @@ TEST_CASE("activations on hand-computed values", "[layers]") {
   const Tensor y = lumen::testing::forward_of(*relu, {x}, *naive_backend());
   const auto dx = relu->backward(refs, y, nullptr, Tensor({1, 4}, 1.0F), *naive_backend()).at(0);
   CHECK_THAT(std::vector<float>(dx.values().begin(), dx.values().end()), approx({0, 0, 1, 1}));
+}
+
+TEST_CASE("GELU, Erf and Pow match PyTorch's values", "[layers]") {
+  const Tensor x({1, 5}, {-2, -0.5F, 0, 1, 3});
+  // torch.nn.functional.gelu(x) and gelu(x, approximate='tanh'), torch 1.13.
+  CHECK_THAT(run(make_gelu(GeluApproximation::none), {x}),
+             approx({-0.0455001F, -0.1542688F, 0, 0.8413447F, 2.9959502F}));
+  CHECK_THAT(run(make_gelu(GeluApproximation::tanh), {x}),
+             approx({-0.0454023F, -0.1542860F, 0, 0.8411920F, 2.9963627F}));
+  CHECK_THAT(run(make_erf(), {x}), approx({-0.9953223F, -0.5204999F, 0, 0.8427008F, 0.9999779F}));
+  // A negative base: an integer exponent is exact, a fractional one gives NaN (ONNX, torch.pow).
+  CHECK_THAT(run(make_pow(3.0F), {Tensor({1, 3}, {-2, -8, 4})}), approx({-8, -512, 64}));
+  const auto root = run(make_pow(0.5F), {Tensor({1, 2}, {-2, 4})});
+  CHECK(std::isnan(root[0]));
+  CHECK(root[1] == 2.0F);
+  CHECK_THROWS_AS(make_pow(std::nanf("")), InvalidArgument);
+}
+
+TEST_CASE("a linear layer over [N, ..., K] applies to every row of the last axis", "[layers]") {
+  const Tensor w({2, 3}, {1, 0, -1, 2, 1, 0});
+  const auto layer = make_linear(w, Tensor({2}, {0.5F, -1}));
+  const Tensor x = iota({2, 2, 1, 3});  // rows (1,2,3), (4,5,6), (7,8,9), (10,11,12)
+  // Row r gives (r0 - r2 + 0.5, 2 r0 + r1 - 1).
+  CHECK_THAT(run(layer, {x}), approx({-1.5F, 3, -1.5F, 12, -1.5F, 21, -1.5F, 30}));
+  const Shape in{2, 2, 1, 3};
+  CHECK(layer->output_shape(std::span<const Shape>(&in, 1)) == Shape{2, 2, 1, 2});
+  CHECK(layer->flops(std::span<const Shape>(&in, 1), {}) == 2 * 4 * 6);
 }

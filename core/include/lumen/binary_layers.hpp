@@ -15,5 +15,8 @@ namespace lumen {
 LUMEN_API std::shared_ptr<const Layer> make_mul();
 /// The difference a - b (op "Sub", kind structural).
 LUMEN_API std::shared_ptr<const Layer> make_sub();
+/// The quotient a / b (op "Div", kind structural): a normalisation x / s. Relevance goes all to the
+/// numerator (Note [quotients] in core/src/gated_product.cpp, docs/rules.md).
+LUMEN_API std::shared_ptr<const Layer> make_div();
 
 }  // namespace lumen

@@ -35,7 +35,8 @@ struct Pool2dParams {
 enum class PadMode { constant, reflect, edge };
 
 LUMEN_API std::shared_ptr<const Layer> make_conv2d(Conv2dParams params);
-/// y = x W^T + b over [N, in] inputs; weight is [out, in], bias [out].
+/// y = x W^T + b over [N, in] inputs; weight is [out, in], bias [out]. An input [N, ..., in] of
+/// higher rank gets the layer over its last axis (nn.Linear): output [N, ..., out].
 LUMEN_API std::shared_ptr<const Layer> make_linear(Tensor weight, std::optional<Tensor> bias);
 LUMEN_API std::shared_ptr<const Layer> make_relu();
 LUMEN_API std::shared_ptr<const Layer> make_leaky_relu(float alpha);

@@ -23,7 +23,9 @@
 ///   2: make_mul, make_sub (binary_layers.hpp); make_add broadcasts; make_axis_selection
 ///      (axis_selection.hpp); make_layer_norm, layer_norm_params, make_reduce_mean
 ///      (normalisation_layers.hpp); make_resize (resize.hpp); make_conv_transpose2d
-///      (conv_transpose.hpp).
+///      (conv_transpose.hpp); make_div (binary_layers.hpp); make_gelu, make_erf, make_sqrt,
+///      make_pow, make_reciprocal, make_exp, make_abs (math_layers.hpp); make_linear applies over
+///      the last axis of inputs of rank > 2.
 #define LUMEN_API_VERSION 2U
 
 #define LUMEN_STRINGIFY_INNER(x) #x

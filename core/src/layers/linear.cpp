@@ -10,7 +10,9 @@ namespace {
 
 using layers::label;
 
-// y[N, out] = x[N, in] W^T + b with W [out, in] (ONNX Gemm with transB = 1).
+// y[N, out] = x[N, in] W^T + b with W [out, in] (ONNX Gemm with transB = 1). An input of higher
+// rank [N, ..., in] is a stack of rows: the layer applies over its last axis (nn.Linear, ONNX
+// MatMul by a constant [in, out]), as one gemm over all rows.
 class Linear final : public LinearLayer {
  public:
   LinearParams params() const { return {weight_, bias_}; }
@@ -33,16 +35,16 @@ class Linear final : public LinearLayer {
   Shape output_shape(std::span<const Shape> inputs) const override {
     layers::require_input_count(*this, inputs.size(), 1);
     check_input(inputs[0]);
-    return {inputs[0][0], weight_.dim(0)};
+    return output_of(inputs[0]);
   }
 
   Tensor forward_with(const Tensor& x, const WeightTransform& t, bool with_bias,
                       const Backend& backend) const override {
     check_input(x.shape());
-    const auto n = x.dim(0), in = weight_.dim(1), out = weight_.dim(0);
+    const auto n = rows(x.shape()), in = weight_.dim(1), out = weight_.dim(0);
     const bool plain = t.kind == WeightTransform::Kind::identity;
     const auto weight = plain ? nullptr : weights_.get(weight_, t);
-    auto y = Tensor::uninitialised({n, out});
+    auto y = Tensor::uninitialised(output_of(x.shape()));
     const bool add_bias = with_bias && bias_;
     if (add_bias) {
       for (std::int64_t i = 0; i < n; ++i) {
@@ -58,14 +60,15 @@ class Linear final : public LinearLayer {
   Tensor backward_with(const Tensor& grad_y, const Shape& input_shape, const WeightTransform& t,
                        const Backend& backend) const override {
     check_input(input_shape);
-    const auto n = input_shape[0], in = weight_.dim(1), out = weight_.dim(0);
-    if (grad_y.shape() != Shape{n, out}) {
+    const auto n = rows(input_shape), in = weight_.dim(1);
+    if (grad_y.shape() != output_of(input_shape)) {
       throw ShapeError(label(*this) + ": output gradient " + to_string(grad_y.shape()) +
                        " does not match the output of input " + to_string(input_shape));
     }
     const bool plain = t.kind == WeightTransform::Kind::identity;
     const auto weight = plain ? nullptr : weights_.get(weight_, t);
     auto dx = Tensor::uninitialised(input_shape);
+    const auto out = weight_.dim(0);
     backend.gemm(false, false, n, in, out, 1.0F, grad_y.data(), out,
                  plain ? weight_.data() : weight->values.data(), in, 0.0F, dx.data(), in);
     return dx;
@@ -87,8 +90,8 @@ class Linear final : public LinearLayer {
     layers::require_input_count(*this, inputs.size(), 1);
     const Tensor& x = *inputs[0];
     check_input(x.shape());
-    const auto n = x.dim(0), in = weight_.dim(1), out = weight_.dim(0);
-    if (grad_output.shape() != Shape{n, out}) {
+    const auto n = rows(x.shape()), in = weight_.dim(1), out = weight_.dim(0);
+    if (grad_output.shape() != output_of(x.shape())) {
       throw ShapeError(label(*this) + ": output gradient " + to_string(grad_output.shape()) +
                        " does not match the output of input " + to_string(x.shape()));
     }
@@ -114,7 +117,7 @@ class Linear final : public LinearLayer {
   }
 
   std::int64_t flops(std::span<const Shape> inputs, const Shape&) const override {
-    return inputs.empty() || inputs[0].empty() ? 0 : 2 * inputs[0][0] * weight_.size();
+    return inputs.empty() || inputs[0].empty() ? 0 : 2 * rows(inputs[0]) * weight_.size();
   }
 
   std::string describe() const override {
@@ -124,11 +127,20 @@ class Linear final : public LinearLayer {
 
  private:
   void check_input(const Shape& input) const {
-    if (input.size() != 2 || input[1] != weight_.dim(1)) {
-      throw ShapeError(label(*this) + ": expects input [N," + std::to_string(weight_.dim(1)) +
-                       "] for weight " + to_string(weight_.shape()) + ", got " + to_string(input) +
-                       (input.size() > 2 ? " (flatten it first)" : ""));
+    if (input.size() < 2 || input.back() != weight_.dim(1)) {
+      throw ShapeError(label(*this) + ": expects input [N, ..., " + std::to_string(weight_.dim(1)) +
+                       "] (applied over the last axis) for weight " + to_string(weight_.shape()) +
+                       ", got " + to_string(input));
     }
+  }
+
+  // The number of rows the last axis is applied to.
+  std::int64_t rows(const Shape& input) const { return element_count(input) / input.back(); }
+
+  Shape output_of(const Shape& input) const {
+    Shape out = input;
+    out.back() = weight_.dim(0);
+    return out;
   }
 
   Tensor weight_;

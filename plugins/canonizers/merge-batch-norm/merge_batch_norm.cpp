@@ -39,6 +39,12 @@ std::optional<std::string> not_foldable(const Graph& g, NodeId id, NodeId reader
   if (g.consumers(id).size() != 1 || g.consumers(id).front() != reader) {
     return "its input '" + n.name + "' is also read by other nodes";
   }
+  // A Gemm over the last axis of a tensor of rank > 2 has its outputs on that axis, not on the
+  // batch-norm's channel axis 1.
+  if (op == "Gemm" && n.output_shape.size() != 2) {
+    return "its input '" + n.name + "' is a Gemm over the last axis of " +
+           lumen::to_string(n.output_shape) + ", whose outputs are not the channels (axis 1)";
+  }
   return std::nullopt;
 }
 

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cmath>
+#include <lumen/binary_layers.hpp>
 #include <lumen/elementwise.hpp>
 #include <lumen/layer.hpp>
 #include <lumen/normalisation_layers.hpp>
@@ -69,7 +70,7 @@ class MultiplierRule final : public Rule {
   Signal signal() const override { return Signal::gradient; }
   bool applies_to(const Layer& layer) const override {
     if (layer.kind() == LayerKind::activation || layer.op_type() == "MaxPool") return true;
-    if (is_product(layer) || layer_norm_params(layer)) return true;
+    if (is_product(layer) || is_quotient(layer) || layer_norm_params(layer)) return true;
     return mode_ == Mode::reveal_cancel && layer.as_linear() != nullptr;
   }
 
@@ -77,6 +78,7 @@ class MultiplierRule final : public Rule {
     const Layer& layer = *in.node.layer;
     if (layer.op_type() == "MaxPool") return single(max_pool(in));
     if (is_product(layer)) return product(in);
+    if (is_quotient(layer)) return quotient(in);
     if (const auto ln = layer_norm_params(layer)) {
       return single(layer_norm_multipliers(*ln, *in.inputs[0], reference_.output(in.node.inputs[0]),
                                            in.upstream));
@@ -144,6 +146,28 @@ class MultiplierRule final : public Rule {
     const Tensor mid_b = midpoint(*in.inputs[1], reference_.output(in.node.inputs[1]));
     const std::vector<const Tensor*> mids{&mid_a, &mid_b};
     return in.node.layer->backward(mids, in.output, in.state, in.upstream, in.backend);
+  }
+
+  static bool is_quotient(const Layer& layer) {
+    return layer.op_type() == "Div" && layer.as_linear() == nullptr;
+  }
+
+  // The exact rule for y = a / b, the Shapley values of the two operands: Δy = Δa (1/b + 1/b0) / 2
+  // - Δb (a + a0) / (2 b b0) holds exactly, so m_a = (1/b + 1/b0) / 2 and m_b = -(a + a0) / (2 b
+  // b0) (defined even where Δb = 0). m_a depends on b alone and m_b factors into a part of a's
+  // shape and one of b's, so a product's backward at (midpoint of a, m_a) sums both over the
+  // broadcast axes; b's part of m_b, constant along them, multiplies afterwards.
+  std::vector<Tensor> quotient(const RuleInput& in) const {
+    const Tensor& b = *in.inputs[1];
+    const Tensor& b0 = reference_.output(in.node.inputs[1]);
+    const Tensor mid_a = midpoint(*in.inputs[0], reference_.output(in.node.inputs[0]));
+    const Tensor m_a =
+        combine(b, b0, [](float u, float v) { return 0.5F * (1.0F / u + 1.0F / v); });
+    const std::vector<const Tensor*> factors{&mid_a, &m_a};
+    auto out = make_mul()->backward(factors, in.output, nullptr, in.upstream, in.backend);
+    out[1] = combine(out[1], combine(b, b0, [](float u, float v) { return -1.0F / (u * v); }),
+                     [](float g, float q) { return g * q; });
+    return out;
   }
 
   static Tensor midpoint(const Tensor& a, const Tensor& b) {

@@ -166,6 +166,26 @@ std::shared_ptr<const Constant> NodeContext::constant_ahead(const std::string& t
   }
 }
 
+const onnx::NodeProto* NodeContext::sole_reader(const std::string& tensor) const {
+  auto it = state_.consumers.find(tensor);
+  if (tensor == state_.graph_output || it == state_.consumers.end() || it->second.size() != 1) {
+    return nullptr;
+  }
+  return &state_.proto.node(static_cast<int>(it->second.front()));
+}
+
+const onnx::NodeProto* NodeContext::producer(const std::string& tensor) const {
+  auto it = state_.producers.find(tensor);
+  if (it == state_.producers.end()) return nullptr;
+  return &state_.proto.node(static_cast<int>(it->second));
+}
+
+bool NodeContext::comes_later(const onnx::NodeProto& node) const {
+  if (node.output_size() == 0) return false;
+  auto it = state_.producers.find(node.output(0));
+  return it != state_.producers.end() && it->second > index_;
+}
+
 bool NodeContext::readers_take_nhwc_view(const Shape& nhwc) const {
   return onnx_import::readers_take_nhwc_view(state_, proto().output(0), nhwc, ViewEnd::any);
 }

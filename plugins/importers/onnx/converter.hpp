@@ -61,6 +61,12 @@ class NodeContext {
   /// The constant `tensor` stands for, already known or the value of a Constant node later in the
   /// file; null when it is neither.
   std::shared_ptr<const Constant> constant_ahead(const std::string& tensor) const;
+  /// The only reader of `tensor` when it has exactly one and is not the graph output.
+  const onnx::NodeProto* sole_reader(const std::string& tensor) const;
+  /// The node writing `tensor`, or null for the graph input and initializers.
+  const onnx::NodeProto* producer(const std::string& tensor) const;
+  /// Whether `node` comes after this node in the file (so it is not imported yet).
+  bool comes_later(const onnx::NodeProto& node) const;
   /// Every reader of output 0, whose NHWC shape is `nhwc`, can read it as an NHWC view.
   bool readers_take_nhwc_view(const Shape& nhwc) const;
 

@@ -4,6 +4,7 @@ namespace lumen::onnx_import {
 
 const std::map<std::string, OpHandler>& op_handlers() {
   static const std::map<std::string, OpHandler> handlers{
+      {"Abs", import_abs},
       {"Add", import_add},
       {"AveragePool", import_average_pool},
       {"BatchNormalization", import_batch_norm},
@@ -15,6 +16,8 @@ const std::map<std::string, OpHandler>& op_handlers() {
       {"ConvTranspose", import_conv_transpose},
       {"Div", import_div},
       {"Dropout", import_dropout},
+      {"Erf", import_erf},
+      {"Exp", import_exp},
       {"Flatten", import_flatten},
       {"Gather", import_gather},
       {"Gemm", import_gemm},
@@ -28,7 +31,10 @@ const std::map<std::string, OpHandler>& op_handlers() {
       {"MatMul", import_matmul},
       {"MaxPool", import_max_pool},
       {"Mul", import_mul},
+      {"Neg", import_neg},
       {"Pad", import_pad},
+      {"Pow", import_pow},
+      {"Reciprocal", import_reciprocal},
       {"ReduceMean", import_reduce_mean},
       {"Relu", import_relu},
       {"Reshape", import_reshape},
@@ -38,6 +44,7 @@ const std::map<std::string, OpHandler>& op_handlers() {
       {"Slice", import_slice},
       {"Softmax", import_softmax},
       {"Split", import_split},
+      {"Sqrt", import_sqrt},
       {"Squeeze", import_squeeze},
       {"Sub", import_sub},
       {"Tanh", import_tanh},

@@ -26,6 +26,15 @@ void import_clip(NodeContext& ctx);
 void import_hard_sigmoid(NodeContext& ctx);
 void import_hard_swish(NodeContext& ctx);
 
+// Element-wise mathematical functions (ops_math.cpp).
+void import_erf(NodeContext& ctx);
+void import_sqrt(NodeContext& ctx);
+void import_pow(NodeContext& ctx);
+void import_reciprocal(NodeContext& ctx);
+void import_exp(NodeContext& ctx);
+void import_abs(NodeContext& ctx);
+void import_neg(NodeContext& ctx);
+
 // Normalisation, softmax and identities (ops_elementwise.cpp).
 void import_batch_norm(NodeContext& ctx);
 void import_lrn(NodeContext& ctx);

@@ -1,10 +1,12 @@
 // Add, Sub, Mul and Div: of two constants (folded), of an activation and a constant (affine
-// layers, e.g. Keras Rescaling and Normalization), and Add, Sub and Mul of two activations (NumPy
-// broadcasting: squeeze-and-excitation, SiLU).
+// layers, e.g. Keras Rescaling and Normalization), and of two activations (NumPy broadcasting:
+// squeeze-and-excitation, SiLU, normalisation x / s). Mul and Div first try the GELU patterns.
 #include "folding.hpp"
+#include "gelu_pattern.hpp"
 #include "lumen/binary_layers.hpp"
 #include "lumen/error.hpp"
 #include "lumen/layers.hpp"
+#include "lumen/math_layers.hpp"
 #include "nhwc.hpp"
 #include "ops.hpp"
 
@@ -74,6 +76,7 @@ void import_sub(NodeContext& ctx) {
 
 void import_mul(NodeContext& ctx) {
   if (fold_constants(ctx, Arithmetic::mul)) return;
+  if (fuse_gelu(ctx)) return;
   if (two_activations(ctx, make_mul)) return;
   const int c = ctx.is_constant(0) ? 0 : 1;
   const auto x = operand(ctx, 1 - c);
@@ -82,16 +85,13 @@ void import_mul(NodeContext& ctx) {
 
 void import_div(NodeContext& ctx) {
   if (fold_constants(ctx, Arithmetic::div)) return;
-  if (!ctx.is_constant(0) && !ctx.is_constant(1)) {
-    throw ModelError("Div of two tensors computed from the input ('" + ctx.proto().input(0) +
-                     "', '" + ctx.proto().input(1) +
-                     "') is not supported; lumen maps Div only by a constant divisor");
-  }
+  if (fuse_gelu(ctx)) return;
+  if (two_activations(ctx, make_div)) return;
   if (ctx.is_constant(0)) {
-    throw ModelError("dividing the constant '" + ctx.proto().input(0) + "' by '" +
-                     ctx.proto().input(1) +
-                     "', a tensor computed from the input, is not supported; lumen maps Div "
-                     "only by a constant divisor");
+    // c / x = c * (1 / x): the reciprocal, then the constant as a scaling.
+    const auto reciprocal = ctx.add_step(make_reciprocal(), {ctx.activation(1)}, "reciprocal");
+    ctx.add_layer(make_mul_constant(ctx.constant(0).tensor()), {reciprocal});
+    return;
   }
   // x / c = x * (1 / c).
   const auto x = operand(ctx, 0);

@@ -274,6 +274,29 @@ TEST_CASE("batch-norms not following a single-reader Conv/Gemm are left as they 
       CHECK(same.model.graph().node(id).layer == plain.graph().node(id).layer);
 }
 
+TEST_CASE("a batch-norm after a Gemm over the last axis of an NHWC tensor is kept", "[canonize]") {
+  // [N,2,3,3] -> Transpose to [N,3,3,2] -> Gemm 2->4 over the last axis -> batch-norm over axis 1
+  // (of size 3, not the Gemm's outputs) -> Flatten -> Gemm.
+  Graph g;
+  const auto in = g.add_input("input", {2, 3, 3});
+  const auto t = g.add_node("nhwc", "", make_transpose({0, 2, 3, 1}), {in});
+  const auto fc1 =
+      g.add_node("fc1", "", make_linear(random_tensor({4, 2}, 1), random_tensor({4}, 2)), {t});
+  const auto bn = g.add_node("bn", "",
+                             make_batch_norm(random_tensor({3}, 3), random_tensor({3}, 4),
+                                             random_tensor({3}, 5), Tensor({3}, 1.0F), 1e-5F),
+                             {fc1});
+  const auto flat = g.add_node("flatten", "", make_flatten(1), {bn});
+  const auto fc =
+      g.add_node("fc", "logits", make_linear(random_tensor({2, 36}, 6), std::nullopt), {flat});
+  g.finalize(fc);
+  const Model model(std::move(g), InputSpec{{2, 3, 3}, {}, {}});
+  const CanonizedModel c = merged(model);
+  CHECK(c.model.graph().node(bn).layer == model.graph().node(bn).layer);
+  REQUIRE(c.notes.size() == 1);
+  CHECK_THAT(c.notes[0], Catch::Matchers::Contains("Gemm over the last axis of [1,3,3,4]"));
+}
+
 TEST_CASE("a folded layer's transformed weights equal those of the layer folded by hand",
           "[canonize]") {
   // Against Conv/Gemm layers built from hand-folded weights (scales of both signs, so every

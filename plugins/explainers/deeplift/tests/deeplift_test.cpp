@@ -4,9 +4,11 @@
 #include <lumen/error.hpp>
 #include <lumen/io.hpp>
 #include <lumen/layers.hpp>
+#include <lumen/math_layers.hpp>
 
 #include "explain_helpers.hpp"
 #include "gated_models.hpp"
+#include "normalised_models.hpp"
 #include "test_models.hpp"
 #include "test_registry.hpp"
 
@@ -149,9 +151,18 @@ TEST_CASE("deeplift sums to the difference through every element-wise activation
   // [N,2,4,4] -> Conv 3x3 (2->3, pad 1) -> activation -> Flatten -> Linear (48->3): inputs in
   // [-2, 2] put the convolution's outputs on both sides of every kink (0 and 6 of ReLU6, -1 and
   // 1 of the second Clip, -2.5 and 2.5 of HardSigmoid, -3 and 3 of HardSwish).
-  const std::vector<std::shared_ptr<const Layer>> activations{
-      make_clip(0, 6),   make_clip(-1, 1), make_hard_sigmoid(0.2F, 0.5F),
-      make_hard_swish(), make_sigmoid(),   make_tanh()};
+  const std::vector<std::shared_ptr<const Layer>> activations{make_clip(0, 6),
+                                                              make_clip(-1, 1),
+                                                              make_hard_sigmoid(0.2F, 0.5F),
+                                                              make_hard_swish(),
+                                                              make_sigmoid(),
+                                                              make_tanh(),
+                                                              make_gelu(GeluApproximation::none),
+                                                              make_gelu(GeluApproximation::tanh),
+                                                              make_erf(),
+                                                              make_abs(),
+                                                              make_pow(2.0F),
+                                                              make_pow(3.0F)};
   for (const auto& activation : activations) {
     Graph g;
     auto in = g.add_input("input", {2, 4, 4});
@@ -178,6 +189,16 @@ TEST_CASE("deeplift sums to the difference through squeeze-and-excitation and Si
     const Model model =
         name == "silu" ? silu_model(true) : se_block_model(name == "se, gate first", true);
     check_sums_to_delta(model, random_tensor(model.batch_shape(2), 41, -2.0F, 2.0F), {1, 2}, name);
+  }
+}
+
+TEST_CASE("deeplift sums to the difference through a quotient and a ConvNeXt-style MLP block",
+          "[deeplift]") {
+  // The exact quotient rule Δ(a/b) = Δa (1/b + 1/b0) / 2 - Δb (a + a0) / (2 b b0) at the quotient;
+  // linear layers over the last axis of an NHWC tensor and GELU in the MLP block.
+  for (const std::string name : {"quotient", "mlp block"}) {
+    const Model model = name == "quotient" ? quotient_model(true) : mlp_block_model(true);
+    check_sums_to_delta(model, random_tensor(model.batch_shape(2), 43, -2.0F, 2.0F), {0, 2}, name);
   }
 }
 

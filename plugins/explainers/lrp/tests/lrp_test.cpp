@@ -3,6 +3,7 @@
 #include <lumen/error.hpp>
 
 #include "explain_helpers.hpp"
+#include "normalised_models.hpp"
 #include "test_models.hpp"
 #include "test_registry.hpp"
 
@@ -23,6 +24,22 @@ TEST_CASE("lrp epsilon conserves the target logit on bias-free networks", "[lrp]
         CAPTURE(seed, s, f);
         CHECK(sum(a.map.batch_slice(s)) == Approx(f).epsilon(1e-4));
       }
+    }
+  }
+}
+
+TEST_CASE("lrp epsilon conserves through a ConvNeXt-style MLP block and a quotient", "[lrp]") {
+  // Linear layers over the channels of an NHWC tensor, GELU passing relevance through, and the
+  // divisor of a quotient getting none: bias-free, the target logit is kept.
+  for (const auto& model : {mlp_block_model(false), quotient_model(false)}) {
+    const Tensor x = random_tensor(model.batch_shape(2), 71);
+    const Tensor scores = logits(model, x);
+    const std::vector<std::int64_t> targets{0, 2};
+    const auto a = explain("lrp", model, x, targets, {{"epsilon", "1e-9"}});
+    for (std::int64_t s = 0; s < 2; ++s) {
+      const double f = scores[s * model.class_count() + targets[s]];
+      CAPTURE(s, f);
+      CHECK(sum(a.map.batch_slice(s)) == Approx(f).epsilon(1e-4));
     }
   }
 }
