@@ -12,7 +12,8 @@
 
 /// Changes whenever a public interface crossing the boundary changes incompatibly: a class's
 /// layout or its existing virtual functions, a function's signature. Plugins must match it.
-#define LUMEN_ABI_VERSION 10U
+///   11: importers override Importer::read(file, ImportOptions); Importer::load is non-virtual.
+#define LUMEN_ABI_VERSION 11U
 /// Counts additive changes within one ABI version: a virtual function appended at the end of
 /// Registrar, a field appended to the descriptor below, a new exported function or type. A plugin
 /// built against API version a loads in every lumen of the same ABI version whose API version is
@@ -21,7 +22,7 @@
 ///      closest_names (layer_names.hpp); imagenet_resize_crop, prepare_imagenet_input,
 ///      imagenet_mean, imagenet_std (io.hpp).
 ///   2: make_mul, make_sub (binary_layers.hpp); make_add broadcasts; make_axis_selection
-///      (axis_selection.hpp).
+///      (axis_selection.hpp); check_import_shape (importer.hpp).
 #define LUMEN_API_VERSION 2U
 
 #define LUMEN_STRINGIFY_INNER(x) #x
