@@ -23,7 +23,7 @@ namespace lumen::cli {
 namespace {
 
 struct AnnotateOptions {
-  std::string model, out, mean, std, labels, preset;
+  std::string model, out, mean, std, labels, preset, input_shape;
 };
 
 std::string read_bytes(const std::filesystem::path& file) {
@@ -79,7 +79,7 @@ std::string number_list(const std::vector<float>& values) {
 }
 
 int run_annotate(const AnnotateOptions& o, const Session& session) {
-  const Model model = session.load_model(o.model);
+  const Model model = session.load_model(o.model, import_options(o.input_shape));
   std::vector<float> mean = parse_floats(o.mean, "--mean"), stdev = parse_floats(o.std, "--std");
   if (o.preset == "imagenet") {
     if (mean.empty()) mean = imagenet_mean;
@@ -109,7 +109,7 @@ int run_annotate(const AnnotateOptions& o, const Session& session) {
   refuse_input_as_output(o.out, {o.model});
   write_file(o.out, onnx_writer::with_metadata(read_bytes(o.model), metadata, o.model));
   try {
-    session.load_model(o.out);  // what lumen will read from it
+    session.load_model(o.out, import_options(o.input_shape));  // what lumen will read from it
   } catch (const Error&) {
     std::filesystem::remove(o.out);
     throw;
@@ -131,6 +131,7 @@ Command add_annotate_command(CLI::App& parent) {
       "(lumen.mean, lumen.std, lumen.labels)");
   auto o = std::make_shared<AnnotateOptions>();
   app->add_option("model", o->model, "The ONNX model")->required();
+  add_input_shape_option(*app, o->input_shape);
   app->add_option("--out", o->out, "The annotated model (a new file; the model is not changed)")
       ->required();
   app->add_option("--mean", o->mean, "Per-channel mean of the normalisation, e.g. 0.5,0.5,0.5");

@@ -25,6 +25,7 @@ namespace {
 
 struct BenchOptions {
   std::string model, input, methods, layer, relative_to, json;
+  std::string input_shape;
   std::vector<std::string> params;
   std::int64_t images = 3;
   std::int64_t warmup = 1;
@@ -72,10 +73,11 @@ double median(std::vector<double> v) {
   return n % 2 == 1 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
 }
 
-// The images to explain: --input's batch, else `count` seeded random images of the model's
+// The images to explain: --input's batch (`raw`), else `count` seeded random images of the model's
 // input shape (uniform in [0,1), the range of a normalised image).
-Tensor bench_inputs(const BenchOptions& o, const Model& model, std::uint64_t seed) {
-  if (!o.input.empty()) return load_input(o.input, model, o.image).values;
+Tensor bench_inputs(const BenchOptions& o, const std::optional<RawInput>& raw, const Model& model,
+                    std::uint64_t seed) {
+  if (raw) return load_input(*raw, model, o.image).values;
   Tensor x(model.batch_shape(o.images));
   std::mt19937_64 rng(seed);
   std::uniform_real_distribution<float> u(0.0F, 1.0F);
@@ -97,9 +99,12 @@ int run_bench(const BenchOptions& o, Session& session) {
     const auto given = params.count(m) != 0U ? params.at(m) : std::map<std::string, std::string>{};
     explainers.emplace_back(e, Params::validate(e->info().params, given, m));
   }
-  const Model model = session.load_model(o.model);
+  std::optional<RawInput> raw;
+  if (!o.input.empty()) raw = read_input(o.input, o.image);
+  const Model model =
+      session.load_model(o.model, import_options(o.input_shape, raw ? &*raw : nullptr, o.image));
   const std::optional<NodeId> layer = chosen_layer(model, o.layer);
-  const Tensor inputs = bench_inputs(o, model, session.options().seed);
+  const Tensor inputs = bench_inputs(o, raw, model, session.options().seed);
   const std::int64_t n = inputs.dim(0);
   const auto context = session.make_context();
   const std::vector<Prediction> predictions =
@@ -176,6 +181,7 @@ Command add_bench_command(CLI::App& parent) {
       "bench", "Time explanation methods: median seconds and passes per image on one model");
   auto o = std::make_shared<BenchOptions>();
   app->add_option("--model", o->model, "Model file (e.g. .onnx)")->required();
+  add_input_shape_option(*app, o->input_shape);
   app->add_option("--methods", o->methods, "Explainers to time, comma-separated")->required();
   app->add_option("--input", o->input,
                   "Images: .npy batch or PNG/JPEG (default: --images seeded random inputs)");

@@ -49,7 +49,7 @@ Model load_model(const EvaluationPlan& plan, const EvaluateOptions& o, const Ses
                   "'); build it (examples/sar), set LUMEN_EXAMPLES_DIR to a directory holding "
                   "sar/model.onnx, or pass --model MODEL.onnx --data SPEC");
   }
-  return session.load_model(plan.model);
+  return session.load_model(plan.model, import_options(o.input_shape));
 }
 
 void check_shapes(const Model& model, const Dataset& dataset, const std::string& spec) {
@@ -167,6 +167,7 @@ Command add_evaluate_command(CLI::App& parent) {
       "Run methods and metrics over a dataset; write results.csv/json, table.md, index.html");
   auto o = std::make_shared<EvaluateOptions>();
   app->add_option("--model", o->model, "Model file (default with --preset: the demo SAR model)");
+  add_input_shape_option(*app, o->input_shape);
   app->add_option(
       "--data", o->data,
       "Dataset KIND:LOCATION[?name=value&...] (default with --preset: " + demo_data + ")");

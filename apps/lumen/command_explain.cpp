@@ -24,6 +24,7 @@ namespace {
 
 struct ExplainOptions {
   std::string model, input, method, layer, out;
+  std::string input_shape;
   std::vector<std::string> params;
   std::int64_t target = -1;
   CLI::Option* target_option = nullptr;
@@ -136,14 +137,15 @@ int run_explain(const ExplainOptions& o, Session& session) {
     throw UsageError("--raw-layer needs an .npy --out (layer maps are not drawn as heatmaps)");
   }
 
-  const Model model = session.load_model(o.model);
+  const RawInput raw = read_input(o.input, o.image);
+  const Model model = session.load_model(o.model, import_options(o.input_shape, &raw, o.image));
   const bool fixed_target = o.target_option->count() > 0;
   if (fixed_target && (o.target < 0 || o.target >= model.class_count())) {
     throw InvalidArgument("--target " + std::to_string(o.target) +
                           " is out of range: the model has " + std::to_string(model.class_count()) +
                           " classes (0.." + std::to_string(model.class_count() - 1) + ")");
   }
-  const InputBatch input = load_input(o.input, model, o.image);
+  const InputBatch input = load_input(raw, model, o.image);
   const std::optional<NodeId> layer = chosen_layer(model, o.layer);
 
   const auto context = session.make_context();
@@ -243,6 +245,7 @@ Command add_explain_command(CLI::App& parent) {
   auto* app = parent.add_subcommand("explain", "Explain the model's decision on an input");
   auto o = std::make_shared<ExplainOptions>();
   app->add_option("--model", o->model, "Model file (e.g. .onnx)")->required();
+  add_input_shape_option(*app, o->input_shape);
   app->add_option("--input", o->input, "Input: .npy ([N,C,H,W] or [C,H,W]) or PNG/JPEG image")
       ->required();
   app->add_option("--method", o->method, "Explainer name (see `lumen plugins`)")->required();

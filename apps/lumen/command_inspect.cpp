@@ -8,6 +8,7 @@
 #include <lumen/model.hpp>
 #include <sstream>
 
+#include "input.hpp"
 #include "session.hpp"
 
 namespace lumen::cli {
@@ -89,9 +90,11 @@ Command add_inspect_command(CLI::App& parent) {
   auto* app = parent.add_subcommand(
       "inspect", "Print a model's nodes in topological order with shapes, parameters and FLOPs");
   auto file = std::make_shared<std::string>();
+  auto input_shape = std::make_shared<std::string>();
   app->add_option("model", *file, "Model file (e.g. .onnx)")->required();
-  return {app, [file](Session& session) {
-            print_model(std::cout, session.load_model(*file));
+  add_input_shape_option(*app, *input_shape);
+  return {app, [file, input_shape](Session& session) {
+            print_model(std::cout, session.load_model(*file, import_options(*input_shape)));
             return 0;
           }};
 }

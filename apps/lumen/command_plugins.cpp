@@ -18,6 +18,7 @@
 #include <optional>
 #include <sstream>
 
+#include "input.hpp"
 #include "session.hpp"
 
 namespace lumen::cli {
@@ -178,8 +179,9 @@ void print_all(std::ostream& out, const Session& session) {
 }
 
 // Every explainer, runnable on the model or not, with the reason (why_not).
-void print_runnable(std::ostream& out, const Session& session, const std::string& file) {
-  const Model model = session.load_model(file);
+void print_runnable(std::ostream& out, const Session& session, const std::string& file,
+                    const std::string& input_shape) {
+  const Model model = session.load_model(file, import_options(input_shape));
   const Registry& r = session.registry();
   const std::vector<std::string> names = r.explainer_names();
   std::vector<std::optional<std::string>> reasons;
@@ -203,11 +205,13 @@ Command add_plugins_command(CLI::App& parent) {
   app->add_option("--model", *model,
                   "Model file (e.g. .onnx): list each explainer as runnable on it or not, with "
                   "the reason (a GAP head or a spatial layer it lacks)");
-  return {app, [model](Session& session) {
+  auto input_shape = std::make_shared<std::string>();
+  add_input_shape_option(*app, *input_shape);
+  return {app, [model, input_shape](Session& session) {
             if (model->empty()) {
               print_all(std::cout, session);
             } else {
-              print_runnable(std::cout, session, *model);
+              print_runnable(std::cout, session, *model, *input_shape);
             }
             return 0;
           }};

@@ -18,6 +18,7 @@ namespace {
 
 struct PredictOptions {
   std::string model, input, data;
+  std::string input_shape;
   std::int64_t top = 5;
   bool json = false;
   ImageOptions image;
@@ -110,9 +111,13 @@ int run_predict(const PredictOptions& o, Session& session) {
   if (o.input.empty() == o.data.empty()) {
     throw UsageError("give exactly one of --input (samples to classify) and --data (a dataset)");
   }
-  const Model model = session.load_model(o.model);
-  if (!o.data.empty()) return run_predict_dataset(o, model, session);
-  const InputBatch input = load_input(o.input, model, o.image);
+  if (!o.data.empty()) {
+    return run_predict_dataset(o, session.load_model(o.model, import_options(o.input_shape)),
+                               session);
+  }
+  const RawInput raw = read_input(o.input, o.image);
+  const Model model = session.load_model(o.model, import_options(o.input_shape, &raw, o.image));
+  const InputBatch input = load_input(raw, model, o.image);
   const auto context = session.make_context();
   const Scores scores = predict(model, input.values, *context, "input '" + o.input + "'");
   const std::int64_t n = scores.logits.dim(0), classes = scores.logits.dim(1);
@@ -154,6 +159,7 @@ Command add_predict_command(CLI::App& parent) {
       "predict", "Print the top classes of each input sample, or a dataset's accuracy");
   auto o = std::make_shared<PredictOptions>();
   app->add_option("--model", o->model, "Model file (e.g. .onnx)")->required();
+  add_input_shape_option(*app, o->input_shape);
   app->add_option("--input", o->input, "Input: .npy ([N,C,H,W] or [C,H,W]) or PNG/JPEG image");
   auto* data = app->add_option("--data", o->data,
                                "Dataset KIND:LOCATION[?option=value&...]: print the accuracy and "

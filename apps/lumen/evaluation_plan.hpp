@@ -16,6 +16,7 @@ class Session;
 /// The command line of `lumen evaluate`, as given.
 struct EvaluateOptions {
   std::string model, data, train_data, methods, metrics, preset, layer, target = "label";
+  std::string input_shape;  ///< --input-shape, empty when not given
   std::filesystem::path out;
   std::vector<std::string> params, metric_params;
   std::int64_t samples = 0;  ///< 0: every sample of the dataset

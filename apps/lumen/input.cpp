@@ -36,8 +36,7 @@ Tensor grey_background(const Tensor& values) {
   return grey;
 }
 
-InputBatch load_npy_input(const std::filesystem::path& file, const Model& model) {
-  Tensor values = read_npy(file);
+InputBatch load_npy_input(const std::filesystem::path& file, Tensor values, const Model& model) {
   if (values.rank() == 3)
     values = values.reshaped({1, values.dim(0), values.dim(1), values.dim(2)});
   const Shape expected = model.batch_shape(1);
@@ -59,26 +58,35 @@ InputBatch load_npy_input(const std::filesystem::path& file, const Model& model)
   return {std::move(values), std::move(background)};
 }
 
+// torchvision's CenterCrop(224) after Resize(256): what --preprocess imagenet gives a model whose
+// H and W are open.
+constexpr std::int64_t imagenet_crop = 224;
+
 }  // namespace
 
-InputBatch load_input(const std::filesystem::path& file, const Model& model,
-                      const ImageOptions& options) {
-  const std::vector<float> mean = parse_floats(options.mean, "--mean");
-  const std::vector<float> std = parse_floats(options.std, "--std");
-  const bool imagenet = options.preprocess == "imagenet";
+RawInput read_input(const std::filesystem::path& file, const ImageOptions& options) {
   const std::string ext = lower_extension(file);
   if (ext == ".npy") {
-    if (!mean.empty() || !std.empty() || imagenet) {
+    if (!options.mean.empty() || !options.std.empty() || options.preprocess == "imagenet") {
       throw UsageError("--mean/--std and --preprocess apply to image inputs; the .npy input '" +
                        file.string() + "' is used as is");
     }
-    return load_npy_input(file, model);
+    return {file, read_npy(file), false};
   }
   if (ext != ".png" && ext != ".jpg" && ext != ".jpeg") {
     throw InvalidArgument("input '" + file.string() +
                           "' is neither .npy nor an image (.png, .jpg, .jpeg)");
   }
-  const Tensor image = read_image(file, {options.max_pixels, "--max-image-pixels"});
+  return {file, read_image(file, {options.max_pixels, "--max-image-pixels"}), true};
+}
+
+InputBatch load_input(const RawInput& input, const Model& model, const ImageOptions& options) {
+  const std::filesystem::path& file = input.file;
+  if (!input.image) return load_npy_input(file, input.values, model);
+  const std::vector<float> mean = parse_floats(options.mean, "--mean");
+  const std::vector<float> std = parse_floats(options.std, "--std");
+  const bool imagenet = options.preprocess == "imagenet";
+  const Tensor& image = input.values;
   const InputSpec& spec = model.input_spec();
   const bool preset_normalises = imagenet && spec.sample_shape.at(0) == 3;
   if (mean.empty() && std.empty() && !preset_normalises &&
@@ -100,6 +108,45 @@ InputBatch load_input(const std::filesystem::path& file, const Model& model,
   const auto& used_std = preset_normalises && std.empty() ? imagenet_std : std;
   Tensor values = prepare_input(imagenet ? shown : image, spec, used_mean, used_std);
   return {std::move(values), std::move(shown)};
+}
+
+CLI::Option* add_input_shape_option(CLI::App& app, std::string& text) {
+  return app.add_option(
+      "--input-shape", text,
+      "C,H,W or H,W: the input size to build the model for, when its ONNX input leaves them "
+      "dynamic (default: the --input's size; 224,224 with --preprocess imagenet)");
+}
+
+ImportOptions import_options(const std::string& text, const RawInput* input,
+                             const ImageOptions& options) {
+  ImportOptions result;
+  if (!text.empty()) {
+    std::size_t start = 0;
+    while (start <= text.size()) {
+      const auto end = std::min(text.find(',', start), text.size());
+      std::int64_t v = 0;
+      const auto [ptr, ec] = std::from_chars(text.data() + start, text.data() + end, v);
+      if (start == end || ec != std::errc() || ptr != text.data() + end || v < 1) {
+        throw UsageError("--input-shape '" + text + "': give C,H,W or H,W as positive integers");
+      }
+      result.input_shape.push_back(v);
+      start = end + 1;
+    }
+    if (result.input_shape.size() != 2 && result.input_shape.size() != 3) {
+      throw UsageError("--input-shape '" + text + "': give C,H,W or H,W as positive integers");
+    }
+    return result;
+  }
+  if (input == nullptr) return result;
+  const Shape& s = input->values.shape();
+  if (input->image && options.preprocess == "imagenet") {
+    result.fallback_shape = {imagenet_crop, imagenet_crop};
+  } else if (input->image) {
+    result.fallback_shape = {s[2], s[3]};
+  } else if (s.size() == 3 || s.size() == 4) {
+    result.fallback_shape.assign(s.end() - 3, s.end());
+  }
+  return result;
 }
 
 std::optional<NodeId> chosen_layer(const Model& model, const std::string& text) {

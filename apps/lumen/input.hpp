@@ -1,6 +1,7 @@
 #pragma once
 #include <cstdint>
 #include <filesystem>
+#include <lumen/importer.hpp>
 #include <lumen/io.hpp>
 #include <lumen/model.hpp>
 #include <lumen/tensor.hpp>
@@ -33,15 +34,34 @@ struct ImageOptions {
 /// `excluded` when given.
 void add_image_options(CLI::App& app, ImageOptions& options, CLI::Option* excluded = nullptr);
 
-/// Reads --input: an .npy array ([N,C,H,W] or [C,H,W], used as is; its background is the array
-/// itself, grey and min-max scaled) or a PNG/JPEG image (read_image with at most
-/// `options.max_pixels`, then prepare_input, or prepare_imagenet_input for --preprocess imagenet,
-/// with the model's input spec and the --mean/--std overrides; its background is the image as
-/// the model sees it before normalisation). Warns when nothing normalises an image. Throws naming
-/// the file for a wrong shape, non-finite values or an image read_image refuses, and UsageError
-/// for image options given with an .npy input.
-InputBatch load_input(const std::filesystem::path& file, const Model& model,
-                      const ImageOptions& options);
+/// An --input as read from its file, before the model is known.
+struct RawInput {
+  std::filesystem::path file;
+  Tensor values;       ///< the .npy array as stored, or the image from read_image ([1,C,H,W])
+  bool image = false;  ///< a PNG/JPEG image (else an .npy array)
+};
+
+/// Reads --input: an .npy array or a PNG/JPEG image (read_image with at most
+/// `options.max_pixels`). Throws naming the file for another extension or an image read_image
+/// refuses, and UsageError for image options given with an .npy input.
+RawInput read_input(const std::filesystem::path& file, const ImageOptions& options);
+
+/// The input as the model takes it. An .npy array ([N,C,H,W] or [C,H,W]) is used as is; its
+/// background is the array itself, grey and min-max scaled. An image goes through prepare_input,
+/// or prepare_imagenet_input for --preprocess imagenet, with the model's input spec and the
+/// --mean/--std overrides; its background is the image as the model sees it before
+/// normalisation. Warns when nothing normalises an image. Throws naming the file for a wrong
+/// shape or non-finite values.
+InputBatch load_input(const RawInput& input, const Model& model, const ImageOptions& options);
+
+/// Declares --input-shape C,H,W (or H,W) into `text`.
+CLI::Option* add_input_shape_option(CLI::App& app, std::string& text);
+
+/// What loading the model asks for: --input-shape `text` when given; else, with an input, the
+/// size it has (an array's C,H,W, an image's H,W, 224,224 for --preprocess imagenet) for the
+/// dims the model leaves open. Throws UsageError for a malformed --input-shape.
+ImportOptions import_options(const std::string& text, const RawInput* input = nullptr,
+                             const ImageOptions& options = {});
 
 /// Declares --max-image-pixels on a command whose --input may be an image, stored in
 /// `max_pixels` (which holds the default, lumen::default_max_image_pixels).

@@ -18,7 +18,7 @@ Session::Session(GlobalOptions options) : options_(std::move(options)) {
   for (const auto& f : failures_) logger().warn("plugin not loaded: {}", f.reason);
 }
 
-Model Session::load_model(const std::filesystem::path& file) const {
+Model Session::load_model(const std::filesystem::path& file, const ImportOptions& options) const {
   std::error_code ec;
   if (!std::filesystem::exists(file, ec)) {
     throw IoError("cannot read model '" + file.string() + "': no such file");
@@ -27,7 +27,7 @@ Model Session::load_model(const std::filesystem::path& file) const {
     throw IoError("cannot read model '" + file.string() +
                   "': it is not a regular file (a directory, FIFO, socket or device)");
   }
-  return registry_.importer_for(file)->load(file);
+  return registry_.importer_for(file)->load(file, options);
 }
 
 std::shared_ptr<const Backend> Session::backend() const {

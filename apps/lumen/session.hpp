@@ -3,6 +3,7 @@
 #include <filesystem>
 #include <functional>
 #include <lumen/context.hpp>
+#include <lumen/importer.hpp>
 #include <lumen/model.hpp>
 #include <lumen/plugin_loader.hpp>
 #include <lumen/registry.hpp>
@@ -47,8 +48,9 @@ class Session {
   const Registry& registry() const { return registry_; }
   const std::vector<PluginFailure>& failures() const { return failures_; }
 
-  /// Loads a model with the importer registered for its extension.
-  Model load_model(const std::filesystem::path& file) const;
+  /// Loads a model with the importer registered for its extension, built for the input shape
+  /// `options` asks for (a model whose input leaves C, H or W open needs one).
+  Model load_model(const std::filesystem::path& file, const ImportOptions& options = {}) const;
   /// A context with the chosen backends, thread count and seed.
   std::unique_ptr<Context> make_context() const;
   /// The backend chain --backend selects: its name lists the backends in the order tried.

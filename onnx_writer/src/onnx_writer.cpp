@@ -66,7 +66,7 @@ void set_float_type(onnx::ValueInfoProto& info, const std::string& name,
     auto& dim = *dims.add_dim();
     if (const auto* size = std::get_if<std::int64_t>(&d)) {
       dim.set_dim_value(*size);
-    } else {
+    } else if (!std::get<std::string>(d).empty()) {
       dim.set_dim_param(std::get<std::string>(d));
     }
   }

@@ -30,16 +30,16 @@ TEST_CASE("lumen and every subcommand answer --help", "[cli]") {
   for (const char* flag : {"--log-level", "--threads", "--seed", "--backend"})
     CHECK_THAT(top.out, Contains(flag));
   const std::vector<std::pair<std::string, std::vector<std::string>>> commands{
-      {"plugins", {"--model"}},
-      {"inspect", {"model"}},
-      {"predict", {"--model", "--input", "--top", "--json", "--mean", "--std"}},
+      {"plugins", {"--model", "--input-shape"}},
+      {"inspect", {"model", "--input-shape"}},
+      {"predict", {"--model", "--input", "--top", "--json", "--mean", "--std", "--input-shape"}},
       {"explain",
-       {"--model", "--input", "--method", "--param", "--target", "--layer", "--raw-layer", "--mean",
-        "--std", "--out", "--dump-details", "--dump-clusters"}},
+       {"--model", "--input-shape", "--input", "--method", "--param", "--target", "--layer",
+        "--raw-layer", "--mean", "--std", "--out", "--dump-details", "--dump-clusters"}},
       {"demo", {"--out", "--per-class"}},
       {"bench",
-       {"--model", "--methods", "--input", "--images", "--warmup", "--param", "--layer",
-        "--relative-to", "--json"}}};
+       {"--model", "--input-shape", "--methods", "--input", "--images", "--warmup", "--param",
+        "--layer", "--relative-to", "--json"}}};
   for (const auto& [name, flags] : commands) {
     INFO(name);
     CHECK_THAT(top.out, Contains(name));

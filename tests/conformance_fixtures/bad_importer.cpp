@@ -10,7 +10,10 @@ class BadImporter final : public lumen::Importer {
   lumen::ImporterInfo info() const override {
     return {"fixture-bad-importer", "conformance-suite fixture", {".badmodel"}};
   }
-  lumen::Model load(const std::filesystem::path& file) const override {
+
+ protected:
+  lumen::Model read(const std::filesystem::path& file,
+                    const lumen::ImportOptions& /*options*/) const override {
     throw std::runtime_error("cannot parse " + file.string());
   }
 };

@@ -15,7 +15,10 @@ class CrashingImporter final : public lumen::Importer {
   lumen::ImporterInfo info() const override {
     return {"fixture-crashing-importer", "conformance-suite fixture", {".crashmodel"}};
   }
-  lumen::Model load(const std::filesystem::path& file) const override {
+
+ protected:
+  lumen::Model read(const std::filesystem::path& file,
+                    const lumen::ImportOptions& /*options*/) const override {
     std::error_code ec;
     if (!std::filesystem::is_regular_file(file, ec)) {
       throw lumen::IoError(file.string() + ": no such file");

@@ -12,7 +12,8 @@
 
 /// Changes whenever a public interface crossing the boundary changes incompatibly: a class's
 /// layout or its existing virtual functions, a function's signature. Plugins must match it.
-#define LUMEN_ABI_VERSION 10U
+///   11: importers override Importer::read(file, ImportOptions); Importer::load is non-virtual.
+#define LUMEN_ABI_VERSION 11U
 /// Counts additive changes within one ABI version: a virtual function appended at the end of
 /// Registrar, a field appended to the descriptor below, a new exported function or type. A plugin
 /// built against API version a loads in every lumen of the same ABI version whose API version is
@@ -25,7 +26,7 @@
 ///      (normalisation_layers.hpp); make_resize (resize.hpp); make_conv_transpose2d
 ///      (conv_transpose.hpp); make_div (binary_layers.hpp); make_gelu, make_erf, make_sqrt,
 ///      make_pow, make_reciprocal, make_exp, make_abs (math_layers.hpp); make_linear applies over
-///      the last axis of inputs of rank > 2.
+///      the last axis of inputs of rank > 2; check_import_shape (importer.hpp).
 #define LUMEN_API_VERSION 2U
 
 #define LUMEN_STRINGIFY_INNER(x) #x

@@ -28,7 +28,8 @@ struct IntTensor {
   Ints values;
 };
 
-/// A dimension of an input: a size, or a symbolic name such as "N".
+/// A dimension of an input: a size, or a symbolic name such as "N"; the empty name writes a
+/// dimension with neither (an unknown size, as some exporters write it).
 using Dim = std::variant<std::int64_t, std::string>;
 
 using AttributeValue =

@@ -11,7 +11,8 @@
 namespace lumen::onnx_import {
 
 /// Stands, in a folded shape, for the batch size of a model whose batch dimension is symbolic.
-inline constexpr std::int64_t batch_marker = std::numeric_limits<std::int64_t>::min();
+/// Not INT64_MIN nor -INT64_MAX: files write those as the end of a Slice with a negative step.
+inline constexpr std::int64_t batch_marker = std::numeric_limits<std::int64_t>::min() / 2;
 
 /// A value known at import time: a float tensor (weights, biases) or an integer tensor (shapes,
 /// pads, indices, booleans).

@@ -1,5 +1,7 @@
 #include "converter.hpp"
 
+#include <limits>
+#include <optional>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -294,12 +296,16 @@ const onnx::ValueInfoProto& find_input(const onnx::GraphProto& graph) {
   return *inputs.front();
 }
 
-struct InputShape {
-  Shape sample;
+// The sample dims of the graph input in the file's order: a fixed size, or open (nullopt) with
+// its dim_param name, if any.
+struct FileDims {
+  std::vector<std::optional<std::int64_t>> sizes;
+  std::vector<std::string> names;
   std::optional<std::int64_t> batch;
+  std::string batch_name;
 };
 
-InputShape read_input_shape(const onnx::ValueInfoProto& input) {
+FileDims read_input_dims(const onnx::ValueInfoProto& input) {
   const auto what = "graph input '" + input.name() + "'";
   if (!input.type().has_tensor_type()) throw ModelError(what + " is not a tensor");
   const auto& type = input.type().tensor_type();
@@ -316,28 +322,80 @@ InputShape read_input_shape(const onnx::ValueInfoProto& input) {
                           ? " (it has rank " + std::to_string(type.shape().dim_size()) + ")"
                           : std::string{}));
   }
-  InputShape result;
+  FileDims result;
   for (int d = 0; d < 4; ++d) {
     const auto& dim = type.shape().dim(d);
-    const bool fixed = dim.has_dim_value() && dim.dim_value() > 0;
+    std::optional<std::int64_t> size;
+    if (dim.has_dim_value() && dim.dim_value() > 0) size = dim.dim_value();
     if (d == 0) {
-      if (fixed) result.batch = dim.dim_value();
-      continue;
+      result.batch = size;
+      result.batch_name = dim.has_dim_param() ? dim.dim_param() : "N";
+    } else {
+      result.sizes.push_back(size);
+      result.names.push_back(dim.has_dim_param() ? dim.dim_param() : std::string{});
     }
-    if (!fixed) {
-      throw ModelError(
-          what + " has dimension " + std::to_string(d) + " " +
-          (dim.has_dim_param() ? "'" + dim.dim_param() + "'" : std::to_string(dim.dim_value())) +
-          "; lumen needs fixed positive C, H and W");
-    }
-    result.sample.push_back(dim.dim_value());
   }
   return result;
 }
 
+// "[batch,3,height,width]", open dims by name ("?" when unnamed, "N" for an unnamed batch).
+std::string describe(const FileDims& dims) {
+  std::string text = "[" + (dims.batch ? std::to_string(*dims.batch) : dims.batch_name);
+  for (std::size_t d = 0; d < dims.sizes.size(); ++d) {
+    text += "," + (dims.sizes[d]           ? std::to_string(*dims.sizes[d])
+                   : dims.names[d].empty() ? "?"
+                                           : dims.names[d]);
+  }
+  return text + "]";
+}
+
+// The sample shape [C, H, W] to build the graph for: the file's fixed dims, its open dims from the
+// requested shape, else from the fallback (both [C, H, W] or [H, W], aligned at the end). `order`
+// lists the file's sample dims in C, H, W order (they differ for an NHWC input).
+Shape resolve_input_shape(const onnx::ValueInfoProto& input, const FileDims& dims,
+                          const std::vector<std::size_t>& order, const ImportOptions& options) {
+  const auto what = "graph input '" + input.name() + "'";
+  const auto requested_at = [](const Shape& shape, std::size_t d) -> std::optional<std::int64_t> {
+    const auto offset = 3 - shape.size();  // 0 for [C, H, W], 1 for [H, W]
+    if (shape.empty() || d < offset) return std::nullopt;
+    return shape[d - offset];
+  };
+  Shape sample;
+  std::string open;
+  for (std::size_t d = 0; d < 3; ++d) {
+    const auto& size = dims.sizes[order[d]];
+    const auto asked = requested_at(options.input_shape, d);
+    if (size) {
+      if (asked && *asked != *size) {
+        throw ModelError(what + " has the shape " + describe(dims) + ", fixing " +
+                         std::string{"CHW"[d]} + " = " + std::to_string(*size) +
+                         "; the requested input shape " + to_string(options.input_shape) +
+                         " differs");
+      }
+      sample.push_back(*size);
+    } else if (asked) {
+      sample.push_back(*asked);
+    } else if (const auto fallback = requested_at(options.fallback_shape, d)) {
+      sample.push_back(*fallback);
+    } else {
+      const auto& name = dims.names[order[d]];
+      open += (open.empty() ? "" : ", ") + std::string{"CHW"[d]} +
+              (name.empty() ? " (unnamed)" : " '" + name + "'");
+      sample.push_back(0);
+    }
+  }
+  if (!open.empty()) {
+    throw ModelError(
+        what + " has the shape " + describe(dims) + " with dynamic " + open +
+        "; lumen builds the graph for one input size: give it with --input-shape C,H,W "
+        "(or H,W) on the command line, ImportOptions::input_shape in code");
+  }
+  return sample;
+}
+
 }  // namespace
 
-Graph import_graph(onnx::ModelProto& model, std::int64_t opset) {
+Graph import_graph(onnx::ModelProto& model, std::int64_t opset, const ImportOptions& options) {
   const auto& proto = model.graph();
   ImportState state{proto,
                     opset,
@@ -371,15 +429,20 @@ Graph import_graph(onnx::ModelProto& model, std::int64_t opset) {
     }
   }
   const auto& input = find_input(proto);
-  auto input_shape = read_input_shape(input);
-  state.static_batch = input_shape.batch;
-  // An NHWC input that the graph turns into NCHW is fed as NCHW (Note [NHWC views]).
-  const Shape s = input_shape.sample;
+  const auto dims = read_input_dims(input);
+  state.static_batch = dims.batch;
+  // An NHWC input that the graph turns into NCHW is fed as NCHW (Note [NHWC views]). The layout
+  // is told from the file's shape, an open dim standing as a size no Reshape target holds.
+  Shape file_sample;
+  for (const auto& size : dims.sizes)
+    file_sample.push_back(size.value_or(std::numeric_limits<std::int64_t>::min()));
+  const auto& s = file_sample;
   const bool nhwc =
       readers_take_nhwc_view(state, input.name(), {1, s[0], s[1], s[2]}, ViewEnd::to_nchw);
-  if (nhwc) input_shape.sample = {s[2], s[0], s[1]};
-  state.values[input.name()] =
-      Value{state.graph.add_input(input.name(), input_shape.sample), nullptr, nhwc};
+  const auto sample = resolve_input_shape(
+      input, dims, nhwc ? std::vector<std::size_t>{2, 0, 1} : std::vector<std::size_t>{0, 1, 2},
+      options);
+  state.values[input.name()] = Value{state.graph.add_input(input.name(), sample), nullptr, nhwc};
 
   // Note [every refusal at once]: after a refused node the import goes on, so that one error lists
   // every node refused for its own reasons. An element-wise node whose output shape is known gets

@@ -11,6 +11,7 @@
 #include "attributes.hpp"
 #include "constant.hpp"
 #include "lumen/graph.hpp"
+#include "lumen/importer.hpp"
 
 namespace lumen::onnx_import {
 
@@ -116,10 +117,11 @@ std::string supported_op_list();
 /// (run before the ONNX checker so that the message lists what is supported).
 void check_ops_supported(const onnx::GraphProto& graph, std::int64_t opset);
 
-/// Builds the graph of `model` (whose default-domain opset is `opset`) and returns it finalised.
+/// Builds the graph of `model` (whose default-domain opset is `opset`) for the input shape
+/// `options` asks for when the input leaves dims open, and returns it finalised.
 /// Releases each initializer's data once read, so a large model is not held twice. Errors are
 /// ModelError without the file name (the caller adds it); the nodes refused for their own reasons
 /// are all listed in one (Note [every refusal at once]).
-Graph import_graph(onnx::ModelProto& model, std::int64_t opset);
+Graph import_graph(onnx::ModelProto& model, std::int64_t opset, const ImportOptions& options);
 
 }  // namespace lumen::onnx_import

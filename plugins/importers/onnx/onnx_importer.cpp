@@ -120,20 +120,22 @@ ImporterInfo OnnxImporter::info() const {
   return {"onnx", "ONNX classifiers, default domain opsets 9 to 17", {".onnx"}};
 }
 
-Model import_onnx(std::string_view bytes) {
+Model import_onnx(std::string_view bytes, const ImportOptions& options) {
+  check_import_shape(options.input_shape, "input shape");
+  check_import_shape(options.fallback_shape, "fallback input shape");
   auto model = parse(bytes);
   const auto opset = default_opset(model);
   check_ops_supported(model.graph(), opset);
   refuse_external_data(model.graph());
   run_checker(model);
   const auto metadata = read_metadata(model);
-  auto graph = import_graph(model, opset);
+  auto graph = import_graph(model, opset, options);
   return Model(std::move(graph), InputSpec{{}, metadata.mean, metadata.std}, metadata.labels);
 }
 
-Model OnnxImporter::load(const std::filesystem::path& file) const {
+Model OnnxImporter::read(const std::filesystem::path& file, const ImportOptions& options) const {
   try {
-    return import_onnx(read_bytes(file));
+    return import_onnx(read_bytes(file), options);
   } catch (const std::exception& e) {
     throw ModelError(file.string() + ": " + e.what());
   }

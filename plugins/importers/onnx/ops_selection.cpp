@@ -63,17 +63,35 @@ std::vector<I> positions_from(I begin, I count) {
 }
 
 // The positions start, start + step, ... before end of an axis of `size`, as ONNX Slice takes
-// them for step > 0: a negative start or end counts from the end, both are clamped to [0, size]
-// (so an end of INT64_MAX means "to the end").
+// them: a negative start or end counts from the end; for step > 0 both are clamped to [0, size]
+// (so an end of INT64_MAX means "to the end"), for step < 0 start to [0, size - 1] and end to
+// [-1, size - 1] (so an end of INT64_MIN means "to the beginning", and the positions descend).
 std::vector<I> slice_positions(I start, I end, I step, I size) {
-  const auto clamp = [size](I v) { return std::clamp(v < 0 ? v + size : v, I{0}, size); };
-  const auto last = clamp(end);
+  const auto resolve = [size](I v) { return v < 0 ? v + size : v; };
   std::vector<I> positions;
-  for (I i = clamp(start); i < last; i += step) {
+  if (step > 0) {
+    const auto last = std::clamp(resolve(end), I{0}, size);
+    for (I i = std::clamp(resolve(start), I{0}, size); i < last; i += step) {
+      positions.push_back(i);
+      if (step >= last - i) break;  // i + step would reach the end (or overflow)
+    }
+    return positions;
+  }
+  const auto last = std::clamp(resolve(end), I{-1}, size - 1);
+  for (I i = std::clamp(resolve(start), I{0}, size - 1); i > last; i += step) {
     positions.push_back(i);
-    if (step >= last - i) break;  // i + step would reach the end (or overflow)
+    if (step <= last - i) break;  // i + step would reach the end (or overflow)
   }
   return positions;
+}
+
+// Positions 0, 1, ..., size - 1: the whole axis in order.
+bool whole_axis(const std::vector<I>& positions, I size) {
+  if (static_cast<I>(positions.size()) != size) return false;
+  for (I i = 0; i < size; ++i) {
+    if (positions[static_cast<std::size_t>(i)] != i) return false;
+  }
+  return true;
 }
 
 struct SliceArguments {
@@ -117,19 +135,19 @@ void import_slice(NodeContext& ctx) {
       throw ModelError("axis " + std::to_string(args.axes[k]) + " is sliced twice");
     }
     seen[static_cast<std::size_t>(axis)] = true;
-    if (args.steps[k] <= 0) {
-      throw ModelError("step " + std::to_string(args.steps[k]) + " on axis " +
-                       std::to_string(args.axes[k]) + " is not supported; lumen slices with " +
-                       "positive steps only");
+    if (args.steps[k] == 0) {
+      throw ModelError("step 0 on axis " + std::to_string(args.axes[k]) +
+                       "; ONNX Slice steps must not be 0");
     }
     const auto size = data.shape[static_cast<std::size_t>(axis)];
     auto positions = slice_positions(args.starts[k], args.ends[k], args.steps[k], size);
     if (positions.empty()) {
       throw ModelError("starts " + std::to_string(args.starts[k]) + ", ends " +
-                       std::to_string(args.ends[k]) + " select nothing of axis " +
-                       std::to_string(args.axes[k]) + " (size " + std::to_string(size) + ")");
+                       std::to_string(args.ends[k]) + ", step " + std::to_string(args.steps[k]) +
+                       " select nothing of axis " + std::to_string(args.axes[k]) + " (size " +
+                       std::to_string(size) + ")");
     }
-    if (static_cast<I>(positions.size()) == size) continue;  // the whole axis
+    if (whole_axis(positions, size)) continue;
     selections.push_back({axis, std::move(positions), false});
   }
   if (data.constant) {

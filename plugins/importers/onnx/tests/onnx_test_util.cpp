@@ -38,13 +38,14 @@ std::filesystem::path save_temp(const ModelBuilder& builder, const std::string& 
   return path;
 }
 
-Model import_model(const ModelBuilder& builder, const std::string& stem) {
-  return onnx_import::OnnxImporter().load(save_temp(builder, stem));
+Model import_model(const ModelBuilder& builder, const std::string& stem,
+                   const ImportOptions& options) {
+  return onnx_import::OnnxImporter().load(save_temp(builder, stem), options);
 }
 
-std::string import_error(const std::filesystem::path& file) {
+std::string import_error(const std::filesystem::path& file, const ImportOptions& options) {
   try {
-    onnx_import::OnnxImporter().load(file);
+    onnx_import::OnnxImporter().load(file, options);
   } catch (const ModelError& e) {
     return e.what();
   }
@@ -52,8 +53,8 @@ std::string import_error(const std::filesystem::path& file) {
   return {};
 }
 
-std::string import_error(const ModelBuilder& builder) {
-  return import_error(save_temp(builder, "bad"));
+std::string import_error(const ModelBuilder& builder, const ImportOptions& options) {
+  return import_error(save_temp(builder, "bad"), options);
 }
 
 Tensor run(const Model& model, const Tensor& input) {

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "lumen/importer.hpp"
 #include "lumen/model.hpp"
 #include "lumen/onnx_writer.hpp"
 #include "lumen/tensor.hpp"
@@ -23,10 +24,11 @@ std::filesystem::path temp_path(const std::string& stem);
 /// Saves the model to a fresh temporary file and returns its path.
 std::filesystem::path save_temp(const ModelBuilder& builder, const std::string& stem = "model");
 /// Saves the model and imports it with the ONNX importer.
-Model import_model(const ModelBuilder& builder, const std::string& stem = "model");
+Model import_model(const ModelBuilder& builder, const std::string& stem = "model",
+                   const ImportOptions& options = {});
 /// The message of the ModelError that importing `file` throws; fails the test otherwise.
-std::string import_error(const std::filesystem::path& file);
-std::string import_error(const ModelBuilder& builder);
+std::string import_error(const std::filesystem::path& file, const ImportOptions& options = {});
+std::string import_error(const ModelBuilder& builder, const ImportOptions& options = {});
 /// The graph output for `input`, on the naive backend.
 Tensor run(const Model& model, const Tensor& input);
 /// The logits (the output before a final Softmax), on the naive backend.

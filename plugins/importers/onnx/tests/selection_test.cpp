@@ -100,6 +100,43 @@ TEST_CASE("Slice of an activation selects along each sliced axis", "[onnx][selec
   check_close(run(model, iota({2, 4, 1, 2})), Tensor({2, 4}, {4, 5, 6, 7, 12, 13, 14, 15}));
 }
 
+TEST_CASE("Slice with negative steps reads positions in descending order", "[onnx][selection]") {
+  constexpr I kBegin = std::numeric_limits<I>::min();  // "to the beginning", as ONNX documents it
+  // x[:, ::-1] in NumPy terms: starts -1, ends INT64_MIN, a flip of the channels, kept as one
+  // selection layer.
+  const auto flip = import_model(slice_model({-1}, {kBegin}, {1}, {-1}));
+  CHECK(op_types(flip) == Ops{"Input", "Slice", "Flatten"});
+  CHECK(values(run(flip, iota({1, 4, 1, 2}))) == V{6, 7, 4, 5, 2, 3, 0, 1});
+  check_close(run(flip, iota({2, 4, 1, 2})),
+              Tensor({2, 8}, {6, 7, 4, 5, 2, 3, 0, 1, 14, 15, 12, 13, 10, 11, 8, 9}));
+  // torch.flip(x, [1]) writes the end as -INT64_MAX.
+  CHECK(sliced(slice_model({-1}, {-kEnd}, {1}, {-1})) == V{6, 7, 4, 5, 2, 3, 0, 1});
+  // Flipping an axis of size 1 is the whole axis in order: no node.
+  CHECK(op_types(import_model(slice_model({-1}, {kBegin}, {2}, {-1}))) == Ops{"Input", "Flatten"});
+  // The last axis reversed; starts past the end are clamped to size - 1, ends below -size to -1.
+  CHECK(sliced(slice_model({kEnd}, {kBegin}, {3}, {-1})) == V{1, 0, 3, 2, 5, 4, 7, 6});
+  CHECK(sliced(slice_model({100}, {-100}, {-3}, {-1})) == V{6, 7, 4, 5, 2, 3, 0, 1});
+  // Steps below -1, and an end that stops before the beginning (exclusive).
+  CHECK(sliced(slice_model({3}, {kBegin}, {1}, {-2})) == V{6, 7, 2, 3});
+  CHECK(sliced(slice_model({-1}, {0}, {1}, {-1})) == V{6, 7, 4, 5, 2, 3});
+  CHECK(sliced(slice_model({2}, {0}, {1}, {kBegin})) == V{4, 5});
+  // A constant sliced with a negative step folds: the table's rows reversed, then added.
+  ModelBuilder c(13);
+  c.add_input("x", {"N", 3, 1, 1})
+      .add_initializer("table", iota({1, 3, 1, 1}))
+      .add_initializer("starts", IntTensor{{1}, Ints{-1}})
+      .add_initializer("ends", IntTensor{{1}, Ints{kBegin}})
+      .add_initializer("axes", IntTensor{{1}, Ints{1}})
+      .add_initializer("steps", IntTensor{{1}, Ints{-1}})
+      .add_node("Slice", {"table", "starts", "ends", "axes", "steps"}, {"reversed"})
+      .add_node("Add", {"x", "reversed"}, {"y"})
+      .add_node("Flatten", {"y"}, {"out"})
+      .add_output("out");
+  const auto folded = import_model(c);
+  CHECK(op_types(folded) == Ops{"Input", "Add", "Flatten"});
+  CHECK(values(run(folded, Tensor({1, 3, 1, 1}, {10, 20, 30}))) == V{12, 21, 30});
+}
+
 TEST_CASE("Slice before opset 10 reads attributes, and Slice of constants folds",
           "[onnx][selection]") {
   ModelBuilder b(9);
@@ -179,8 +216,9 @@ TEST_CASE("Gather of an activation: a scalar index drops the axis, a list keeps 
 
 TEST_CASE("Slice, Split and Gather refusals name the node and the reason", "[onnx][selection]") {
   CHECK_THAT(import_error(slice_model({0}, {2}, {1}, {0})),
-             Contains("node 'slice'") && Contains("step 0") && Contains("positive steps"));
-  CHECK_THAT(import_error(slice_model({3}, {0}, {1}, {-1})), Contains("step -1"));
+             Contains("node 'slice'") && Contains("step 0") && Contains("must not be 0"));
+  CHECK_THAT(import_error(slice_model({0}, {3}, {1}, {-1})),
+             Contains("step -1") && Contains("select nothing"));
   CHECK_THAT(import_error(slice_model({0}, {1}, {4})),
              Contains("node 'slice'") && Contains("axis 4 is out of range"));
   CHECK_THAT(import_error(slice_model({0}, {1}, {0})),
