@@ -1,6 +1,6 @@
-// `lumen annotate MODEL --out OUT`: writes the input normalisation and class labels into an ONNX
-// model's metadata (lumen.mean, lumen.std, lumen.labels), which lumen then applies and shows by
-// itself.
+// `lumen annotate MODEL --out OUT`: writes the input normalisation, the image preprocessing and
+// the class labels into an ONNX model's metadata (lumen.mean, lumen.std, lumen.preprocess,
+// lumen.labels), which lumen then applies and shows by itself.
 #include <CLI/CLI.hpp>
 #include <charconv>
 #include <cmath>
@@ -23,7 +23,7 @@ namespace lumen::cli {
 namespace {
 
 struct AnnotateOptions {
-  std::string model, out, mean, std, labels, preset, input_shape;
+  std::string model, out, mean, std, labels, preset, preprocess, input_shape;
 };
 
 std::string read_bytes(const std::filesystem::path& file) {
@@ -81,15 +81,18 @@ std::string number_list(const std::vector<float>& values) {
 int run_annotate(const AnnotateOptions& o, const Session& session) {
   const Model model = session.load_model(o.model, import_options(o.input_shape));
   std::vector<float> mean = parse_floats(o.mean, "--mean"), stdev = parse_floats(o.std, "--std");
+  std::string preprocess = o.preprocess;
   if (o.preset == "imagenet") {
     if (mean.empty()) mean = imagenet_mean;
     if (stdev.empty()) stdev = imagenet_std;
+    if (preprocess.empty()) preprocess = "imagenet";
   }
   if (mean.empty() != stdev.empty()) throw UsageError("give --mean and --std together");
-  if (mean.empty() && o.labels.empty()) {
-    throw UsageError("nothing to write: give --mean and --std, --preset, or --labels");
+  if (mean.empty() && preprocess.empty() && o.labels.empty()) {
+    throw UsageError("nothing to write: give --mean and --std, --preset, --preprocess or --labels");
   }
   std::map<std::string, std::string> metadata;
+  if (!preprocess.empty()) metadata["lumen.preprocess"] = preprocess;
   if (!mean.empty()) {
     // prepare_input's own checks: C values each, std positive, both finite.
     const InputSpec& spec = model.input_spec();
@@ -127,8 +130,8 @@ int run_annotate(const AnnotateOptions& o, const Session& session) {
 Command add_annotate_command(CLI::App& parent) {
   auto* app = parent.add_subcommand(
       "annotate",
-      "Write an ONNX model's input normalisation and class labels into its metadata "
-      "(lumen.mean, lumen.std, lumen.labels)");
+      "Write an ONNX model's input normalisation, image preprocessing and class labels into its "
+      "metadata (lumen.mean, lumen.std, lumen.preprocess, lumen.labels)");
   auto o = std::make_shared<AnnotateOptions>();
   app->add_option("model", o->model, "The ONNX model")->required();
   add_input_shape_option(*app, o->input_shape);
@@ -138,8 +141,14 @@ Command add_annotate_command(CLI::App& parent) {
   app->add_option("--std", o->std, "Per-channel std of the normalisation, e.g. 0.25,0.25,0.25");
   app->add_option("--preset", o->preset,
                   "imagenet: ImageNet's mean and std (0.485,0.456,0.406 and 0.229,0.224,0.225) "
-                  "where --mean/--std are not given")
+                  "where --mean/--std are not given, and imagenet preprocessing unless "
+                  "--preprocess says otherwise")
       ->check(CLI::IsMember({"imagenet"}));
+  app->add_option("--preprocess", o->preprocess,
+                  "How lumen makes an image into this model's input when the command line does "
+                  "not say: stretch (resize to its H x W) or imagenet (torchvision's Resize(256) "
+                  "+ CenterCrop(224))")
+      ->check(CLI::IsMember({"stretch", "imagenet"}));
   app->add_option("--labels", o->labels,
                   "Class labels: a file with one label per line, or a JSON array of strings; one "
                   "per class")

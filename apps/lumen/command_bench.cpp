@@ -102,7 +102,7 @@ int run_bench(const BenchOptions& o, Session& session) {
   std::optional<RawInput> raw;
   if (!o.input.empty()) raw = read_input(o.input, o.image);
   const Model model =
-      session.load_model(o.model, import_options(o.input_shape, raw ? &*raw : nullptr, o.image));
+      load_model_for_input(session, o.model, o.input_shape, raw ? &*raw : nullptr, o.image);
   const std::optional<NodeId> layer = chosen_layer(model, o.layer);
   const Tensor inputs = bench_inputs(o, raw, model, session.options().seed);
   const std::int64_t n = inputs.dim(0);

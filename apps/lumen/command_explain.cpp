@@ -138,7 +138,7 @@ int run_explain(const ExplainOptions& o, Session& session) {
   }
 
   const RawInput raw = read_input(o.input, o.image);
-  const Model model = session.load_model(o.model, import_options(o.input_shape, &raw, o.image));
+  const Model model = load_model_for_input(session, o.model, o.input_shape, &raw, o.image);
   const bool fixed_target = o.target_option->count() > 0;
   if (fixed_target && (o.target < 0 || o.target >= model.class_count())) {
     throw InvalidArgument("--target " + std::to_string(o.target) +

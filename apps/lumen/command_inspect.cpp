@@ -68,7 +68,8 @@ void print_model(std::ostream& out, const Model& model) {
   out << "\nnodes: " << g.size() << "\nparameters: " << with_separators(parameters)
       << "\nFLOPs per forward pass (one sample): " << with_separators(flops)
       << "\ninput: " << to_string(model.batch_shape(1)) << " (" << g.node(g.input()).name
-      << "), mean " << floats(in.mean) << ", std " << floats(in.std) << "\nlogits: node '"
+      << "), mean " << floats(in.mean) << ", std " << floats(in.std)
+      << (in.preprocess.empty() ? "" : ", preprocess " + in.preprocess) << "\nlogits: node '"
       << g.node(model.logits_node()).name << "', " << model.class_count() << " classes";
   try {
     out << "\ndefault layer of layer-space methods: '" << g.node(default_spatial_layer(model)).name

@@ -116,7 +116,7 @@ int run_predict(const PredictOptions& o, Session& session) {
                                session);
   }
   const RawInput raw = read_input(o.input, o.image);
-  const Model model = session.load_model(o.model, import_options(o.input_shape, &raw, o.image));
+  const Model model = load_model_for_input(session, o.model, o.input_shape, &raw, o.image);
   const InputBatch input = load_input(raw, model, o.image);
   const auto context = session.make_context();
   const Scores scores = predict(model, input.values, *context, "input '" + o.input + "'");

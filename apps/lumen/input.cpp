@@ -85,12 +85,13 @@ InputBatch load_input(const RawInput& input, const Model& model, const ImageOpti
   if (!input.image) return load_npy_input(file, input.values, model);
   const std::vector<float> mean = parse_floats(options.mean, "--mean");
   const std::vector<float> std = parse_floats(options.std, "--std");
-  const bool imagenet = options.preprocess == "imagenet";
+  const bool imagenet = effective_preprocess(options, model) == "imagenet";
   const Tensor& image = input.values;
   const InputSpec& spec = model.input_spec();
-  const bool preset_normalises = imagenet && spec.sample_shape.at(0) == 3;
-  if (mean.empty() && std.empty() && !preset_normalises &&
-      (spec.mean.empty() || spec.std.empty())) {
+  const bool model_normalises = !spec.mean.empty() && !spec.std.empty();
+  // A model's own lumen.mean/lumen.std win over the ImageNet preset's.
+  const bool preset_normalises = imagenet && spec.sample_shape.at(0) == 3 && !model_normalises;
+  if (mean.empty() && std.empty() && !preset_normalises && !model_normalises) {
     // Silently feeding [0, 1] pixels to a model trained on normalised ones gives plausible but
     // wrong scores and maps (ResNet-50: top-1 probability 0.48 instead of 0.91).
     std::cerr << "lumen: warning: the image '" << file.string()
@@ -110,11 +111,17 @@ InputBatch load_input(const RawInput& input, const Model& model, const ImageOpti
   return {std::move(values), std::move(shown)};
 }
 
+std::string effective_preprocess(const ImageOptions& options, const Model& model) {
+  if (!options.preprocess.empty()) return options.preprocess;
+  if (!model.input_spec().preprocess.empty()) return model.input_spec().preprocess;
+  return "stretch";
+}
+
 CLI::Option* add_input_shape_option(CLI::App& app, std::string& text) {
   return app.add_option(
       "--input-shape", text,
       "C,H,W or H,W: the input size to build the model for, when its ONNX input leaves them "
-      "dynamic (default: the --input's size; 224,224 with --preprocess imagenet)");
+      "dynamic (default: the --input's size; 224,224 for an image with imagenet preprocessing)");
 }
 
 ImportOptions import_options(const std::string& text, const RawInput* input,
@@ -149,6 +156,25 @@ ImportOptions import_options(const std::string& text, const RawInput* input,
   return result;
 }
 
+Model load_model_for_input(const Session& session, const std::filesystem::path& file,
+                           const std::string& input_shape, const RawInput* input,
+                           const ImageOptions& options) {
+  const ImportOptions import = import_options(input_shape, input, options);
+  Model model = session.load_model(file, import);
+  const Shape& sample = model.input_spec().sample_shape;
+  if (import.fallback_shape.size() != 2 || input == nullptr || !input->image ||
+      sample.size() != 3 || effective_preprocess(options, model) != "imagenet" ||
+      (sample.at(1) == imagenet_crop && sample.at(2) == imagenet_crop) ||
+      sample.at(1) != import.fallback_shape[0] || sample.at(2) != import.fallback_shape[1]) {
+    return model;
+  }
+  // Only the model says imagenet, which the first import could not know, and it was built for
+  // the image's size (its H and W are dynamic, or happen to equal it): build it for the crop.
+  ImageOptions imagenet = options;
+  imagenet.preprocess = "imagenet";
+  return session.load_model(file, import_options(input_shape, input, imagenet));
+}
+
 std::optional<NodeId> chosen_layer(const Model& model, const std::string& text) {
   if (text.empty()) return std::nullopt;
   const NodeId id = resolve_layer(model.graph(), text);
@@ -171,9 +197,10 @@ void add_image_options(CLI::App& app, ImageOptions& options, CLI::Option* exclud
       app.add_option("--preprocess", options.preprocess,
                      "How an image becomes model input: stretch (resize to the model's H x W) or "
                      "imagenet (torchvision's Resize(256) + CenterCrop(224) with Pillow's "
-                     "antialiasing, ImageNet mean/std unless --mean/--std)")
-          ->check(CLI::IsMember({"stretch", "imagenet"}))
-          ->capture_default_str(),
+                     "antialiasing, ImageNet mean/std unless --mean/--std or the model's "
+                     "lumen.mean/lumen.std give them) (default: the model's lumen.preprocess, else "
+                     "stretch)")
+          ->check(CLI::IsMember({"stretch", "imagenet"})),
       add_max_image_pixels_option(app, options.max_pixels)};
   if (excluded != nullptr) {
     for (CLI::Option* option : added) option->excludes(excluded);

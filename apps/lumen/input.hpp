@@ -17,6 +17,8 @@ class Option;
 
 namespace lumen::cli {
 
+class Session;
+
 /// An input batch as the model takes it, and what heatmaps are drawn over.
 struct InputBatch {
   Tensor values;      ///< [N,C,H,W], preprocessed for the model
@@ -25,10 +27,15 @@ struct InputBatch {
 
 /// How an image --input becomes model input: --mean, --std, --preprocess, --max-image-pixels.
 struct ImageOptions {
-  std::string mean, std;               ///< as given: "0.485,0.456,0.406", or empty
-  std::string preprocess = "stretch";  ///< "stretch" or "imagenet"
+  std::string mean, std;  ///< as given: "0.485,0.456,0.406", or empty
+  /// "stretch", "imagenet", or empty when not given (see effective_preprocess)
+  std::string preprocess;
   std::int64_t max_pixels = default_max_image_pixels;
 };
+
+/// How an image becomes input for `model`: --preprocess when given, else the model's
+/// lumen.preprocess, else "stretch".
+std::string effective_preprocess(const ImageOptions& options, const Model& model);
 
 /// Declares --mean, --std, --preprocess and --max-image-pixels into `options`, each excluding
 /// `excluded` when given.
@@ -48,8 +55,9 @@ RawInput read_input(const std::filesystem::path& file, const ImageOptions& optio
 
 /// The input as the model takes it. An .npy array ([N,C,H,W] or [C,H,W]) is used as is; its
 /// background is the array itself, grey and min-max scaled. An image goes through prepare_input,
-/// or prepare_imagenet_input for --preprocess imagenet, with the model's input spec and the
-/// --mean/--std overrides; its background is the image as the model sees it before
+/// or prepare_imagenet_input for imagenet preprocessing (effective_preprocess), with the model's
+/// input spec and the --mean/--std overrides (ImageNet's mean/std only where neither these nor
+/// the model give one); its background is the image as the model sees it before
 /// normalisation. Warns when nothing normalises an image. Throws naming the file for a wrong
 /// shape or non-finite values.
 InputBatch load_input(const RawInput& input, const Model& model, const ImageOptions& options);
@@ -62,6 +70,13 @@ CLI::Option* add_input_shape_option(CLI::App& app, std::string& text);
 /// dims the model leaves open. Throws UsageError for a malformed --input-shape.
 ImportOptions import_options(const std::string& text, const RawInput* input = nullptr,
                              const ImageOptions& options = {});
+
+/// The model `file` built for `input` as import_options says, and built again for 224x224 when
+/// the image's own size filled its open H and W but its metadata asks for imagenet
+/// preprocessing (not overridden by --preprocess).
+Model load_model_for_input(const Session& session, const std::filesystem::path& file,
+                           const std::string& input_shape, const RawInput* input,
+                           const ImageOptions& options);
 
 /// Declares --max-image-pixels on a command whose --input may be an image, stored in
 /// `max_pixels` (which holds the default, lumen::default_max_image_pixels).

@@ -1,7 +1,10 @@
-// `lumen annotate`: normalisation and labels written into an ONNX model's metadata.
+// `lumen annotate`: normalisation, preprocessing and labels written into an ONNX model's metadata.
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <filesystem>
 #include <fstream>
+#include <lumen/io.hpp>
+#include <nlohmann/json.hpp>
 
 #include "cli_runner.hpp"
 
@@ -88,4 +91,71 @@ TEST_CASE("lumen annotate refuses what the model cannot take, and writes nothing
   const Run same = run_lumen("annotate '" + model + "' --out '" + model + "' --preset imagenet");
   CHECK(same.exit_code == 1);
   CHECK_THAT(same.err, Contains("it is the input"));
+}
+
+TEST_CASE("lumen annotate --preprocess stores how images become input, which lumen then applies",
+          "[cli]") {
+  const TempDir dir;
+  const std::string model = bare_model(dir);
+  // Brighter to the right, so stretching the whole image and ImageNet's centre crop differ.
+  const std::string image = dir / "photo.png";
+  lumen::Tensor pixels({3, 20, 30});
+  for (std::int64_t i = 0; i < pixels.size(); ++i) {
+    const float x = static_cast<float>(i % 30) / 29.0F;
+    pixels[i] = x * x;
+  }
+  lumen::write_image_png(image, pixels);
+  const std::string norm = " --mean 0.5,0.4,0.3 --std 0.2,0.25,0.5";
+  const std::string annotated = dir / "annotated.onnx";
+  const Run written =
+      run_lumen("annotate '" + model + "' --out '" + annotated + "' --preprocess imagenet" + norm);
+  INFO(written.err);
+  REQUIRE(written.exit_code == 0);
+  CHECK_THAT(written.out, Contains("lumen.preprocess = imagenet") && Contains("lumen.mean = 0.5"));
+  CHECK_THAT(run_lumen("inspect '" + annotated + "'").out, Contains(", preprocess imagenet"));
+
+  // The annotated model without flags: the same logits as the plain one with --preprocess imagenet
+  // and the same mean/std; --preprocess given wins over the metadata.
+  const auto logits = [&](const std::string& file, const std::string& flags) {
+    const Run r =
+        run_lumen("predict --json --model '" + file + "' --input '" + image + "'" + flags);
+    INFO(r.err);
+    REQUIRE(r.exit_code == 0);
+    return nlohmann::json::parse(r.out).at("samples");
+  };
+  const auto by_metadata = logits(annotated, "");
+  CHECK(by_metadata == logits(model, " --preprocess imagenet" + norm));
+  const auto stretched = logits(model, " --preprocess stretch" + norm);
+  CHECK(by_metadata != stretched);
+  CHECK(logits(annotated, " --preprocess stretch") == stretched);
+
+  // explain too: the same attribution as the plain model's with --preprocess imagenet.
+  const std::string explain = "explain --input '" + image + "' --method saliency --model ";
+  REQUIRE(run_lumen(explain + "'" + annotated + "' --out '" + (dir / "a.npy") + "'").exit_code ==
+          0);
+  REQUIRE(run_lumen(explain + "'" + model + "' --preprocess imagenet" + norm + " --out '" +
+                    (dir / "b.npy") + "'")
+              .exit_code == 0);
+  const lumen::Tensor a = lumen::read_npy(dir / "a.npy"), b = lumen::read_npy(dir / "b.npy");
+  CHECK(a.shape() == b.shape());
+  CHECK(std::equal(a.values().begin(), a.values().end(), b.values().begin(), b.values().end()));
+
+  // An .npy input is used as is, whatever the model's preprocessing.
+  lumen::write_npy(dir / "x.npy", lumen::Tensor({1, 3, 8, 8}, 0.25F));
+  const Run npy =
+      run_lumen("predict --model '" + annotated + "' --input '" + (dir / "x.npy") + "'");
+  INFO(npy.err);
+  CHECK(npy.exit_code == 0);
+
+  // --preset imagenet stores imagenet preprocessing too, unless --preprocess says otherwise.
+  const Run preset =
+      run_lumen("annotate '" + model + "' --out '" + (dir / "p.onnx") + "' --preset imagenet");
+  CHECK_THAT(preset.out, Contains("lumen.preprocess = imagenet"));
+  const Run overridden = run_lumen("annotate '" + model + "' --out '" + (dir / "s.onnx") +
+                                   "' --preset imagenet --preprocess stretch");
+  CHECK_THAT(overridden.out, Contains("lumen.preprocess = stretch"));
+  CHECK_THAT(
+      run_lumen("annotate '" + model + "' --out '" + (dir / "bad.onnx") + "' --preprocess crop")
+          .err,
+      Contains("--preprocess"));
 }

@@ -36,6 +36,8 @@ std::string write_model(const TempDir& dir, const std::string& stem, lumen::onnx
   return file;
 }
 
+std::vector<float> values(const lumen::Tensor& t) { return {t.values().begin(), t.values().end()}; }
+
 }  // namespace
 
 TEST_CASE("a model with dynamic H and W is built for the size --input-shape gives", "[cli]") {
@@ -107,6 +109,22 @@ TEST_CASE("without --input-shape a dynamic model takes the size of its --input",
   INFO(cropped.err);
   REQUIRE(cropped.exit_code == 0);
   CHECK(lumen::read_npy(dir / "b.npy").shape() == lumen::Shape{1, 3, 224, 224});
+  // A model whose metadata says imagenet is built for the crop without the flag; the flag wins.
+  const std::string annotated = dir / "annotated.onnx";
+  REQUIRE(run_lumen("annotate '" + model + "' --out '" + annotated +
+                    "' --preprocess imagenet --input-shape 3,9,9")
+              .exit_code == 0);
+  const std::string explain_annotated = "explain --model '" + annotated + "' --input '" + image +
+                                        "' --method saliency --mean 0.5,0.5,0.5 --std 1,1,1 --out ";
+  const Run by_metadata = run_lumen(explain_annotated + "'" + (dir / "c.npy") + "'");
+  INFO(by_metadata.err);
+  REQUIRE(by_metadata.exit_code == 0);
+  CHECK(lumen::read_npy(dir / "c.npy").shape() == lumen::Shape{1, 3, 224, 224});
+  CHECK(values(lumen::read_npy(dir / "c.npy")) == values(lumen::read_npy(dir / "b.npy")));
+  REQUIRE(
+      run_lumen(explain_annotated + "'" + (dir / "d.npy") + "' --preprocess stretch").exit_code ==
+      0);
+  CHECK(lumen::read_npy(dir / "d.npy").shape() == lumen::Shape{1, 3, 18, 30});
   // Without an input (random images of bench, a dataset) the shape must be given.
   const Run bench = run_lumen("bench --model '" + model + "' --methods saliency --images 1");
   CHECK(bench.exit_code == 1);

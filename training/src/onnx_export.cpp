@@ -193,6 +193,7 @@ ModelBuilder onnx_model(const Model& model) {
     b.set_metadata("lumen.labels", nlohmann::json(model.labels()).dump());
   if (!spec.mean.empty()) b.set_metadata("lumen.mean", comma_list(spec.mean));
   if (!spec.std.empty()) b.set_metadata("lumen.std", comma_list(spec.std));
+  if (!spec.preprocess.empty()) b.set_metadata("lumen.preprocess", spec.preprocess);
   return b;
 }
 

@@ -108,7 +108,7 @@ TEST_CASE("export writes every supported op so that the importer reads the same 
       "dense", "dense", make_linear(lumen::testing::random_tensor({3, 144}, 5), std::nullopt), {s});
   const auto out = g.add_node("probabilities", "probabilities", make_softmax(1), {dense});
   g.finalize(out);
-  const Model model(std::move(g), InputSpec{{2, 6, 6}, {0.5F, 0.25F}, {2.0F, 0.125F}});
+  const Model model(std::move(g), InputSpec{{2, 6, 6}, {0.5F, 0.25F}, {2.0F, 0.125F}, "imagenet"});
 
   const auto file = temp_file("ops");
   export_onnx(model, file);
@@ -116,6 +116,7 @@ TEST_CASE("export writes every supported op so that the importer reads the same 
   std::filesystem::remove(file);
   CHECK(back.input_spec().mean == model.input_spec().mean);
   CHECK(back.input_spec().std == model.input_spec().std);
+  CHECK(back.input_spec().preprocess == "imagenet");
   auto context = lumen::testing::make_context();
   const auto input = lumen::testing::random_tensor(model.batch_shape(2), 9);
   CHECK(max_difference(predict_logits(model, input, *context),

@@ -13,6 +13,9 @@ struct InputSpec {
   Shape sample_shape;       ///< [C,H,W]
   std::vector<float> mean;  ///< per channel; empty when unknown
   std::vector<float> std;   ///< per channel; empty when unknown
+  /// How an image becomes this input, as the model's metadata says: "stretch" or "imagenet"
+  /// (torchvision's Resize(256) + CenterCrop(224)); empty when unknown.
+  std::string preprocess = {};
 };
 
 /// `images` ([C,H,W] or [N,C,H,W] with the spec's channels) as the graph takes them:

@@ -13,6 +13,7 @@
 /// Changes whenever a public interface crossing the boundary changes incompatibly: a class's
 /// layout or its existing virtual functions, a function's signature. Plugins must match it.
 ///   11: importers override Importer::read(file, ImportOptions); Importer::load is non-virtual.
+///       InputSpec::preprocess (a field appended to InputSpec).
 #define LUMEN_ABI_VERSION 11U
 /// Counts additive changes within one ABI version: a virtual function appended at the end of
 /// Registrar, a field appended to the descriptor below, a new exported function or type. A plugin

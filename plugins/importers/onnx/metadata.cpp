@@ -70,6 +70,14 @@ std::vector<float> parse_floats(const std::string& raw, const std::string& key) 
   return numbers;
 }
 
+std::string parse_preprocess(const std::string& raw, const std::string& key) {
+  auto value = trim(raw);
+  if (value != "stretch" && value != "imagenet") {
+    throw ModelError("metadata '" + key + "' is '" + raw + "'; accepted: stretch, imagenet");
+  }
+  return value;
+}
+
 }  // namespace
 
 Metadata read_metadata(const onnx::ModelProto& model) {
@@ -78,6 +86,9 @@ Metadata read_metadata(const onnx::ModelProto& model) {
     if (entry.key() == "lumen.labels") m.labels = parse_labels(entry.value(), entry.key());
     if (entry.key() == "lumen.mean") m.mean = parse_floats(entry.value(), entry.key());
     if (entry.key() == "lumen.std") m.std = parse_floats(entry.value(), entry.key());
+    if (entry.key() == "lumen.preprocess") {
+      m.preprocess = parse_preprocess(entry.value(), entry.key());
+    }
   }
   return m;
 }

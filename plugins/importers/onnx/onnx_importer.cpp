@@ -130,7 +130,8 @@ Model import_onnx(std::string_view bytes, const ImportOptions& options) {
   run_checker(model);
   const auto metadata = read_metadata(model);
   auto graph = import_graph(model, opset, options);
-  return Model(std::move(graph), InputSpec{{}, metadata.mean, metadata.std}, metadata.labels);
+  return Model(std::move(graph), InputSpec{{}, metadata.mean, metadata.std, metadata.preprocess},
+               metadata.labels);
 }
 
 Model OnnxImporter::read(const std::filesystem::path& file, const ImportOptions& options) const {

@@ -1,5 +1,5 @@
-// metadata_props "lumen.labels", "lumen.mean" and "lumen.std" fill the model's labels and input
-// spec.
+// metadata_props "lumen.labels", "lumen.mean", "lumen.std" and "lumen.preprocess" fill the
+// model's labels and input spec.
 #include <catch2/catch.hpp>
 
 #include "onnx_test_util.hpp"
@@ -42,7 +42,17 @@ TEST_CASE("mean and std fill the input spec", "[onnx]") {
   CHECK(plain.input_spec().std.empty());
 }
 
+TEST_CASE("preprocess fills the input spec", "[onnx]") {
+  CHECK(import_model(with_metadata({{"lumen.preprocess", "imagenet"}})).input_spec().preprocess ==
+        "imagenet");
+  CHECK(import_model(with_metadata({{"lumen.preprocess", " stretch "}})).input_spec().preprocess ==
+        "stretch");
+  CHECK(import_model(with_metadata({})).input_spec().preprocess.empty());
+}
+
 TEST_CASE("malformed metadata is refused naming the key", "[onnx]") {
+  CHECK_THAT(import_error(with_metadata({{"lumen.preprocess", "crop"}})),
+             Contains("'lumen.preprocess'") && Contains("'crop'") && Contains("stretch, imagenet"));
   CHECK_THAT(import_error(with_metadata({{"lumen.labels", "a,b"}})),
              Contains("2 labels for 3 classes"));
   CHECK_THAT(import_error(with_metadata({{"lumen.labels", "a,,b"}})),

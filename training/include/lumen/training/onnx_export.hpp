@@ -2,7 +2,7 @@
 /// Writes a lumen Model as a standard ONNX file (opset 13, IR 8) that the onnx importer, the ONNX
 /// checker and PyTorch/ONNX Runtime read back: the input "[N, C, H, W]" with a symbolic batch N,
 /// one node per layer (weights as initializers) and the metadata lumen.labels (JSON array),
-/// lumen.mean and lumen.std when the model has them.
+/// lumen.mean, lumen.std and lumen.preprocess when the model has them.
 ///
 /// Written ops: Conv, Gemm, Relu, LeakyRelu, Sigmoid, Tanh, MaxPool, AveragePool,
 /// GlobalAveragePool, BatchNormalization (inference statistics), Flatten, Reshape, Add, Concat,
