@@ -6,6 +6,7 @@
 #include <utility>
 #include <vector>
 
+#include "narrow_backward_data.hpp"
 #include "plans.hpp"
 #include "primitive_cache.hpp"
 #include "split.hpp"
@@ -171,6 +172,10 @@ void Convolutions::forward(const Conv2dGeometry& g, const float* x, const float*
 
 void Convolutions::backward_data(const Conv2dGeometry& g, const float* dy, const float* w,
                                  const WeightCache* cache, float* dx) const {
+  if (is_narrow_backward_data(g)) {
+    backward_data_by_gemm(g, dy, w, dx);
+    return;
+  }
   const Split s = split_of(g, g.in_channels, false);
   const Index in_sample = g.in_channels * g.in_h * g.in_w;
   const Index out_sample = g.out_channels * g.out_h * g.out_w;

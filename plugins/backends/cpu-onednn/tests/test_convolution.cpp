@@ -61,7 +61,9 @@ Conv2dGeometry geometry(const Shape& s) {
 // layer's 3 channels, a 1x1 stride-2 shortcut, depthwise and grouped, dilated, 1x1 output; the
 // ninth is cut into channel slices, forward (256 outputs) and backward (128 inputs); the last four
 // (over 100 MFLOP on one image) into bands of rows: a stem (7x7, stride 2), 3x3, dilated, and a
-// 1x1 stride-2 shortcut.
+// 1x1 stride-2 shortcut; then two more with fewer than 8 input channels, whose backward data is a
+// gemm and col2im (Note [narrow backward data]): sar-cnn's first layer (1 channel, 5x5) and a
+// dilated one with 2 (with the first and the tenth, at stride 2, and the seventh, 5 channels).
 const Shape shapes[] = {
     {2, 3, 16, 1, 32, 7, 2, 3, 1},    {2, 16, 16, 1, 14, 3, 1, 1, 1},
     {1, 16, 32, 1, 14, 1, 2, 0, 1},   {2, 32, 32, 32, 12, 3, 1, 1, 1},
@@ -69,7 +71,8 @@ const Shape shapes[] = {
     {3, 5, 7, 1, 3, 3, 1, 0, 1},      {1, 64, 64, 1, 28, 3, 1, 1, 1},
     {2, 128, 256, 1, 14, 3, 1, 1, 1}, {1, 3, 64, 1, 161, 7, 2, 3, 1},
     {1, 32, 32, 1, 81, 3, 1, 1, 1},   {1, 32, 32, 1, 80, 3, 1, 2, 2},
-    {1, 128, 64, 1, 160, 1, 2, 0, 1},
+    {1, 128, 64, 1, 160, 1, 2, 0, 1}, {4, 1, 16, 1, 20, 5, 1, 2, 1},
+    {2, 2, 6, 1, 10, 3, 1, 2, 2},
 };
 
 Conv2dGeometry asymmetric() {
