@@ -53,7 +53,7 @@ void require_float_constant(const Constant& c, const char* which) {
 // bias per output; B [K] gives [N, ...] (a linear layer to one output, then the axis dropped).
 void activation_times_constant(NodeContext& ctx) {
   const auto x = ctx.activation(0);
-  const Shape& a = ctx.shape(x);
+  const Shape a = ctx.shape(x);  // a copy: adding steps below may move the graph's nodes
   const auto& b = ctx.constant(1);
   require_float_constant(b, "input B");
   if (b.shape.empty() || b.shape.size() > 2) {
