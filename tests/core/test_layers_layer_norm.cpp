@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "gradcheck.hpp"
+#include "layer_norm_model.hpp"
 #include "layer_test_helpers.hpp"
 #include "lumen/error.hpp"
 #include "lumen/normalisation_layers.hpp"
@@ -18,6 +19,7 @@ using lumen::testing::check_linear_backward;
 using lumen::testing::dot;
 using lumen::testing::forward_of;
 using lumen::testing::iota;
+using lumen::testing::layer_norm_by_definition;
 using lumen::testing::max_abs_difference;
 using lumen::testing::message_of;
 using lumen::testing::naive_backend;
@@ -26,22 +28,6 @@ using lumen::testing::random_tensor;
 namespace {
 
 using I = std::int64_t;
-
-// The layer norm of x over groups of n consecutive values, by the definition.
-Tensor layer_norm_by_hand(const Tensor& x, I n, const Tensor& scale, const Tensor* bias,
-                          double epsilon) {
-  Tensor y(x.shape());
-  for (I g = 0; g < x.size() / n; ++g) {
-    double mean = 0.0, var = 0.0;
-    for (I i = 0; i < n; ++i) mean += x[g * n + i] / static_cast<double>(n);
-    for (I i = 0; i < n; ++i) var += std::pow(x[g * n + i] - mean, 2) / static_cast<double>(n);
-    for (I i = 0; i < n; ++i) {
-      y[g * n + i] = static_cast<float>(
-          scale[i] * (x[g * n + i] - mean) / std::sqrt(var + epsilon) + (bias ? (*bias)[i] : 0.0F));
-    }
-  }
-  return y;
-}
 
 }  // namespace
 
@@ -53,14 +39,14 @@ TEST_CASE("layer norm normalises each sample over its trailing axes", "[layers]"
   CHECK(ln->kind() == LayerKind::normalisation);
   CHECK(ln->as_linear() == nullptr);
   CHECK(ln->op_type() == "LayerNormalization");
-  CHECK(max_abs_difference(forward_of(*ln, {x}, b), layer_norm_by_hand(x, 5, scale, &bias, 1e-5)) <
-        1e-5);
+  CHECK(max_abs_difference(forward_of(*ln, {x}, b),
+                           layer_norm_by_definition(x, 5, scale, &bias, 1e-5)) < 1e-5);
   // Over the last two axes (axis 2 of rank 4, given from either end), without a bias.
   const Tensor scale2 = random_tensor({4, 5}, 4, 0.5F, 1.5F);
   for (const I axis : {I{2}, I{-2}}) {
     const auto ln2 = make_layer_norm(axis, scale2, std::nullopt, 1e-3F);
     CHECK(max_abs_difference(forward_of(*ln2, {x}, b),
-                             layer_norm_by_hand(x, 20, scale2, nullptr, 1e-3)) < 1e-5);
+                             layer_norm_by_definition(x, 20, scale2, nullptr, 1e-3)) < 1e-5);
   }
   CHECK_THAT(ln->describe(), Contains("axis -1") && Contains("[5]") && Contains("eps"));
   CHECK_THAT(make_layer_norm(-1, scale, std::nullopt, 1e-5F)->describe(), Contains("no bias"));

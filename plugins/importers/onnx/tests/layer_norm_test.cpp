@@ -5,34 +5,19 @@
 #include <cmath>
 
 #include "gradcheck.hpp"
+#include "layer_norm_model.hpp"
 #include "onnx_test_util.hpp"
 
 using namespace lumen;
 using namespace lumen::onnx_test;
 using Catch::Matchers::Contains;
+using lumen::testing::layer_norm_by_definition;
 using lumen::testing::random_tensor;
 
 namespace {
 
 using I = std::int64_t;
 using Ops = std::vector<std::string>;
-
-// The layer norm of x over groups of n consecutive values, by the definition.
-Tensor layer_norm_by_hand(const Tensor& x, I n, const Tensor& scale, const Tensor* bias,
-                          double epsilon) {
-  Tensor y(x.shape());
-  for (I g = 0; g < x.size() / n; ++g) {
-    double mean = 0.0, var = 0.0;
-    for (I i = 0; i < n; ++i) mean += x[g * n + i] / static_cast<double>(n);
-    for (I i = 0; i < n; ++i) var += std::pow(x[g * n + i] - mean, 2) / static_cast<double>(n);
-    for (I i = 0; i < n; ++i) {
-      y[g * n + i] = static_cast<float>(scale[i % scale.size()] * (x[g * n + i] - mean) /
-                                            std::sqrt(var + epsilon) +
-                                        (bias ? (*bias)[i % bias->size()] : 0.0F));
-    }
-  }
-  return y;
-}
 
 // x [N, 2, 3, 4] -> `nodes` (reading "x", writing "ln") -> Flatten -> out.
 ModelBuilder around(std::int64_t opset, const std::function<void(ModelBuilder&)>& nodes) {
@@ -89,7 +74,8 @@ TEST_CASE("LayerNormalization imports as one layer norm over the trailing axes",
                   {{"axis", -1}, {"epsilon", 1e-6}}, "norm");
   }));
   CHECK(op_types(model) == Ops{"Input", "LayerNormalization", "Flatten"});
-  check_close(run(model, x), ref::flatten(layer_norm_by_hand(x, 4, scale, &bias, 1e-6)), 1e-5);
+  check_close(run(model, x), ref::flatten(layer_norm_by_definition(x, 4, scale, &bias, 1e-6)),
+              1e-5);
   // Over the last two axes, without B, with the default epsilon; a scale of shape [1, 4]
   // broadcasts along the normalised axes.
   const Tensor row = random_tensor({1, 4}, 4, 0.5F, 1.5F);
@@ -97,7 +83,8 @@ TEST_CASE("LayerNormalization imports as one layer norm over the trailing axes",
     b.add_initializer("scale", row)
         .add_node("LayerNormalization", {"x", "scale"}, {"ln"}, {{"axis", 2}});
   }));
-  check_close(run(two_axes, x), ref::flatten(layer_norm_by_hand(x, 12, row, nullptr, 1e-5)), 1e-5);
+  check_close(run(two_axes, x), ref::flatten(layer_norm_by_definition(x, 12, row, nullptr, 1e-5)),
+              1e-5);
 }
 
 TEST_CASE("LayerNormalization refuses the batch axis, a scale that does not fit and a read Mean",
@@ -136,8 +123,8 @@ TEST_CASE("PyTorch's decomposed layer norm imports as one layer norm", "[onnx]")
         import_model(around(13, [&](ModelBuilder& b) { decomposed(b, weight, bias, o); }));
     CHECK(op_types(model) == Ops{"Input", "LayerNormalization", "Flatten"});
     CHECK(model.graph().find("ln_mean"));
-    const Tensor expected = o.affine ? layer_norm_by_hand(x, 4, weight, &bias, 1e-6)
-                                     : layer_norm_by_hand(x, 4, ones, nullptr, 1e-6);
+    const Tensor expected = o.affine ? layer_norm_by_definition(x, 4, weight, &bias, 1e-6)
+                                     : layer_norm_by_definition(x, 4, ones, nullptr, 1e-6);
     check_close(run(model, x), ref::flatten(expected), 1e-5);
   }
   // Over the last two axes.
@@ -147,8 +134,8 @@ TEST_CASE("PyTorch's decomposed layer norm imports as one layer norm", "[onnx]")
   const auto model =
       import_model(around(11, [&](ModelBuilder& b) { decomposed(b, plane, plane_bias, two); }));
   CHECK(op_types(model) == Ops{"Input", "LayerNormalization", "Flatten"});
-  check_close(run(model, x), ref::flatten(layer_norm_by_hand(x, 12, plane, &plane_bias, 1e-6)),
-              1e-5);
+  check_close(run(model, x),
+              ref::flatten(layer_norm_by_definition(x, 12, plane, &plane_bias, 1e-6)), 1e-5);
 }
 
 TEST_CASE("a layer-norm chain with another reader falls back to the plain ops", "[onnx]") {
