@@ -4,8 +4,8 @@
 #include <oneapi/dnnl/dnnl.hpp>
 
 #include <algorithm>
+#include <memory>
 #include <string>
-#include <vector>
 
 #include "lumen/error.hpp"
 #include "threads.hpp"
@@ -58,16 +58,17 @@ void backward_data_by_gemm(const Conv2dGeometry& g, const float* dy, const float
   const Index out_sample = g.out_channels * positions;
   tbb::parallel_for(Index{0}, g.batch, [&](Index n) {
     const OmpThreads one(1);
-    std::vector<float> cols(static_cast<std::size_t>(rows * positions));
+    // Uninitialised: the gemm (beta 0) writes every element.
+    const std::unique_ptr<float[]> cols(new float[static_cast<std::size_t>(rows * positions)]);
     // cols = W^T dy: W is [C_out, C_in KH KW], so row-major W read transposed.
     const dnnl::status status =
         dnnl::sgemm('T', 'N', rows, positions, g.out_channels, 1.0F, w, rows, dy + n * out_sample,
-                    positions, 0.0F, cols.data(), positions);
+                    positions, 0.0F, cols.get(), positions);
     if (status != dnnl::status::success) {
       throw Error("cpu-onednn conv2d_backward_data: oneDNN's sgemm failed (status " +
                   std::to_string(static_cast<int>(status)) + ")");
     }
-    col2im(g, cols.data(), dx + n * in_sample);
+    col2im(g, cols.get(), dx + n * in_sample);
   });
 }
 
